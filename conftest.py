@@ -1,0 +1,30 @@
+"""Shared fixtures and Hypothesis profiles for tests/ and properties/ (HYPOTHESIS_PROFILE=ci|thorough)."""
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+from verified_nn.network import MLP, he_init
+
+settings.register_profile(
+    "ci", derandomize=True, max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("thorough", max_examples=500, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20261125)
+
+
+@pytest.fixture
+def mlp(rng: np.random.Generator) -> MLP:
+    return he_init(rng, dtype=np.float64)
+
+
+@pytest.fixture
+def batch(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    return rng.random((6, 784)), rng.integers(0, 10, size=6)

@@ -1,0 +1,139 @@
+"""The shape vocabulary: named dimensions and array aliases read by both mypy and jaxtyping.
+
+Each alias is ``Floating[np.ndarray[tuple[...static shape...], dtype], "runtime dims"]``. To mypy it
+is a numpy array whose static shape uses ``Literal`` sizes, so passing a ``(100,)`` vector where a
+``(784,)`` one is expected is a type error; at runtime ``checked`` verifies the dims string.
+"""
+
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar
+
+import numpy as np
+from jaxtyping import AbstractDtype, Integer
+
+from ._errors import InvalidArgumentError, ShapeError
+
+if TYPE_CHECKING:
+    # jaxtyping's own trick: to a static checker each dtype class is typing.Annotated.
+    from typing import Annotated as Floating
+else:
+
+    class Floating(AbstractDtype):
+        """float32 or float64: the two precisions the library computes in."""
+
+        dtypes = ("float32", "float64")
+
+
+INPUT_DIM: Final = 784
+HIDDEN_DIM: Final = 128
+NUM_CLASSES: Final = 10
+
+InputDim: TypeAlias = Literal[784]
+HiddenDim: TypeAlias = Literal[128]
+ClassDim: TypeAlias = Literal[10]
+
+FloatDType: TypeAlias = np.dtype[np.floating[Any]]
+IntDType: TypeAlias = np.dtype[np.integer[Any]]
+
+__all__ = [
+    "HIDDEN_DIM",
+    "INPUT_DIM",
+    "NUM_CLASSES",
+    "Bias1",
+    "Bias2",
+    "ClassDim",
+    "FloatArray",
+    "FloatDType",
+    "FloatT",
+    "Floating",
+    "Hidden",
+    "HiddenBatch",
+    "HiddenDim",
+    "Image",
+    "ImageBatch",
+    "InputDim",
+    "IntDType",
+    "LabelBatch",
+    "Logits",
+    "LogitsBatch",
+    "Probabilities",
+    "ProbabilitiesBatch",
+    "ShapeT",
+    "Weights1",
+    "Weights2",
+    "as_image",
+    "as_image_batch",
+    "as_labels",
+]
+
+ShapeT = TypeVar("ShapeT", bound=tuple[int, ...])
+FloatT = TypeVar("FloatT", bound=np.floating[Any])
+
+# Single samples.
+Image: TypeAlias = Floating[np.ndarray[tuple[InputDim], FloatDType], "784"]
+Hidden: TypeAlias = Floating[np.ndarray[tuple[HiddenDim], FloatDType], "128"]
+Logits: TypeAlias = Floating[np.ndarray[tuple[ClassDim], FloatDType], "10"]
+Probabilities: TypeAlias = Floating[np.ndarray[tuple[ClassDim], FloatDType], "10"]
+
+# Batches: the leading axis is always named ``batch`` and must agree across one call.
+ImageBatch: TypeAlias = Floating[np.ndarray[tuple[int, InputDim], FloatDType], "batch 784"]
+HiddenBatch: TypeAlias = Floating[np.ndarray[tuple[int, HiddenDim], FloatDType], "batch 128"]
+LogitsBatch: TypeAlias = Floating[np.ndarray[tuple[int, ClassDim], FloatDType], "batch 10"]
+ProbabilitiesBatch: TypeAlias = Floating[np.ndarray[tuple[int, ClassDim], FloatDType], "batch 10"]
+LabelBatch: TypeAlias = Integer[np.ndarray[tuple[int], IntDType], " batch"]
+
+# Parameters of the 784 -> 128 -> 10 network.
+Weights1: TypeAlias = Floating[np.ndarray[tuple[HiddenDim, InputDim], FloatDType], "128 784"]
+Bias1: TypeAlias = Floating[np.ndarray[tuple[HiddenDim], FloatDType], "128"]
+Weights2: TypeAlias = Floating[np.ndarray[tuple[ClassDim, HiddenDim], FloatDType], "10 128"]
+Bias2: TypeAlias = Floating[np.ndarray[tuple[ClassDim], FloatDType], "10"]
+
+# Any-shaped float arrays for the generic functions (activations, softmax).
+FloatArray: TypeAlias = Floating[np.ndarray[tuple[int, ...], FloatDType], "..."]
+
+
+def _require_shape(name: str, array: np.ndarray[Any, Any], shape: tuple[int | None, ...]) -> None:
+    fits = array.ndim == len(shape) and all(
+        want is None or want == got for want, got in zip(shape, array.shape, strict=True)
+    )
+    if not fits:
+        expected = "(" + ", ".join("batch" if s is None else str(s) for s in shape) + ")"
+        raise ShapeError(f"{name}: expected shape {expected}, got {array.shape}")
+
+
+def as_float_array(
+    values: Any, shape: tuple[int | None, ...], *, name: str, dtype: Any = None
+) -> np.ndarray[Any, Any]:
+    """``values`` as a float32/float64 array of ``shape`` (None marks the batch axis), or ShapeError.
+
+    Float32 and float64 input keep their dtype; other input becomes float64 unless ``dtype`` is given.
+    """
+    array = np.asarray(values, dtype=dtype)
+    if dtype is None and not np.issubdtype(array.dtype, np.floating):
+        array = array.astype(np.float64)
+    if array.dtype not in (np.float32, np.float64):
+        raise ShapeError(f"{name}: expected a float32 or float64 array, got {array.dtype}")
+    _require_shape(name, array, shape)
+    return array
+
+
+def as_image(values: Any, *, dtype: Any = None) -> Image:
+    """Return ``values`` as a single image of shape (784,), the way into the static shape world."""
+    return as_float_array(values, (INPUT_DIM,), name="as_image", dtype=dtype)
+
+
+def as_image_batch(values: Any, *, dtype: Any = None) -> ImageBatch:
+    """Return ``values`` as a batch of images of shape (batch, 784)."""
+    return as_float_array(values, (None, INPUT_DIM), name="as_image_batch", dtype=dtype)
+
+
+def as_labels(values: Any) -> LabelBatch:
+    """Return ``values`` as a batch of integer class labels in [0, 10) of shape (batch,)."""
+    array = np.asarray(values)
+    if not np.issubdtype(array.dtype, np.integer):
+        raise ShapeError(f"as_labels: expected an integer array, got {array.dtype}")
+    _require_shape("as_labels", array, (None,))
+    if array.size and (array.min() < 0 or array.max() >= NUM_CLASSES):
+        raise InvalidArgumentError(
+            f"as_labels: labels must lie in [0, {NUM_CLASSES}), got range [{array.min()}, {array.max()}]"
+        )
+    return array

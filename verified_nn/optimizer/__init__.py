@@ -1,0 +1,7 @@
+"""Optimizers with the ``init(params)`` / ``update(grads, state, params)`` shape, and gradient clipping."""
+
+from ._clip import clip_by_global_norm as clip_by_global_norm
+from ._momentum import Momentum as Momentum
+from ._momentum import MomentumState as MomentumState
+from ._sgd import SGD as SGD
+from ._sgd import SGDState as SGDState

@@ -1,0 +1,15 @@
+"""Validation of optimizer hyperparameters."""
+
+import math
+
+from verified_nn.core import InvalidArgumentError
+
+
+def require_positive(name: str, value: float) -> None:
+    if not (math.isfinite(value) and value > 0):
+        raise InvalidArgumentError(f"{name} must be a finite number > 0, got {value}")
+
+
+def require_fraction(name: str, value: float) -> None:
+    if not (math.isfinite(value) and 0 <= value < 1):
+        raise InvalidArgumentError(f"{name} must lie in [0, 1), got {value}")
