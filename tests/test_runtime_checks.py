@@ -36,17 +36,17 @@ CASES: dict[str, tuple[Callable[[], Any], Callable[[], Any], str]] = {
     "relu_derivative": (
         lambda: core.relu_derivative(LOGITS),
         lambda: core.relu_derivative(LOGITS.astype(np.float16)),
-        r"argument 'x' .*got f16\[3,10\]",
+        r"argument 'x' .*got float16\[3,10\]",
     ),
     "leaky_relu": (
         lambda: core.leaky_relu(LOGITS),
         lambda: core.leaky_relu([1.0]),  # type: ignore[arg-type]
-        r"argument 'x'.*got \[1.0\]",
+        r"argument 'x'.*got list \[1.0\]",
     ),
     "leaky_relu_derivative": (
         lambda: core.leaky_relu_derivative(LOGITS),
         lambda: core.leaky_relu_derivative(LABELS),
-        r"argument 'x'.*got i64\[3\]",
+        r"argument 'x'.*got int64\[3\]",
     ),
     "softmax": (
         lambda: core.softmax(LOGITS),
@@ -56,7 +56,7 @@ CASES: dict[str, tuple[Callable[[], Any], Callable[[], Any], str]] = {
     "log_softmax": (
         lambda: core.log_softmax(LOGITS),
         lambda: core.log_softmax(LABELS),
-        r"log_softmax: argument 'logits'.*got i64\[3\]",
+        r"log_softmax: argument 'logits'.*got int64\[3\]",
     ),
     "logsumexp": (
         lambda: core.logsumexp(LOGITS),
@@ -66,12 +66,12 @@ CASES: dict[str, tuple[Callable[[], Any], Callable[[], Any], str]] = {
     "cross_entropy": (
         lambda: core.cross_entropy(LOGITS, LABELS),
         lambda: core.cross_entropy(LOGITS, LABELS[:2]),
-        r"cross_entropy: argument 'labels'.*got i64\[2\].*batch=3",
+        r"cross_entropy: argument 'labels'.*got int64\[2\].*batch=3, classes=10 from logits",
     ),
     "cross_entropy_gradient": (
         lambda: core.cross_entropy_gradient(LOGITS, LABELS),
         lambda: core.cross_entropy_gradient(LOGITS[0], LABELS),
-        r"argument 'logits' expected .*'batch classes'.*got f64\[10\]",
+        r"argument 'logits' expected .*'batch classes'.*got float64\[10\]",
     ),
     "as_image": (
         lambda: core.as_image(np.zeros(784)),
@@ -91,7 +91,8 @@ CASES: dict[str, tuple[Callable[[], Any], Callable[[], Any], str]] = {
     "Dense": (
         lambda: network.Dense(weights=np.zeros((3, 4)), bias=np.zeros(3)),
         lambda: network.Dense(weights=np.zeros((3, 4)), bias=np.zeros(4)),
-        r"Dense: argument 'bias' expected Floating\[ndarray, 'out'\], got f64\[4\].*out=3",
+        r"Dense: argument 'bias' expected Floating\[ndarray, 'out'\], got float64\[4\] "
+        r"\(out=3, in=4 from weights: float64\[3,4\]\)",
     ),
     "MLP": (
         lambda: network.MLP(layer1=MLP64.layer1, layer2=GOOD_DENSE),
@@ -104,54 +105,59 @@ CASES: dict[str, tuple[Callable[[], Any], Callable[[], Any], str]] = {
     "MLP.forward": (
         lambda: MLP64.forward(IMAGES[0]),
         lambda: MLP64.forward(np.zeros(100)),  # type: ignore[arg-type]
-        r"MLP.forward: argument 'image' expected Floating\[ndarray, '784'\], got f64\[100\]",
+        r"MLP.forward: argument 'image' expected Floating\[ndarray, '784'\], got float64\[100\]",
     ),
     "MLP.forward_batch": (
         lambda: MLP64.forward_batch(IMAGES),
         lambda: MLP64.forward_batch(IMAGES[0]),
-        r"MLP.forward_batch: argument 'images' expected .*'batch 784'.*got f64\[784\]",
+        r"MLP.forward_batch: argument 'images' expected .*'batch 784'.*got float64\[784\]",
     ),
     "MLP.logits": (
         lambda: MLP64.logits(IMAGES),
         lambda: MLP64.logits(IMAGES.T),
-        r"MLP.logits: argument 'images'.*got f64\[784,3\]",
+        r"MLP.logits: argument 'images'.*got float64\[784,3\]",
     ),
     "MLP.predict": (
         lambda: MLP64.predict(IMAGES),
         lambda: MLP64.predict(IMAGES[:, :100]),
-        r"MLP.predict: argument 'images'.*got f64\[3,100\]",
+        r"MLP.predict: argument 'images'.*got float64\[3,100\]",
     ),
     "loss_and_gradients": (
         lambda: network.loss_and_gradients(MLP64, IMAGES, LABELS),
         lambda: network.loss_and_gradients(MLP64, IMAGES, LABELS.astype(np.float64)),
-        r"loss_and_gradients: argument 'labels' expected Integer.*got f64\[3\]",
+        r"loss_and_gradients: argument 'labels' expected Integer.*got float64\[3\]",
     ),
     "loss": (
         lambda: network.loss(MLP64, IMAGES, LABELS),
         lambda: network.loss(MLP64, IMAGES[:, :10], LABELS),
-        r"loss: argument 'images'.*got f64\[3,10\]",
+        r"loss: argument 'images'.*got float64\[3,10\]",
     ),
     "flatten": (lambda: network.flatten(MLP64), lambda: network.flatten(VECTOR), r"flatten: argument 'mlp'"),  # type: ignore[arg-type]
     "unflatten": (
         lambda: network.unflatten(VECTOR),
         lambda: network.unflatten(VECTOR[:-1]),
-        r"unflatten: argument 'vector' expected Floating\[ndarray, '101770'\], got f64\[101769\]",
+        r"unflatten: argument 'vector' expected Floating\[ndarray, '101770'\], got float64\[101769\]",
     ),
     "global_norm": (lambda: network.global_norm(MLP64), lambda: network.global_norm(VECTOR), r"global_norm"),  # type: ignore[arg-type]
-    "SGD.update": (
+    "Optimizer.update": (
         lambda: optimizer.SGD().update(MLP64, optimizer.SGDState(), MLP64),
         lambda: optimizer.SGD().update(VECTOR, optimizer.SGDState(), MLP64),  # type: ignore[arg-type]
-        r"SGD.update: argument 'grads' expected verified_nn.*MLP, got f64\[101770\]",
+        r"Optimizer.update: argument 'grads' expected MLP, got float64\[101770\]",
     ),
     "Momentum.update": (
         lambda: _momentum_update(MLP64),
         lambda: _momentum_update(VECTOR),
-        r"Momentum.update",
+        r"Optimizer.update: argument \'grads\' expected MLP",
+    ),
+    "Optimizer.step": (
+        lambda: optimizer.SGD().step(MLP64, optimizer.SGDState(), IMAGES, LABELS),
+        lambda: optimizer.SGD().step(MLP64, optimizer.SGDState(), IMAGES, LABELS[:1]),
+        r"Optimizer.step: argument 'labels'.*got int64\[1\] \(batch=3 from images: float64\[3,784\]\)",
     ),
     "clip_by_global_norm": (
         lambda: optimizer.clip_by_global_norm(MLP64, max_norm=1.0),
         lambda: optimizer.clip_by_global_norm(MLP64, max_norm="1"),  # type: ignore[arg-type]
-        r"clip_by_global_norm: argument 'max_norm' expected float, got '1'",
+        r"clip_by_global_norm: argument 'max_norm' expected float, got str '1'",
     ),
 }
 

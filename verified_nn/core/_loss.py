@@ -21,19 +21,23 @@ def _check_labels(labels: np.ndarray[Any, Any], classes: int) -> None:
 
 
 def cross_entropy_and_gradient(
-    logits: np.ndarray[Any, Any], labels: np.ndarray[Any, Any]
+    logits: np.ndarray[Any, Any], labels: np.ndarray[Any, Any], *, seed: float = 1.0
 ) -> tuple[float, np.ndarray[Any, Any]]:
-    """Loss and gradient in one pass, sharing the exponentials (unchecked: for callers that checked)."""
+    """Loss and ``seed`` times its gradient in one pass, sharing the exponentials.
+
+    Unchecked: for callers that checked their arguments. ``seed`` scales the gradient only (backprop
+    passes the SGD factor ``-lr`` here), at no extra cost: it joins the ``1 / batch`` factor.
+    """
     _check_labels(labels, logits.shape[1])
     batch = logits.shape[0]
     rows = np.arange(batch)
     shifted = logits - logits.max(axis=1, keepdims=True)  # (batch, classes)
     exp = np.exp(shifted)
     sums = exp.sum(axis=1, keepdims=True)  # (batch, 1)
-    loss = float(np.log(sums).mean() - shifted[rows, labels].mean())
-    gradient = exp / sums  # softmax, (batch, classes)
-    gradient[rows, labels] -= 1
-    gradient /= batch
+    loss = float((np.log(sums).sum() - shifted[rows, labels].sum()) / batch)
+    scale = seed / batch
+    gradient = exp * (scale / sums)  # scale * softmax, (batch, classes)
+    gradient[rows, labels] -= scale
     return loss, gradient
 
 

@@ -1,5 +1,6 @@
 """Dense layers, the 784 -> 128 -> 10 MLP, initialisation, manual backprop and parameter vectors."""
 
+from ._backprop import backprop as backprop
 from ._backprop import loss as loss
 from ._backprop import loss_and_gradients as loss_and_gradients
 from ._dense import (

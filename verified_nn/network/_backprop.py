@@ -7,6 +7,24 @@ from ._mlp import MLP
 from ._tree import from_parameters
 
 
+def backprop(mlp: MLP, images: ImageBatch, labels: LabelBatch, *, seed: float = 1.0) -> tuple[float, MLP]:
+    """The unchecked kernel of :func:`loss_and_gradients`, for callers that checked their arguments.
+
+    Every gradient is linear in the upstream gradient of the loss, so ``seed`` scales them all at the
+    cost of scaling one (batch, 10) array: ``seed=-lr`` yields the SGD step ``-lr * g`` directly.
+    """
+    pre_hidden, cache1 = dense_forward(mlp.layer1, images)  # (batch, 128)
+    hidden = mlp.activation.function(pre_hidden)  # (batch, 128)
+    logits, cache2 = dense_forward(mlp.layer2, hidden)  # (batch, 10)
+    loss, d_logits = cross_entropy_and_gradient(logits, labels, seed=seed)  # (batch, 10), seed / batch
+
+    d_hidden, d_w2, d_b2 = dense_backward(d_logits, cache2)  # (batch, 128), (10, 128), (10,)
+    assert d_hidden is not None
+    d_hidden *= mlp.activation.derivative(pre_hidden)  # (batch, 128): now the gradient of pre_hidden
+    _, d_w1, d_b1 = dense_backward(d_hidden, cache1, input_gradient=False)  # (128, 784), (128,)
+    return loss, from_parameters((d_w1, d_b1, d_w2, d_b2), like=mlp)
+
+
 @checked
 def loss_and_gradients(mlp: MLP, images: ImageBatch, labels: LabelBatch) -> tuple[float, MLP]:
     """Mean cross-entropy of the batch and its gradient, shaped like the parameters.
@@ -23,16 +41,7 @@ def loss_and_gradients(mlp: MLP, images: ImageBatch, labels: LabelBatch) -> tupl
     Returns:
         ``(loss, gradients)``, where ``gradients`` is an MLP holding dW1, db1, dW2, db2.
     """
-    pre_hidden, cache1 = dense_forward(mlp.layer1, images)  # (batch, 128)
-    hidden = mlp.activation.function(pre_hidden)  # (batch, 128)
-    logits, cache2 = dense_forward(mlp.layer2, hidden)  # (batch, 10)
-    loss, d_logits = cross_entropy_and_gradient(logits, labels)  # (batch, 10), already / batch
-
-    d_hidden, d_w2, d_b2 = dense_backward(d_logits, cache2)  # (batch, 128), (10, 128), (10,)
-    assert d_hidden is not None
-    d_pre_hidden = d_hidden * mlp.activation.derivative(pre_hidden)  # (batch, 128)
-    _, d_w1, d_b1 = dense_backward(d_pre_hidden, cache1, input_gradient=False)  # (128, 784), (128,)
-    return loss, from_parameters((d_w1, d_b1, d_w2, d_b2), like=mlp)
+    return backprop(mlp, images, labels)
 
 
 @checked

@@ -4,9 +4,9 @@ import dataclasses
 
 import numpy as np
 
-from verified_nn.core import checked
 from verified_nn.network import MLP, map_parameters
 
+from ._base import Optimizer
 from ._validate import require_fraction, require_positive
 
 
@@ -18,7 +18,7 @@ class MomentumState:
 
 
 @dataclasses.dataclass(frozen=True)
-class Momentum:
+class Momentum(Optimizer[MomentumState]):
     """SGD with momentum, in the convention of PyTorch's ``SGD(momentum=mu)`` (no dampening)."""
 
     learning_rate: float = 0.01  # step size, > 0
@@ -32,9 +32,8 @@ class Momentum:
         """Zero velocity, in the parameters' dtype."""
         return MomentumState(velocity=map_parameters(np.zeros_like, params))
 
-    @checked
-    def update(self, grads: MLP, state: MomentumState, params: MLP) -> tuple[MLP, MomentumState]:
-        """New parameters and velocity; neither argument is modified."""
+    def apply(self, grads: MLP, state: MomentumState, params: MLP) -> tuple[MLP, MomentumState]:
+        """``v' = mu v + g``, ``p' = p - lr v'``."""
         mu, rate = self.momentum, self.learning_rate
         velocity = map_parameters(lambda v, g: mu * v + g, state.velocity, grads)
         return map_parameters(lambda p, v: p - rate * v, params, velocity), MomentumState(velocity)

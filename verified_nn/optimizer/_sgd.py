@@ -2,9 +2,12 @@
 
 import dataclasses
 
-from verified_nn.core import checked
-from verified_nn.network import MLP, map_parameters
+import numpy as np
 
+from verified_nn.core import ImageBatch, LabelBatch
+from verified_nn.network import MLP, backprop, map_parameters
+
+from ._base import Optimizer
 from ._validate import require_positive
 
 
@@ -14,7 +17,7 @@ class SGDState:
 
 
 @dataclasses.dataclass(frozen=True)
-class SGD:
+class SGD(Optimizer[SGDState]):
     """Stochastic gradient descent with a fixed learning rate."""
 
     learning_rate: float = 0.01  # step size, > 0
@@ -26,8 +29,15 @@ class SGD:
         """The initial (empty) state."""
         return SGDState()
 
-    @checked
-    def update(self, grads: MLP, state: SGDState, params: MLP) -> tuple[MLP, SGDState]:
-        """New parameters ``p - lr * g`` and the new state; neither argument is modified."""
+    def apply(self, grads: MLP, state: SGDState, params: MLP) -> tuple[MLP, SGDState]:
+        """``p' = p - lr * g``."""
         rate = self.learning_rate
         return map_parameters(lambda p, g: p - rate * g, params, grads), state
+
+    def _step(
+        self, params: MLP, state: SGDState, images: ImageBatch, labels: LabelBatch
+    ) -> tuple[MLP, SGDState, float]:
+        # Seeding backprop with -lr makes it return the step -lr * g itself: one pass over the
+        # parameters (p + step) instead of two (lr * g, then p - that).
+        loss, steps = backprop(params, images, labels, seed=-self.learning_rate)
+        return map_parameters(np.add, params, steps), state, loss
