@@ -140,3 +140,4 @@ from ._shapes import (
 from ._softmax import log_softmax as log_softmax
 from ._softmax import logsumexp as logsumexp
 from ._softmax import softmax as softmax
+from ._softmax import softmax_unchecked as softmax_unchecked

@@ -11,3 +11,7 @@ class ShapeError(TypeError):
 
 class InvalidArgumentError(ValueError):
     """An argument has the right type and shape but a value outside what the function accepts."""
+
+
+# Shown in tracebacks as verified_nn.core.ShapeError, where users import it from.
+ShapeError.__module__ = InvalidArgumentError.__module__ = "verified_nn.core"

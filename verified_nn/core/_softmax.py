@@ -20,7 +20,8 @@ def _log_softmax(z: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return result
 
 
-def _softmax(z: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+def softmax_unchecked(z: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """The kernel of :func:`softmax`, unchecked: for callers that checked their arguments."""
     exp = np.exp(_shifted(z))
     result: np.ndarray[Any, Any] = exp / exp.sum(axis=-1, keepdims=True)
     return result
@@ -37,7 +38,7 @@ def softmax(
     Returns:
         ``(*batch, classes)``, same dtype; every row is a probability distribution.
     """
-    return _softmax(logits)
+    return softmax_unchecked(logits)
 
 
 @checked

@@ -1,0 +1,39 @@
+"""Dependencies point one way: core <- network <- optimizer/verification <- ...; nothing imports the CLI."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parent.parent / "verified_nn"
+
+# Which of our subpackages each subpackage may import.
+ALLOWED = {
+    "core": set(),
+    "network": {"core"},
+    "optimizer": {"core", "network"},
+    "verification": {"core", "network"},
+    "data": {"core"},
+    "training": {"core", "network", "optimizer", "verification", "data"},
+    "cli": {"core", "network", "optimizer", "verification", "data", "training"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("verified_nn."):
+            found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("verified_nn."))
+    return found
+
+
+@pytest.mark.parametrize(
+    "subpackage", sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists())
+)
+def test_subpackage_imports_only_what_lies_below_it(subpackage: str) -> None:
+    assert subpackage in ALLOWED, f"new subpackage {subpackage}: add it to ALLOWED with its dependencies"
+    for path in (PACKAGE / subpackage).rglob("*.py"):
+        extra = _imports(path) - ALLOWED[subpackage] - {subpackage}
+        assert not extra, f"{path.relative_to(PACKAGE)} imports {sorted(extra)}"
