@@ -10,11 +10,11 @@ from verified_nn.core import relu, relu_derivative, softmax
 from verified_nn.network import MLP, from_parameters, loss_and_gradients, parameters
 from verified_nn.verification import (
     GradientCheckError,
+    _network as network_check,
     check_gradient,
     check_jacobian,
     check_network_gradients,
 )
-from verified_nn.verification import _network as network_check
 
 Array = np.ndarray[Any, Any]
 

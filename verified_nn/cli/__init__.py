@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from verified_nn import __version__
 from verified_nn.core import InvalidArgumentError, ShapeError
 
-from . import _smoke
+from . import _data, _render, _smoke
 
 USER_ERRORS = (InvalidArgumentError, ShapeError, ValueError, OSError)
 
@@ -19,6 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    _render.add_parser(subparsers)
+    _data.add_parser(subparsers)
     _smoke.add_parser(subparsers)
     return parser
 

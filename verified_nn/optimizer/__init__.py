@@ -2,7 +2,5 @@
 
 from ._base import Optimizer as Optimizer
 from ._clip import clip_by_global_norm as clip_by_global_norm
-from ._momentum import Momentum as Momentum
-from ._momentum import MomentumState as MomentumState
-from ._sgd import SGD as SGD
-from ._sgd import SGDState as SGDState
+from ._momentum import Momentum as Momentum, MomentumState as MomentumState
+from ._sgd import SGD as SGD, SGDState as SGDState

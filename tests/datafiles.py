@@ -1,0 +1,46 @@
+"""Small IDX datasets written by the library's own writer, for the data tests."""
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from verified_nn.data import DatasetSpec, write_idx
+
+FILES = {
+    "train-images": "train-images-idx3-ubyte.gz",
+    "train-labels": "train-labels-idx1-ubyte.gz",
+    "test-images": "t10k-images-idx3-ubyte.gz",
+    "test-labels": "t10k-labels-idx1-ubyte.gz",
+}
+SIZES = {"train": 30, "test": 12}
+
+
+def arrays(split: str, seed: int = 0) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    rng = np.random.default_rng(seed + (split == "test"))
+    count = SIZES[split]
+    images = rng.integers(0, 256, size=(count, 28, 28), dtype=np.uint8)
+    labels = (np.arange(count) % 10).astype(np.uint8)
+    return images, labels
+
+
+def write_dataset(directory: Path) -> dict[str, bytes]:
+    """Write the four files into ``directory``; return their bytes by file name."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for split in SIZES:
+        images, labels = arrays(split)
+        write_idx(directory / FILES[f"{split}-images"], images)
+        write_idx(directory / FILES[f"{split}-labels"], labels)
+    return {name: (directory / name).read_bytes() for name in FILES.values()}
+
+
+def spec_for(contents: dict[str, bytes], *, mirrors: tuple[str, ...] = ()) -> DatasetSpec:
+    return DatasetSpec(
+        name="tiny",
+        files=FILES,
+        sha256={name: hashlib.sha256(content).hexdigest() for name, content in contents.items()},
+        class_names=tuple(f"class {i}" for i in range(10)),
+        mirrors=mirrors,
+        carriers=(),
+    )

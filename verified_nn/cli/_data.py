@@ -1,0 +1,65 @@
+"""``verified-nn data fetch|check|distribution``: get the files, check them, count the classes."""
+
+import argparse
+
+import numpy as np
+
+from verified_nn.data import SPLITS, data_dir, fetch, file_status, load, spec_of
+
+from ._options import add_dataset_options
+
+BALANCE_THRESHOLD = 1.5  # largest class / smallest class above this counts as imbalanced
+
+
+def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    data = subparsers.add_parser("data", help="fetch, check and describe the datasets")
+    commands = data.add_subparsers(title="data commands", metavar="COMMAND", required=True)
+    fetch_parser = commands.add_parser("fetch", help="download and verify a dataset's four files")
+    add_dataset_options(fetch_parser)
+    fetch_parser.set_defaults(run=run_fetch)
+    check = commands.add_parser("check", help="load both splits and report counts, ranges, checksums")
+    add_dataset_options(check)
+    check.set_defaults(run=run_check)
+    distribution = commands.add_parser("distribution", help="class counts and percentages of a split")
+    add_dataset_options(distribution, split=True)
+    distribution.set_defaults(run=run_distribution)
+
+
+def run_fetch(args: argparse.Namespace) -> int:
+    spec = spec_of(args.dataset)
+    folder = data_dir(args.data_dir) / spec.name
+    paths = fetch(spec, folder)
+    print(f"{spec.name}: all {len(paths)} files present in {folder} with verified SHA-256")
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    spec = spec_of(args.dataset)
+    folder = data_dir(args.data_dir) / spec.name
+    splits = {split: load(spec, split, directory=args.data_dir) for split in SPLITS}
+    print(f"{spec.name} in {folder}")
+    for split, dataset in splits.items():
+        images, labels = dataset.images, dataset.labels
+        print(
+            f"  {split:<5} {len(dataset):>6} samples  images {images.shape} {images.dtype}  "
+            f"pixels in [{images.min():.1f}, {images.max():.1f}]  labels {labels.shape} in "
+            f"[{labels.min()}, {labels.max()}]  first labels {' '.join(str(v) for v in labels[:10])}"
+        )
+    for name, state in file_status(spec, folder).items():
+        print(f"  {name:<28} SHA-256 {state}")
+    return 0
+
+
+def run_distribution(args: argparse.Namespace) -> int:
+    dataset = load(args.dataset, args.split, directory=args.data_dir)
+    counts = np.bincount(dataset.labels, minlength=len(dataset.class_names))
+    total = int(counts.sum())
+    print(f"{dataset.name} {dataset.split}: {total} samples")
+    for label, count in enumerate(counts):
+        share = count / total
+        bar = "#" * round(share * 200)
+        print(f"  {label} {dataset.class_names[label]:<12} {count:>6}  {share:6.2%}  {bar}")
+    ratio = counts.max() / max(counts.min(), 1)
+    verdict = "balanced" if ratio <= BALANCE_THRESHOLD else "imbalanced"
+    print(f"{verdict}: the largest class is {ratio:.2f}x the smallest (threshold {BALANCE_THRESHOLD}x)")
+    return 0

@@ -1,0 +1,76 @@
+"""``verified-nn render``: digits (or garments) as ASCII art with their labels, or a PNG grid."""
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from verified_nn.core import InvalidArgumentError
+from verified_nn.data import load
+
+from ._options import add_dataset_options
+
+RAMP = " .:-=+*#%@"  # dark to bright on a dark terminal
+
+
+def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    parser = subparsers.add_parser("render", help="draw samples as ASCII art (or a PNG grid) with labels")
+    parser.add_argument("index", nargs="?", type=int, default=0, help="index of the first sample (default 0)")
+    parser.add_argument("--count", type=int, default=1, help="how many consecutive samples (default 1)")
+    parser.add_argument("--inverted", action="store_true", help="dark ink on a light background")
+    parser.add_argument("--png", type=Path, default=None, help="write a labelled grid image here instead")
+    add_dataset_options(parser, split=True)
+    parser.set_defaults(run=run)
+
+
+def ascii_art(image: np.ndarray[Any, Any], *, inverted: bool = False) -> str:
+    """A 28 x 28 uint8 image as 28 lines of 28 characters, brighter pixels drawn denser."""
+    ramp = RAMP[::-1] if inverted else RAMP
+    levels = (image.reshape(28, 28).astype(np.int32) * len(ramp)) // 256
+    return "\n".join("".join(ramp[level] for level in row) for row in levels)
+
+
+def _png(path: Path, images: np.ndarray[Any, Any], titles: list[str], *, inverted: bool) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise InvalidArgumentError("--png needs matplotlib: pip install 'verified-nn[plots]'") from None
+    columns = min(len(images), 10)
+    rows = -(-len(images) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(1.2 * columns, 1.4 * rows), squeeze=False)
+    for axis in axes.ravel():
+        axis.axis("off")
+    for axis, image, title in zip(axes.ravel(), images, titles, strict=False):
+        axis.imshow(image.reshape(28, 28), cmap="gray_r" if inverted else "gray", vmin=0, vmax=255)
+        axis.set_title(title, fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.count < 1:
+        raise InvalidArgumentError(f"--count must be >= 1, got {args.count}")
+    dataset = load(args.dataset, args.split, directory=args.data_dir, dtype="uint8")
+    if not 0 <= args.index < len(dataset) or args.index + args.count > len(dataset):
+        raise InvalidArgumentError(
+            f"samples {args.index}..{args.index + args.count - 1} are outside the {len(dataset)} "
+            f"samples of {dataset.name} {dataset.split}"
+        )
+    chosen = range(args.index, args.index + args.count)
+    titles = [f"#{i}: {dataset.class_names[dataset.labels[i]]}" for i in chosen]
+    if args.png is not None:
+        _png(args.png, dataset.images[args.index : args.index + args.count], titles, inverted=args.inverted)
+        print(f"wrote {args.png} ({args.count} samples of {dataset.name} {dataset.split})")
+        return 0
+    for i in chosen:
+        label = int(dataset.labels[i])
+        name = dataset.class_names[label]
+        named = "" if name == str(label) else f" ({name})"
+        print(f"{dataset.name} {dataset.split} sample {i}: label {label}{named}")
+        print(ascii_art(dataset.images[i], inverted=args.inverted))
+    return 0

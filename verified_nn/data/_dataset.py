@@ -1,0 +1,134 @@
+"""Datasets: MNIST and Fashion-MNIST splits loaded as shape-typed arrays, fetched on first use."""
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+
+from verified_nn.core import INPUT_DIM, NUM_CLASSES, InvalidArgumentError
+
+from ._errors import DataError
+from ._fetch import Report, fetch, sha256_of
+from ._idx import read_images, read_labels
+from ._sources import DATASETS, DatasetSpec
+
+DATA_DIR_VARIABLE: Final = "VERIFIED_NN_DATA_DIR"
+SPLITS: Final = ("train", "test")
+IMAGE_DTYPES: Final = ("float32", "float64", "uint8")
+
+
+def data_dir(option: str | Path | None = None) -> Path:
+    """The data directory: ``option`` if given, else $VERIFIED_NN_DATA_DIR, else ./data."""
+    if option is not None:
+        return Path(option)
+    return Path(os.environ.get(DATA_DIR_VARIABLE) or "data")
+
+
+def spec_of(name: str) -> DatasetSpec:
+    """The dataset called ``name``; InvalidArgumentError naming the known ones otherwise."""
+    if name not in DATASETS:
+        raise InvalidArgumentError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
+    return DATASETS[name]
+
+
+@dataclasses.dataclass(frozen=True)
+class Dataset:
+    """One split of a dataset: images ``(n, 784)`` and integer labels ``(n,)``."""
+
+    name: str  # "mnist" or "fashion-mnist"
+    split: str  # "train" or "test"
+    images: np.ndarray[Any, Any]  # (n, 784): uint8 0..255, or float32/float64 scaled to [0, 1]
+    labels: np.ndarray[Any, Any]  # (n,) int64 in [0, 10)
+    class_names: tuple[str, ...]  # the name of each class, indexed by label
+
+    def __len__(self) -> int:
+        return int(self.labels.shape[0])
+
+
+def _scaled(images: np.ndarray[Any, Any], dtype: str) -> np.ndarray[Any, Any]:
+    if dtype == "uint8":
+        return images
+    out = np.empty(images.shape, dtype=dtype)
+    np.multiply(images, np.asarray(1 / 255, dtype=dtype), out=out)  # one pass, no float64 temporary
+    return out
+
+
+def _verified(path: Path, spec: DatasetSpec) -> Path:
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    expected = spec.sha256.get(path.name)
+    if expected is not None and sha256_of(path) != expected:
+        raise DataError(f"{path}: checksum mismatch (delete it and fetch again)")
+    return path
+
+
+def _subset(count: int, size: int | None, seed: int | None) -> np.ndarray[Any, Any] | slice:
+    if size is None:
+        return slice(None)
+    if size < 1:
+        raise InvalidArgumentError(f"size must be >= 1, got {size}")
+    if size > count:
+        raise InvalidArgumentError(f"size {size} exceeds the {count} samples of the split")
+    if seed is None:
+        return slice(0, size)
+    return np.sort(np.random.default_rng(seed).choice(count, size=size, replace=False))
+
+
+def load(
+    name: str | DatasetSpec = "mnist",
+    split: str = "train",
+    *,
+    directory: str | Path | None = None,
+    size: int | None = None,
+    seed: int | None = None,
+    dtype: str = "float32",
+    download: bool = True,
+    report: Report = print,
+) -> Dataset:
+    """Load one split, fetching and verifying the files first if they are not there.
+
+    Args:
+        name: "mnist" or "fashion-mnist" (or a :class:`DatasetSpec` of one's own).
+        split: "train" or "test".
+        directory: the data directory (see :func:`data_dir`); the files live in ``directory/name``.
+        size: keep only this many samples: the first ``size``, or a random ``size`` when ``seed`` is set.
+        seed: seed of the random subset (kept in the original order).
+        dtype: "float32" or "float64" (pixels scaled to [0, 1]) or "uint8" (raw 0..255).
+        download: fetch missing files; if False, a missing file is a DataError.
+    """
+    spec = name if isinstance(name, DatasetSpec) else spec_of(name)
+    if split not in SPLITS:
+        raise InvalidArgumentError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
+    if dtype not in IMAGE_DTYPES:
+        raise InvalidArgumentError(f"dtype must be one of {', '.join(IMAGE_DTYPES)}, got {dtype!r}")
+    folder = data_dir(directory) / spec.name
+    images_path = folder / spec.file(split, "images")
+    labels_path = folder / spec.file(split, "labels")
+    if download:
+        fetch(spec, folder, report=report)  # verifies every file's checksum
+    else:
+        _verified(images_path, spec)
+        _verified(labels_path, spec)
+    images = read_images(images_path)
+    labels = read_labels(labels_path)
+    if images.shape[1] != INPUT_DIM:
+        raise DataError(f"{images_path}: images of {images.shape[1]} pixels, expected {INPUT_DIM} (28 x 28)")
+    if images.shape[0] != labels.shape[0]:
+        raise DataError(
+            f"{labels_path}: {labels.shape[0]} labels for {images.shape[0]} images in {images_path.name}"
+        )
+    if labels.size and labels.max() >= NUM_CLASSES:
+        index = int(np.argmax(labels >= NUM_CLASSES))
+        raise DataError(
+            f"{labels_path}: label {labels[index]} at index {index} is outside [0, {NUM_CLASSES})"
+        )
+    keep = _subset(len(labels), size, seed)
+    return Dataset(
+        name=spec.name,
+        split=split,
+        images=_scaled(images[keep], dtype),
+        labels=labels[keep].astype(np.int64),
+        class_names=spec.class_names,
+    )

