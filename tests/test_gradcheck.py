@@ -80,15 +80,11 @@ def test_the_checker_passes_the_real_gradient(mlp: MLP, batch: tuple[Array, Arra
 @pytest.mark.parametrize(
     "bug", [_transposed, _no_bias, _sign, _batch_factor, _relu_wrong_for_negatives], ids=lambda f: f.__name__
 )
-def test_the_checker_fails_a_planted_bug(
-    mlp: MLP, batch: tuple[Array, Array], bug: Any, monkeypatch: Any
-) -> None:
+def test_the_checker_fails_a_planted_bug(mlp: MLP, batch: tuple[Array, Array], bug: Any, monkeypatch: Any) -> None:
     assert not _check_with(mlp, batch, _broken(bug), monkeypatch)
 
 
-def test_a_failed_report_raises_with_its_worst_location(
-    mlp: MLP, batch: tuple[Array, Array], monkeypatch: Any
-) -> None:
+def test_a_failed_report_raises_with_its_worst_location(mlp: MLP, batch: tuple[Array, Array], monkeypatch: Any) -> None:
     monkeypatch.setattr(network_check, "loss_and_gradients", _broken(_sign))
     report = check_network_gradients(mlp, *batch, rng=np.random.default_rng(0))
     with pytest.raises(GradientCheckError, match=r"FAILED: worst relative error .* at (W1\[|direction)"):

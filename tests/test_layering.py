@@ -29,9 +29,7 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize(
-    "subpackage", sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists())
-)
+@pytest.mark.parametrize("subpackage", sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()))
 def test_subpackage_imports_only_what_lies_below_it(subpackage: str) -> None:
     assert subpackage in ALLOWED, f"new subpackage {subpackage}: add it to ALLOWED with its dependencies"
     for path in (PACKAGE / subpackage).rglob("*.py"):

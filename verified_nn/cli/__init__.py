@@ -6,10 +6,11 @@ from collections.abc import Sequence
 
 from verified_nn import __version__
 from verified_nn.core import InvalidArgumentError, ShapeError
+from verified_nn.training import TrainingError
 
-from . import _data, _render, _smoke
+from . import _data, _models, _render, _smoke, _train
 
-USER_ERRORS = (InvalidArgumentError, ShapeError, ValueError, OSError)
+USER_ERRORS = (InvalidArgumentError, ShapeError, ValueError, OSError, TrainingError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    _train.add_parser(subparsers)
+    _models.add_parser(subparsers)
     _render.add_parser(subparsers)
     _data.add_parser(subparsers)
     _smoke.add_parser(subparsers)

@@ -32,9 +32,7 @@ class Check:
 
 
 def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    parser = subparsers.add_parser(
-        "smoke", help="run one random batch through the network and check every result"
-    )
+    parser = subparsers.add_parser("smoke", help="run one random batch through the network and check every result")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random network and batch")
     parser.add_argument("--batch-size", type=int, default=8, help="images in the random batch (>= 1)")
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="forward dtype")
@@ -56,9 +54,7 @@ def smoke_checks(*, seed: int, batch_size: int, dtype: str) -> list[Check]:
     loss, gradients = loss_and_gradients(mlp, images, labels)
     vector = flatten(gradients)
     finite = math.isfinite(loss) and bool(np.isfinite(vector).all())
-    sizes = ", ".join(
-        f"{name} {math.prod(shape)}" for name, shape in zip(BLOCK_NAMES, BLOCK_SHAPES, strict=True)
-    )
+    sizes = ", ".join(f"{name} {math.prod(shape)}" for name, shape in zip(BLOCK_NAMES, BLOCK_SHAPES, strict=True))
     norm = global_norm(gradients)
     report = check_network_gradients(mlp, images, labels, rng=rng)
     return [

@@ -35,9 +35,7 @@ def _read_switch() -> bool:
         return True
     if value in _OFF:
         return False
-    raise InvalidArgumentError(
-        f"{ENVIRONMENT_VARIABLE} must be one of 1/0, on/off, true/false; got {value!r}"
-    )
+    raise InvalidArgumentError(f"{ENVIRONMENT_VARIABLE} must be one of 1/0, on/off, true/false; got {value!r}")
 
 
 RUNTIME_CHECKS: Final[bool] = _read_switch()
@@ -65,9 +63,7 @@ def _named_sizes(hint: Any, value: np.ndarray[Any, Any]) -> list[str]:
     return [f"{word}={size}" for word, size in zip(words, value.shape, strict=True) if word.isidentifier()]
 
 
-def _explain(
-    name: str, function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> ShapeError:
+def _explain(name: str, function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> ShapeError:
     """Find the first argument that fails its annotation, re-checking in order in a fresh dims scope."""
     hints = typing.get_type_hints(function)
     bound = inspect.signature(function).bind(*args, **kwargs)

@@ -100,9 +100,7 @@ def _require_shape(name: str, array: np.ndarray[Any, Any], shape: tuple[int | No
         raise ShapeError(f"{name}: expected shape {expected}, got {array.shape}")
 
 
-def as_float_array(
-    values: Any, shape: tuple[int | None, ...], *, name: str, dtype: Any = None
-) -> np.ndarray[Any, Any]:
+def as_float_array(values: Any, shape: tuple[int | None, ...], *, name: str, dtype: Any = None) -> np.ndarray[Any, Any]:
     """``values`` as a float32/float64 array of ``shape`` (None marks the batch axis), or ShapeError.
 
     Float32 and float64 input keep their dtype; other input becomes float64 unless ``dtype`` is given.

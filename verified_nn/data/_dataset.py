@@ -116,14 +116,10 @@ def load(
     if images.shape[1] != INPUT_DIM:
         raise DataError(f"{images_path}: images of {images.shape[1]} pixels, expected {INPUT_DIM} (28 x 28)")
     if images.shape[0] != labels.shape[0]:
-        raise DataError(
-            f"{labels_path}: {labels.shape[0]} labels for {images.shape[0]} images in {images_path.name}"
-        )
+        raise DataError(f"{labels_path}: {labels.shape[0]} labels for {images.shape[0]} images in {images_path.name}")
     if labels.size and labels.max() >= NUM_CLASSES:
         index = int(np.argmax(labels >= NUM_CLASSES))
-        raise DataError(
-            f"{labels_path}: label {labels[index]} at index {index} is outside [0, {NUM_CLASSES})"
-        )
+        raise DataError(f"{labels_path}: label {labels[index]} at index {index} is outside [0, {NUM_CLASSES})")
     keep = _subset(len(labels), size, seed)
     return Dataset(
         name=spec.name,

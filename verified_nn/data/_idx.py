@@ -65,9 +65,7 @@ def parse_idx(content: bytes, *, source: str, magic: int | None = None) -> np.nd
     if zero != 0 or code not in _DTYPES:
         raise DataError(f"{source}: not an IDX file (magic number {found:#010x})")
     if magic is not None and found != magic:
-        raise DataError(
-            f"{source}: magic number {found} where {_KINDS.get(magic, 'these')} files have {magic}"
-        )
+        raise DataError(f"{source}: magic number {found} where {_KINDS.get(magic, 'these')} files have {magic}")
     header = 4 + 4 * ndim
     if len(content) < header:
         raise DataError(f"{source}: truncated IDX header (needs {header} bytes, has {len(content)})")

@@ -45,7 +45,9 @@ class Dense(Generic[Out, In]):
     def trusted(cls, weights: Array, bias: Array) -> "Dense[Any, Any]":
         """Build from arrays our own checked code produced, skipping the runtime checks (hot path)."""
         layer: Dense[Any, Any] = object.__new__(cls)
-        object.__setattr__(layer, "weights", _read_only(weights))
+        # Keep the layout invariant here too (a no-op for our own column-major results): BLAS rounds
+        # differently per layout, and a resumed run must repeat an unbroken one bit for bit.
+        object.__setattr__(layer, "weights", _read_only(np.asfortranarray(weights)))
         object.__setattr__(layer, "bias", _read_only(bias))
         return layer
 

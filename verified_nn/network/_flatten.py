@@ -41,9 +41,7 @@ def flatten(mlp: MLP) -> ParameterVector:
 @checked
 def unflatten(vector: ParameterVector, *, activation: Activation = RELU) -> MLP:
     """The inverse of :func:`flatten`: an MLP whose parameters are read from (a copy of) ``vector``."""
-    owned: np.ndarray[Any, Any] = (
-        vector.copy()
-    )  # the MLP must not change if the caller later writes to ``vector``
+    owned: np.ndarray[Any, Any] = vector.copy()  # the MLP must not change if the caller later writes to ``vector``
     blocks: list[np.ndarray[Any, Any]] = []
     start = 0
     for shape in BLOCK_SHAPES:

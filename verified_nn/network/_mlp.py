@@ -50,8 +50,7 @@ class MLP:
                 raise ShapeError(f"MLP: {name}.weights expected shape {expected}, got {got}")
         if self.layer1.weights.dtype != self.layer2.weights.dtype:
             raise ShapeError(
-                "MLP: both layers must share a dtype, got "
-                f"{self.layer1.weights.dtype} and {self.layer2.weights.dtype}"
+                f"MLP: both layers must share a dtype, got {self.layer1.weights.dtype} and {self.layer2.weights.dtype}"
             )
 
     @classmethod

@@ -25,9 +25,7 @@ class Optimizer(Generic[StateT]):
         return self.apply(grads, state, params)
 
     @checked
-    def step(
-        self, params: MLP, state: StateT, images: ImageBatch, labels: LabelBatch
-    ) -> tuple[MLP, StateT, float]:
+    def step(self, params: MLP, state: StateT, images: ImageBatch, labels: LabelBatch) -> tuple[MLP, StateT, float]:
         """One training step on a batch: the gradients of the mean loss at ``params``, then an update.
 
         Equal to ``loss_and_gradients`` followed by ``update``, with the arguments checked once.
@@ -35,9 +33,7 @@ class Optimizer(Generic[StateT]):
         """
         return self._step(params, state, images, labels)
 
-    def _step(
-        self, params: MLP, state: StateT, images: ImageBatch, labels: LabelBatch
-    ) -> tuple[MLP, StateT, float]:
+    def _step(self, params: MLP, state: StateT, images: ImageBatch, labels: LabelBatch) -> tuple[MLP, StateT, float]:
         # Unchecked; an optimizer may override it with a faster equivalent.
         loss, grads = backprop(params, images, labels)
         new_params, new_state = self.apply(grads, state, params)

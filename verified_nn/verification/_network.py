@@ -89,9 +89,7 @@ def check_network_gradients(
     probes: list[tuple[str, Array]] = []
     for block in range(len(BLOCK_SHAPES)):
         start, stop = int(_OFFSETS[block]), int(_OFFSETS[block + 1])
-        picks = rng.choice(
-            np.arange(start, stop), size=min(coordinates_per_block, stop - start), replace=False
-        )
+        picks = rng.choice(np.arange(start, stop), size=min(coordinates_per_block, stop - start), replace=False)
         for index in picks:
             basis = np.zeros_like(vector)
             basis[index] = 1.0

@@ -1,0 +1,69 @@
+"""Training configuration: defaults, presets, overrides, validation, unknown keys, JSON round trip."""
+
+import dataclasses
+
+import pytest
+
+from verified_nn.core import InvalidArgumentError
+from verified_nn.training import PRESETS, TrainConfig, learning_rate_at, preset
+
+
+def test_presets_match_the_lean_project_where_it_set_them() -> None:
+    medium = preset("medium")
+    assert (medium.train_size, medium.test_size, medium.epochs, medium.batch_size, medium.learning_rate) == (
+        5_000,
+        1_000,
+        10,
+        64,
+        0.01,
+    )
+    full = preset("full")
+    assert (full.train_size, full.epochs, full.samples_per_epoch, full.test_size) == (None, 50, 12_000, None)
+
+
+def test_any_option_overrides_a_preset() -> None:
+    assert preset("medium", epochs=3).epochs == 3
+    assert preset("best", learning_rate=0.2).learning_rate == 0.2
+
+
+def test_every_field_has_a_default_and_the_config_is_frozen() -> None:
+    config = TrainConfig()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.epochs = 2  # type: ignore[misc]
+
+
+def test_json_round_trip_and_unknown_keys_are_refused() -> None:
+    config = preset("full", seed=7)
+    assert TrainConfig.from_json(config.to_json()) == config
+    with pytest.raises(InvalidArgumentError, match="unknown configuration keys: epoch, lr"):
+        TrainConfig.from_dict({"lr": 0.1, "epoch": 3})
+    with pytest.raises(InvalidArgumentError, match="unknown preset 'huge'; known: medium, full, best"):
+        preset("huge")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("epochs", 0, "epochs must be >= 1, got 0"),
+        ("learning_rate", -1.0, "learning_rate must be > 0"),
+        ("momentum", 1.0, r"momentum must lie in \[0, 1\)"),
+        ("dataset", "cifar", "dataset must be one of mnist, fashion-mnist"),
+        ("train_size", 0, "train_size must be >= 1 or unset"),
+        ("lr_schedule", "linear", "lr_schedule must be one of constant, cosine, step"),
+        ("clip_norm", 0.0, "clip_norm must be > 0"),
+        ("dtype", "float16", "dtype must be float32 or float64"),
+    ],
+)
+def test_invalid_values_are_refused_at_once(field: str, value: object, message: str) -> None:
+    with pytest.raises(InvalidArgumentError, match=message):
+        TrainConfig(**{field: value})  # type: ignore[arg-type]
+
+
+def test_schedules() -> None:
+    config = TrainConfig(epochs=4, learning_rate=0.1, lr_schedule="cosine")
+    rates = [learning_rate_at(config, e) for e in range(1, 5)]
+    assert rates[0] == pytest.approx(0.1) and rates == sorted(rates, reverse=True) and rates[-1] > 0
+    step = dataclasses.replace(config, lr_schedule="step")
+    assert [learning_rate_at(step, e) for e in range(1, 5)] == pytest.approx([0.1, 0.1, 0.01, 0.001])
+    assert learning_rate_at(dataclasses.replace(config, lr_schedule="constant"), 4) == 0.1
+    assert set(PRESETS) == {"medium", "full", "best"}

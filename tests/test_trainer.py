@@ -1,0 +1,135 @@
+"""The trainer on a small synthetic dataset: it learns, is deterministic, resumes, guards, and logs."""
+
+import dataclasses
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from datafiles import FILES
+
+from verified_nn.data import DATASETS, DatasetSpec, write_idx
+from verified_nn.training import (
+    SavedModel,
+    TrainConfig,
+    TrainingError,
+    TrainResult,
+    _trainer,
+    learning_rate_at,
+    load_model,
+    train,
+)
+
+PER_CLASS = {"train": 40, "test": 10}
+
+
+@pytest.fixture
+def synthetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A learnable stand-in for MNIST: each class lights up its own band of rows, plus noise."""
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "data" / "synthetic"
+    folder.mkdir(parents=True)
+    for split, per_class in PER_CLASS.items():
+        labels = np.repeat(np.arange(10), per_class).astype(np.uint8)
+        rng.shuffle(labels)
+        images = rng.integers(0, 60, size=(len(labels), 28, 28)).astype(np.uint8)
+        for index, label in enumerate(labels):
+            images[index, 2 * label + 4 : 2 * label + 7, 4:24] = 230
+        write_idx(folder / FILES[f"{split}-images"], images)
+        write_idx(folder / FILES[f"{split}-labels"], labels)
+    digests = {n: hashlib.sha256((folder / n).read_bytes()).hexdigest() for n in FILES.values()}
+    spec = DatasetSpec("synthetic", FILES, digests, tuple(map(str, range(10))), (), ())
+    monkeypatch.setitem(DATASETS, "mnist", spec)
+    return tmp_path
+
+
+CONFIG = TrainConfig(epochs=4, batch_size=16, learning_rate=0.05, log_every=10, train_eval_size=400)
+
+
+def _train(
+    root: Path, config: TrainConfig = CONFIG, name: str = "run", resume: SavedModel | None = None
+) -> TrainResult:
+    return train(
+        config,
+        data_dir=root / "data",
+        out_dir=root / "models",
+        log_dir=root / "logs",
+        name=name,
+        echo=False,
+        resume=resume,
+    )
+
+
+def test_training_learns_and_writes_checkpoints_and_a_log(synthetic: Path) -> None:
+    result = _train(synthetic)
+    assert len(result.history) == 4 and result.best.test_accuracy >= 0.9
+    assert result.history[-1].mean_loss < result.history[0].mean_loss
+    log = result.log_path.read_text()
+    assert log.startswith("run run | verified-nn") and "initial | test acc" in log
+    assert "epoch 2/4 | batch 20/25 | loss " in log and "| grad-norm " in log and "| param-change " in log
+    saved = load_model(result.best_path)
+    assert float(saved.metadata["test_accuracy"]) == result.best.test_accuracy
+    assert TrainConfig.from_json(saved.metadata["config"]) == CONFIG
+    assert {
+        "epoch",
+        "train_accuracy",
+        "loss",
+        "learning_rate",
+        "dataset",
+        "train_size",
+        "seed",
+        "version",
+        "time",
+    } <= set(saved.metadata)
+
+
+def test_a_seeded_run_repeats_exactly(synthetic: Path) -> None:
+    first = _train(synthetic, name="a")
+    second = _train(synthetic, name="b")
+    assert [r.test_accuracy for r in first.history] == [r.test_accuracy for r in second.history]
+    assert [r.mean_loss for r in first.history] == [r.mean_loss for r in second.history]
+
+
+def test_a_resumed_run_loses_no_completed_epoch_and_ends_where_an_unbroken_one_does(
+    synthetic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unbroken = _train(synthetic, name="whole")
+    schedule = learning_rate_at
+
+    def killed_in_epoch_3(config: TrainConfig, epoch: int) -> float:
+        if epoch == 3:
+            raise KeyboardInterrupt  # the run is stopped by force during its third epoch
+        return schedule(config, epoch)
+
+    monkeypatch.setattr(_trainer, "learning_rate_at", killed_in_epoch_3)
+    with pytest.raises(KeyboardInterrupt):
+        _train(synthetic, name="part")
+    monkeypatch.setattr(_trainer, "learning_rate_at", schedule)
+    checkpoint = load_model(synthetic / "models" / "part-last.safetensors")
+    assert checkpoint.metadata["epoch"] == "2" and checkpoint.velocity is not None
+    resumed = _train(synthetic, CONFIG, name="part", resume=checkpoint)
+    assert [r.epoch for r in resumed.history] == [1, 2, 3, 4]
+    assert [r.test_accuracy for r in resumed.history] == [r.test_accuracy for r in unbroken.history]
+    np.testing.assert_array_equal(resumed.mlp.layer1.weights, unbroken.mlp.layer1.weights)
+
+
+def test_divergence_stops_the_run_naming_epoch_and_batch_and_keeps_the_best(synthetic: Path) -> None:
+    exploding = dataclasses.replace(CONFIG, learning_rate=0.5, momentum=0.99, max_grad_norm=50.0, log_every=1)
+    with pytest.raises(
+        TrainingError,
+        match=r"^epoch \d+, batch \d+: the gradient norm .* exceeds 50: .*lower it \(--lr .*\) or clip gradients \(--clip-norm 5\); the best model so far is kept in",
+    ):
+        _train(synthetic, exploding, name="boom")
+
+
+def test_clipping_keeps_a_hot_learning_rate_finite(synthetic: Path) -> None:
+    clipped = dataclasses.replace(CONFIG, learning_rate=0.5, momentum=0.9, clip_norm=1.0, epochs=2)
+    result = _train(synthetic, clipped, name="clipped")
+    assert np.isfinite([r.mean_loss for r in result.history]).all()
+
+
+def test_samples_per_epoch_and_sizes_are_honoured(synthetic: Path) -> None:
+    config = dataclasses.replace(CONFIG, samples_per_epoch=100, train_size=300, test_size=50, epochs=1)
+    result = _train(synthetic, config, name="small")
+    assert "| batch 7/7 |" not in result.log_path.read_text()  # 100 samples / 16 = 7 batches, log every 10
+    assert load_model(result.last_path).metadata["train_size"] == "300"

@@ -1,0 +1,61 @@
+"""PNG plots of a run (loss and accuracies per epoch) and of a confusion matrix; needs matplotlib."""
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from verified_nn.core import InvalidArgumentError
+
+from ._trainer import EpochRecord
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise InvalidArgumentError("plots need matplotlib: pip install 'verified-nn[plots]'") from None
+    return plt
+
+
+def plot_history(history: Sequence[EpochRecord], path: Path) -> None:
+    """Training curves: mean training loss, and train and test accuracy, per epoch."""
+    plt = _pyplot()
+    epochs = [record.epoch for record in history]
+    figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 4))
+    loss_axis.plot(epochs, [r.mean_loss for r in history], marker="o", label="train (mean over epoch)")
+    loss_axis.plot(epochs, [r.test_loss for r in history], marker="o", label="test")
+    loss_axis.set(xlabel="epoch", ylabel="cross-entropy", title="loss", yscale="log")
+    loss_axis.legend()
+    accuracy_axis.plot(epochs, [100 * r.train_accuracy for r in history], marker="o", label="train")
+    accuracy_axis.plot(epochs, [100 * r.test_accuracy for r in history], marker="o", label="test")
+    accuracy_axis.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
+    accuracy_axis.legend()
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def plot_confusion(confusion: np.ndarray[Any, Any], class_names: Sequence[str], path: Path) -> None:
+    """The confusion matrix (rows: true class, columns: predicted class) with counts in each cell."""
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(7, 6))
+    image = axis.imshow(confusion, cmap="Blues")
+    figure.colorbar(image, ax=axis)
+    ticks = range(len(class_names))
+    axis.set(xticks=ticks, yticks=ticks, xlabel="predicted", ylabel="true", title="confusion matrix")
+    axis.set_xticklabels(class_names, rotation=45, ha="right")
+    axis.set_yticklabels(class_names)
+    threshold = confusion.max() / 2
+    for (row, column), count in np.ndenumerate(confusion):
+        color = "white" if count > threshold else "black"
+        axis.text(column, row, str(count), ha="center", va="center", fontsize=7, color=color)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
