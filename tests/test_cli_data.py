@@ -68,16 +68,15 @@ def test_a_user_error_exits_nonzero_without_a_traceback() -> None:
 
 
 @pytest.mark.slow
-def test_real_mnist_end_to_end(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Fetches MNIST (mirror or registry route) into a fresh directory; a few seconds where it works."""
-    root = tmp_path_factory.mktemp("data")
-    render = _cli("render", "0", "--data-dir", str(root))
+def test_real_mnist_end_to_end(real_data_dir: Path) -> None:
+    """render, distribution and check on the real files, fetched by the mirror or registry route."""
+    render = _cli("render", "0", "--data-dir", str(real_data_dir))
     assert render.returncode == 0, render.stderr
     assert "mnist train sample 0: label 5" in render.stdout
     assert render.stdout.count("\n") >= 29
-    distribution = _cli("data", "distribution", "--data-dir", str(root))
+    distribution = _cli("data", "distribution", "--data-dir", str(real_data_dir))
     assert "  0 0              5923" in distribution.stdout and "  1 1              6742" in distribution.stdout
-    check = _cli("data", "check", "--data-dir", str(root))
+    check = _cli("data", "check", "--data-dir", str(real_data_dir))
     assert "train  60000 samples" in check.stdout and "test   10000 samples" in check.stdout
     assert "pixels in [0.0, 1.0]" in check.stdout
     assert check.stdout.count("SHA-256 ok") == len(MNIST.sha256)

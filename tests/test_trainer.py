@@ -1,14 +1,13 @@
 """The trainer on a small synthetic dataset: it learns, is deterministic, resumes, guards, and logs."""
 
 import dataclasses
-import hashlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-from datafiles import FILES
+from datafiles import write_synthetic
 
-from verified_nn.data import DATASETS, DatasetSpec, write_idx
+from verified_nn.data import DATASETS
 from verified_nn.training import (
     SavedModel,
     TrainConfig,
@@ -20,26 +19,10 @@ from verified_nn.training import (
     train,
 )
 
-PER_CLASS = {"train": 40, "test": 10}
-
 
 @pytest.fixture
 def synthetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A learnable stand-in for MNIST: each class lights up its own band of rows, plus noise."""
-    rng = np.random.default_rng(0)
-    folder = tmp_path / "data" / "synthetic"
-    folder.mkdir(parents=True)
-    for split, per_class in PER_CLASS.items():
-        labels = np.repeat(np.arange(10), per_class).astype(np.uint8)
-        rng.shuffle(labels)
-        images = rng.integers(0, 60, size=(len(labels), 28, 28)).astype(np.uint8)
-        for index, label in enumerate(labels):
-            images[index, 2 * label + 4 : 2 * label + 7, 4:24] = 230
-        write_idx(folder / FILES[f"{split}-images"], images)
-        write_idx(folder / FILES[f"{split}-labels"], labels)
-    digests = {n: hashlib.sha256((folder / n).read_bytes()).hexdigest() for n in FILES.values()}
-    spec = DatasetSpec("synthetic", FILES, digests, tuple(map(str, range(10))), (), ())
-    monkeypatch.setitem(DATASETS, "mnist", spec)
+    monkeypatch.setitem(DATASETS, "mnist", write_synthetic(tmp_path / "data" / "synthetic"))
     return tmp_path
 
 
