@@ -1,20 +1,15 @@
 """Shared fixtures and Hypothesis profiles for tests/ and properties/ (HYPOTHESIS_PROFILE=ci|thorough)."""
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, settings
 
+from verified_nn.cli._profiles import load_profile
 from verified_nn.data import MNIST, fetch
 from verified_nn.network import MLP, he_init
 
-settings.register_profile(
-    "ci", derandomize=True, max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.register_profile("thorough", max_examples=500, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+load_profile()
 
 
 @pytest.fixture

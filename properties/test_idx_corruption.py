@@ -49,6 +49,7 @@ def corruptions(draw: st.DrawFn) -> tuple[str, bool, bytes]:
 
 @given(corruptions())
 def test_only_data_error_escapes_from_a_corrupted_file(case: tuple[str, bool, bytes]) -> None:
+    """Truncations, byte flips, header rewrites and appended bytes give a valid array or DataError."""
     kind, compressed, content = case
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / ("f.gz" if compressed else "f")

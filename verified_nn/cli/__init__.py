@@ -8,7 +8,7 @@ from verified_nn import __version__
 from verified_nn.core import InvalidArgumentError, ShapeError
 from verified_nn.training import TrainingError
 
-from . import _data, _models, _render, _smoke, _train
+from . import _data, _models, _render, _smoke, _train, _verify
 
 USER_ERRORS = (InvalidArgumentError, ShapeError, ValueError, OSError, TrainingError)
 
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     _render.add_parser(subparsers)
     _data.add_parser(subparsers)
     _smoke.add_parser(subparsers)
+    _verify.add_parser(subparsers)
     return parser
 
 
