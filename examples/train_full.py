@@ -1,7 +1,8 @@
 """The Lean project's full run: 50 epochs of 12,000 examples drawn from all 60,000, every epoch
 evaluated on the 10,000 test images, a checkpoint whenever test accuracy improves.
 
-The Lean run took 3.3 hours to reach 93%; this one takes seconds. Fetches MNIST on first use.
+The Lean run took 3.3 hours to reach 93%; this one takes seconds (measured by benchmarks/training.py,
+not asserted here: a timing check would fail on a busy machine). Fetches MNIST on first use.
 """
 
 import tempfile
@@ -20,7 +21,6 @@ def main() -> None:
     )
     assert float(best.metadata["test_accuracy"]) == result.best.test_accuracy
     assert result.best.test_accuracy >= 0.975, "the full run should reach 97.5% test accuracy"
-    assert result.train_seconds < 60, "the full run should train in under a minute"
 
 
 if __name__ == "__main__":
