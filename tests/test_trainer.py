@@ -116,3 +116,20 @@ def test_samples_per_epoch_and_sizes_are_honoured(synthetic: Path) -> None:
     result = _train(synthetic, config, name="small")
     assert "| batch 7/7 |" not in result.log_path.read_text()  # 100 samples / 16 = 7 batches, log every 10
     assert load_model(result.last_path).metadata["train_size"] == "300"
+
+
+def test_an_exploding_loss_stops_the_run_at_the_batch_where_it_happens(synthetic: Path) -> None:
+    hot = dataclasses.replace(CONFIG, learning_rate=50.0, momentum=0.0, lr_schedule="constant")
+    with pytest.raises(TrainingError, match=r"^epoch 1, batch \d+: the loss .* exceeds 100: .*no model was saved$"):
+        _train(synthetic, hot, name="hot")
+
+
+def test_a_nan_loss_stops_the_run(synthetic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    guard = _trainer._Guard(CONFIG, synthetic / "absent.safetensors", saved=False)
+    with pytest.raises(
+        TrainingError, match=r"^epoch 2, batch 7: the loss is nan: training diverged at learning rate 0.1"
+    ):
+        guard.check(2, 7, float("nan"), None, 0.1)
+    with pytest.raises(TrainingError, match=r"the gradient norm is inf"):
+        guard.check(2, 7, 1.0, float("inf"), 0.1)
+    guard.check(2, 7, 1.0, 5.0, 0.1)  # a healthy batch passes

@@ -27,6 +27,7 @@ _FIELDS = {
     "log_every": "log_every",
     "train_eval_size": "train_eval_size",
     "max_grad_norm": "max_grad_norm",
+    "max_loss": "max_loss",
 }
 
 
@@ -55,6 +56,7 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     config.add_argument("--log-every", type=int, help="batches between diagnostic lines")
     config.add_argument("--train-eval-size", type=int, help="training examples scored each epoch")
     config.add_argument("--max-grad-norm", type=float, help="stop if a logged gradient norm exceeds this")
+    config.add_argument("--max-loss", type=float, help="stop if a batch loss exceeds this (default 100)")
     add_dataset_options(parser, default=None)  # unset: the preset's, or the resumed run's
     parser.set_defaults(run=run_train)
 

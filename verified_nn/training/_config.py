@@ -32,6 +32,7 @@ class TrainConfig:
     log_every: int = 200  # batches between diagnostic lines (with gradient norm and parameter change)
     train_eval_size: int = 10_000  # training examples whose accuracy is reported each epoch
     max_grad_norm: float = 1e3  # a gradient norm above this on a logged batch stops the run
+    max_loss: float = 100.0  # a batch loss above this stops the run (a healthy run starts near log 10 = 2.3)
 
     def __post_init__(self) -> None:
         _require(self.dataset in DATASETS, f"dataset must be one of {', '.join(DATASETS)}, got {self.dataset!r}")
@@ -50,6 +51,7 @@ class TrainConfig:
         _require(self.dtype in ("float32", "float64"), f"dtype must be float32 or float64, got {self.dtype!r}")
         _require(self.activation in ACTIVATIONS, f"activation must be one of {', '.join(ACTIVATIONS)}")
         _require(_positive(self.max_grad_norm), f"max_grad_norm must be > 0, got {self.max_grad_norm}")
+        _require(_positive(self.max_loss), f"max_loss must be > 0, got {self.max_loss}")
 
     def to_json(self) -> str:
         """The configuration as JSON (how checkpoints store it)."""

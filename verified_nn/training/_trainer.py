@@ -92,21 +92,24 @@ def _metadata(
 class _Guard:
     """Stops a run whose loss is not finite or whose gradient norm explodes, saying what to do."""
 
-    def __init__(self, config: TrainConfig, best_path: Path) -> None:
+    def __init__(self, config: TrainConfig, best_path: Path, *, saved: bool) -> None:
         self.config = config
         self.best_path = best_path
+        self.saved = saved  # whether this run (or the run it resumes) has written best_path
 
     def check(self, epoch: int, batch: int, loss: float, norm: float | None, rate: float) -> None:
         problem = None
         if not math.isfinite(loss):
             problem = f"the loss is {loss}"
+        elif loss > self.config.max_loss:
+            problem = f"the loss {loss:.3g} exceeds {self.config.max_loss:g}"
         elif norm is not None and not math.isfinite(norm):
             problem = f"the gradient norm is {norm}"
         elif norm is not None and self.config.clip_norm is None and norm > self.config.max_grad_norm:
             problem = f"the gradient norm {norm:.3g} exceeds {self.config.max_grad_norm:g}"
         if problem is None:
             return
-        kept = f"the best model so far is kept in {self.best_path}" if self.best_path.exists() else "no model was saved"
+        kept = f"the best model so far is kept in {self.best_path}" if self.saved else "no model was saved"
         raise TrainingError(
             f"epoch {epoch}, batch {batch}: {problem}: training diverged at learning rate {rate:g}; "
             f"lower it (--lr {rate / 10:g}) or clip gradients (--clip-norm 5); {kept}"
@@ -231,7 +234,7 @@ def _run(
 
     count = len(train_set)
     train_eval = slice(0, min(config.train_eval_size, count))
-    guard = _Guard(config, best_path)
+    guard = _Guard(config, best_path, saved=bool(history) and best_path.exists())
     final = None
     for epoch in range(len(history) + 1, config.epochs + 1):
         rate = learning_rate_at(config, epoch)
@@ -257,6 +260,7 @@ def _run(
         metadata = _metadata(config, record, history, run, count)
         if improved:
             save_model(best_path, mlp, {**metadata, "kind": "best"}, velocity=velocity)
+            guard.saved = True
         save_model(last_path, mlp, {**metadata, "kind": "last"}, velocity=velocity)
         log(
             f"epoch {epoch}/{config.epochs} | {train_seconds:.2f} s | mean loss {record.mean_loss:.4f} | "
