@@ -1,0 +1,154 @@
+"""The runtime checks themselves: the switch, the decorators, and the constructors into the shape world."""
+
+import os
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+from strategies import seeds
+
+from verified_nn.core import (
+    Floating,
+    InvalidArgumentError,
+    ShapeError,
+    _checking,
+    as_image,
+    as_image_batch,
+    as_labels,
+    checked,
+    checked_dataclass,
+    is_checked,
+)
+from verified_nn.network import Dense, as_parameter_vector
+
+Array = np.ndarray[Any, Any]
+ON, OFF = ("1", "true", "on", "yes", ""), ("0", "false", "off", "no")
+switch_values = st.one_of(st.sampled_from(ON + OFF), st.text(max_size=6))
+
+
+@given(switch_values, st.sampled_from(["", " ", "  "]), st.booleans())
+def test_the_switch_accepts_exactly_the_documented_values(value: str, padding: str, upper: bool) -> None:
+    """1/true/on/yes/empty turn checks on, 0/false/off/no off (any case, spaces ignored); all else is refused."""
+    shown = padding + (value.upper() if upper else value) + padding
+    saved = os.environ.get(_checking.ENVIRONMENT_VARIABLE)
+    os.environ[_checking.ENVIRONMENT_VARIABLE] = shown
+    try:
+        normal = shown.strip().lower()
+        if normal in ON:
+            assert _checking._read_switch() is True
+        elif normal in OFF:
+            assert _checking._read_switch() is False
+        else:
+            with pytest.raises(InvalidArgumentError, match="VERIFIED_NN_RUNTIME_CHECKS must be one of"):
+                _checking._read_switch()
+    finally:
+        if saved is None:
+            del os.environ[_checking.ENVIRONMENT_VARIABLE]
+        else:
+            os.environ[_checking.ENVIRONMENT_VARIABLE] = saved
+
+
+def _doubled(x: Floating[np.ndarray[Any, Any], " n"]) -> Floating[np.ndarray[Any, Any], " n"]:
+    return x * 2
+
+
+def _shortened(x: Floating[np.ndarray[Any, Any], " n"]) -> Floating[np.ndarray[Any, Any], " n"]:
+    return x[:-1]
+
+
+@given(st.integers(2, 50), st.integers(1, 3))
+def test_checked_functions_check_arguments_and_the_return_value(size: int, ndim: int) -> None:
+    """A checked function accepts matching shapes, refuses others by name, and checks what it returns."""
+    doubled, shortened = checked(_doubled), checked(_shortened)
+    assert is_checked(doubled) and not is_checked(_doubled)
+    np.testing.assert_array_equal(doubled(np.ones(size)), np.full(size, 2.0))
+    if ndim != 1:
+        with pytest.raises(
+            ShapeError, match=r"^_doubled: argument 'x' expected Floating\[ndarray, 'n'\], got float64\["
+        ):
+            doubled(np.ones((size,) * ndim))
+    with pytest.raises(
+        ShapeError, match=rf"^_shortened: return value expected Floating\[ndarray, 'n'\], got float64\[{size - 1}\]$"
+    ):
+        shortened(np.ones(size))
+
+
+@given(st.booleans())
+def test_the_decorators_return_their_argument_unchanged_when_checks_are_off(checks: bool) -> None:
+    """With checks off, checked(f) is f and checked_dataclass(C) is C; with them on, both are wrapped."""
+    import dataclasses
+
+    saved = _checking.RUNTIME_CHECKS
+    _checking.RUNTIME_CHECKS = checks  # type: ignore[misc]
+    try:
+        wrapped = checked(_doubled)
+        record = checked_dataclass(dataclasses.make_dataclass("Record", [("x", int)]))
+        assert (wrapped is not _doubled) is checks and is_checked(wrapped) is checks and is_checked(record) is checks
+        if checks:
+            with pytest.raises(ShapeError, match=r"^Record: argument 'x' expected int, got str 'no'$"):
+                record(x="no")
+        else:
+            assert record(x="no").x == "no"
+    finally:
+        _checking.RUNTIME_CHECKS = saved  # type: ignore[misc]
+
+
+@given(st.integers(1, 12), st.integers(1, 12), st.integers(1, 12))
+def test_dataclass_fields_are_checked_when_built(rows: int, columns: int, bias: int) -> None:
+    """Dense(weights (out, in), bias (out,)) builds only when the bias length equals out, and says why."""
+    weights = np.zeros((rows, columns))
+    if bias == rows:
+        assert Dense(weights=weights, bias=np.zeros(bias)).shape == (rows, columns)
+    else:
+        with pytest.raises(
+            ShapeError,
+            match=rf"^Dense: argument 'bias' expected Floating\[ndarray, 'out'\], got float64\[{bias}\] "
+            rf"\(out={rows}, in={columns} from weights: float64\[{rows},{columns}\]\)$",
+        ):
+            Dense(weights=weights, bias=np.zeros(bias))
+
+
+shapes = st.one_of(
+    st.sampled_from([(784,), (101_770,), (101_769,), (783,), (785,)]),
+    st.tuples(st.integers(1, 6), st.sampled_from([783, 784, 785, 100])),
+    st.lists(st.integers(1, 30), min_size=1, max_size=3).map(tuple),
+)
+dtypes = st.sampled_from([np.float32, np.float64, np.int64, np.uint8])
+
+
+@given(shapes, dtypes, seeds)
+def test_constructors_accept_exactly_their_shape_and_keep_float_precision(
+    shape: tuple[int, ...], dtype: Any, seed: int
+) -> None:
+    """as_image, as_image_batch and as_parameter_vector accept only their shape; ints become float64."""
+    values = (np.random.default_rng(seed).random(shape) * 9).astype(dtype)
+    expected_dtype = dtype if dtype in (np.float32, np.float64) else np.float64
+    for make, fits, text in (
+        (as_image, shape == (784,), r"\(784\)"),
+        (as_image_batch, len(shape) == 2 and shape[1] == 784, r"\(batch, 784\)"),
+        (as_parameter_vector, shape == (101_770,), r"\(101770\)"),
+    ):
+        if fits:
+            made = make(values)
+            assert made.dtype == expected_dtype and made.shape == shape
+            np.testing.assert_array_equal(made, values.astype(expected_dtype))
+        else:
+            with pytest.raises(ShapeError, match=rf"^{make.__name__}: expected shape {text}, got \({shape[0]},"):
+                make(values)
+
+
+@given(st.lists(st.integers(-3, 13), min_size=1, max_size=20), st.booleans())
+def test_labels_must_be_integers_in_the_class_range(values: list[int], as_float: bool) -> None:
+    """as_labels accepts integer arrays of values in [0, 10) only."""
+    array = np.array(values, dtype=np.float64 if as_float else np.int64)
+    if as_float:
+        with pytest.raises(ShapeError, match=r"^as_labels: expected an integer array, got float64$"):
+            as_labels(array)
+    elif min(values) < 0 or max(values) >= 10:
+        with pytest.raises(
+            InvalidArgumentError, match=rf"labels must lie in \[0, 10\), got range \[{min(values)}, {max(values)}\]"
+        ):
+            as_labels(array)
+    else:
+        np.testing.assert_array_equal(as_labels(array), array)
