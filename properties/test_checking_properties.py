@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
+from jaxtyping import Integer
 from strategies import seeds
 
 from verified_nn.core import (
@@ -152,3 +153,50 @@ def test_labels_must_be_integers_in_the_class_range(values: list[int], as_float:
             as_labels(array)
     else:
         np.testing.assert_array_equal(as_labels(array), array)
+
+
+@given(st.integers(1, 8), st.integers(1, 8))
+def test_a_mismatch_message_names_the_dims_already_bound(size: int, extra: int) -> None:
+    """The message gives the function, argument, annotation, what was given, and what bound the dims."""
+    from verified_nn.core import cross_entropy
+
+    logits, labels = np.zeros((size, 10)), np.zeros(size + extra, dtype=np.int64)
+    with pytest.raises(ShapeError) as caught:
+        cross_entropy(logits, labels)
+    assert str(caught.value) == (
+        f"cross_entropy: argument 'labels' expected Integer[ndarray, 'batch'], got int64[{size + extra}] "
+        f"(batch={size}, classes=10 from logits: float64[{size},10])"
+    )
+
+
+def _count(values: Integer[np.ndarray[Any, Any], " n"]) -> int:
+    return len(values)
+
+
+@given(st.one_of(st.text(max_size=60), st.integers(), st.floats(allow_nan=False)))
+def test_non_array_values_are_described_by_type_and_a_short_repr(value: object) -> None:
+    """A wrong non-array argument is shown as its type and repr, cut to 40 characters."""
+    text = repr(value)
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    with pytest.raises(ShapeError) as caught:
+        checked(_count)(value)  # type: ignore[arg-type]
+    assert (
+        str(caught.value)
+        == f"_count: argument 'values' expected Integer[ndarray, 'n'], got {type(value).__name__} {shown}"
+    )
+
+
+def test_the_switch_is_on_when_the_variable_is_unset() -> None:
+    """With VERIFIED_NN_RUNTIME_CHECKS unset, checks are on."""
+    saved = os.environ.pop(_checking.ENVIRONMENT_VARIABLE, None)
+    try:
+        assert _checking._read_switch() is True
+    finally:
+        if saved is not None:
+            os.environ[_checking.ENVIRONMENT_VARIABLE] = saved
+
+
+def test_checked_dataclass_refuses_a_plain_class_by_name() -> None:
+    """checked_dataclass applies to dataclasses only, and says which class it was given."""
+    with pytest.raises(TypeError, match=r"^Plain must be a dataclass$"):
+        checked_dataclass(type("Plain", (), {}))

@@ -58,3 +58,47 @@ def test_the_fused_sgd_step_equals_gradients_then_update(mlp: MLP, batch: Batch,
     assert loss == expected_loss
     np.testing.assert_allclose(flatten(stepped), flatten(updated), rtol=1e-12, atol=1e-15)
     assert isinstance(stepped.layer1, Dense) and stepped.activation is mlp.activation
+
+
+@given(st.floats(0, 0.99))
+def test_at_the_kink_the_derivatives_take_their_documented_values(slope: float) -> None:
+    """At exactly 0, relu' is 0 and leaky' is the slope (each a one-sided derivative there)."""
+    from verified_nn.core import relu_derivative
+
+    zero = np.zeros(3)
+    np.testing.assert_array_equal(relu_derivative(zero), np.zeros(3))
+    np.testing.assert_array_equal(leaky_relu_derivative(zero, slope=slope), np.full(3, slope))
+
+
+@given(networks(), st.sampled_from([np.float32, np.float64]))
+def test_astype_converts_every_parameter_and_keeps_the_activation(mlp: MLP, dtype: Any) -> None:
+    """mlp.astype(d) has all four blocks in d, the same values (to d's precision) and the same activation."""
+    converted = mlp.astype(dtype)
+    assert converted.activation is mlp.activation and converted.dtype == dtype
+    for block in (converted.layer1.weights, converted.layer1.bias, converted.layer2.weights, converted.layer2.bias):
+        assert block.dtype == dtype
+    np.testing.assert_allclose(flatten(converted), flatten(mlp), rtol=1e-6)
+
+
+@given(
+    st.one_of(st.floats(max_value=0.0), st.just(float("nan")), st.just(float("inf"))),
+    st.sampled_from(["sgd", "momentum"]),
+)
+def test_learning_rates_must_be_finite_and_positive(rate: float, which: str) -> None:
+    """SGD and Momentum refuse a learning rate that is not a finite number > 0, naming it."""
+    from verified_nn.optimizer import Momentum
+
+    make = SGD if which == "sgd" else Momentum
+    with pytest.raises(InvalidArgumentError, match=r"^learning_rate must be a finite number > 0, got "):
+        make(learning_rate=rate)
+
+
+@given(seeds, st.sampled_from([np.float32, np.float64]))
+def test_constructors_convert_to_an_explicit_dtype(seed: int, dtype: Any) -> None:
+    """as_image and as_parameter_vector honour an explicit dtype."""
+    from verified_nn.core import as_image
+    from verified_nn.network import PARAMETER_COUNT, as_parameter_vector
+
+    rng = np.random.default_rng(seed)
+    assert as_image(rng.random(784), dtype=dtype).dtype == dtype
+    assert as_parameter_vector(rng.random(PARAMETER_COUNT), dtype=dtype).dtype == dtype

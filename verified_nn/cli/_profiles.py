@@ -2,7 +2,7 @@
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 
 def load_profile() -> str:
@@ -13,8 +13,15 @@ def load_profile() -> str:
     )
     settings.register_profile("thorough", max_examples=500, deadline=None)
     # For mutation testing: derandomized like ci (each mutant's verdict reproducible), fewer examples.
+    # Shrinking is skipped: a mutant's verdict needs a failing example, not the smallest one, and
+    # shrinking a failure can outlast mutmut's timeout.
     settings.register_profile(
-        "mutation", derandomize=True, max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+        "mutation",
+        derandomize=True,
+        max_examples=12,
+        deadline=None,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
+        suppress_health_check=[HealthCheck.too_slow],
     )
     name = os.environ.get("HYPOTHESIS_PROFILE", "ci")
     settings.load_profile(name)
