@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import example, given, strategies as st
 from jaxtyping import Integer
 from strategies import seeds
 
@@ -174,6 +174,8 @@ def _count(values: Integer[np.ndarray[Any, Any], " n"]) -> int:
 
 
 @given(st.one_of(st.text(max_size=60), st.integers(), st.floats(allow_nan=False)))
+@example("x" * 38)  # a repr of exactly 40 characters is shown whole
+@example("x" * 39)  # one of 41 is cut
 def test_non_array_values_are_described_by_type_and_a_short_repr(value: object) -> None:
     """A wrong non-array argument is shown as its type and repr, cut to 40 characters."""
     text = repr(value)

@@ -103,10 +103,11 @@ def _require_shape(name: str, array: np.ndarray[Any, Any], shape: tuple[int | No
 def as_float_array(values: Any, shape: tuple[int | None, ...], *, name: str, dtype: Any = None) -> np.ndarray[Any, Any]:
     """``values`` as a float32/float64 array of ``shape`` (None marks the batch axis), or ShapeError.
 
-    Float32 and float64 input keep their dtype; other input becomes float64 unless ``dtype`` is given.
+    Float32 and float64 input keep their dtype, integers and booleans become float64, and anything
+    else (complex, other float widths, objects) is refused, unless ``dtype`` is given.
     """
     array = np.asarray(values, dtype=dtype)
-    if dtype is None and not np.issubdtype(array.dtype, np.floating):
+    if dtype is None and array.dtype.kind in "biu":  # booleans and integers become float64; nothing else
         array = array.astype(np.float64)
     if array.dtype not in (np.float32, np.float64):
         raise ShapeError(f"{name}: expected a float32 or float64 array, got {array.dtype}")
