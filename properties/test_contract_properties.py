@@ -159,3 +159,44 @@ def test_a_wrong_return_of_a_generic_type_is_named_with_its_parameters(value: st
     """A return annotation such as tuple[int, int] appears in full in the message."""
     with pytest.raises(ShapeError, match=r"^_pair: return value expected tuple\[int, int\], got str "):
         _pair(value)
+
+
+@given(seeds, st.sampled_from([np.float32, np.float64]))
+def test_parameters_are_read_only_column_major_views(seed: int, dtype: Any) -> None:
+    """Every parameter array refuses writes; weights are stored column-major; the caller's array stays writable."""
+    from verified_nn.network import Dense
+
+    rng = np.random.default_rng(seed)
+    weights, bias = rng.standard_normal((4, 3)).astype(dtype), rng.standard_normal(4).astype(dtype)
+    layer: Dense[Any, Any] = Dense(weights=weights, bias=bias)
+    assert layer.weights.flags.f_contiguous
+    for block in (layer.weights, layer.bias, *he_init(rng, dtype=dtype).layer1.__dict__.values()):
+        with pytest.raises(ValueError, match="read-only"):
+            block[0] = 1
+    weights[0, 0] = bias[0] = 1  # freezing the layer's views leaves the caller's arrays writable
+
+
+@given(st.sampled_from([(np.float32, np.float64), (np.float64, np.float32)]))
+def test_mixed_dtypes_are_refused_with_both_named(dtypes: tuple[Any, Any]) -> None:
+    """A layer's weights and bias, and a network's two layers, must share one dtype."""
+    from verified_nn.network import MLP, Dense
+
+    first, second = (np.dtype(d).name for d in dtypes)
+    with pytest.raises(ShapeError, match=rf"^Dense: weights and bias must share a dtype, got {first} and {second}$"):
+        Dense(weights=np.zeros((2, 2), dtype=dtypes[0]), bias=np.zeros(2, dtype=dtypes[1]))
+    one, other = he_init(np.random.default_rng(0), dtype=dtypes[0]), he_init(np.random.default_rng(0), dtype=dtypes[1])
+    with pytest.raises(ShapeError, match=rf"^MLP: both layers must share a dtype, got {first} and {second}$"):
+        MLP(layer1=one.layer1, layer2=other.layer2)
+
+
+@checked
+def _plain_then_named(a: np.ndarray[Any, np.dtype[Any]], b: Integer[np.ndarray[Any, Any], " n"]) -> int:
+    return len(b)
+
+
+@given(st.integers(1, 5))
+def test_an_array_without_dims_adds_no_sizes_to_a_message(n: int) -> None:
+    """An argument annotated as a plain ndarray is listed in the context but binds no named size."""
+    with pytest.raises(ShapeError) as caught:
+        _plain_then_named(np.zeros(n), np.zeros(n))
+    assert str(caught.value).endswith(f"got float64[{n}] (a: float64[{n}])")
