@@ -34,3 +34,14 @@ def test_a_user_error_is_one_line_without_traceback() -> None:
     )
     assert result.returncode == 2
     assert result.stderr == "verified-nn: error: --batch-size must be >= 1, got 0\n"
+
+
+def test_the_command_line_starts_without_the_development_tools() -> None:
+    """A user install has no pytest or Hypothesis: importing and running the CLI must not need them."""
+    program = (
+        "import sys; sys.modules['hypothesis'] = None; sys.modules['pytest'] = None; "
+        "from verified_nn.cli import main; sys.exit(main(['verify', '--path', '.']))"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=False)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == "verified-nn: error: verify needs pytest and hypothesis: pip install -e '.[dev]'\n"

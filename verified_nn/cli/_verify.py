@@ -13,7 +13,9 @@ from pathlib import Path
 import verified_nn
 from verified_nn.core import InvalidArgumentError
 
-from ._verify_plugin import REPORT_VARIABLE
+# Where the pytest plugin (_verify_plugin, which needs the dev tools) writes its report. Kept here so
+# that importing the command line never imports Hypothesis or pytest.
+REPORT_VARIABLE = "VERIFIED_NN_VERIFY_REPORT"
 
 
 def suite_path(option: Path | None) -> Path:

@@ -10,8 +10,8 @@ from typing import Any
 from hypothesis.internal.observability import add_observability_callback
 
 from ._profiles import load_profile
+from ._verify import REPORT_VARIABLE
 
-REPORT_VARIABLE = "VERIFIED_NN_VERIFY_REPORT"
 _rows: dict[str, dict[str, str]] = {}
 _examples: collections.Counter[str] = collections.Counter()
 
