@@ -26,7 +26,7 @@ from verified_nn.network import Dense, as_parameter_vector
 Array = np.ndarray[Any, Any]
 ON, OFF = ("1", "true", "on", "yes", ""), ("0", "false", "off", "no")
 # What an environment variable can hold: no NUL byte and no unpaired surrogate.
-environment_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=6)
+environment_text = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=6)
 switch_values = st.one_of(st.sampled_from(ON + OFF), environment_text)
 
 
