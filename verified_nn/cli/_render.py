@@ -8,6 +8,7 @@ import numpy as np
 
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import load
+from verified_nn.training import pyplot
 
 from ._options import add_dataset_options
 
@@ -32,13 +33,7 @@ def ascii_art(image: np.ndarray[Any, Any], *, inverted: bool = False) -> str:
 
 
 def _png(path: Path, images: np.ndarray[Any, Any], titles: list[str], *, inverted: bool) -> None:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise InvalidArgumentError("--png needs matplotlib: pip install 'verified-nn[plots]'") from None
+    plt = pyplot()
     columns = min(len(images), 10)
     rows = -(-len(images) // columns)
     figure, axes = plt.subplots(rows, columns, figsize=(1.2 * columns, 1.4 * rows), squeeze=False)

@@ -9,6 +9,6 @@ from ._models import (
     load_model as load_model,
     save_model as save_model,
 )
-from ._plots import plot_confusion as plot_confusion, plot_history as plot_history
+from ._plots import plot_confusion as plot_confusion, plot_history as plot_history, pyplot as pyplot
 from ._schedule import learning_rate_at as learning_rate_at
 from ._trainer import EpochRecord as EpochRecord, TrainResult as TrainResult, train as train

@@ -11,7 +11,8 @@ from verified_nn.core import InvalidArgumentError
 from ._trainer import EpochRecord
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """matplotlib.pyplot on the file-only Agg backend; InvalidArgumentError saying how to install it."""
     try:
         import matplotlib
 
@@ -24,7 +25,7 @@ def _pyplot() -> Any:
 
 def plot_history(history: Sequence[EpochRecord], path: Path) -> None:
     """Training curves: mean training loss, and train and test accuracy, per epoch."""
-    plt = _pyplot()
+    plt = pyplot()
     epochs = [record.epoch for record in history]
     figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 4))
     loss_axis.plot(epochs, [r.mean_loss for r in history], marker="o", label="train (mean over epoch)")
@@ -43,7 +44,7 @@ def plot_history(history: Sequence[EpochRecord], path: Path) -> None:
 
 def plot_confusion(confusion: np.ndarray[Any, Any], class_names: Sequence[str], path: Path) -> None:
     """The confusion matrix (rows: true class, columns: predicted class) with counts in each cell."""
-    plt = _pyplot()
+    plt = pyplot()
     figure, axis = plt.subplots(figsize=(7, 6))
     image = axis.imshow(confusion, cmap="Blues")
     figure.colorbar(image, ax=axis)
