@@ -15,21 +15,24 @@ CHILD = r"""
 import json
 import numpy as np
 from benchmarks._timing import interleaved_medians
-from verified_nn.core import as_image, as_image_batch, as_labels
-from verified_nn.network import he_init
+from verified_nn.core import as_image_batch, as_labels, softmax
+from verified_nn.network import Batch, default_network
 from verified_nn.optimizer import SGD
 
 rng = np.random.default_rng(0)
-mlp = he_init(rng, dtype=np.float32)
-image = as_image(rng.random(784), dtype=np.float32)
+network = default_network(rng, dtype=np.float32)
+image = as_image_batch(rng.random((1, 784)), dtype=np.float32)
 images = as_image_batch(rng.random((64, 784)), dtype=np.float32)
 labels = as_labels(rng.integers(0, 10, size=64))
+logits = network.logits(images)
 sgd = SGD(learning_rate=0.01)
-state = sgd.init(mlp)
+state = sgd.init(network)
 cases = {
-    "forward, one image": lambda: mlp.forward(image),
-    "forward_batch, 64 images": lambda: mlp.forward_batch(images),
-    "SGD step, batch 64": lambda: sgd.step(mlp, state, images, labels),
+    "as_image_batch, 64 images": lambda: as_image_batch(images),
+    "softmax, 64 x 10": lambda: softmax(logits),
+    "probabilities, one image": lambda: network.probabilities(image),
+    "probabilities, 64 images": lambda: network.probabilities(images),
+    "SGD step, batch 64": lambda: sgd.step(network, state, Batch.of(images).labelled(labels)),
 }
 print(json.dumps(interleaved_medians(cases, rounds=200, calls=20)))
 """

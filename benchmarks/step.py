@@ -11,7 +11,7 @@ import numpy as np
 
 from benchmarks._timing import interleaved_medians
 from verified_nn.core import RUNTIME_CHECKS, as_image_batch, as_labels
-from verified_nn.network import MLP, he_init, parameters
+from verified_nn.network import Batch, Network, default_network, parameters
 from verified_nn.optimizer import SGD
 
 Array = np.ndarray[Any, Any]
@@ -44,16 +44,17 @@ def plain_step(params: list[Array], x: Array, y: Array) -> tuple[list[Array], fl
 
 def main() -> None:
     rng = np.random.default_rng(0)
-    mlp = he_init(rng, dtype=np.float32)
+    network = default_network(rng, dtype=np.float32)
     images = as_image_batch(rng.random((BATCH, 784)), dtype=np.float32)
     labels = as_labels(rng.integers(0, 10, size=BATCH))
+    batch = Batch.of(images).labelled(labels)
     optimizer = SGD(learning_rate=RATE)
-    state = optimizer.init(mlp)
+    state = optimizer.init(network)
     # The straightforward version keeps its arrays in numpy's default row-major layout.
-    plain = [np.ascontiguousarray(block) for block in parameters(mlp)]
+    plain = [np.ascontiguousarray(block) for block in parameters(network)]
 
-    def ours() -> MLP:
-        return optimizer.step(mlp, state, images, labels)[0]
+    def ours() -> Network[Any, Any]:
+        return optimizer.step(network, state, batch)[0]
 
     new_ours = ours()
     new_plain, _ = plain_step(plain, images, labels)

@@ -14,7 +14,7 @@ def main() -> None:
     accuracy = {}
     with tempfile.TemporaryDirectory() as scratch:
         for rate in RATES:
-            config = TrainConfig(epochs=2, learning_rate=rate, momentum=0.0, lr_schedule="constant", seed=0)
+            config = TrainConfig(epochs=2, optimizer="sgd", learning_rate=rate, lr_schedule="constant", seed=0)
             result = train(config, out_dir=scratch, log_dir=scratch, name=f"lr-{rate}", echo=False)
             accuracy[rate] = result.best.test_accuracy
             print(

@@ -12,7 +12,10 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory() as scratch:
         for momentum in (0.0, 0.9):
-            config = TrainConfig(epochs=3, learning_rate=0.01, momentum=momentum, lr_schedule="constant", seed=0)
+            optimizer = "momentum" if momentum else "sgd"
+            config = TrainConfig(
+                epochs=3, optimizer=optimizer, learning_rate=0.01, momentum=momentum, lr_schedule="constant", seed=0
+            )
             result = train(config, out_dir=scratch, log_dir=scratch, name=f"momentum-{momentum}", echo=False)
             results[momentum] = result.best.test_accuracy
             print(f"momentum {momentum}: {result.best.test_accuracy:.2%} test accuracy after 3 epochs")

@@ -1,4 +1,4 @@
-"""ReLU and leaky ReLU with their derivatives, including the kink (Lean: relu_gradient_almost_everywhere)."""
+"""ReLU, leaky ReLU and tanh with their derivatives, including the kink (Lean: relu_gradient_almost_everywhere)."""
 
 from typing import Any
 
@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, strategies as st
 from strategies import finite_arrays
 
-from verified_nn.core import leaky_relu, leaky_relu_derivative, relu, relu_derivative
+from verified_nn.core import leaky_relu, leaky_relu_derivative, relu, relu_derivative, tanh, tanh_derivative
 from verified_nn.verification import check_jacobian
 
 Array = np.ndarray[Any, Any]
@@ -31,9 +31,11 @@ def test_leaky_relu_and_derivative_follow_their_definition(x: Array, slope: floa
 
 @given(st.floats(-100, 100).filter(lambda v: abs(v) > 1e-3), slopes)
 def test_derivatives_agree_with_finite_differences_away_from_the_kink(value: float, slope: float) -> None:
-    """Away from 0 (where both are differentiable) the derivatives match central differences."""
+    """Away from 0 (where both are differentiable) the derivatives of ReLU and leaky ReLU match central
+    differences; so does tanh's, everywhere."""
     x = np.array([value])
     assert check_jacobian(relu, np.diag(relu_derivative(x)), x, step=1e-5).passed
+    assert check_jacobian(tanh, np.diag(tanh_derivative(x)), x, step=1e-5).passed
     report = check_jacobian(
         lambda v: leaky_relu(v, slope=slope), np.diag(leaky_relu_derivative(x, slope=slope)), x, step=1e-5
     )
@@ -59,3 +61,16 @@ def test_relu_is_idempotent_and_non_negative(x: Array) -> None:
     once = relu(x)
     assert (once >= 0).all()
     np.testing.assert_array_equal(relu(once), once)
+
+
+@given(finite_arrays())
+def test_tanh_is_odd_bounded_and_its_derivative_is_one_minus_its_square(x: Array) -> None:
+    """tanh(x) = numpy's tanh, odd, in [-1, 1]; tanh'(x) = 1 - tanh(x)^2 in [0, 1]; shape and dtype kept."""
+    y, dy = tanh(x), tanh_derivative(x)
+    assert y.dtype == dy.dtype == x.dtype and y.shape == dy.shape == x.shape
+    np.testing.assert_array_equal(y, np.tanh(x))
+    np.testing.assert_array_equal(tanh(-x), -y)
+    assert (np.abs(y) <= 1).all() and (dy >= 0).all() and (dy <= 1).all()
+    np.testing.assert_allclose(
+        dy, 1 - np.tanh(x.astype(np.float64)) ** 2, atol=1e-6 if x.dtype == np.float32 else 1e-15
+    )

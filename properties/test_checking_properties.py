@@ -21,9 +21,11 @@ from verified_nn.core import (
     checked_dataclass,
     is_checked,
 )
-from verified_nn.network import Dense, as_parameter_vector
+from verified_nn.layers import Dense
+from verified_nn.network import default_network, flatten, unflatten
 
 Array = np.ndarray[Any, Any]
+DEFAULT_NETWORK = default_network(np.random.default_rng(0))
 ON, OFF = ("1", "true", "on", "yes", ""), ("0", "false", "off", "no")
 # What an environment variable can hold: no NUL byte and no unpaired surrogate.
 environment_text = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=6)
@@ -106,10 +108,18 @@ def test_dataclass_fields_are_checked_when_built(rows: int, columns: int, bias: 
     else:
         with pytest.raises(
             ShapeError,
-            match=rf"^Dense: argument 'bias' expected Floating\[ndarray, 'out'\], got float64\[{bias}\] "
-            rf"\(out={rows}, in={columns} from weights: float64\[{rows},{columns}\]\)$",
+            match=rf"^Dense: argument 'bias' expected float64\[{rows}\] "
+            rf"\(out={rows} from weights: float64\[{rows},{columns}\]\), got float64\[{bias}\]$",
         ):
             Dense(weights=weights, bias=np.zeros(bias))
+    with pytest.raises(
+        ShapeError, match=rf"^Dense: argument 'weights' expected float\[out, in\], got float64\[{rows}\]$"
+    ):
+        Dense(weights=np.zeros(rows), bias=np.zeros(rows))  # type: ignore[arg-type]
+    with pytest.raises(
+        ShapeError, match=rf"^Dense: weights must have at least one row and column, got float64\[0,{columns}\]$"
+    ):
+        Dense(weights=np.zeros((0, columns)), bias=np.zeros(0))
 
 
 shapes = st.one_of(
@@ -124,20 +134,24 @@ dtypes = st.sampled_from([np.float32, np.float64, np.int64, np.uint8])
 def test_constructors_accept_exactly_their_shape_and_keep_float_precision(
     shape: tuple[int, ...], dtype: Any, seed: int
 ) -> None:
-    """as_image, as_image_batch and as_parameter_vector accept only their shape; ints become float64."""
+    """as_image, as_image_batch and unflatten (like the default network) accept only their shape; ints become float64."""
     values = (np.random.default_rng(seed).random(shape) * 9).astype(dtype)
     expected_dtype = dtype if dtype in (np.float32, np.float64) else np.float64
-    for make, fits, text in (
-        (as_image, shape == (784,), r"\(784\)"),
-        (as_image_batch, len(shape) == 2 and shape[1] == 784, r"\(batch, 784\)"),
-        (as_parameter_vector, shape == (101_770,), r"\(101770\)"),
+
+    def unflatten_default(vector: Array) -> Array:
+        return np.asarray(flatten(unflatten(vector, like=DEFAULT_NETWORK)))
+
+    for make, name, fits, text in (
+        (as_image, "as_image", shape == (784,), r"\(784\)"),
+        (as_image_batch, "as_image_batch", len(shape) == 2 and shape[1] == 784, r"\(batch, 784\)"),
+        (unflatten_default, "unflatten", shape == (101_770,), r"\(101770\)"),
     ):
         if fits:
             made = make(values)
             assert made.dtype == expected_dtype and made.shape == shape
             np.testing.assert_array_equal(made, values.astype(expected_dtype))
         else:
-            with pytest.raises(ShapeError, match=rf"^{make.__name__}: expected shape {text}, got \({shape[0]},"):
+            with pytest.raises(ShapeError, match=rf"^{name}: expected shape {text}, got \({shape[0]},"):
                 make(values)
 
 

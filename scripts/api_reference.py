@@ -14,7 +14,20 @@ import typing
 from pathlib import Path
 from typing import Any
 
-SUBPACKAGES = ("core", "network", "optimizer", "verification", "data", "training")
+SUBPACKAGES = (
+    "core",
+    "layers",
+    "network",
+    "optimizer",
+    "verification",
+    "data",
+    "training",
+    "predict",
+    "interop",
+    "sklearn",
+    "exact",
+    "certify",
+)
 TARGET = Path(__file__).parent.parent / "docs" / "api.md"
 
 
@@ -22,7 +35,7 @@ def _alias_names() -> dict[int, str]:
     from verified_nn import core, network
 
     names = {}
-    for module in (core, network):
+    for module in (core, network):  # the aliases users import
         for name, value in vars(module).items():
             if name[:1].isupper() and getattr(value, "dim_str", None) is not None:
                 names[id(value)] = name
@@ -33,49 +46,74 @@ ALIASES = _alias_names()
 
 
 def _annotation(hint: Any) -> str:
+    if isinstance(hint, str):  # a forward reference, written as a string in the code
+        return hint
     if id(hint) in ALIASES:
         return ALIASES[id(hint)]
     if getattr(hint, "dim_str", None) is not None:
         return str(hint.__name__)
+    if hint is types.ModuleType:
+        return "ModuleType"
     if isinstance(hint, type):
         return hint.__qualname__
     text = inspect.formatannotation(hint)
-    for prefix in ("verified_nn.", "collections.abc.", "typing.", "numpy."):
+    for prefix in ("verified_nn.", "collections.abc.", "typing.", "numpy.", "pathlib."):
         text = text.replace(prefix, "")
     text = re.sub(r"\b\w+\._\w+\.", "", text)  # network._mlp.MLP -> MLP
     return text.replace("ndarray[Any, Any]", "ndarray").replace("~", "")
 
 
-def _signature(obj: Any) -> str:
+def _default(default: Any) -> str:
+    if isinstance(default, type):
+        return f"np.{default.__name__}"
+    if type(default).__name__ == "Mode" and not default.training:
+        return "EVAL"
+    return repr(default)
+
+
+def _signature(obj: Any, implementation: Any = None, *, method: bool = False) -> str:
+    """``(a: int, *, b: str = 'x', **rest: Any) -> R``; for a method, without its ``self``/``cls``."""
     try:
         signature = inspect.signature(obj)
     except (TypeError, ValueError):
         return "(...)"
+    # An overload writes its defaults as ``...``; the implementation holds the real ones.
+    real = inspect.signature(implementation).parameters if implementation is not None else {}
     parts = []
     seen_keyword_only = False
-    for parameter in signature.parameters.values():
-        if parameter.name == "self":
+    for position, parameter in enumerate(signature.parameters.values()):
+        if method and position == 0 and parameter.name in ("self", "cls"):
             continue
+        if parameter.kind is parameter.VAR_POSITIONAL:
+            seen_keyword_only = True  # what follows *args is keyword-only already
         if parameter.kind is parameter.KEYWORD_ONLY and not seen_keyword_only:
             parts.append("*")
             seen_keyword_only = True
-        text = parameter.name
+        stars = "*" if parameter.kind is parameter.VAR_POSITIONAL else ""
+        stars = "**" if parameter.kind is parameter.VAR_KEYWORD else stars
+        text = stars + parameter.name
         if parameter.annotation is not parameter.empty:
             text += f": {_annotation(parameter.annotation)}"
         if parameter.default is not parameter.empty:
             default = parameter.default
-            if isinstance(default, type):
-                shown = f"np.{default.__name__}"
-            elif hasattr(default, "derivative"):  # an Activation: show its name
-                shown = str(default.name).upper()
-            else:
-                shown = repr(default)
-            text += f" = {shown}"
+            if default is Ellipsis and parameter.name in real:
+                default = real[parameter.name].default
+            text += f" = {_default(default)}"
         parts.append(text)
     result = f"({', '.join(parts)})"
     if signature.return_annotation is not signature.empty:
         result += f" -> {_annotation(signature.return_annotation)}"
     return result
+
+
+def _field(field: "dataclasses.Field[Any]") -> str:
+    """``name: type = default`` of a dataclass field (``= factory()`` for a default factory)."""
+    text = f"{field.name}: {_annotation(field.type)}"
+    if field.default is not dataclasses.MISSING:
+        return f"{text} = {_default(field.default)}"
+    if field.default_factory is not dataclasses.MISSING:
+        return f"{text} = {getattr(field.default_factory, '__name__', 'factory')}()"
+    return text
 
 
 def _summary(obj: Any) -> str:
@@ -95,16 +133,24 @@ def _entry(name: str, obj: Any) -> list[str]:
             f"- **class `{name}`**{' (frozen dataclass)' if dataclasses.is_dataclass(obj) else ''}: {_summary(obj)}"
         ]
         if dataclasses.is_dataclass(obj):
-            fields = ", ".join(f"`{f.name}: {_annotation(f.type)}`" for f in dataclasses.fields(obj))
+            fields = ", ".join(f"`{_field(f)}`" for f in dataclasses.fields(obj) if f.init)
             if fields:
                 lines.append(f"  - fields: {fields}")
+        elif "__init__" in vars(obj):  # a constructor of its own: show how to call it
+            lines.append(f"  - `{name}{_signature(vars(obj)['__init__'], method=True).removesuffix(' -> None')}`")
         for member_name, member in vars(obj).items():
+            if isinstance(member, staticmethod | classmethod):
+                member = member.__func__
             if member_name.startswith("_") or not (inspect.isfunction(member) or isinstance(member, property)):
                 continue
             if isinstance(member, property):
                 lines.append(f"  - `{member_name}` (property): {_summary(member)}")
-            else:
-                lines.append(f"  - `{member_name}{_signature(member)}`: {_summary(member)}")
+                continue
+            variants = typing.get_overloads(member) or [member]  # typed overloads say more than the implementation
+            signatures = " / ".join(
+                f"`{member_name}{_signature(variant, member, method=True)}`" for variant in variants
+            )
+            lines.append(f"  - {signatures}: {_summary(member)}")
         return lines
     if callable(obj):
         return [f"- `{name}{_signature(obj)}`: {_summary(obj)}"]

@@ -35,6 +35,21 @@ def relu(a: Node) -> Node:
     return Node(np.maximum(a.value, 0), ((a, lambda g: g * (a.value > 0)),))
 
 
+def leaky_relu(a: Node, slope: float) -> Node:
+    return Node(
+        np.where(a.value > 0, a.value, slope * a.value), ((a, lambda g: g * np.where(a.value > 0, 1.0, slope)),)
+    )
+
+
+def tanh(a: Node) -> Node:
+    value = np.tanh(a.value)
+    return Node(value, ((a, lambda g: g * (1 - value**2)),))
+
+
+def scale(a: Node, factors: Array) -> Node:
+    return Node(a.value * factors, ((a, lambda g: g * factors),))
+
+
 def exp(a: Node) -> Node:
     value = np.exp(a.value)
     return Node(value, ((a, lambda g: g * value),))
@@ -91,15 +106,31 @@ def gradients(output: Node, inputs: list[Node]) -> list[Array]:
     return [adjoint.get(id(node), np.zeros_like(node.value)) for node in inputs]
 
 
-def mlp_loss_gradients(
-    w1: Array, b1: Array, w2: Array, b2: Array, images: Array, labels: Array
-) -> tuple[float, list[Array]]:
-    """Loss and gradients of the 784 -> 128 -> 10 ReLU network with mean cross-entropy, by autodiff."""
-    params = [Node(w1), Node(b1), Node(w2), Node(b2)]
-    x = Node(images)
-    hidden = relu(add_row(matmul(x, transpose(params[0])), params[1]))
-    logits = add_row(matmul(hidden, transpose(params[2])), params[3])
+def network_loss_gradients(spec: list[tuple[Any, ...]], images: Array, labels: Array) -> tuple[float, list[Array]]:
+    """Loss and parameter gradients of a network given as a plain list of operations, by autodiff.
+
+    ``spec`` holds ``("dense", W, b)``, ``("relu",)``, ``("leaky_relu", slope)``, ``("tanh",)`` and
+    ``("scale", factors)`` (a fixed dropout mask) in order; the loss is the mean cross-entropy. The
+    gradients come back in order: W then b for each dense entry.
+    """
+    params: list[Node] = []
+    h = Node(images)
+    for operation, *arguments in spec:
+        if operation == "dense":
+            weights, bias = Node(arguments[0]), Node(arguments[1])
+            params += [weights, bias]
+            h = add_row(matmul(h, transpose(weights)), bias)
+        elif operation == "relu":
+            h = relu(h)
+        elif operation == "leaky_relu":
+            h = leaky_relu(h, arguments[0])
+        elif operation == "tanh":
+            h = tanh(h)
+        elif operation == "scale":
+            h = scale(h, arguments[0])
+        else:
+            raise ValueError(f"unknown operation {operation}")
     # log-sum-exp without the max shift: the test inputs keep the logits small.
-    log_partition = log(row_sum(exp(logits)))
-    loss = mean(subtract(log_partition, pick(logits, labels)))
+    log_partition = log(row_sum(exp(h)))
+    loss = mean(subtract(log_partition, pick(h, labels)))
     return float(loss.value), gradients(loss, params)

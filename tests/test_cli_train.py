@@ -10,7 +10,18 @@ from datafiles import write_synthetic
 from verified_nn.cli import main
 from verified_nn.data import DATASETS
 
-FAST = ["--epochs", "3", "--batch-size", "16", "--log-every", "10", "--train-eval-size", "400"]
+FAST = [
+    "--epochs",
+    "3",
+    "--batch-size",
+    "16",
+    "--log-every",
+    "10",
+    "--train-eval-size",
+    "400",
+    "--validation-size",
+    "100",
+]
 
 
 @pytest.fixture
@@ -24,7 +35,8 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_train_writes_checkpoints_and_a_log_and_reports(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["train", *FAST, "--name", "t", "--lr", "0.05"]) == 0
     out = capsys.readouterr().out
-    assert "best test accuracy" in out and "model models/t-best.safetensors; log logs/t.log" in out
+    assert "best epoch" in out and "(by validation accuracy): test accuracy" in out
+    assert "model models/t-best.safetensors; log logs/t.log" in out
     assert (workdir / "models" / "t-best.safetensors").exists() and (workdir / "models" / "t-last.safetensors").exists()
     assert '"learning_rate": 0.05' in (workdir / "logs" / "t.log").read_text()
 
@@ -33,7 +45,7 @@ def test_resume_continues_with_more_epochs(workdir: Path, capsys: pytest.Capture
     assert main(["train", *FAST, "--name", "r"]) == 0
     assert main(["train", "--resume", "models/r-last.safetensors", "--epochs", "4"]) == 0
     log = (workdir / "logs" / "r.log").read_text()
-    assert "resuming after epoch 3 from r" in log and "epoch 4/4 |" in log
+    assert "resuming from r after epoch 3" in log and "epoch 4/4 |" in log
 
 
 def test_inspect_and_evaluate(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -41,10 +53,54 @@ def test_inspect_and_evaluate(workdir: Path, capsys: pytest.CaptureFixture[str])
     capsys.readouterr()
     assert main(["inspect", "models/m-best.safetensors"]) == 0
     out = capsys.readouterr().out
-    assert "architecture    784-128-10" in out and "resumable       yes" in out and "W1   (128, 784)" in out
+    assert "architecture        784 -> Dense(784 -> 128, float32) -> ReLU() -> Dense(128 -> 10, float32) -> 10" in out
+    assert "resumable           yes" in out and "0.weight   128x784" in out
     assert main(["evaluate", "models/m-best.safetensors"]) == 0
     out = capsys.readouterr().out
     assert "on synthetic test (100 images)" in out and "per-class accuracy" in out and "confusion matrix" in out
+
+
+def test_any_architecture_from_the_command_line_and_resume(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    options = [
+        "--hidden",
+        "32,16",
+        "--activation",
+        "tanh",
+        "--optimizer",
+        "adamw",
+        "--weight-decay",
+        "1e-4",
+        "--dropout",
+        "0.2",
+    ]
+    assert main(["train", *FAST, "--name", "a", *options, "--lr", "0.003"]) == 0
+    capsys.readouterr()
+    assert main(["inspect", "models/a-last.safetensors"]) == 0
+    out = capsys.readouterr().out
+    assert "Dense(784 -> 32, float32) -> Tanh() -> Dropout(rate=0.2) -> Dense(32 -> 16, float32)" in out
+    assert '"name": "adamw"' in out and "3.weight" in out
+    assert main(["train", "--resume", "models/a-last.safetensors", "--epochs", "4"]) == 0
+    assert "epoch 4/4 |" in (workdir / "logs" / "a.log").read_text()
+    assert main(["evaluate", "models/a-best.safetensors"]) == 0
+    assert main(["train", "--resume", "models/a-last.safetensors", "--hidden", "64", "--epochs", "5"]) == 2
+    assert "the checkpoint's architecture is 784 -> Dense(784 -> 32" in capsys.readouterr().err
+
+
+def test_train_help_shows_the_architecture_options_with_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    for text in (
+        "--hidden W1,W2,...",
+        "(default 128)",
+        "--optimizer {sgd,momentum,nesterov,adam,adamw}",
+        "(default momentum)",
+        "--weight-decay",
+        "--dropout RATE",
+        "--validation-size",
+        "(default 5000; 0: none)",
+    ):
+        assert text in out
 
 
 def test_plots_are_written(workdir: Path) -> None:
@@ -66,7 +122,7 @@ def test_an_invalid_option_value_is_one_line() -> None:
         [sys.executable, "-m", "verified_nn", "train", "--momentum", "1.5"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 2
-    assert result.stderr == "verified-nn: error: momentum must lie in [0, 1), got 1.5\n"
+    assert result.stderr == "verified-nn: error: --momentum must lie in [0, 1), got 1.5\n"
 
 
 def test_no_progress_bar_when_output_is_not_a_terminal(tmp_path: Path) -> None:
@@ -99,3 +155,44 @@ def test_no_progress_bar_when_output_is_not_a_terminal(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "\r" not in result.stdout + result.stderr and "it/s" not in result.stderr
     assert "epoch 3/3 |" in result.stdout
+
+
+def test_reusing_a_name_needs_overwrite_and_the_message_names_the_flags(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["train", *FAST, "--name", "same"]) == 0
+    capsys.readouterr()
+    assert main(["train", *FAST, "--name", "same"]) == 2
+    err = capsys.readouterr().err
+    assert "run same exists" in err and "--resume models/same-last.safetensors" in err and "--overwrite" in err
+    assert main(["train", *FAST, "--name", "same", "--overwrite"]) == 0
+    assert main(["train", *FAST, "--name", "../up"]) == 2
+    assert "--name: run name '../up' must be 1 to 100 letters" in capsys.readouterr().err
+
+
+def test_inspect_shows_control_characters_from_metadata_as_escapes(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    import safetensors.numpy
+
+    assert main(["train", *FAST, "--name", "esc"]) == 0
+    path = workdir / "models" / "esc-best.safetensors"
+    content = path.read_bytes()
+    header = json.loads(content[8 : 8 + int.from_bytes(content[:8], "little")])["__metadata__"]
+    tensors = safetensors.numpy.load_file(path)
+    path.write_bytes(safetensors.numpy.save(tensors, metadata={**header, "dataset": "mnist\x1b[2J\x07"}))
+    capsys.readouterr()
+    assert main(["inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "mnist\\x1b[2J\\x07" in out
+
+
+def test_a_missing_matplotlib_is_reported_before_training(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert main(["train", *FAST, "--name", "noplot", "--plot"]) == 2
+    assert "plots need matplotlib" in capsys.readouterr().err
+    assert not (workdir / "logs" / "noplot.log").exists()

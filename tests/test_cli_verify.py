@@ -49,3 +49,20 @@ def test_verify_fails_and_shows_the_counterexample(tmp_path: Path, capsys: pytes
 def test_verify_without_a_suite_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", "--path", str(tmp_path / "none")]) == 2
     assert "no properties/ directory found" in capsys.readouterr().err
+
+
+def test_verify_shows_progress_on_stderr_as_each_file_finishes(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    folder = _suite(tmp_path, with_failure=True)
+    (folder / "test_more_properties.py").write_text(SUITE.split("@given(st.integers(0, 10))")[0])
+    assert main(["verify", "--path", str(folder)]) == 1
+    captured = capfd.readouterr()
+    lines = captured.err.splitlines()
+    assert lines[0] == f"running {folder} (Hypothesis profile ci): a line per finished file"
+    assert re.fullmatch(r"  props/test_demo_properties\.py: 1 passed, 1 failed \(\d+\.\d s\)", lines[1])
+    assert re.fullmatch(r"  props/test_more_properties\.py: 1 passed, 0 failed \(\d+\.\d s\)", lines[2])
+    assert (
+        "3 properties: 2 passed, 1 failed" in captured.out
+        and "test_demo_properties.py" not in captured.out.split("\n")[0]
+    )

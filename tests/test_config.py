@@ -17,6 +17,7 @@ def test_presets_match_the_lean_project_where_it_set_them() -> None:
         64,
         0.01,
     )
+    assert medium.optimizer == "sgd" and medium.hidden == (128,) and medium.activation == "relu"
     full = preset("full")
     assert (full.train_size, full.epochs, full.samples_per_epoch, full.test_size) == (None, 50, 12_000, None)
 
@@ -52,6 +53,15 @@ def test_json_round_trip_and_unknown_keys_are_refused() -> None:
         ("lr_schedule", "linear", "lr_schedule must be one of constant, cosine, step"),
         ("clip_norm", 0.0, "clip_norm must be > 0"),
         ("dtype", "float16", "dtype must be float32 or float64"),
+        ("hidden", (128, 0), r"hidden must be a list of widths >= 1, got \(128, 0\)"),
+        ("activation", "swish", "activation: unknown activation 'swish'"),
+        ("dropout", 1.0, r"dropout must lie in \[0, 1\), got 1.0"),
+        ("optimizer", "rmsprop", "optimizer must be one of sgd, momentum, nesterov, adam, adamw, got 'rmsprop'"),
+        ("weight_decay", -0.1, "weight_decay must be >= 0"),
+        ("beta2", 1.0, r"beta2 must lie in \[0, 1\), got 1.0"),
+        ("threads", 0, "threads must be >= 1, got 0"),
+        ("seed", -5, "seed must be >= 0, got -5"),
+        ("validation_size", -1, "validation_size must be >= 0"),
     ],
 )
 def test_invalid_values_are_refused_at_once(field: str, value: object, message: str) -> None:
@@ -66,4 +76,10 @@ def test_schedules() -> None:
     step = dataclasses.replace(config, lr_schedule="step")
     assert [learning_rate_at(step, e) for e in range(1, 5)] == pytest.approx([0.1, 0.1, 0.01, 0.001])
     assert learning_rate_at(dataclasses.replace(config, lr_schedule="constant"), 4) == 0.1
-    assert set(PRESETS) == {"medium", "full", "best"}
+    assert {"medium", "full", "best"} <= set(PRESETS)
+
+
+def test_hidden_widths_round_trip_through_json_as_a_tuple() -> None:
+    config = TrainConfig(hidden=[256, 64])  # type: ignore[arg-type]
+    assert config.hidden == (256, 64) and config.architecture == "784-256-64-10"
+    assert TrainConfig.from_json(config.to_json()) == config

@@ -30,6 +30,6 @@ def test_the_default_training_run_reaches_97_percent(real_data_dir: Path, tmp_pa
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    accuracy = float(result.stdout.split("best test accuracy ")[1].split("%")[0])
+    accuracy = float(result.stdout.split("): test accuracy ")[1].split("%")[0])
     assert accuracy >= 97.5
     assert (tmp_path / "logs" / "default.log").exists() and (tmp_path / "models" / "default-best.safetensors").exists()

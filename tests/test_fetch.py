@@ -3,6 +3,7 @@
 import http.server
 import io
 import subprocess
+import sys
 import tarfile
 import threading
 import zipfile
@@ -112,7 +113,9 @@ def test_an_interrupted_write_leaves_no_file_that_passes_for_whole(
         fetch(spec, tmp_path / "out", report=lambda _: None)
     assert list((tmp_path / "out").iterdir()) == []
     monkeypatch.undo()
-    (tmp_path / "out" / ".train-images-idx3-ubyte.gz.part-123").write_bytes(b"half")
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(finished.stdout)  # a part file is removed only when its writer is no longer running
+    (tmp_path / "out" / f".train-images-idx3-ubyte.gz.part-{dead}").write_bytes(b"half")
     fetch(spec, tmp_path / "out", report=lambda _: None)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(FILES.values())
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from verified_nn.core import relu, relu_derivative, softmax
-from verified_nn.network import MLP, from_parameters, loss_and_gradients, parameters
+from verified_nn.layers import Dense, ReLU
+from verified_nn.network import Network, backprop, mlp
 from verified_nn.verification import (
     GradientCheckError,
     _network as network_check,
@@ -19,75 +20,89 @@ from verified_nn.verification import (
 Array = np.ndarray[Any, Any]
 
 
-def _check_with(
-    mlp: MLP, batch: tuple[Array, Array], gradient: Callable[..., tuple[float, MLP]], monkeypatch: Any
-) -> bool:
-    monkeypatch.setattr(network_check, "loss_and_gradients", gradient)
-    images, labels = batch
-    return check_network_gradients(mlp, images, labels, rng=np.random.default_rng(0)).passed
+# Planted bugs: copies of the shipped kernels, each wrong in one way.
 
 
-def _broken(
-    change: Callable[[MLP, Array, Array, list[Array]], list[Array]],
-) -> Callable[..., tuple[float, MLP]]:
-    def gradient(mlp: MLP, images: Array, labels: Array) -> tuple[float, MLP]:
-        loss, grads = loss_and_gradients(mlp, images, labels)
-        return loss, from_parameters(change(mlp, images, labels, list(parameters(grads))), like=mlp)
+class _TransposedDense(Dense[Any, Any]):
+    def _gradients(self, dy: Array, inputs: Array) -> Any:
+        # The weight gradient's numbers read in the transposed layout.
+        d_weights = (inputs.T @ dy).T
+        return Dense.trusted(d_weights.T.reshape(d_weights.shape), dy.sum(axis=0))
+
+
+class _NoBiasDense(Dense[Any, Any]):
+    def _gradients(self, dy: Array, inputs: Array) -> Any:
+        return Dense.trusted((inputs.T @ dy).T, np.zeros(dy.shape[1], dtype=dy.dtype))
+
+
+class _SignDense(Dense[Any, Any]):
+    def _gradients(self, dy: Array, inputs: Array) -> Any:
+        return Dense.trusted(-(inputs.T @ dy).T, dy.sum(axis=0))
+
+
+class _ReLUWrongForNegatives(ReLU):
+    def backward(self, dy: Any, cache: Any) -> Any:
+        return dy * 1.0, self  # derivative 1 (not 0) for negative inputs
+
+
+def _batch_factor(original: Callable[..., Any]) -> Callable[..., Any]:
+    def gradient(network: Any, images: Array, labels: Array, **kwargs: Any) -> Any:
+        loss, grads = original(network, images, labels, **kwargs)
+        return loss, grads.with_parameters([block * len(labels) for block in grads.parameters()])
 
     return gradient
 
 
-def _transposed(mlp: MLP, images: Array, labels: Array, g: list[Array]) -> list[Array]:
-    # The weight gradient computed as (h^T dz)^T^T: same numbers, read in the transposed layout.
-    g[2] = g[2].T.reshape(g[2].shape)
-    return g
+@pytest.fixture
+def square(rng: np.random.Generator) -> tuple[Network[Any, Any], Array, Array]:
+    """A network whose hidden layer is square (so a transposed weight gradient keeps its shape), and a batch."""
+    network = mlp((16, 16, 16, 4), rng=rng, dtype=np.float64)
+    return network, rng.random((6, 16)), rng.integers(0, 4, size=6)
 
 
-def _no_bias(mlp: MLP, images: Array, labels: Array, g: list[Array]) -> list[Array]:
-    g[1] = np.zeros_like(g[1])
-    return g
-
-
-def _sign(mlp: MLP, images: Array, labels: Array, g: list[Array]) -> list[Array]:
-    g[0] = -g[0]
-    return g
-
-
-def _batch_factor(mlp: MLP, images: Array, labels: Array, g: list[Array]) -> list[Array]:
-    return [block * len(labels) for block in g]
-
-
-def _relu_wrong_for_negatives(mlp: MLP, images: Array, labels: Array, g: list[Array]) -> list[Array]:
-    # Recompute the first layer's gradient with a ReLU derivative of 1 (not 0) for negative inputs.
-    pre = images @ mlp.layer1.weights.T + mlp.layer1.bias
-    hidden = np.maximum(pre, 0)
-    logits = hidden @ mlp.layer2.weights.T + mlp.layer2.bias
-    d_logits = softmax(logits)
-    d_logits[np.arange(len(labels)), labels] -= 1
-    d_logits /= len(labels)
-    d_pre = (d_logits @ mlp.layer2.weights) * np.where(pre > 0, 1.0, 1.0)
-    g[0], g[1] = d_pre.T @ images, d_pre.sum(axis=0)
-    return g
-
-
-def test_the_checker_passes_the_real_gradient(mlp: MLP, batch: tuple[Array, Array]) -> None:
-    images, labels = batch
-    report = check_network_gradients(mlp, images, labels, rng=np.random.default_rng(0))
+def test_the_checker_passes_the_real_gradient(square: tuple[Network[Any, Any], Array, Array]) -> None:
+    network, images, labels = square
+    report = check_network_gradients(network, images, labels, rng=np.random.default_rng(0))
     assert report.passed and report.worst_relative_error < 1e-6
     assert report.raise_if_failed() is report
 
 
-@pytest.mark.parametrize(
-    "bug", [_transposed, _no_bias, _sign, _batch_factor, _relu_wrong_for_negatives], ids=lambda f: f.__name__
-)
-def test_the_checker_fails_a_planted_bug(mlp: MLP, batch: tuple[Array, Array], bug: Any, monkeypatch: Any) -> None:
-    assert not _check_with(mlp, batch, _broken(bug), monkeypatch)
+@pytest.mark.parametrize("bug", [_TransposedDense, _NoBiasDense, _SignDense])
+def test_the_checker_fails_a_planted_dense_bug(
+    square: tuple[Network[Any, Any], Array, Array], bug: type[Dense[Any, Any]]
+) -> None:
+    network, images, labels = square
+    layers = list(network.layers)
+    middle = layers[2]
+    assert isinstance(middle, Dense)
+    layers[2] = bug(weights=middle.weights, bias=middle.bias)
+    assert not check_network_gradients(Network(tuple(layers)), images, labels, rng=np.random.default_rng(0)).passed
 
 
-def test_a_failed_report_raises_with_its_worst_location(mlp: MLP, batch: tuple[Array, Array], monkeypatch: Any) -> None:
-    monkeypatch.setattr(network_check, "loss_and_gradients", _broken(_sign))
-    report = check_network_gradients(mlp, *batch, rng=np.random.default_rng(0))
-    with pytest.raises(GradientCheckError, match=r"FAILED: worst relative error .* at (W1\[|direction)"):
+def test_the_checker_fails_a_relu_derivative_wrong_for_negatives(
+    square: tuple[Network[Any, Any], Array, Array],
+) -> None:
+    network, images, labels = square
+    layers = [_ReLUWrongForNegatives() if isinstance(layer, ReLU) else layer for layer in network.layers]
+    assert not check_network_gradients(Network(tuple(layers)), images, labels, rng=np.random.default_rng(0)).passed
+
+
+def test_the_checker_fails_a_gradient_off_by_the_batch_size(
+    square: tuple[Network[Any, Any], Array, Array], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    network, images, labels = square
+    monkeypatch.setattr(network_check, "backprop", _batch_factor(backprop))
+    assert not check_network_gradients(network, images, labels, rng=np.random.default_rng(0)).passed
+
+
+def test_a_failed_report_raises_with_its_worst_location(square: tuple[Network[Any, Any], Array, Array]) -> None:
+    network, images, labels = square
+    layers = list(network.layers)
+    first = layers[0]
+    assert isinstance(first, Dense)
+    layers[0] = _SignDense(weights=first.weights, bias=first.bias)
+    report = check_network_gradients(Network(tuple(layers)), images, labels, rng=np.random.default_rng(0))
+    with pytest.raises(GradientCheckError, match=r"FAILED: worst relative error .* at (0\.weight\[|direction)"):
         report.raise_if_failed()
 
 

@@ -1,22 +1,27 @@
-"""The ``verified-nn`` command line: one entry point with subcommands."""
+"""The ``verified-nn`` command line: one entry point with subcommands.
+
+The subcommands are imported when :func:`main` runs rather than when this package is imported, so that
+an error raised while the library loads (a bad ``VERIFIED_NN_RUNTIME_CHECKS`` value) is reported like
+any other user error: one line, no traceback.
+"""
 
 import argparse
+import io
+import os
+import select
+import signal
 import sys
 from collections.abc import Sequence
 
-from verified_nn import __version__
-from verified_nn.core import InvalidArgumentError, ShapeError
-from verified_nn.training import TrainingError
-
-from . import _data, _models, _render, _smoke, _train, _verify
-
-USER_ERRORS = (InvalidArgumentError, ShapeError, ValueError, OSError, TrainingError)
-
 
 def build_parser() -> argparse.ArgumentParser:
+    from verified_nn import __version__
+
+    from . import _certify, _data, _export, _float_check, _models, _predict, _render, _smoke, _train, _verify
+
     parser = argparse.ArgumentParser(
         prog="verified-nn",
-        description="A shape-typed MNIST network whose gradients and invariants are checked.",
+        description="Shape-typed neural networks whose gradients and invariants are checked.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
@@ -26,18 +31,99 @@ def build_parser() -> argparse.ArgumentParser:
     _data.add_parser(subparsers)
     _smoke.add_parser(subparsers)
     _verify.add_parser(subparsers)
+    _float_check.add_parser(subparsers)
+    _predict.add_parser(subparsers)
+    _export.add_parser(subparsers)
+    _certify.add_parser(subparsers)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status. User errors print one line, no traceback."""
-    args = build_parser().parse_args(argv)
+def user_errors() -> tuple[type[BaseException], ...]:
+    """The exception types that mean "the input or the environment is wrong": reported as one line."""
+    from verified_nn.core import InvalidArgumentError, ShapeError
+    from verified_nn.training import TrainingError
+
+    return (InvalidArgumentError, ShapeError, ValueError, OSError, TrainingError)
+
+
+def _error(message: object) -> int:
+    print(f"verified-nn: error: {message}".splitlines()[0], file=sys.stderr)
+    return 2
+
+
+def _tolerant_output() -> None:
+    """Print names that are not valid in the terminal's encoding (a file name that is not UTF-8)
+    as backslash escapes instead of failing on them."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _stdout_is_a_closed_pipe() -> bool:
+    """Whether standard output is a pipe whose reader has gone (``verified-nn ... | head``)."""
     try:
-        status: int = args.run(args)
-    except USER_ERRORS as error:
-        print(f"verified-nn: error: {error}".splitlines()[0], file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("verified-nn: interrupted", file=sys.stderr)
+        descriptor = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):
+        return False
+    if not hasattr(select, "poll"):
+        return True  # cannot tell: the broken pipe is most likely standard output
+    poller = select.poll()
+    poller.register(descriptor, select.POLLOUT)
+    return any(events & select.POLLERR for _, events in poller.poll(0))
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null so that flushing it at exit cannot fail again."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
+    """Parse and run; flush standard output here, so that a reader that went away is seen here."""
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit:  # --help and --version print, then exit
+        sys.stdout.flush()
+        raise
+    status: int = args.run(args)
+    sys.stdout.flush()
+    return status
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status. User errors print one line, no traceback.
+
+    Exit status: 0 on success (also when the reader of standard output stops early, as ``head`` does),
+    2 on a user error, a corrupt or special file, or memory running out, 130 when interrupted.
+    """
+    _tolerant_output()
+    signal.signal(signal.SIGTERM, _terminated)  # `kill`: save and explain, as for Ctrl-C
+    try:
+        parser = build_parser()  # imports the library, which reads VERIFIED_NN_RUNTIME_CHECKS
+    except ValueError as error:
+        if type(error).__module__ != "verified_nn.core":  # not the switch: a bug, keep its traceback
+            raise
+        return _error(error)
+    try:
+        status = _run(parser, argv)
+    except BrokenPipeError as error:
+        if not _stdout_is_a_closed_pipe():
+            return _error(error)
+        _discard_stdout()
+        return 0
+    except MemoryError as error:
+        return _error(f"out of memory ({error})" if str(error) else "out of memory")
+    except user_errors() as error:
+        return _error(error)
+    except KeyboardInterrupt as error:
+        print(f"verified-nn: {error or 'interrupted'}", file=sys.stderr)
         return 130
     return status

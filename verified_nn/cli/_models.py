@@ -1,24 +1,26 @@
-"""``verified-nn inspect MODEL`` and ``verified-nn evaluate MODEL``."""
+"""``verified-nn inspect MODEL`` and ``verified-nn evaluate MODEL``, for any saved architecture."""
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
 
-from verified_nn.data import load
-from verified_nn.network import BLOCK_NAMES, PARAMETER_COUNT, parameters
+from verified_nn.core import InvalidArgumentError
+from verified_nn.data import DATASETS, load
+from verified_nn.network import parameter_count
 from verified_nn.training import evaluate, load_model, plot_confusion
 
 from ._options import add_dataset_options
 
 _SHOWN = (
-    "architecture",
-    "activation",
+    "format",
     "dtype",
     "kind",
     "run",
     "epoch",
     "train_accuracy",
+    "validation_accuracy",
     "test_accuracy",
     "loss",
     "learning_rate",
@@ -27,32 +29,43 @@ _SHOWN = (
     "seed",
     "version",
     "time",
+    "imported_from",
 )
 
 
 def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    inspect = subparsers.add_parser("inspect", help="print a model's metadata and a parameter summary")
+    inspect = subparsers.add_parser("inspect", help="print a model's architecture, metadata and a parameter summary")
     inspect.add_argument("model", type=Path)
     inspect.set_defaults(run=run_inspect)
     evaluate_parser = subparsers.add_parser("evaluate", help="test accuracy, per class, and confusion matrix")
     evaluate_parser.add_argument("model", type=Path)
     evaluate_parser.add_argument("--confusion-png", type=Path, default=None, help="also draw the matrix here")
-    add_dataset_options(evaluate_parser)
+    add_dataset_options(evaluate_parser, default=None)
     evaluate_parser.set_defaults(run=run_evaluate)
+
+
+def printable(text: str) -> str:
+    """``text`` with control and escape characters shown as escapes, so a file cannot drive the terminal."""
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in text)
 
 
 def run_inspect(args: argparse.Namespace) -> int:
     saved = load_model(args.model)
-    print(f"{args.model}")
+    network = saved.network
+    print(printable(str(args.model)))
+    print(f"  {'architecture':<19} {network.describe()}")
     for key in _SHOWN:
-        if key in saved.metadata:
-            print(f"  {key:<15} {saved.metadata[key]}")
-    print(f"  {'resumable':<15} {'yes (optimizer velocity saved)' if saved.velocity is not None else 'no'}")
-    print(f"  parameters      {PARAMETER_COUNT}")
-    print(f"    {'name':<4} {'shape':<12} {'mean':>10} {'std':>10} {'min':>10} {'max':>10} {'norm':>10}")
-    for name, block in zip(BLOCK_NAMES, parameters(saved.mlp), strict=True):
+        if saved.metadata.get(key):
+            print(f"  {key:<19} {printable(saved.metadata[key])}")
+    if saved.optimizer is not None:
+        print(f"  {'optimizer':<19} {json.dumps(saved.optimizer.config())}")
+    print(f"  {'resumable':<19} {'yes (optimizer state saved)' if saved.resumable else 'no'}")
+    print(f"  {'parameters':<19} {parameter_count(network)}")
+    print(f"    {'name':<10} {'shape':<12} {'mean':>10} {'std':>10} {'min':>10} {'max':>10} {'norm':>10}")
+    for name, block in zip(network.parameter_names(), network.parameters(), strict=True):
+        shape = "x".join(str(size) for size in block.shape)
         print(
-            f"    {name:<4} {block.shape!s:<12} {block.mean():10.4f} {block.std():10.4f} "
+            f"    {name:<10} {shape:<12} {block.mean():10.4f} {block.std():10.4f} "
             f"{block.min():10.4f} {block.max():10.4f} {np.linalg.norm(block):10.4f}"
         )
     return 0
@@ -60,8 +73,18 @@ def run_inspect(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     saved = load_model(args.model)
-    test = load(args.dataset, "test", directory=args.data_dir, dtype=str(saved.mlp.dtype))
-    result = evaluate(saved.mlp, test.images, test.labels)
+    recorded = saved.metadata.get("dataset")
+    dataset = args.dataset or (recorded if recorded in DATASETS else "mnist")
+    if recorded in DATASETS and dataset != recorded:
+        print(f"note: {args.model} was trained on {recorded}; evaluating it on {dataset} as asked")
+    network = saved.network
+    if network.input_shape() != (784,) or network.classes != 10:
+        raise InvalidArgumentError(
+            f"{args.model}: the network takes {network.input_shape()} to {network.classes} classes; "
+            f"{dataset} has 784-pixel images and 10 classes"
+        )
+    test = load(dataset, "test", directory=args.data_dir, dtype=str(network.dtype))
+    result = evaluate(network, test.images, test.labels)
     print(f"{args.model} on {test.name} test ({len(test)} images)")
     print(f"  accuracy {result.accuracy:.2%} | mean loss {result.loss:.4f}")
     print("  per-class accuracy")

@@ -3,11 +3,42 @@
 import argparse
 
 from verified_nn.data import DATA_DIR_VARIABLE, DATASETS, SPLITS
+from verified_nn.layers import ACTIVATIONS
 
 
 def add_dataset_options(parser: argparse.ArgumentParser, *, split: bool = False, default: str | None = "mnist") -> None:
     group = parser.add_argument_group("data")
-    group.add_argument("--dataset", choices=sorted(DATASETS), default=default, help="which dataset (default mnist)")
+    shown = default or "the model's, else mnist"
+    group.add_argument("--dataset", choices=sorted(DATASETS), default=default, help=f"which dataset (default {shown})")
     group.add_argument("--data-dir", default=None, help=f"data directory (default ${DATA_DIR_VARIABLE}, else ./data)")
     if split:
         group.add_argument("--split", choices=SPLITS, default="train", help="which split (default train)")
+
+
+def widths(text: str) -> tuple[int, ...]:
+    """``"256,64"`` -> ``(256, 64)``; ``""`` or ``"none"`` -> ``()`` (no hidden layer)."""
+    if text.strip().lower() in ("", "none"):
+        return ()
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated widths such as 256,64, got {text!r}") from None
+    if any(value < 1 for value in values):
+        raise argparse.ArgumentTypeError(f"every width must be >= 1, got {text!r}")
+    return values
+
+
+def add_architecture_options(parser: argparse.ArgumentParser, *, defaults: str) -> None:
+    """--hidden, --activation, --dropout: the MLP 784 -> hidden... -> 10 to build."""
+    group = parser.add_argument_group(f"architecture ({defaults})")
+    group.add_argument(
+        "--hidden", type=widths, metavar="W1,W2,...", help="hidden layer widths, e.g. 256,64 (default 128)"
+    )
+    group.add_argument(
+        "--activation",
+        metavar="NAME",
+        help=f"activation between dense layers: {', '.join(ACTIVATIONS)} or leaky_relu(SLOPE) (default relu)",
+    )
+    group.add_argument(
+        "--dropout", type=float, metavar="RATE", help="dropout rate after each hidden activation (default 0)"
+    )

@@ -1,6 +1,7 @@
 """``verified-nn render``: digits (or garments) as ASCII art with their labels, or a PNG grid."""
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from verified_nn.training import pyplot
 from ._options import add_dataset_options
 
 RAMP = " .:-=+*#%@"  # dark to bright on a dark terminal
+MAX_PNG_SAMPLES = 200  # a 10-column grid; matplotlib takes minutes and gigabytes for thousands of panels
 
 
 def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -47,9 +49,25 @@ def _png(path: Path, images: np.ndarray[Any, Any], titles: list[str], *, inverte
     plt.close(figure)
 
 
+def _check_png_target(path: Path, count: int) -> None:
+    """Refuse a --png run that would fail only after loading the data and drawing the grid."""
+    if count > MAX_PNG_SAMPLES:
+        raise InvalidArgumentError(f"--count must be at most {MAX_PNG_SAMPLES} with --png, got {count}")
+    folder = path.parent
+    if path.is_dir():
+        raise InvalidArgumentError(f"--png {path}: is a directory")
+    if not folder.is_dir():
+        raise InvalidArgumentError(f"--png {path}: the directory {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InvalidArgumentError(f"--png {path}: the directory {folder} is not writable")
+    pyplot()  # says how to install matplotlib if it is missing
+
+
 def run(args: argparse.Namespace) -> int:
     if args.count < 1:
         raise InvalidArgumentError(f"--count must be >= 1, got {args.count}")
+    if args.png is not None:
+        _check_png_target(args.png, args.count)
     dataset = load(args.dataset, args.split, directory=args.data_dir, dtype="uint8")
     if not 0 <= args.index < len(dataset) or args.index + args.count > len(dataset):
         raise InvalidArgumentError(

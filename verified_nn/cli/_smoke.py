@@ -1,25 +1,23 @@
-"""``verified-nn smoke``: one random batch through the network, with every result checked."""
+"""``verified-nn smoke``: one random batch through a network (built, or loaded), with every result checked."""
 
 import argparse
 import dataclasses
 import math
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from verified_nn.core import as_image, as_image_batch, as_labels
-from verified_nn.network import (
-    BLOCK_NAMES,
-    BLOCK_SHAPES,
-    PARAMETER_COUNT,
-    flatten,
-    float_dtype,
-    global_norm,
-    he_init,
-    loss_and_gradients,
-)
+from verified_nn.core import InvalidArgumentError, ShapeError
+from verified_nn.layers import Dropout, Mode
+from verified_nn.network import Batch, Network, check_same_structure, flatten, float_dtype, global_norm, mlp
+from verified_nn.training import load_model
 from verified_nn.verification import DEFAULT_TOLERANCE, check_network_gradients
 
+from ._options import add_architecture_options
+
 SUM_TOLERANCE = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-12}
+MAX_BATCH = 100_000  # a larger random batch would only measure the machine's memory
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,59 +30,93 @@ class Check:
 
 
 def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    parser = subparsers.add_parser("smoke", help="run one random batch through the network and check every result")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random network and batch")
-    parser.add_argument("--batch-size", type=int, default=8, help="images in the random batch (>= 1)")
-    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="forward dtype")
+    parser = subparsers.add_parser("smoke", help="run one random batch through a network and check every result")
+    parser.add_argument("--model", type=Path, default=None, help="check this saved model instead of a new network")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random network and batch (default 0)")
+    parser.add_argument(
+        "--batch-size", type=int, default=8, help=f"images in the random batch, 1..{MAX_BATCH} (default 8)"
+    )
+    parser.add_argument(
+        "--dtype", choices=("float32", "float64"), default=None, help="dtype (default float32, or the model's)"
+    )
+    add_architecture_options(parser, defaults="when no --model is given")
     parser.set_defaults(run=run)
 
 
-def smoke_checks(*, seed: int, batch_size: int, dtype: str) -> list[Check]:
-    """Build a random network and batch, and return every check of the smoke test."""
+def smoke_checks(network: Network[Any, Any], *, seed: int, batch_size: int) -> list[Check]:
+    """Run a random batch through ``network`` and return every check of the smoke test."""
     rng = np.random.default_rng(seed)
-    resolved = float_dtype(dtype)
-    mlp = he_init(rng, dtype=resolved)
-    images = as_image_batch(rng.random((batch_size, 784)), dtype=resolved)
-    labels = as_labels(rng.integers(0, 10, size=batch_size))
-    tolerance = SUM_TOLERANCE[resolved]
+    dtype = network.dtype
+    inputs = network.input_shape() or (784,)
+    images = rng.random((batch_size, *inputs)).astype(dtype)
+    labels = rng.integers(0, network.classes, size=batch_size)
+    tolerance = SUM_TOLERANCE[dtype]
+    random_layers = any(isinstance(layer, Dropout) for layer in network.layers)
+    mode = Mode.train(seed) if random_layers else Mode()
 
-    single = mlp.forward(as_image(images[0]))
+    single = network.probabilities(images[:1])[0]
     single_gap = abs(1.0 - float(single.sum(dtype=np.float64)))
-    batch_gap = float(np.abs(1.0 - mlp.forward_batch(images).sum(axis=1, dtype=np.float64)).max())
-    loss, gradients = loss_and_gradients(mlp, images, labels)
+    batch_gap = float(np.abs(1.0 - network.probabilities(images).sum(axis=1, dtype=np.float64)).max())
+    loss, gradients = network.loss_and_gradients(Batch.of(images).labelled(labels), mode=mode)
+    try:
+        check_same_structure(network, gradients, where="gradients")
+        shaped, shapes = (
+            True,
+            ", ".join(
+                f"{n} {'x'.join(map(str, p.shape))}"
+                for n, p in zip(network.parameter_names(), gradients.parameters(), strict=True)
+            ),
+        )
+    except ShapeError as error:
+        shaped, shapes = False, str(error)
     vector = flatten(gradients)
     finite = math.isfinite(loss) and bool(np.isfinite(vector).all())
-    sizes = ", ".join(f"{name} {math.prod(shape)}" for name, shape in zip(BLOCK_NAMES, BLOCK_SHAPES, strict=True))
     norm = global_norm(gradients)
-    report = check_network_gradients(mlp, images, labels, rng=rng)
+    report = check_network_gradients(network, images, labels, rng=rng, mode=mode)
+    held = " (dropout mask held fixed)" if random_layers else ""
     return [
+        Check("forward, one image", f"probabilities sum to 1 (|1 - sum| = {single_gap:.1e})", single_gap <= tolerance),
         Check(
-            "forward, one image",
-            f"probabilities sum to 1 (|1 - sum| = {single_gap:.1e})",
-            single_gap <= tolerance,
+            "forward, batch", f"{batch_size} rows sum to 1 (max |1 - sum| = {batch_gap:.1e})", batch_gap <= tolerance
         ),
-        Check(
-            "forward, batch",
-            f"{batch_size} rows sum to 1 (max |1 - sum| = {batch_gap:.1e})",
-            batch_gap <= tolerance,
-        ),
-        Check("gradient length", f"{vector.size} = {sizes}", vector.size == PARAMETER_COUNT),
+        Check("gradient shapes", shapes, shaped),
         Check("no NaN or Inf", f"loss {loss:.6f}; all {vector.size} gradient entries finite", finite),
         Check("gradient norm", f"{norm:.6f}", math.isfinite(norm) and norm > 0),
         Check(
             "gradient check (float64)",
             f"worst relative error {report.worst_relative_error:.2e} at {report.worst_location} "
-            f"over {report.checked} coordinates and directions (tolerance {DEFAULT_TOLERANCE:.0e})",
+            f"over {report.checked} coordinates and directions{held} (tolerance {DEFAULT_TOLERANCE:.0e})",
             report.passed,
         ),
     ]
 
 
+def _network(args: argparse.Namespace) -> Network[Any, Any]:
+    asked = [f"--{name}" for name in ("hidden", "activation", "dropout") if getattr(args, name) is not None]
+    if args.model is not None:
+        if asked:
+            raise InvalidArgumentError(
+                f"{', '.join(asked)} describe a new network; --model {args.model} brings its own"
+            )
+        network = load_model(args.model).network
+        return network.astype(args.dtype) if args.dtype else network
+    hidden = args.hidden if args.hidden is not None else (128,)
+    return mlp(
+        (784, *hidden, 10),
+        rng=np.random.default_rng(args.seed),
+        activation=args.activation or "relu",
+        dropout=args.dropout or 0.0,
+        dtype=float_dtype(args.dtype or "float32"),
+    )
+
+
 def run(args: argparse.Namespace) -> int:
-    if args.batch_size < 1:
-        raise ValueError(f"--batch-size must be >= 1, got {args.batch_size}")
-    print(f"smoke test: random 784 -> 128 -> 10 network and batch (seed {args.seed}, {args.dtype})")
-    checks = smoke_checks(seed=args.seed, batch_size=args.batch_size, dtype=args.dtype)
+    if not 1 <= args.batch_size <= MAX_BATCH:
+        raise InvalidArgumentError(f"--batch-size must lie in 1..{MAX_BATCH}, got {args.batch_size}")
+    network = _network(args)
+    source = f"{args.model}" if args.model is not None else "random network"
+    print(f"smoke test: {source} {network.describe()} (seed {args.seed}, {network.dtype})")
+    checks = smoke_checks(network, seed=args.seed, batch_size=args.batch_size)
     width = max(len(check.name) for check in checks)
     for check in checks:
         print(f"  {'ok  ' if check.passed else 'FAIL'}  {check.name:<{width}}  {check.detail}")

@@ -1,82 +1,171 @@
-"""``verified-nn train``: presets, every option overriding them, resuming, optional plots."""
+"""``verified-nn train``: presets, every option overriding them, any MLP architecture, resuming, plots."""
 
 import argparse
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
+from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATASETS
-from verified_nn.training import PRESETS, TrainConfig, load_model, plot_confusion, plot_history, preset, train
+from verified_nn.optimizer import OPTIMIZERS
+from verified_nn.training import (
+    PRESETS,
+    TrainConfig,
+    load_model,
+    plot_confusion,
+    plot_history,
+    preset,
+    pyplot,
+    train,
+)
 
-from ._options import add_dataset_options
+from ._options import add_architecture_options, add_dataset_options
 
 # CLI option -> TrainConfig field, for the options that override a preset.
-_FIELDS = {
+FIELDS = {
+    "hidden": "hidden",
+    "activation": "activation",
+    "dropout": "dropout",
+    "shift": "shift",
     "epochs": "epochs",
     "batch_size": "batch_size",
+    "optimizer": "optimizer",
     "lr": "learning_rate",
     "momentum": "momentum",
+    "weight_decay": "weight_decay",
+    "beta1": "beta1",
+    "beta2": "beta2",
     "schedule": "lr_schedule",
     "clip_norm": "clip_norm",
     "samples_per_epoch": "samples_per_epoch",
     "train_size": "train_size",
+    "validation_size": "validation_size",
     "test_size": "test_size",
     "dtype": "dtype",
     "seed": "seed",
-    "activation": "activation",
+    "threads": "threads",
     "log_every": "log_every",
     "train_eval_size": "train_eval_size",
     "max_grad_norm": "max_grad_norm",
     "max_loss": "max_loss",
+    "dataset": "dataset",
 }
+_ARCHITECTURE = ("hidden", "activation", "dropout")
+
+
+def _default(field: str) -> str:
+    value = getattr(TrainConfig(), field)
+    return ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
 
 
 def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    parser = subparsers.add_parser("train", help="train the network (fetching the data on first use)")
+    parser = subparsers.add_parser(
+        "train",
+        help="train a network (fetching the data on first use)",
+        description="Train an MLP on MNIST or Fashion-MNIST. Options override the preset's values; "
+        "without a preset the defaults train the Lean project's 784 -> 128 -> 10 network.",
+    )
     run = parser.add_argument_group("run")
-    run.add_argument("--preset", choices=sorted(PRESETS), default=None, help="start from a preset")
+    run.add_argument(
+        "--preset", choices=sorted(PRESETS), default=None, help=f"start from a preset: {', '.join(PRESETS)}"
+    )
     run.add_argument("--resume", type=Path, default=None, metavar="MODEL", help="continue from a checkpoint")
-    run.add_argument("--name", default=None, help="run name for the log and checkpoints (default: a timestamp)")
+    run.add_argument(
+        "--name", default=None, help="run name for the log and checkpoints (default: a fresh timestamped name)"
+    )
+    run.add_argument("--overwrite", action="store_true", help="replace the files of an existing run of this --name")
     run.add_argument("--out", type=Path, default=Path("models"), help="checkpoint directory (default models/)")
     run.add_argument("--log-dir", type=Path, default=Path("logs"), help="log directory (default logs/)")
     run.add_argument("--plot", action="store_true", help="write training curves and a confusion matrix (PNG)")
-    config = parser.add_argument_group("configuration (each overrides the preset)")
-    config.add_argument("--epochs", type=int)
-    config.add_argument("--batch-size", type=int)
-    config.add_argument("--lr", type=float, help="learning rate")
-    config.add_argument("--momentum", type=float, help="momentum in [0, 1); 0 for plain SGD")
-    config.add_argument("--schedule", choices=("constant", "cosine", "step"), help="learning-rate schedule")
-    config.add_argument("--clip-norm", type=float, help="clip gradients to this global norm")
-    config.add_argument("--samples-per-epoch", type=int)
-    config.add_argument("--train-size", type=int)
-    config.add_argument("--test-size", type=int)
-    config.add_argument("--dtype", choices=("float32", "float64"))
-    config.add_argument("--seed", type=int)
-    config.add_argument("--activation", choices=("relu", "leaky_relu"))
-    config.add_argument("--log-every", type=int, help="batches between diagnostic lines")
-    config.add_argument("--train-eval-size", type=int, help="training examples scored each epoch")
-    config.add_argument("--max-grad-norm", type=float, help="stop if a logged gradient norm exceeds this")
-    config.add_argument("--max-loss", type=float, help="stop if a batch loss exceeds this (default 100)")
+    add_architecture_options(parser, defaults="each overrides the preset")
+    config = parser.add_argument_group("optimisation (each overrides the preset)")
+    config.add_argument("--shift", type=int, help="augment: shift each training image by up to N pixels (default 0)")
+    config.add_argument("--epochs", type=int, help=f"number of epochs (default {_default('epochs')})")
+    config.add_argument("--batch-size", type=int, help=f"examples per step (default {_default('batch_size')})")
+    config.add_argument("--optimizer", choices=OPTIMIZERS, help=f"update rule (default {_default('optimizer')})")
+    config.add_argument("--lr", type=float, help=f"learning rate (default {_default('learning_rate')})")
+    config.add_argument(
+        "--momentum", type=float, help=f"momentum for momentum/nesterov (default {_default('momentum')})"
+    )
+    config.add_argument("--weight-decay", type=float, help="L2 penalty; decoupled decay for adamw (default 0)")
+    config.add_argument("--beta1", type=float, help=f"Adam's first-moment decay (default {_default('beta1')})")
+    config.add_argument("--beta2", type=float, help=f"Adam's second-moment decay (default {_default('beta2')})")
+    config.add_argument(
+        "--schedule", choices=("constant", "cosine", "step"), help="learning-rate schedule (default cosine)"
+    )
+    config.add_argument("--clip-norm", type=float, help="clip gradients to this global norm (default: no clipping)")
+    config.add_argument("--samples-per-epoch", type=int, help="examples drawn per epoch (default: all)")
+    config.add_argument("--dtype", choices=("float32", "float64"), help="parameter dtype (default float32)")
+    config.add_argument("--seed", type=int, help="seed of initialisation, split, shuffling, dropout (default 0)")
+    config.add_argument("--threads", type=int, help=f"BLAS threads (default {_default('threads')})")
+    sizes = parser.add_argument_group("data sizes and diagnostics (each overrides the preset)")
+    sizes.add_argument(
+        "--train-size", type=int, help="train on the first N training images (default: all not held out)"
+    )
+    sizes.add_argument(
+        "--validation-size",
+        type=int,
+        help="the last N training images, held out to choose the best epoch "
+        f"(default {_default('validation_size')}; 0: none)",
+    )
+    sizes.add_argument("--test-size", type=int, help="use the first N test images (default: all)")
+    sizes.add_argument(
+        "--log-every", type=int, help=f"batches between diagnostic lines (default {_default('log_every')})"
+    )
+    sizes.add_argument("--train-eval-size", type=int, help="training examples scored each epoch (default 10000)")
+    sizes.add_argument("--max-grad-norm", type=float, help="stop if a logged gradient norm exceeds this (default 1000)")
+    sizes.add_argument("--max-loss", type=float, help="stop if a batch loss exceeds this (default 100)")
     add_dataset_options(parser, default=None)  # unset: the preset's, or the resumed run's
     parser.set_defaults(run=run_train)
 
 
-def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    values = {field: getattr(args, option) for option, field in _FIELDS.items() if getattr(args, option) is not None}
-    if args.dataset is not None:
-        values["dataset"] = args.dataset
-    return values
+def overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The configuration fields the command line sets."""
+    return {field: getattr(args, option) for option, field in FIELDS.items() if getattr(args, option, None) is not None}
+
+
+def flag_error(error: InvalidArgumentError) -> InvalidArgumentError:
+    """The same error, naming the flag the user typed (``--lr``) instead of the field (``learning_rate``)."""
+    text = str(error)
+    for option, field in FIELDS.items():
+        if text.startswith(f"{field} "):
+            return InvalidArgumentError("--" + option.replace("_", "-") + text[len(field) :])
+    return error
+
+
+def _config(args: argparse.Namespace, resume: Any) -> TrainConfig:
+    values = overrides(args)
+    try:
+        if resume is None:
+            return preset(args.preset, **values)
+        base = TrainConfig.from_json(resume.metadata["config"])
+        changed = [f"--{name}" for name in _ARCHITECTURE if name in values and values[name] != getattr(base, name)]
+        if changed:
+            raise InvalidArgumentError(
+                f"{args.resume}: the checkpoint's architecture is {resume.network.describe()}; "
+                f"{', '.join(changed)} asks for another (start a new run instead)"
+            )
+        return dataclasses.replace(base, **values)
+    except InvalidArgumentError as error:
+        raise flag_error(error) from None
+    except (KeyError, json.JSONDecodeError, TypeError):
+        raise InvalidArgumentError(f"{args.resume}: the checkpoint records no usable training configuration") from None
 
 
 def run_train(args: argparse.Namespace) -> int:
+    if args.plot:
+        pyplot()  # before training: a missing matplotlib must not cost a whole run
     resume = load_model(args.resume) if args.resume is not None else None
-    if resume is not None:
-        base = TrainConfig.from_json(resume.metadata["config"])
-        config = dataclasses.replace(base, **_overrides(args))
-    else:
-        config = preset(args.preset, **_overrides(args))
+    config = _config(args, resume)
     result = train(
-        config, data_dir=args.data_dir, out_dir=args.out, log_dir=args.log_dir, name=args.name, resume=resume
+        config,
+        data_dir=args.data_dir,
+        out_dir=args.out,
+        log_dir=args.log_dir,
+        name=args.name,
+        resume=resume,
+        overwrite=args.overwrite,
     )
     if args.plot:
         stem = args.log_dir / result.log_path.stem
@@ -84,8 +173,10 @@ def run_train(args: argparse.Namespace) -> int:
         names = DATASETS[config.dataset].class_names
         plot_confusion(result.final.confusion, names, stem.with_name(stem.name + "-confusion.png"))
         print(f"plots: {stem}-curves.png, {stem}-confusion.png")
+    best = result.best
+    chosen = "validation accuracy" if best.validation_accuracy is not None else "the last epoch"
     print(
-        f"best test accuracy {result.best.test_accuracy:.2%} (epoch {result.best.epoch}) in "
+        f"best epoch {best.epoch} (by {chosen}): test accuracy {best.test_accuracy:.2%} in "
         f"{result.train_seconds:.1f} s of training; model {result.best_path}; log {result.log_path}"
     )
     return 0

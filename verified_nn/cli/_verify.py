@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
             "-m",
             "pytest",
             str(suite),
+            "--rootdir",  # progress lines name files as SUITE/test_x.py, wherever the command runs from
+            str(suite.resolve().parent),
             "-q",
             "-p",
             "no:cacheprovider",
@@ -53,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
             "verified_nn.cli._verify_plugin",
         ]
         start = time.perf_counter()
-        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        # Standard error is inherited: the plugin prints a line there as each test file finishes.
+        print(f"running {suite} (Hypothesis profile {args.profile}): a line per finished file", file=sys.stderr)
+        result = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)
         seconds = time.perf_counter() - start
         rows = json.loads(report.read_text()) if report.exists() else []
     width = max((len(row["name"]) for row in rows), default=8)
@@ -66,5 +70,5 @@ def run(args: argparse.Namespace) -> int:
     examples = sum(int(row["examples"]) for row in rows)
     print(f"{len(rows)} properties: {passed} passed, {failed} failed; {examples} examples in {seconds:.1f} s")
     if result.returncode != 0:
-        print(result.stdout[-4000:] + result.stderr[-2000:])
+        print(result.stdout[-6000:])
     return 0 if result.returncode == 0 and rows and failed == 0 else 1

@@ -1,9 +1,10 @@
-"""Activation functions paired with their derivatives, and the record that carries a pair."""
+"""Activation functions paired with their derivatives: pure, elementwise, any shape, float32 or float64.
 
-import dataclasses
-import functools
-from collections.abc import Callable
-from typing import Any, TypeAlias
+The kernels (``*_kernel``) keep the shape ``S`` of their input in their signatures, so the shape plugin
+checks their bodies; the public functions check their arguments at run time and call them.
+"""
+
+from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
 
@@ -11,32 +12,44 @@ from ._checking import checked
 from ._errors import InvalidArgumentError
 from ._shapes import Floating, FloatT, ShapeT
 
-ArrayFunction: TypeAlias = Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]]
-
 DEFAULT_LEAKY_SLOPE = 0.01
 
+S = TypeVar("S", bound=tuple[Any, ...])
+# An array of static shape S, any dtype: what the kernels take and give (numpy's stubs do not follow dtypes).
+Shaped: TypeAlias = np.ndarray[S, np.dtype[Any]]
 
-def _relu(x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    result: np.ndarray[Any, Any] = np.maximum(x, 0)
-    return result
+
+def relu_kernel(x: Shaped[S]) -> Shaped[S]:
+    """``max(x, 0)``, unchecked (the kernel of :func:`relu` and of the ReLU layer)."""
+    return np.maximum(x, 0)
 
 
-def _relu_derivative(x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+def relu_derivative_kernel(x: Shaped[S]) -> Shaped[S]:
+    """1 where ``x > 0``, else 0, in the dtype of ``x``, unchecked."""
     # At 0 we take 0, a value between the one-sided derivatives 0 and 1 (a subgradient).
     return (x > 0).astype(x.dtype)
 
 
-def _leaky_relu(x: np.ndarray[Any, Any], slope: float) -> np.ndarray[Any, Any]:
-    return np.where(x > 0, x, x * slope)
+def leaky_relu_kernel(x: Shaped[S], slope: float) -> Shaped[S]:
+    """``x`` where ``x > 0``, else ``slope * x``, unchecked."""
+    # ``dtype=`` keeps float32 input float32: the slope is rounded to x's dtype, then multiplied.
+    return np.where(x > 0, x, np.multiply(x, slope, dtype=x.dtype))
 
 
-def _leaky_relu_derivative(x: np.ndarray[Any, Any], slope: float) -> np.ndarray[Any, Any]:
+def leaky_relu_derivative_kernel(x: Shaped[S], slope: float) -> Shaped[S]:
+    """1 where ``x > 0``, else ``slope`` (also at 0), in the dtype of ``x``, unchecked."""
     return np.where(x > 0, 1, slope).astype(x.dtype)
 
 
-def _check_slope(slope: float) -> None:
-    if not 0 <= slope < 1:
-        raise InvalidArgumentError(f"leaky ReLU slope must lie in [0, 1), got {slope}")
+def tanh_derivative_kernel(y: Shaped[S]) -> Shaped[S]:
+    """``1 - y^2`` where ``y = tanh(x)``: the derivative of tanh from its output, unchecked."""
+    return 1 - y * y
+
+
+def check_slope(slope: float) -> None:
+    """InvalidArgumentError unless ``0 <= slope < 1`` (the leaky-ReLU slopes the library accepts)."""
+    if not (isinstance(slope, int | float) and 0 <= slope < 1):
+        raise InvalidArgumentError(f"leaky ReLU slope must lie in [0, 1), got {slope!r}")
 
 
 @checked
@@ -44,7 +57,7 @@ def relu(
     x: Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"],
 ) -> Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"]:
     """ReLU, elementwise: ``max(x, 0)``. Any shape; the result has the shape and dtype of ``x``."""
-    return _relu(x)
+    return relu_kernel(x)
 
 
 @checked
@@ -52,7 +65,7 @@ def relu_derivative(
     x: Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"],
 ) -> Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"]:
     """Derivative of ReLU, elementwise: 1 where ``x > 0``, else 0 (0 at the kink)."""
-    return _relu_derivative(x)
+    return relu_derivative_kernel(x)
 
 
 @checked
@@ -60,8 +73,8 @@ def leaky_relu(
     x: Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"], *, slope: float = DEFAULT_LEAKY_SLOPE
 ) -> Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"]:
     """Leaky ReLU, elementwise: ``x`` where ``x > 0``, else ``slope * x``, with 0 <= slope < 1."""
-    _check_slope(slope)
-    return _leaky_relu(x, slope)
+    check_slope(slope)
+    return leaky_relu_kernel(x, slope)
 
 
 @checked
@@ -69,27 +82,21 @@ def leaky_relu_derivative(
     x: Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"], *, slope: float = DEFAULT_LEAKY_SLOPE
 ) -> Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"]:
     """Derivative of leaky ReLU, elementwise: 1 where ``x > 0``, else ``slope`` (also at 0)."""
-    _check_slope(slope)
-    return _leaky_relu_derivative(x, slope)
+    check_slope(slope)
+    return leaky_relu_derivative_kernel(x, slope)
 
 
-@dataclasses.dataclass(frozen=True)
-class Activation:
-    """An elementwise activation and its derivative, both functions of the pre-activation."""
-
-    name: str  # shown in logs and saved with models
-    function: ArrayFunction  # z -> a, shape-preserving
-    derivative: ArrayFunction  # z -> da/dz, shape-preserving
-
-
-RELU = Activation(name="relu", function=_relu, derivative=_relu_derivative)
+@checked
+def tanh(
+    x: Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"],
+) -> Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"]:
+    """Hyperbolic tangent, elementwise: values in (-1, 1), odd, 1-Lipschitz."""
+    return np.tanh(x)
 
 
-def leaky_relu_activation(slope: float = DEFAULT_LEAKY_SLOPE) -> Activation:
-    """The leaky-ReLU activation with the given negative-side ``slope``."""
-    _check_slope(slope)
-    return Activation(
-        name=f"leaky_relu({slope!r})",
-        function=functools.partial(_leaky_relu, slope=slope),
-        derivative=functools.partial(_leaky_relu_derivative, slope=slope),
-    )
+@checked
+def tanh_derivative(
+    x: Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"],
+) -> Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"]:
+    """Derivative of tanh, elementwise: ``1 - tanh(x)^2``, in (0, 1]."""
+    return tanh_derivative_kernel(np.tanh(x))

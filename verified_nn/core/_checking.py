@@ -1,7 +1,8 @@
 """Runtime shape checking: one decorator applying beartype to jaxtyping annotations, with an off switch.
 
 Set the environment variable ``VERIFIED_NN_RUNTIME_CHECKS=0`` before importing verified_nn to turn
-the checks off (they are on by default). The decision is taken once, at import.
+the checks off (they are on by default). The decision is taken once, at import; an unrecognised value
+makes the import raise InvalidArgumentError (the ``verified-nn`` command reports it as one line).
 """
 
 import dataclasses
@@ -30,12 +31,16 @@ ClassT = TypeVar("ClassT", bound=type)
 
 
 def _read_switch() -> bool:
-    value = os.environ.get(ENVIRONMENT_VARIABLE, "1").strip().lower()
+    """The switch's value; InvalidArgumentError (raised at import, one line) for anything unrecognised."""
+    raw = os.environ.get(ENVIRONMENT_VARIABLE, "1")
+    value = raw.strip().lower()
     if value in _ON:
         return True
     if value in _OFF:
         return False
-    raise InvalidArgumentError(f"{ENVIRONMENT_VARIABLE} must be one of 1/0, on/off, true/false; got {value!r}")
+    raise InvalidArgumentError(
+        f"{ENVIRONMENT_VARIABLE} must be one of 1/0, on/off, true/false, yes/no (or unset for on); got {raw!r}"
+    )
 
 
 RUNTIME_CHECKS: Final[bool] = _read_switch()

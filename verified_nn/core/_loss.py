@@ -1,6 +1,11 @@
-"""Mean cross-entropy loss from logits and integer labels, and its gradient with respect to the logits."""
+"""Mean cross-entropy loss from logits and integer labels, and its gradient with respect to the logits.
 
-from typing import Any, TypeAlias
+The kernel keeps the batch ``B`` and the classes ``C`` in its signature (logits ``(B, C)``, labels
+``(B,)``), so the shape plugin checks its body, and calls with a batch of logits and labels of different
+static sizes are reported.
+"""
+
+from typing import Any, TypeVar
 
 import numpy as np
 from jaxtyping import Integer
@@ -9,7 +14,8 @@ from ._checking import checked
 from ._errors import InvalidArgumentError
 from ._shapes import Floating, FloatT, IntDType
 
-Labels: TypeAlias = Integer[np.ndarray[tuple[int], IntDType], " batch"]
+B = TypeVar("B", bound=int)
+C = TypeVar("C", bound=int)
 
 
 def _check_labels(labels: np.ndarray[Any, Any], classes: int) -> None:
@@ -21,8 +27,8 @@ def _check_labels(labels: np.ndarray[Any, Any], classes: int) -> None:
 
 
 def cross_entropy_and_gradient(
-    logits: np.ndarray[Any, Any], labels: np.ndarray[Any, Any], *, seed: float = 1.0
-) -> tuple[float, np.ndarray[Any, Any]]:
+    logits: np.ndarray[tuple[B, C], np.dtype[Any]], labels: np.ndarray[tuple[B], IntDType], *, seed: float = 1.0
+) -> tuple[float, np.ndarray[tuple[B, C], np.dtype[Any]]]:
     """Loss and ``seed`` times its gradient in one pass, sharing the exponentials.
 
     Unchecked: for callers that checked their arguments. ``seed`` scales the gradient only (backprop
@@ -30,20 +36,21 @@ def cross_entropy_and_gradient(
     """
     _check_labels(labels, logits.shape[1])
     batch = logits.shape[0]
-    rows = np.arange(batch)
-    shifted = logits - logits.max(axis=1, keepdims=True)  # (batch, classes)
-    exp = np.exp(shifted)
-    sums = exp.sum(axis=1, keepdims=True)  # (batch, 1)
+    rows = np.arange(batch)  # (B,)
+    shifted = logits - logits.max(axis=1, keepdims=True)  # (B, C)
+    exp = np.exp(shifted)  # (B, C)
+    sums = exp.sum(axis=1, keepdims=True)  # (B, 1)
     loss = float((np.log(sums).sum() - shifted[rows, labels].sum()) / batch)
     scale = seed / batch
-    gradient = exp * (scale / sums)  # scale * softmax, (batch, classes)
+    gradient = exp * (scale / sums)  # scale * softmax, (B, C)
     gradient[rows, labels] -= scale
     return loss, gradient
 
 
 @checked
 def cross_entropy(
-    logits: Floating[np.ndarray[tuple[int, int], np.dtype[FloatT]], "batch classes"], labels: Labels
+    logits: Floating[np.ndarray[tuple[B, C], np.dtype[FloatT]], "batch classes"],
+    labels: Integer[np.ndarray[tuple[B], IntDType], " batch"],
 ) -> float:
     """Mean cross-entropy ``-(1/B) sum_b log softmax(z_b)[y_b]`` of a batch.
 
@@ -58,8 +65,9 @@ def cross_entropy(
 
 @checked
 def cross_entropy_gradient(
-    logits: Floating[np.ndarray[tuple[int, int], np.dtype[FloatT]], "batch classes"], labels: Labels
-) -> Floating[np.ndarray[tuple[int, int], np.dtype[FloatT]], "batch classes"]:
+    logits: Floating[np.ndarray[tuple[B, C], np.dtype[FloatT]], "batch classes"],
+    labels: Integer[np.ndarray[tuple[B], IntDType], " batch"],
+) -> Floating[np.ndarray[tuple[B, C], np.dtype[FloatT]], "batch classes"]:
     """Gradient of :func:`cross_entropy` with respect to the logits: ``(softmax(z) - onehot(y)) / B``.
 
     Returns shape ``(batch, classes)``, the dtype of ``logits``.

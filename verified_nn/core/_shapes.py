@@ -23,31 +23,24 @@ else:
         dtypes = ("float32", "float64")
 
 
-INPUT_DIM: Final = 784
-HIDDEN_DIM: Final = 128
-NUM_CLASSES: Final = 10
+INPUT_DIM: Final = 784  # pixels of one 28 x 28 image, the width of the datasets' images
+NUM_CLASSES: Final = 10  # classes of MNIST and Fashion-MNIST
 
 InputDim: TypeAlias = Literal[784]
-HiddenDim: TypeAlias = Literal[128]
 ClassDim: TypeAlias = Literal[10]
 
 FloatDType: TypeAlias = np.dtype[np.floating[Any]]
 IntDType: TypeAlias = np.dtype[np.integer[Any]]
 
 __all__ = [
-    "HIDDEN_DIM",
     "INPUT_DIM",
     "NUM_CLASSES",
-    "Bias1",
-    "Bias2",
     "ClassDim",
+    "Features",
     "FloatArray",
     "FloatDType",
     "FloatT",
     "Floating",
-    "Hidden",
-    "HiddenBatch",
-    "HiddenDim",
     "Image",
     "ImageBatch",
     "InputDim",
@@ -58,8 +51,6 @@ __all__ = [
     "Probabilities",
     "ProbabilitiesBatch",
     "ShapeT",
-    "Weights1",
-    "Weights2",
     "as_image",
     "as_image_batch",
     "as_labels",
@@ -67,25 +58,22 @@ __all__ = [
 
 ShapeT = TypeVar("ShapeT", bound=tuple[int, ...])
 FloatT = TypeVar("FloatT", bound=np.floating[Any])
+_N = TypeVar("_N", bound=int)
+
+# The static shape of a batch of vectors of width N: ``Features[Literal[784]]`` is ``tuple[Any, Literal[784]]``.
+# The batch axis is Any (unknown), so arrays of any batch size, known or not, pass in and come out.
+Features: TypeAlias = tuple[Any, _N]
 
 # Single samples.
 Image: TypeAlias = Floating[np.ndarray[tuple[InputDim], FloatDType], "784"]
-Hidden: TypeAlias = Floating[np.ndarray[tuple[HiddenDim], FloatDType], "128"]
 Logits: TypeAlias = Floating[np.ndarray[tuple[ClassDim], FloatDType], "10"]
 Probabilities: TypeAlias = Floating[np.ndarray[tuple[ClassDim], FloatDType], "10"]
 
 # Batches: the leading axis is always named ``batch`` and must agree across one call.
 ImageBatch: TypeAlias = Floating[np.ndarray[tuple[int, InputDim], FloatDType], "batch 784"]
-HiddenBatch: TypeAlias = Floating[np.ndarray[tuple[int, HiddenDim], FloatDType], "batch 128"]
 LogitsBatch: TypeAlias = Floating[np.ndarray[tuple[int, ClassDim], FloatDType], "batch 10"]
 ProbabilitiesBatch: TypeAlias = Floating[np.ndarray[tuple[int, ClassDim], FloatDType], "batch 10"]
 LabelBatch: TypeAlias = Integer[np.ndarray[tuple[int], IntDType], " batch"]
-
-# Parameters of the 784 -> 128 -> 10 network.
-Weights1: TypeAlias = Floating[np.ndarray[tuple[HiddenDim, InputDim], FloatDType], "128 784"]
-Bias1: TypeAlias = Floating[np.ndarray[tuple[HiddenDim], FloatDType], "128"]
-Weights2: TypeAlias = Floating[np.ndarray[tuple[ClassDim, HiddenDim], FloatDType], "10 128"]
-Bias2: TypeAlias = Floating[np.ndarray[tuple[ClassDim], FloatDType], "10"]
 
 # Any-shaped float arrays for the generic functions (activations, softmax).
 FloatArray: TypeAlias = Floating[np.ndarray[tuple[int, ...], FloatDType], "..."]
@@ -125,14 +113,14 @@ def as_image_batch(values: Any, *, dtype: Any = None) -> ImageBatch:
     return as_float_array(values, (None, INPUT_DIM), name="as_image_batch", dtype=dtype)
 
 
-def as_labels(values: Any) -> LabelBatch:
-    """Return ``values`` as a batch of integer class labels in [0, 10) of shape (batch,)."""
+def as_labels(values: Any, *, classes: int = NUM_CLASSES) -> LabelBatch:
+    """Return ``values`` as a batch of integer class labels in [0, classes) of shape (batch,)."""
     array = np.asarray(values)
     if not np.issubdtype(array.dtype, np.integer):
         raise ShapeError(f"as_labels: expected an integer array, got {array.dtype}")
     _require_shape("as_labels", array, (None,))
-    if array.size and (array.min() < 0 or array.max() >= NUM_CLASSES):
+    if array.size and (array.min() < 0 or array.max() >= classes):
         raise InvalidArgumentError(
-            f"as_labels: labels must lie in [0, {NUM_CLASSES}), got range [{array.min()}, {array.max()}]"
+            f"as_labels: labels must lie in [0, {classes}), got range [{array.min()}, {array.max()}]"
         )
     return array

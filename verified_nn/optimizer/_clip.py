@@ -1,13 +1,16 @@
 """Clipping gradients by their global norm."""
 
-from verified_nn.core import checked
-from verified_nn.network import MLP, global_norm, map_parameters
+from typing import Any, TypeVar
+
+from verified_nn.layers import Layer
+from verified_nn.network import global_norm, map_unchecked
 
 from ._validate import require_positive
 
+TreeT = TypeVar("TreeT", bound=Layer[Any, Any])
 
-@checked
-def clip_by_global_norm(grads: MLP, *, max_norm: float) -> tuple[MLP, float]:
+
+def clip_by_global_norm(grads: TreeT, *, max_norm: float) -> tuple[TreeT, float]:
     """Scale ``grads`` by ``max_norm / norm`` when their global norm exceeds ``max_norm``.
 
     Returns ``(clipped, norm)`` where ``norm`` is the global norm before clipping. The direction is kept;
@@ -18,4 +21,4 @@ def clip_by_global_norm(grads: MLP, *, max_norm: float) -> tuple[MLP, float]:
     if norm <= max_norm:
         return grads, norm
     scale = max_norm / norm
-    return map_parameters(lambda g: g * scale, grads), norm
+    return map_unchecked(lambda g: g * scale, grads), norm

@@ -1,14 +1,30 @@
 """Training: configuration and presets, the trainer, evaluation, and model files."""
 
 from ._config import PRESETS as PRESETS, TrainConfig as TrainConfig, preset as preset
-from ._errors import ModelError as ModelError, TrainingError as TrainingError
+from ._errors import (
+    ModelError as ModelError,
+    TrainingError as TrainingError,
+    TrainingInterrupted as TrainingInterrupted,
+)
 from ._evaluate import Evaluation as Evaluation, evaluate as evaluate
 from ._models import (
-    ARCHITECTURE as ARCHITECTURE,
+    FORMAT as FORMAT,
+    LEGACY_ARCHITECTURE as LEGACY_ARCHITECTURE,
     SavedModel as SavedModel,
+    architecture_json as architecture_json,
     load_model as load_model,
     save_model as save_model,
 )
 from ._plots import plot_confusion as plot_confusion, plot_history as plot_history, pyplot as pyplot
+from ._runs import RunFiles as RunFiles, check_run_name as check_run_name, default_run_name as default_run_name
 from ._schedule import learning_rate_at as learning_rate_at
-from ._trainer import EpochRecord as EpochRecord, TrainResult as TrainResult, train as train
+from ._trainer import (
+    EpochRecord as EpochRecord,
+    MnistNetwork as MnistNetwork,
+    TrainResult as TrainResult,
+    best_record as best_record,
+    build_network as build_network,
+    build_optimizer as build_optimizer,
+    split_validation as split_validation,
+    train as train,
+)

@@ -5,11 +5,13 @@ import json
 import math
 from typing import Any, Final
 
-from verified_nn.core import InvalidArgumentError
+from verified_nn.core import INPUT_DIM, NUM_CLASSES, InvalidArgumentError
 from verified_nn.data import DATASETS
+from verified_nn.layers import activation_named
+from verified_nn.optimizer import OPTIMIZERS
 
 SCHEDULES: Final = ("constant", "cosine", "step")
-ACTIVATIONS: Final = ("relu", "leaky_relu")
+DEFAULT_VALIDATION_SIZE: Final = 5_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -17,18 +19,27 @@ class TrainConfig:
     """Everything that defines a training run; saved with every checkpoint."""
 
     dataset: str = "mnist"  # "mnist" or "fashion-mnist"
-    train_size: int | None = None  # first N training images (None: the whole split)
-    test_size: int | None = None  # first N test images, evaluated every epoch (None: the whole split)
+    hidden: tuple[int, ...] = (128,)  # widths of the hidden layers; (128,) is the Lean network 784 -> 128 -> 10
+    activation: str = "relu"  # between dense layers: "relu", "leaky_relu", "leaky_relu(SLOPE)" or "tanh"
+    dropout: float = 0.0  # dropout rate after each hidden activation, in [0, 1); 0: none
+    shift: int = 0  # augmentation: move each training image by up to this many pixels (0 to 4); 0: none
+    train_size: int | None = None  # train on the first N training images (None: all not held out)
+    validation_size: int = DEFAULT_VALIDATION_SIZE  # the last N training images, held out to choose the best epoch
+    test_size: int | None = None  # first N test images, evaluated every epoch for reporting (None: all)
     epochs: int = 8  # number of epochs
     samples_per_epoch: int | None = None  # examples drawn (without replacement) per epoch; None: all
     batch_size: int = 64  # examples per gradient step
+    optimizer: str = "momentum"  # "sgd", "momentum", "nesterov", "adam" or "adamw"
     learning_rate: float = 0.05  # initial step size
-    momentum: float = 0.9  # heavy-ball momentum; 0 means plain SGD
+    momentum: float = 0.9  # for momentum and nesterov, in [0, 1)
+    weight_decay: float = 0.0  # L2 penalty (sgd, momentum, nesterov, adam); decoupled decay (adamw)
+    beta1: float = 0.9  # Adam's first-moment decay, in [0, 1)
+    beta2: float = 0.999  # Adam's second-moment decay, in [0, 1)
     lr_schedule: str = "cosine"  # "constant", "cosine" (to 0 over the run) or "step" (x0.1 at 50%, 75%)
     clip_norm: float | None = None  # clip each gradient to this global norm; None: no clipping
     dtype: str = "float32"  # "float32" or "float64"
-    seed: int = 0  # seeds initialisation and shuffling
-    activation: str = "relu"  # "relu" or "leaky_relu"
+    seed: int = 0  # seeds initialisation, the validation split, shuffling and dropout
+    threads: int = 1  # BLAS threads; 1 is fastest on a shared 2-core machine (benchmarks/threads.py)
     log_every: int = 200  # batches between diagnostic lines (with gradient norm and parameter change)
     train_eval_size: int = 10_000  # training examples whose accuracy is reported each epoch
     max_grad_norm: float = 1e3  # a gradient norm above this on a logged batch stops the run
@@ -36,22 +47,47 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         _require(self.dataset in DATASETS, f"dataset must be one of {', '.join(DATASETS)}, got {self.dataset!r}")
+        hidden = tuple(self.hidden) if isinstance(self.hidden, list | tuple) else None
+        _require(
+            hidden is not None and all(_whole(width) and width >= 1 for width in hidden),
+            f"hidden must be a list of widths >= 1, got {self.hidden!r}",
+        )
+        object.__setattr__(self, "hidden", hidden)
+        try:
+            activation_named(self.activation)
+        except InvalidArgumentError as error:
+            raise InvalidArgumentError(f"activation: {error}") from None
+        _require(0 <= self.dropout < 1, f"dropout must lie in [0, 1), got {self.dropout}")
+        _require(_whole(self.shift) and 0 <= self.shift <= 4, f"shift must be a whole number in 0..4, got {self.shift}")
         for name in ("train_size", "test_size", "samples_per_epoch"):
             value = getattr(self, name)
-            _require(value is None or value >= 1, f"{name} must be >= 1 or unset, got {value}")
-        for name in ("epochs", "batch_size", "log_every", "train_eval_size"):
-            _require(getattr(self, name) >= 1, f"{name} must be >= 1, got {getattr(self, name)}")
+            _require(value is None or (_whole(value) and value >= 1), f"{name} must be >= 1 or unset, got {value}")
+        for name in ("epochs", "batch_size", "log_every", "train_eval_size", "threads"):
+            value = getattr(self, name)
+            _require(_whole(value) and value >= 1, f"{name} must be >= 1, got {value}")
+        _require(_whole(self.validation_size) and self.validation_size >= 0, "validation_size must be >= 0")
+        _require(_whole(self.seed) and self.seed >= 0, f"seed must be >= 0, got {self.seed}")
+        _require(
+            self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}"
+        )
         _require(_positive(self.learning_rate), f"learning_rate must be > 0, got {self.learning_rate}")
         _require(0 <= self.momentum < 1, f"momentum must lie in [0, 1), got {self.momentum}")
+        _require(math.isfinite(self.weight_decay) and self.weight_decay >= 0, "weight_decay must be >= 0")
+        for name in ("beta1", "beta2"):
+            _require(0 <= getattr(self, name) < 1, f"{name} must lie in [0, 1), got {getattr(self, name)}")
         _require(self.lr_schedule in SCHEDULES, f"lr_schedule must be one of {', '.join(SCHEDULES)}")
         _require(
             self.clip_norm is None or _positive(self.clip_norm),
             f"clip_norm must be > 0, got {self.clip_norm}",
         )
         _require(self.dtype in ("float32", "float64"), f"dtype must be float32 or float64, got {self.dtype!r}")
-        _require(self.activation in ACTIVATIONS, f"activation must be one of {', '.join(ACTIVATIONS)}")
         _require(_positive(self.max_grad_norm), f"max_grad_norm must be > 0, got {self.max_grad_norm}")
         _require(_positive(self.max_loss), f"max_loss must be > 0, got {self.max_loss}")
+
+    @property
+    def architecture(self) -> str:
+        """The network's widths, e.g. ``784-128-10``."""
+        return "-".join(str(width) for width in (INPUT_DIM, *self.hidden, NUM_CLASSES))
 
     def to_json(self) -> str:
         """The configuration as JSON (how checkpoints store it)."""
@@ -71,6 +107,10 @@ class TrainConfig:
         return cls.from_dict(json.loads(text))
 
 
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _positive(value: float) -> bool:
     return math.isfinite(value) and value > 0
 
@@ -81,18 +121,20 @@ def _require(condition: bool, message: str) -> None:
 
 
 PRESETS: Final[dict[str, dict[str, Any]]] = {
-    # The Lean project's mnistTrainMedium: 5,000 training and 1,000 test images, 10 epochs, plain SGD.
+    # The Lean project's mnistTrainMedium: the first 5,000 training and 1,000 test images, 10 epochs,
+    # plain SGD. The best epoch is chosen on the last 5,000 training images (the Lean run chose none).
     "medium": {
         "train_size": 5_000,
         "test_size": 1_000,
         "epochs": 10,
         "batch_size": 64,
+        "optimizer": "sgd",
         "learning_rate": 0.01,
-        "momentum": 0.0,
         "lr_schedule": "constant",
     },
-    # The Lean project's mnistTrainFull: 50 epochs of 12,000 examples drawn from all 60,000,
-    # the full test split every epoch, a checkpoint whenever test accuracy improves.
+    # The Lean project's mnistTrainFull: 50 epochs of 12,000 examples drawn from the training split,
+    # the full test split every epoch, a checkpoint whenever accuracy improves (on held-out training
+    # images here; the Lean run chose on the test split).
     "full": {
         "epochs": 50,
         "samples_per_epoch": 12_000,
@@ -106,6 +148,28 @@ PRESETS: Final[dict[str, dict[str, Any]]] = {
         "epochs": 24,
         "batch_size": 64,
         "learning_rate": 0.1,
+        "momentum": 0.9,
+        "lr_schedule": "cosine",
+    },
+    # Beyond the Lean project: a larger MLP with dropout, trained on images shifted by up to one pixel.
+    "large": {
+        "hidden": (512, 256),
+        "dropout": 0.2,
+        "shift": 1,
+        "epochs": 20,
+        "batch_size": 64,
+        "learning_rate": 0.05,
+        "momentum": 0.9,
+        "lr_schedule": "cosine",
+    },
+    # Fashion-MNIST: the large preset's network, longer, in batches of 128, on unshifted images.
+    "fashion": {
+        "dataset": "fashion-mnist",
+        "hidden": (512, 256),
+        "dropout": 0.2,
+        "epochs": 30,
+        "batch_size": 128,
+        "learning_rate": 0.05,
         "momentum": 0.9,
         "lr_schedule": "cosine",
     },

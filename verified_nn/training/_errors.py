@@ -9,4 +9,8 @@ class TrainingError(RuntimeError):
     """A run cannot go on: the loss became NaN or Inf or the gradient norm exploded."""
 
 
-ModelError.__module__ = TrainingError.__module__ = "verified_nn.training"
+class TrainingInterrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C; the message says what was saved and how to continue."""
+
+
+ModelError.__module__ = TrainingError.__module__ = TrainingInterrupted.__module__ = "verified_nn.training"

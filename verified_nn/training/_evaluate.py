@@ -5,8 +5,8 @@ from typing import Any, Final
 
 import numpy as np
 
-from verified_nn.core import NUM_CLASSES, as_image_batch, as_labels
-from verified_nn.network import MLP, loss
+from verified_nn.core import ClassDim, Features, InvalidArgumentError, ShapeError, cross_entropy_and_gradient
+from verified_nn.network import Network
 
 EVAL_BATCH: Final = 2_000  # images per forward pass when evaluating
 
@@ -17,26 +17,36 @@ class Evaluation:
 
     accuracy: float  # fraction of images classified correctly
     loss: float  # mean cross-entropy
-    confusion: np.ndarray[Any, Any]  # (10, 10): confusion[true, predicted] = count
+    confusion: np.ndarray[Any, Any]  # (classes, classes): confusion[true, predicted] = count
 
     @property
     def per_class_accuracy(self) -> np.ndarray[Any, Any]:
-        """(10,): the fraction of each true class classified correctly (NaN for an absent class)."""
+        """(classes,): the fraction of each true class classified correctly (NaN for an absent class)."""
         totals = self.confusion.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             result: np.ndarray[Any, Any] = np.diag(self.confusion) / totals
         return result
 
 
-def evaluate(mlp: MLP, images: np.ndarray[Any, Any], labels: np.ndarray[Any, Any]) -> Evaluation:
-    """Evaluate ``mlp`` on ``images`` (n, 784) and ``labels`` (n,) in batches of 2,000."""
-    confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
+def evaluate(
+    network: Network[Features[ClassDim], Any], images: np.ndarray[Any, Any], labels: np.ndarray[Any, Any]
+) -> Evaluation:
+    """Evaluate ``network`` on ``images`` (n, *input shape) and integer ``labels`` (n,) in batches of 2,000."""
+    classes = network.classes
+    images = np.asarray(images)
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or images.shape[:1] != labels.shape or not np.issubdtype(labels.dtype, np.integer):
+        raise ShapeError(f"evaluate: expected n images and n integer labels, got {images.shape} and {labels.shape}")
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise InvalidArgumentError(f"evaluate: labels must lie in [0, {classes}), the network's classes")
+    confusion = np.zeros((classes, classes), dtype=np.int64)
     total_loss = 0.0
     for start in range(0, len(labels), EVAL_BATCH):
-        batch = as_image_batch(images[start : start + EVAL_BATCH])
-        truth = as_labels(labels[start : start + EVAL_BATCH])
-        predicted = mlp.predict(batch)
-        np.add.at(confusion, (truth, predicted), 1)
-        total_loss += loss(mlp, batch, truth) * len(truth)
+        batch = images[start : start + EVAL_BATCH].astype(network.dtype, copy=False)
+        truth = labels[start : start + EVAL_BATCH]
+        network.check_input("evaluate", batch)
+        logits = network.logits(batch)
+        np.add.at(confusion, (truth, logits.argmax(axis=1)), 1)
+        total_loss += cross_entropy_and_gradient(logits, truth)[0] * len(truth)
     count = max(len(labels), 1)
     return Evaluation(accuracy=float(np.trace(confusion)) / count, loss=total_loss / count, confusion=confusion)

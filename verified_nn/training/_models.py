@@ -1,8 +1,14 @@
-"""Saving and loading models as safetensors files with metadata, atomically and with clear errors."""
+"""Model files: a network of any architecture (and optionally its optimizer's state) as safetensors.
+
+Format ``verified-nn/2`` (``docs/model-format.md``): one tensor per parameter named as in the network
+(``0.weight``, ``0.bias``, ...; row-major, the network's dtype), the optimizer's trees under
+``optimizer.<field>.<parameter>``, and string metadata: ``format``, ``architecture`` (JSON: input shape
+and the layer list), ``dtype``, ``optimizer`` and ``optimizer_state`` (JSON) and the trainer's own keys.
+Files of the first release (``architecture`` = ``784-128-10``, tensors ``W1 b1 W2 b2``) still load.
+"""
 
 import dataclasses
 import json
-import os
 import struct
 from pathlib import Path
 from typing import Any, Final
@@ -10,58 +16,66 @@ from typing import Any, Final
 import numpy as np
 import safetensors.numpy
 
-from verified_nn.core import DEFAULT_LEAKY_SLOPE, RELU, Activation, leaky_relu_activation
-from verified_nn.network import BLOCK_NAMES, BLOCK_SHAPES, MLP, Dense, from_parameters, parameters
+from verified_nn.core import InvalidArgumentError, ShapeError
+from verified_nn.data import DataError, atomic_write, read_file
+from verified_nn.layers import Dense, Layer, activation_named, layer_from_config
+from verified_nn.network import Network
+from verified_nn.optimizer import Momentum, MomentumState, Optimizer, optimizer_from_config, state_trees
 
 from ._errors import ModelError
 
-ARCHITECTURE: Final = "784-128-10"
-_SHAPES: Final = dict(zip(BLOCK_NAMES, BLOCK_SHAPES, strict=True))
-_VELOCITY: Final = "velocity."  # prefix of the optimizer's momentum tensors in a checkpoint
+FORMAT: Final = "verified-nn/2"
+MAX_MODEL_BYTES: Final = 1 << 30  # a model file is read whole: larger ones are refused before reading
+LEGACY_ARCHITECTURE: Final = "784-128-10"  # the first release's only network
+_LEGACY_NAMES: Final = ("W1", "b1", "W2", "b2")
+_OPTIMIZER: Final = "optimizer."  # prefix of the optimizer state's tensors
 
 
 @dataclasses.dataclass(frozen=True)
 class SavedModel:
     """What a model file holds."""
 
-    mlp: MLP  # the network
-    metadata: dict[str, str]  # architecture, epoch, accuracies, loss, learning rate, dataset, seed, ...
-    velocity: MLP | None  # the momentum optimizer's velocity, when the file is a resumable checkpoint
+    network: Network[Any, Any]  # the network
+    metadata: dict[str, str]  # format, architecture, dtype, and what the trainer recorded
+    optimizer: Optimizer[Any] | None  # the optimizer the state belongs to, when the file records one
+    state: Any  # the optimizer's state (a resumable checkpoint), or None
+
+    @property
+    def resumable(self) -> bool:
+        """Whether the file holds an optimizer state to continue training from."""
+        return self.state is not None
 
 
-def activation_named(name: str) -> Activation:
-    """The activation a model file names: "relu" or "leaky_relu(slope)"."""
-    if name == "relu":
-        return RELU
-    if name.startswith("leaky_relu(") and name.endswith(")"):
-        try:
-            return leaky_relu_activation(float(name[len("leaky_relu(") : -1]))
-        except ValueError:
-            pass
-    if name == "leaky_relu":
-        return leaky_relu_activation(DEFAULT_LEAKY_SLOPE)
-    raise ModelError(f"unknown activation {name!r}")
+def architecture_json(network: Network[Any, Any]) -> str:
+    """The architecture as model files record it: input shape and layer list, JSON."""
+    return json.dumps({"input_shape": list(network.input_shape() or ()), **network.config()})
 
 
-def save_model(path: Path, mlp: MLP, metadata: dict[str, Any], *, velocity: MLP | None = None) -> None:
-    """Write ``mlp`` (and an optimizer ``velocity``) to ``path`` as safetensors, atomically.
-
-    Metadata values are stored as strings; the architecture, activation and dtype are added.
-    """
-    tensors = {name: np.ascontiguousarray(block) for name, block in zip(BLOCK_NAMES, parameters(mlp), strict=True)}
-    if velocity is not None:
-        for name, block in zip(BLOCK_NAMES, parameters(velocity), strict=True):
-            tensors[_VELOCITY + name] = np.ascontiguousarray(block)
+def save_model(
+    path: Path,
+    network: Network[Any, Any],
+    metadata: dict[str, Any],
+    *,
+    optimizer: Optimizer[Any] | None = None,
+    state: Any = None,
+) -> None:
+    """Write ``network`` (and an optimizer with its ``state``) to ``path`` as safetensors, atomically."""
+    tensors = {
+        name: np.ascontiguousarray(block)
+        for name, block in zip(network.parameter_names(), network.parameters(), strict=True)
+    }
     header = {key: str(value) for key, value in metadata.items()}
-    header.update(architecture=ARCHITECTURE, activation=mlp.activation.name, dtype=str(mlp.dtype))
-    content = safetensors.numpy.save(tensors, metadata=header)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.part-{os.getpid()}")
-    try:
-        partial.write_bytes(content)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    header.update(format=FORMAT, architecture=architecture_json(network), dtype=str(network.dtype))
+    if optimizer is not None:
+        header["optimizer"] = json.dumps(optimizer.config())
+        if state is not None:
+            trees = state_trees(state)
+            for field, tree in trees.items():
+                for name, block in zip(network.parameter_names(), tree.parameters(), strict=True):
+                    tensors[f"{_OPTIMIZER}{field}.{name}"] = np.ascontiguousarray(block)
+            scalars = {f.name: getattr(state, f.name) for f in dataclasses.fields(state) if f.name not in trees}
+            header["optimizer_state"] = json.dumps({"type": type(state).__name__, **scalars})
+    atomic_write(path, safetensors.numpy.save(tensors, metadata=header))  # flushed, fsynced, renamed
 
 
 def _metadata(content: bytes, path: Path) -> dict[str, str]:
@@ -78,44 +92,162 @@ def _metadata(content: bytes, path: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in metadata.items()} if isinstance(metadata, dict) else {}
 
 
-def _blocks(tensors: dict[str, np.ndarray[Any, Any]], prefix: str, path: Path) -> list[np.ndarray[Any, Any]]:
-    blocks = []
-    for name, shape in _SHAPES.items():
-        if prefix + name not in tensors:
-            raise ModelError(f"{path}: no tensor {prefix + name}")
-        block = tensors[prefix + name]
-        if block.shape != shape:
-            raise ModelError(f"{path}: {prefix + name} has shape {block.shape}, expected {shape}")
-        if block.dtype not in (np.float32, np.float64):
-            raise ModelError(f"{path}: {prefix + name} has dtype {block.dtype}, expected float32 or float64")
-        blocks.append(block)
-    if len({block.dtype for block in blocks}) != 1:
-        raise ModelError(f"{path}: tensors of mixed dtypes")
-    return blocks
+def _tensor(tensors: dict[str, np.ndarray[Any, Any]], name: str, path: Path) -> np.ndarray[Any, Any]:
+    if name not in tensors:
+        raise ModelError(f"{path}: no tensor {name}")
+    block = tensors[name]
+    if block.dtype not in (np.float32, np.float64):
+        raise ModelError(f"{path}: {name} has dtype {block.dtype}, expected float32 or float64")
+    if not np.isfinite(block).all():
+        nan, inf = int(np.isnan(block).sum()), int(np.isinf(block).sum())
+        raise ModelError(f"{path}: {name} holds {nan} NaN and {inf} infinite values: the model is unusable")
+    return block
+
+
+def _json(metadata: dict[str, str], key: str, path: Path) -> Any:
+    try:
+        return json.loads(metadata[key])
+    except (KeyError, json.JSONDecodeError):
+        raise ModelError(f"{path}: metadata {key!r} is missing or not JSON") from None
+
+
+def _network(metadata: dict[str, str], tensors: dict[str, np.ndarray[Any, Any]], path: Path) -> Network[Any, Any]:
+    architecture = _json(metadata, "architecture", path)
+    configs = architecture.get("layers") if isinstance(architecture, dict) else None
+    if not isinstance(configs, list) or not configs or not all(isinstance(c, dict) for c in configs):
+        raise ModelError(f"{path}: architecture has no layer list")
+    layers: list[Layer[Any, Any]] = []
+    for index, config in enumerate(configs):
+        prefix = f"{index}."
+        arrays = {name[len(prefix) :]: _tensor(tensors, name, path) for name in tensors if name.startswith(prefix)}
+        try:
+            layers.append(layer_from_config(config, arrays))
+        except (InvalidArgumentError, ShapeError) as error:
+            raise ModelError(f"{path}: layer {index}: {error}") from None
+    try:
+        network: Network[Any, Any] = Network(tuple(layers))
+    except ShapeError as error:
+        raise ModelError(f"{path}: {error}") from None
+    recorded = architecture.get("input_shape")
+    if recorded is not None and tuple(recorded) != (network.input_shape() or ()):
+        raise ModelError(f"{path}: input shape recorded as {recorded}, the layers take {network.input_shape()}")
+    extra = sorted(
+        name for name in tensors if not name.startswith(_OPTIMIZER) and name not in network.parameter_names()
+    )
+    if extra:
+        raise ModelError(f"{path}: tensors the architecture has no place for: {', '.join(extra[:5])}")
+    return network
+
+
+def _legacy_config(text: str | None) -> dict[str, str]:
+    """The first release's training configuration in today's terms (it had no validation split)."""
+    if text is None:
+        return {}
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError:
+        return {}
+    if not isinstance(config, dict):
+        return {}
+    config.setdefault("validation_size", 0)
+    config.setdefault("optimizer", "momentum" if config.get("momentum", 0.9) > 0 else "sgd")
+    return {"config": json.dumps(config, sort_keys=True)}
+
+
+def _legacy_history(text: str | None) -> dict[str, str]:
+    """The first release's epoch records in today's terms: without a validation split, its fields are empty."""
+    try:
+        records = json.loads(text) if text is not None else None
+    except json.JSONDecodeError:
+        return {}
+    if not isinstance(records, list) or not all(isinstance(record, dict) for record in records):
+        return {}
+    upgraded = [{"validation_accuracy": None, "validation_loss": None, **record} for record in records]
+    return {"history": json.dumps(upgraded)}
+
+
+def _legacy_network(
+    metadata: dict[str, str], tensors: dict[str, np.ndarray[Any, Any]], path: Path
+) -> Network[Any, Any]:
+    w1, b1, w2, b2 = (_tensor(tensors, name, path) for name in _LEGACY_NAMES)
+    try:
+        activation = activation_named(metadata.get("activation", "relu"))
+        return Network((Dense(weights=w1, bias=b1), activation, Dense(weights=w2, bias=b2)))
+    except (InvalidArgumentError, ShapeError) as error:
+        raise ModelError(f"{path}: {error}") from None
+
+
+def _state(
+    metadata: dict[str, str], tensors: dict[str, np.ndarray[Any, Any]], network: Network[Any, Any], path: Path
+) -> tuple[Optimizer[Any] | None, Any]:
+    if "optimizer" not in metadata:
+        return None, None
+    try:
+        optimizer = optimizer_from_config(_json(metadata, "optimizer", path))
+    except InvalidArgumentError as error:
+        raise ModelError(f"{path}: {error}") from None
+    if "optimizer_state" not in metadata:
+        return optimizer, None
+    recorded = _json(metadata, "optimizer_state", path)
+    template = optimizer.init(network)
+    if not isinstance(recorded, dict) or recorded.pop("type", None) != type(template).__name__:
+        raise ModelError(f"{path}: optimizer_state does not belong to a {optimizer.name} optimizer")
+    values: dict[str, Any] = {}
+    for field, tree in state_trees(template).items():
+        blocks = [_tensor(tensors, f"{_OPTIMIZER}{field}.{name}", path) for name in network.parameter_names()]
+        for name, block, like in zip(network.parameter_names(), blocks, tree.parameters(), strict=True):
+            if block.shape != like.shape or block.dtype != like.dtype:
+                raise ModelError(f"{path}: {_OPTIMIZER}{field}.{name} has shape {block.shape}, expected {like.shape}")
+        values[field] = tree.with_parameters(blocks)
+    for scalar in dataclasses.fields(template):
+        if scalar.name in values:
+            continue
+        value = recorded.get(scalar.name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ModelError(f"{path}: optimizer_state {scalar.name} must be an integer >= 0, got {value!r}")
+        values[scalar.name] = value
+    return optimizer, type(template)(**values)
+
+
+def _legacy_state(
+    tensors: dict[str, np.ndarray[Any, Any]], network: Network[Any, Any], path: Path
+) -> tuple[Optimizer[Any] | None, Any]:
+    if not any(name.startswith("velocity.") for name in tensors):
+        return None, None
+    blocks = [_tensor(tensors, f"velocity.{name}", path) for name in _LEGACY_NAMES]
+    for block, like in zip(blocks, network.parameters(), strict=True):
+        if block.shape != like.shape or block.dtype != like.dtype:
+            raise ModelError(f"{path}: velocity has shape {block.shape}, expected {like.shape}")
+    return Momentum(), MomentumState(velocity=network.with_parameters(blocks))
 
 
 def load_model(path: str | Path) -> SavedModel:
-    """Load a model file written by :func:`save_model`; ModelError names the file and the problem."""
+    """Load a model file written by :func:`save_model` (or by the first release); ModelError names the problem."""
     path = Path(path)
     try:
-        content = path.read_bytes()
-    except FileNotFoundError:
-        raise ModelError(f"{path}: no such file") from None
-    except OSError as error:
-        raise ModelError(f"{path}: cannot be read ({error.strerror or error})") from None
+        content = read_file(path, limit=MAX_MODEL_BYTES, what="model file")  # refuses FIFOs and devices at once
+    except DataError as error:
+        raise ModelError(str(error)) from None
     metadata = _metadata(content, path)
-    architecture = metadata.get("architecture")
-    if architecture != ARCHITECTURE:
-        raise ModelError(f"{path}: architecture {architecture!r}, but this library builds {ARCHITECTURE}")
+    legacy = metadata.get("architecture") == LEGACY_ARCHITECTURE
+    if not legacy and metadata.get("format") != FORMAT:
+        raise ModelError(f"{path}: not a verified-nn model file (format {metadata.get('format')!r}, expected {FORMAT})")
     try:
         tensors = safetensors.numpy.load(content)
     except Exception as error:  # safetensors raises its own error type for any malformed payload
         raise ModelError(f"{path}: corrupt safetensors data ({error})") from None
-    activation = activation_named(metadata.get("activation", "relu"))
-    w1, b1, w2, b2 = _blocks(tensors, "", path)
-    # The checked constructors validate loaded arrays like any other input.
-    mlp = MLP(layer1=Dense(weights=w1, bias=b1), layer2=Dense(weights=w2, bias=b2), activation=activation)
-    velocity = None
-    if any(name.startswith(_VELOCITY) for name in tensors):
-        velocity = from_parameters(_blocks(tensors, _VELOCITY, path), like=mlp)
-    return SavedModel(mlp=mlp, metadata=metadata, velocity=velocity)
+    for name in sorted(tensors):
+        _tensor(tensors, name, path)  # every tensor float32 or float64
+    dtypes = {block.dtype for block in tensors.values()}
+    if len(dtypes) > 1:
+        raise ModelError(f"{path}: tensors of mixed dtypes")
+    if legacy:
+        network = _legacy_network(metadata, tensors, path)
+        optimizer, state = _legacy_state(tensors, network, path)
+        upgraded = {"format": FORMAT, "architecture": architecture_json(network), "dtype": str(network.dtype)}
+        upgraded.update(_legacy_config(metadata.get("config")))
+        upgraded.update(_legacy_history(metadata.get("history")))
+        return SavedModel(network=network, metadata={**metadata, **upgraded}, optimizer=optimizer, state=state)
+    network = _network(metadata, tensors, path)
+    optimizer, state = _state(metadata, tensors, network, path)
+    return SavedModel(network=network, metadata=metadata, optimizer=optimizer, state=state)

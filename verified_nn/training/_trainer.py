@@ -1,4 +1,4 @@
-"""Mini-batch training with diagnostics, guarding, checkpoints every epoch, and resuming."""
+"""Mini-batch training of any network: diagnostics, guarding, model selection on held-out data, resuming."""
 
 import dataclasses
 import json
@@ -9,20 +9,26 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]  # ships no types
 from tqdm import tqdm
 
 import verified_nn
-from verified_nn.core import RELU, leaky_relu_activation
-from verified_nn.data import Dataset, load
-from verified_nn.network import MLP, global_norm, he_init, loss_and_gradients, map_parameters
-from verified_nn.optimizer import SGD, Momentum, MomentumState, Optimizer, clip_by_global_norm
+from verified_nn.core import INPUT_DIM, NUM_CLASSES, ClassDim, Features, InputDim, InvalidArgumentError
+from verified_nn.data import Dataset, load, remove_stale_parts
+from verified_nn.layers import Mode
+from verified_nn.network import Network, global_norm, map_unchecked, mlp
+from verified_nn.optimizer import SGD, Adam, AdamW, Momentum, Optimizer, state_trees
 
+from ._augment import shift_images
 from ._config import TrainConfig
-from ._errors import TrainingError
+from ._errors import ModelError, TrainingError, TrainingInterrupted
 from ._evaluate import Evaluation, evaluate
 from ._log import RunLog
 from ._models import SavedModel, save_model
+from ._runs import RunFiles, RunLock, check_run_name, default_run_name
 from ._schedule import learning_rate_at
+
+MnistNetwork = Network[Features[ClassDim], Features[InputDim]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,49 +39,85 @@ class EpochRecord:
     learning_rate: float  # the rate used throughout the epoch
     mean_loss: float  # mean training loss over the epoch's batches
     train_accuracy: float  # on the first train_eval_size training examples, after the epoch
-    test_accuracy: float  # on the whole (configured) test split, after the epoch
+    validation_accuracy: float | None  # on the held-out training images (None without a validation split)
+    validation_loss: float | None  # mean cross-entropy on them
+    test_accuracy: float  # on the whole (configured) test split, after the epoch: reported, never used to choose
     test_loss: float  # mean cross-entropy on the test split
     train_seconds: float  # time spent in gradient steps
     eval_seconds: float  # time spent evaluating
+
+
+def best_record(history: tuple[EpochRecord, ...] | list[EpochRecord], validation_size: int = 0) -> EpochRecord:
+    """The epoch whose checkpoint is kept as best, chosen on the validation images only.
+
+    The latest epoch whose validation accuracy lies within one standard error of the highest
+    (``sqrt(p (1 - p) / n)`` for the best accuracy ``p`` on ``n`` images): differences smaller than that
+    are noise, and a later epoch has had its learning rate annealed further. The last epoch when there
+    is no validation split.
+    """
+    scores = [record.validation_accuracy for record in history]
+    if any(score is None for score in scores) or validation_size < 1:
+        return history[-1]
+    top = max(score for score in scores if score is not None)
+    margin = math.sqrt(top * (1 - top) / validation_size)
+    return [
+        record for record, score in zip(history, scores, strict=True) if score is not None and score >= top - margin
+    ][-1]
 
 
 @dataclasses.dataclass(frozen=True)
 class TrainResult:
     """The outcome of a run."""
 
-    mlp: MLP  # the parameters after the last epoch
+    network: Network[Any, Any]  # the parameters after the last epoch
     history: tuple[EpochRecord, ...]  # one record per completed epoch, including resumed ones
-    best_path: Path  # the checkpoint of the highest test accuracy
+    best_path: Path  # the checkpoint of the best epoch (see best_record)
     last_path: Path  # the checkpoint after the last completed epoch (resumable)
     log_path: Path  # the run's log file
     final: Evaluation  # the last epoch's test evaluation
 
+    validation_size: int = 0  # images in the validation split (0: none)
+
     @property
     def best(self) -> EpochRecord:
-        return max(self.history, key=lambda record: record.test_accuracy)
+        """The epoch chosen on the validation split (the last one when there is none): see best_record."""
+        return best_record(self.history, self.validation_size)
 
     @property
     def train_seconds(self) -> float:
         return sum(record.train_seconds for record in self.history)
 
 
-def _activation(name: str) -> Any:
-    return RELU if name == "relu" else leaky_relu_activation()
+def build_network(config: TrainConfig) -> Network[Any, Any]:
+    """The MLP ``784 -> hidden... -> 10`` the configuration describes, initialised from ``config.seed``."""
+    sizes = (INPUT_DIM, *config.hidden, NUM_CLASSES)
+    rng = np.random.default_rng(config.seed)
+    return mlp(sizes, rng=rng, activation=config.activation, dropout=config.dropout, dtype=config.dtype)
 
 
-def _optimizer(config: TrainConfig, rate: float) -> Optimizer[Any]:
-    if config.momentum > 0:
-        return Momentum(learning_rate=rate, momentum=config.momentum)
-    return SGD(learning_rate=rate)
+def build_optimizer(config: TrainConfig, rate: float | None = None) -> Optimizer[Any]:
+    """The optimizer the configuration names, at learning rate ``rate`` (default: the configured one)."""
+    lr = config.learning_rate if rate is None else rate
+    decay = config.weight_decay
+    if config.optimizer == "sgd":
+        return SGD(learning_rate=lr, weight_decay=decay)
+    if config.optimizer in ("momentum", "nesterov"):
+        return Momentum(
+            learning_rate=lr, momentum=config.momentum, nesterov=config.optimizer == "nesterov", weight_decay=decay
+        )
+    adam = AdamW if config.optimizer == "adamw" else Adam
+    return adam(learning_rate=lr, beta1=config.beta1, beta2=config.beta2, weight_decay=decay)
 
 
 def _metadata(
     config: TrainConfig, record: EpochRecord, history: list[EpochRecord], run: str, size: int
 ) -> dict[str, Any]:
+    validation = record.validation_accuracy
     return {
         "run": run,
         "epoch": record.epoch,
         "train_accuracy": f"{record.train_accuracy:.6f}",
+        "validation_accuracy": "" if validation is None else f"{validation:.6f}",
         "test_accuracy": f"{record.test_accuracy:.6f}",
         "loss": f"{record.mean_loss:.6f}",
         "learning_rate": f"{record.learning_rate:.6g}",
@@ -112,173 +154,306 @@ class _Guard:
         kept = f"the best model so far is kept in {self.best_path}" if self.saved else "no model was saved"
         raise TrainingError(
             f"epoch {epoch}, batch {batch}: {problem}: training diverged at learning rate {rate:g}; "
-            f"lower it (--lr {rate / 10:g}) or clip gradients (--clip-norm 5); {kept}"
+            f"lower it (--lr {rate / 10:g}); {kept}"
         )
+
+
+def split_validation(dataset: Dataset, size: int, train_size: int | None = None) -> tuple[Dataset, Dataset | None]:
+    """``(train, validation)``: the last ``size`` images of ``dataset`` are held out for validation, and
+    training uses the first ``train_size`` of the rest (all of them for None).
+
+    Holding out the end keeps the training images of a ``train_size`` run the first ``train_size`` of the
+    split, as the Lean project's runs used them; MNIST's training file is not ordered by class.
+    """
+    available = len(dataset) - size
+    if available < 1:
+        raise InvalidArgumentError(
+            f"validation_size {size} leaves no training images out of {len(dataset)}; lower it (--validation-size)"
+        )
+    if train_size is not None and train_size > available:
+        raise InvalidArgumentError(
+            f"train_size {train_size} exceeds the {available} training images left after holding out "
+            f"{size} for validation (--train-size, --validation-size)"
+        )
+
+    def part(selection: slice, split: str) -> Dataset:
+        return dataclasses.replace(
+            dataset, split=split, images=dataset.images[selection], labels=dataset.labels[selection]
+        )
+
+    train = part(slice(0, train_size if train_size is not None else available), dataset.split)
+    return train, (part(slice(available, None), "validation") if size else None)
+
+
+def _history(resume: SavedModel) -> list[EpochRecord]:
+    """The epochs a checkpoint records, validated: a list of complete records for epochs 1, 2, ..., n."""
+    source = resume.metadata.get("run", "the checkpoint")
+    try:
+        records = json.loads(resume.metadata.get("history", ""))
+        history = [EpochRecord(**record) for record in records]
+    except (json.JSONDecodeError, TypeError):
+        raise ModelError(f"{source}: the checkpoint's history is not a list of epoch records") from None
+    fields = {field.name: field for field in dataclasses.fields(EpochRecord)}
+    for index, record in enumerate(history, start=1):
+        numbers = [getattr(record, name) for name in fields if name != "epoch"]
+        if record.epoch != index or not all(
+            value is None or (isinstance(value, int | float) and math.isfinite(value)) for value in numbers
+        ):
+            raise ModelError(f"{source}: the checkpoint's history is inconsistent at record {index}")
+    if str(len(history)) != resume.metadata.get("epoch", str(len(history))):
+        raise ModelError(
+            f"{source}: the checkpoint says epoch {resume.metadata.get('epoch')} but records {len(history)}"
+        )
+    return history
+
+
+def _run_name(name: str | None, resume: SavedModel | None) -> str:
+    if name is not None:
+        return check_run_name(name)
+    if resume is not None and "run" in resume.metadata:
+        return check_run_name(resume.metadata["run"], source="the checkpoint's run name (pass --name to choose one)")
+    return default_run_name()
 
 
 def train(
     config: TrainConfig,
     *,
+    network: MnistNetwork | None = None,
     data_dir: str | Path | None = None,
     out_dir: str | Path = "models",
     log_dir: str | Path = "logs",
     name: str | None = None,
     resume: SavedModel | None = None,
+    overwrite: bool = False,
     echo: bool = True,
 ) -> TrainResult:
-    """Train the MLP as ``config`` says; write a log, a best and a last checkpoint; return the result.
+    """Train a network as ``config`` says; write a log, a best and a last checkpoint; return the result.
 
-    With ``resume`` (a checkpoint written by a previous run), training continues after its last
-    completed epoch with its parameters, optimizer state and history.
+    The network is ``network`` if given (any architecture taking 784-pixel images to 10 classes; mypy
+    checks both sizes), else the MLP that ``config.hidden``, ``activation`` and ``dropout`` describe. With
+    ``resume`` (a checkpoint written by a previous run), training continues after its last completed
+    epoch with its parameters, optimizer state and history. The run's files are named after ``name``
+    (default: a fresh timestamped name); a name whose files exist is refused unless resuming or
+    ``overwrite``, and a name another process is training is refused. BLAS runs on ``config.threads``
+    threads. A run that ends near chance accuracy raises TrainingError after saving its files.
     """
-    run = name or (resume.metadata.get("run") if resume else None) or datetime.now().strftime("run-%Y%m%d-%H%M%S")
-    best_path, last_path = (
-        Path(out_dir) / f"{run}-best.safetensors",
-        Path(out_dir) / f"{run}-last.safetensors",
+    if network is not None and resume is not None:
+        raise InvalidArgumentError("train: give a network or a checkpoint to resume, not both")
+    history = _history(resume) if resume is not None else []
+    if resume is not None and len(history) >= config.epochs:
+        raise InvalidArgumentError(
+            f"the checkpoint has completed {len(history)} of {config.epochs} epochs; "
+            f"pass --epochs {len(history) + 1} or more to train further"
+        )
+    files = RunFiles.of(_run_name(name, resume), out_dir, log_dir)
+    with RunLock(files):
+        remove_stale_parts(files.best.parent)  # checkpoints half-written by processes that died
+        existing = files.existing()
+        if resume is None and existing:
+            if not overwrite:
+                raise InvalidArgumentError(
+                    f"run {files.name} exists ({existing[0]}): choose another --name, "
+                    f"continue it with --resume {files.last}, or replace it with --overwrite"
+                )
+            for path in existing:
+                path.unlink()
+        log = RunLog(files.log, echo=echo)
+        progress = _Progress(files)
+        try:
+            with threadpool_limits(limits=config.threads):
+                log(f"run {files.name} | verified-nn {verified_nn.__version__} | config {config.to_json()}")
+                full_train = load(config.dataset, "train", directory=data_dir, dtype=config.dtype, report=log)
+                train_set, validation_set = split_validation(full_train, config.validation_size, config.train_size)
+                test_set = load(
+                    config.dataset, "test", directory=data_dir, size=config.test_size, dtype=config.dtype, report=log
+                )
+                data = _Data(train_set, validation_set, test_set)
+                result = _run(config, files, network, data, log, resume, history, progress)
+        except KeyboardInterrupt:
+            raise TrainingInterrupted(progress.interrupted()) from None
+        finally:
+            log.close()
+    _refuse_chance(result, files)
+    return result
+
+
+@dataclasses.dataclass(frozen=True)
+class _Data:
+    train: Dataset
+    validation: Dataset | None
+    test: Dataset
+
+
+class _Progress:
+    """What a run has saved so far, for the message when it is interrupted."""
+
+    def __init__(self, files: RunFiles) -> None:
+        self.files = files
+        self.epoch: int | None = None  # the last epoch whose checkpoint is on disk
+
+    def interrupted(self) -> str:
+        if self.epoch is None:
+            return "interrupted before an epoch was completed: nothing was saved"
+        return (
+            f"interrupted; epoch {self.epoch} is saved in {self.files.last}: "
+            f"continue with verified-nn train --resume {self.files.last}"
+        )
+
+
+def _refuse_chance(result: TrainResult, files: RunFiles) -> None:
+    """TrainingError when the chosen epoch is barely better than guessing (below twice chance accuracy)."""
+    best = result.best
+    classes = result.final.confusion.shape[0]
+    which, score = (
+        ("validation", best.validation_accuracy)
+        if best.validation_accuracy is not None
+        else ("test", best.test_accuracy)
     )
-    log = RunLog(Path(log_dir) / f"{run}.log", echo=echo)
-    try:
-        log(f"run {run} | verified-nn {verified_nn.__version__} | config {config.to_json()}")
-        train_set = load(
-            config.dataset,
-            "train",
-            directory=data_dir,
-            size=config.train_size,
-            dtype=config.dtype,
-            report=log,
+    if score is not None and score < 2.0 / classes:
+        raise TrainingError(
+            f"the run ended near chance: {score:.2%} {which} accuracy over {classes} classes (files kept: "
+            f"{files.best}); it learned nothing: train again with a smaller --lr (the defaults, --lr 0.05 "
+            "--momentum 0.9, train the default network)"
         )
-        test_set = load(
-            config.dataset, "test", directory=data_dir, size=config.test_size, dtype=config.dtype, report=log
-        )
-        return _run(config, run, train_set, test_set, best_path, last_path, log, resume)
-    finally:
-        log.close()
-
-
-def _logged_step(
-    config: TrainConfig, optimizer: Optimizer[Any], mlp: MLP, state: Any, images: Any, labels: Any
-) -> tuple[MLP, Any, float, float, float]:
-    """A step that also measures: returns new parameters and state, loss, gradient norm, change."""
-    loss, grads = loss_and_gradients(mlp, images, labels)
-    norm = global_norm(grads)
-    if math.isfinite(loss) and config.clip_norm is not None:
-        grads, _ = clip_by_global_norm(grads, max_norm=config.clip_norm)
-    new_mlp, state = optimizer.update(grads, state, mlp)
-    change = global_norm(map_parameters(np.subtract, new_mlp, mlp))
-    return new_mlp, state, loss, norm, change
 
 
 def _epoch(
     config: TrainConfig,
     epoch: int,
-    rate: float,
-    mlp: MLP,
+    optimizer: Optimizer[Any],
+    network: Network[Any, Any],
     state: Any,
     train_set: Dataset,
     guard: _Guard,
     log: RunLog,
-) -> tuple[MLP, Any, np.ndarray[Any, Any]]:
+) -> tuple[Network[Any, Any], Any, np.ndarray[Any, Any]]:
     """One epoch of mini-batch steps over a seeded draw of the training set; returns the batch losses."""
     count = len(train_set)
     per_epoch = min(config.samples_per_epoch or count, count)
     batches = -(-per_epoch // config.batch_size)
-    optimizer = _optimizer(config, rate)
+    rate = optimizer.rate
     order = np.random.default_rng([config.seed, epoch]).permutation(count)[:per_epoch]  # indices only
     losses = np.empty(batches)
     with tqdm(total=batches, desc=f"epoch {epoch}/{config.epochs}", leave=False, disable=None) as bar:
         for batch in range(batches):
             chosen = order[batch * config.batch_size : (batch + 1) * config.batch_size]
             images, labels = train_set.images[chosen], train_set.labels[chosen]  # one batch copied
-            if (batch + 1) % config.log_every == 0 or config.clip_norm is not None:
-                mlp, state, loss, norm, change = _logged_step(config, optimizer, mlp, state, images, labels)
-                guard.check(epoch, batch + 1, loss, norm, rate)
-                if (batch + 1) % config.log_every == 0:
-                    log(
-                        f"epoch {epoch}/{config.epochs} | batch {batch + 1}/{batches} | loss {loss:.4f} | "
-                        f"grad-norm {norm:.4f} | param-change {change:.4f} | lr {rate:.4g}"
-                    )
+            if config.shift:
+                images = shift_images(images, config.shift, np.random.default_rng([config.seed, epoch, batch, 1]))
+            mode = Mode.train(config.seed, epoch, batch)  # dropout's mask: the same for a resumed run
+            if (batch + 1) % config.log_every == 0:
+                before = network
+                network, state, loss, norm = optimizer.step_measured(
+                    network, state, images, labels, mode=mode, max_norm=config.clip_norm
+                )
+                change = global_norm(map_unchecked(np.subtract, network, before))
+                log(
+                    f"epoch {epoch}/{config.epochs} | batch {batch + 1}/{batches} | loss {loss:.4f} | "
+                    f"grad-norm {norm:.4f} | param-change {change:.4f} | lr {rate:.4g}"
+                )
             else:
-                mlp, state, loss = optimizer.step(mlp, state, images, labels)
-                guard.check(epoch, batch + 1, loss, None, rate)
+                network, state, loss, norm = optimizer.step_measured(
+                    network, state, images, labels, mode=mode, max_norm=config.clip_norm
+                )
+            guard.check(epoch, batch + 1, loss, norm, rate)  # every batch: its loss and gradient norm
             losses[batch] = loss
             bar.update()
-    return mlp, state, losses
+    return network, state, losses
+
+
+def _start(
+    config: TrainConfig, network: MnistNetwork | None, resume: SavedModel | None, log: RunLog
+) -> tuple[Network[Any, Any], Any]:
+    """The network and optimizer state a run starts from."""
+    optimizer = build_optimizer(config)
+    if resume is None:
+        start = network.astype(config.dtype) if network is not None else build_network(config)
+        return start, optimizer.init(start)
+    start = resume.network.astype(config.dtype)
+    state = resume.state
+    if resume.optimizer is not None and resume.optimizer.name != optimizer.name:
+        raise InvalidArgumentError(
+            f"the checkpoint was trained with {resume.optimizer.name}, "
+            f"the configuration asks for {optimizer.name} (--optimizer)"
+        )
+    if state is None:
+        state = optimizer.init(start)
+    else:
+        state = dataclasses.replace(
+            state, **{field: tree.astype(config.dtype) for field, tree in state_trees(state).items()}
+        )
+    log(f"resuming from {resume.metadata.get('run', 'a checkpoint')} after epoch {resume.metadata.get('epoch')}")
+    return start, state
 
 
 def _run(
     config: TrainConfig,
-    run: str,
-    train_set: Dataset,
-    test_set: Dataset,
-    best_path: Path,
-    last_path: Path,
+    files: RunFiles,
+    network: MnistNetwork | None,
+    data: _Data,
     log: RunLog,
     resume: SavedModel | None,
+    history: list[EpochRecord],
+    progress: _Progress,
 ) -> TrainResult:
-    history: list[EpochRecord] = []
-    if resume is not None:
-        mlp = resume.mlp.astype(config.dtype)
-        history = [EpochRecord(**record) for record in json.loads(resume.metadata.get("history", "[]"))]
-        state: Any = (
-            MomentumState(resume.velocity.astype(config.dtype)) if resume.velocity and config.momentum > 0 else None
-        )
-        log(f"resuming after epoch {len(history)} from {resume.metadata.get('run', '?')}")
-    else:
-        mlp = he_init(np.random.default_rng(config.seed), dtype=config.dtype, activation=_activation(config.activation))
-        state = None
-    if state is None:
-        state = _optimizer(config, config.learning_rate).init(mlp)
+    current, state = _start(config, network, resume, log)
+    log(f"network {current.describe()}")
     if not history:
-        initial = evaluate(mlp, test_set.images, test_set.labels)
+        initial = evaluate(current, data.test.images, data.test.labels)
         log(f"initial | test acc {initial.accuracy:.2%} | test loss {initial.loss:.4f}")
 
-    count = len(train_set)
+    count = len(data.train)
     train_eval = slice(0, min(config.train_eval_size, count))
-    guard = _Guard(config, best_path, saved=bool(history) and best_path.exists())
+    guard = _Guard(config, files.best, saved=bool(history) and files.best.exists())
     final = None
     for epoch in range(len(history) + 1, config.epochs + 1):
-        rate = learning_rate_at(config, epoch)
+        optimizer = build_optimizer(config, learning_rate_at(config, epoch))
         start = time.perf_counter()
-        mlp, state, losses = _epoch(config, epoch, rate, mlp, state, train_set, guard, log)
+        current, state, losses = _epoch(config, epoch, optimizer, current, state, data.train, guard, log)
         train_seconds = time.perf_counter() - start
         start = time.perf_counter()
-        train_accuracy = evaluate(mlp, train_set.images[train_eval], train_set.labels[train_eval]).accuracy
-        final = evaluate(mlp, test_set.images, test_set.labels)
+        train_accuracy = evaluate(current, data.train.images[train_eval], data.train.labels[train_eval]).accuracy
+        validation = evaluate(current, data.validation.images, data.validation.labels) if data.validation else None
+        final = evaluate(current, data.test.images, data.test.labels)
         record = EpochRecord(
             epoch=epoch,
-            learning_rate=rate,
+            learning_rate=optimizer.rate,
             mean_loss=float(losses.mean()),
             train_accuracy=train_accuracy,
+            validation_accuracy=validation.accuracy if validation else None,
+            validation_loss=validation.loss if validation else None,
             test_accuracy=final.accuracy,
             test_loss=final.loss,
             train_seconds=train_seconds,
             eval_seconds=time.perf_counter() - start,
         )
-        improved = all(record.test_accuracy > earlier.test_accuracy for earlier in history)
         history.append(record)
-        velocity = state.velocity if isinstance(state, MomentumState) else None
-        metadata = _metadata(config, record, history, run, count)
+        improved = best_record(history, config.validation_size) is record
+        metadata = _metadata(config, record, history, files.name, count)
         if improved:
-            save_model(best_path, mlp, {**metadata, "kind": "best"}, velocity=velocity)
+            save_model(files.best, current, {**metadata, "kind": "best"}, optimizer=optimizer, state=state)
             guard.saved = True
-        save_model(last_path, mlp, {**metadata, "kind": "last"}, velocity=velocity)
+        save_model(files.last, current, {**metadata, "kind": "last"}, optimizer=optimizer, state=state)
+        progress.epoch = epoch
+        validation_text = f" | val acc {record.validation_accuracy:.2%}" if validation else ""
         log(
             f"epoch {epoch}/{config.epochs} | {train_seconds:.2f} s | mean loss {record.mean_loss:.4f} | "
-            f"train acc {train_accuracy:.2%} | test acc {final.accuracy:.2%}"
-            + (f" | best, saved {best_path}" if improved else "")
+            f"train acc {train_accuracy:.2%}{validation_text} | test acc {final.accuracy:.2%}"
+            + (f" | best, saved {files.best}" if improved else "")
         )
-    if final is None:
-        final = evaluate(mlp, test_set.images, test_set.labels)
-    best = max(history, key=lambda record: record.test_accuracy)
+    assert final is not None  # train() refuses a checkpoint with no epoch left to run
+    best = best_record(history, config.validation_size)
+    chosen = "validation" if best.validation_accuracy is not None else "last epoch"
     log(
-        f"done | {sum(r.train_seconds for r in history):.1f} s of training | "
-        f"final test acc {final.accuracy:.2%} | best test acc {best.test_accuracy:.2%} at epoch {best.epoch}"
+        f"done | {sum(r.train_seconds for r in history):.1f} s of training | final test acc {final.accuracy:.2%} | "
+        f"best epoch {best.epoch} (by {chosen}): test acc {best.test_accuracy:.2%}"
     )
     return TrainResult(
-        mlp=mlp,
+        network=current,
         history=tuple(history),
-        best_path=best_path,
-        last_path=last_path,
+        best_path=files.best,
+        last_path=files.last,
         log_path=log.path,
         final=final,
+        validation_size=config.validation_size if data.validation else 0,
     )

@@ -1,19 +1,12 @@
-"""Gradient checks of the MLP's manual backpropagation against float64 finite differences."""
+"""Gradient checks of a network's manual backpropagation against float64 finite differences."""
 
 from typing import Any, Final
 
 import numpy as np
 
-from verified_nn.core import cross_entropy
-from verified_nn.network import (
-    BLOCK_NAMES,
-    BLOCK_SHAPES,
-    MLP,
-    dense_forward,
-    flatten,
-    loss_and_gradients,
-    unflatten,
-)
+from verified_nn.core import InvalidArgumentError, cross_entropy
+from verified_nn.layers import EVAL, Activation, Mode
+from verified_nn.network import Network, backprop, flatten, unflatten
 
 from ._finite_difference import (
     DEFAULT_FLOOR,
@@ -27,31 +20,28 @@ from ._report import GradientCheckReport
 
 Array = np.ndarray[Any, Any]
 _STEP_SHRINK: Final = 10.0  # a step straddling a kink is retried once at step / 10
-_OFFSETS: Final = np.cumsum([0] + [int(np.prod(shape)) for shape in BLOCK_SHAPES])
-
-
-def _block_location(flat_index: int) -> str:
-    block = int(np.searchsorted(_OFFSETS, flat_index, side="right")) - 1
-    local = np.unravel_index(flat_index - int(_OFFSETS[block]), BLOCK_SHAPES[block])
-    return f"{BLOCK_NAMES[block]}[{', '.join(str(int(i)) for i in local)}]"
 
 
 class _NetworkLoss:
-    """The loss as a function of the flat float64 parameter vector, and its ReLU sign pattern."""
+    """The loss as a function of the flat float64 parameter vector, and the sign pattern at the kinks."""
 
-    def __init__(self, mlp: MLP, images: Array, labels: Array) -> None:
-        self.activation = mlp.activation
+    def __init__(self, network: Network[Any, Any], images: Array, labels: Array, mode: Mode) -> None:
+        self.network = network
         self.images = np.asarray(images, dtype=np.float64)
         self.labels = labels
+        self.mode = mode
+        # The layers whose derivative jumps at 0: a stencil must not cross a sign change of their input.
+        self.kinked = [
+            i for i, layer in enumerate(network.layers) if isinstance(layer, Activation) and not layer.smooth
+        ]
 
-    def evaluate(self, vector: Array) -> tuple[float, Array]:
-        """The loss at ``vector`` and the sign pattern of the hidden pre-activations, in one pass."""
-        mlp = unflatten(vector, activation=self.activation)
-        pre_hidden, _ = dense_forward(mlp.layer1, self.images)  # (batch, 128)
-        logits, _ = dense_forward(mlp.layer2, self.activation.function(pre_hidden))  # (batch, 10)
-        return cross_entropy(logits, self.labels), pre_hidden > 0
+    def evaluate(self, vector: Array) -> tuple[float, list[Array]]:
+        """The loss at ``vector`` and the signs of every kinked activation's input, in one forward pass."""
+        network = unflatten(vector, like=self.network)
+        logits, caches = network.forward(self.images, mode=self.mode)  # the network's own forward pass
+        return cross_entropy(logits, self.labels), [caches[i][0] > 0 for i in self.kinked]
 
-    def derivative(self, vector: Array, base: Array, direction: Array, step: float) -> float | None:
+    def derivative(self, vector: Array, base: list[Array], direction: Array, step: float) -> float | None:
         """The numeric directional derivative, or None when every tried step straddles a kink.
 
         ``base`` is the sign pattern at ``vector``; a stencil point with another pattern lies across a kink.
@@ -60,7 +50,7 @@ class _NetworkLoss:
             values = []
             for point in stencil_points(vector, direction, attempt):
                 value, pattern = self.evaluate(point)
-                if not np.array_equal(pattern, base):
+                if not all(np.array_equal(a, b) for a, b in zip(pattern, base, strict=True)):
                     break
                 values.append(value)
             else:
@@ -69,43 +59,47 @@ class _NetworkLoss:
 
 
 def check_network_gradients(
-    mlp: MLP,
+    network: Network[Any, Any],
     images: Array,
     labels: Array,
     *,
     rng: np.random.Generator,
     coordinates_per_block: int = 8,
     directions: int = 8,
+    mode: Mode = EVAL,
     step: float = DEFAULT_STEP,
     tolerance: float = DEFAULT_TOLERANCE,
     floor: float = DEFAULT_FLOOR,
 ) -> GradientCheckReport:
-    """Check ``loss_and_gradients`` of ``mlp`` (converted to float64) on one batch.
+    """Check the backpropagation of ``network`` (converted to float64) on one batch.
 
-    Compares ``coordinates_per_block`` random coordinates of each of W1, b1, W2, b2 and ``directions``
-    random unit directions in the 101,770-dimensional parameter space with fourth-order central
-    differences. A comparison whose stencil straddles a ReLU kink (the hidden sign pattern changes) is
-    retried with a tenfold smaller step, and skipped (and counted) if it still does.
+    Compares ``coordinates_per_block`` random coordinates of each parameter array (every one, if fewer)
+    and ``directions`` random unit directions in the whole parameter space with fourth-order central
+    differences of the loss. ``mode`` is used for every evaluation, so a dropout mask is held fixed.
+    A comparison whose stencil straddles a kink (the sign of some ReLU-family input changes) is retried
+    with a tenfold smaller step, and skipped (and counted) if it still does.
     """
-    mlp64 = mlp.astype(np.float64)
-    objective = _NetworkLoss(mlp64, images, labels)
-    _, gradients = loss_and_gradients(mlp64, objective.images, labels)
-    vector = np.asarray(flatten(mlp64))
+    network64 = network.astype(np.float64)
+    objective = _NetworkLoss(network64, images, labels, mode)
+    _, gradients = backprop(network64, objective.images, labels, mode=mode)
+    vector = np.asarray(flatten(network64))
     gradient = np.asarray(flatten(gradients))
 
     probes: list[tuple[str, Array]] = []
-    for block in range(len(BLOCK_SHAPES)):
-        start, stop = int(_OFFSETS[block]), int(_OFFSETS[block + 1])
-        picks = rng.choice(np.arange(start, stop), size=min(coordinates_per_block, stop - start), replace=False)
-        for index in picks:
+    start = 0
+    for name, block in zip(network64.parameter_names(), network64.parameters(), strict=True):
+        picks = rng.choice(block.size, size=min(coordinates_per_block, block.size), replace=False)
+        for local in picks:
             basis = np.zeros_like(vector)
-            basis[index] = 1.0
-            probes.append((_block_location(int(index)), basis))
+            basis[start + int(local)] = 1.0
+            where = ", ".join(str(int(i)) for i in np.unravel_index(int(local), block.shape))
+            probes.append((f"{name}[{where}]", basis))
+        start += block.size
     for number in range(directions):
         direction = rng.standard_normal(vector.shape)
         probes.append((f"direction {number}", direction / np.linalg.norm(direction)))
 
-    analytic, numeric, where = [], [], []
+    analytic, numeric, where_list = [], [], []
     skipped = 0
     _, base = objective.evaluate(vector)
     for location, direction in probes:
@@ -115,15 +109,17 @@ def check_network_gradients(
             continue
         analytic.append(float(np.vdot(gradient, direction)))
         numeric.append(estimate)
-        where.append(location)
+        where_list.append(location)
+    if not where_list:
+        raise InvalidArgumentError(f"every one of {skipped} comparisons straddled a kink; try another batch or step")
     errors = relative_error(np.array(analytic), np.array(numeric), floor=floor)
     worst = int(np.argmax(errors))
     return GradientCheckReport(
         worst_relative_error=float(errors[worst]),
-        worst_location=where[worst],
+        worst_location=where_list[worst],
         analytic=analytic[worst],
         numeric=numeric[worst],
-        checked=len(where),
+        checked=len(where_list),
         tolerance=tolerance,
         step=step,
         skipped_kinks=skipped,

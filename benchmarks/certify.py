@@ -1,0 +1,85 @@
+"""Certified robustness of the default model: the first 1,000 test images, complete method, on 2 cores.
+
+Run: ``python -m benchmarks.certify [--model PATH] [--data-dir DIR] [--count 1000] [--eps 2/255 8/255]
+[--jobs 2] [--time-limit 60]``. Without ``--model`` it first trains the ``best`` preset (about 15 s on a
+quiet machine) into a temporary directory. For each radius it prints the table, the wall-clock time
+against the issue's target, and the machine's load average (the machine is shared: read times with it).
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from verified_nn.certify import CertifyConfig, certify_images, format_table, from_model, parse_eps, summarize
+from verified_nn.data import load
+from verified_nn.training import load_model, preset, train
+
+# The issue's targets: (seconds for the whole run, largest fraction of timeouts).
+TARGETS = {"2/255": (300.0, 0.0), "8/255": (1800.0, 0.02)}
+
+
+def _load_text() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} on {os.cpu_count()} cores"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--eps", nargs="+", default=["2/255", "8/255"])
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        model = args.model
+        if model is None:
+            start = time.perf_counter()
+            result = train(
+                preset("best"), data_dir=args.data_dir, out_dir=scratch, log_dir=scratch, name="best", echo=False
+            )
+            model = result.best_path
+            print(f"trained preset best: {result.best.test_accuracy:.2%} in {time.perf_counter() - start:.1f} s")
+        network = from_model(load_model(model).network)
+        test = load("mnist", "test", directory=args.data_dir, dtype=str(network.dtype), report=lambda _: None)
+        images, labels = test.images[: args.count], test.labels[: args.count]
+        for text in args.eps:
+            eps = parse_eps(text)
+            config = CertifyConfig(eps=eps, method="complete", time_limit=args.time_limit)
+            print(f"\n{_load_text()} before eps {text}")
+            start = time.perf_counter()
+            with tqdm(total=len(images), file=sys.stderr, leave=False, desc=f"eps {text}") as bar:
+                results = certify_images(
+                    network, images, labels, config, jobs=args.jobs, on_result=lambda _: bar.update()
+                )
+            seconds = time.perf_counter() - start
+            summary = summarize(results, method="complete", eps=eps, seconds=seconds)
+            print(format_table(summary))
+            milp = [r for r in results if r.milp_seconds > 0]
+            decided = {
+                stage: sum(r.decided_by == stage for r in results)
+                for stage in ("clean", "attack", "ibp", "crown", "milp")
+            }
+            print(
+                f"  decided by   {decided}; {len(milp)} images reached the MILP, "
+                f"longest {max((r.milp_seconds for r in milp), default=0):.1f} s"
+            )
+            if text in TARGETS:
+                limit, timeouts = TARGETS[text]
+                met = seconds <= limit and summary.timeouts <= timeouts * summary.count
+                open_images = summary.timeouts + summary.float_undecided + summary.undecided
+                print(
+                    f"  target       {limit:.0f} s with at most {timeouts:.0%} timeouts: {'met' if met else 'NOT met'} "
+                    f"({seconds:.0f} s, {summary.timeouts} timeouts, {open_images} images open in all; "
+                    f"{args.jobs} jobs; {_load_text()})"
+                )
+
+
+if __name__ == "__main__":
+    main()

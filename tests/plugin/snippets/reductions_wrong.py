@@ -1,0 +1,42 @@
+"""Reductions along axes the array does not have."""
+
+from typing import Literal, TypeVar
+
+import numpy as np
+
+B = TypeVar("B", bound=int)
+F64 = np.dtype[np.float64]
+
+
+def reductions(z: np.ndarray[tuple[B, Literal[10]], F64], flags: np.ndarray[tuple[B, Literal[10]], np.dtype[np.bool]]) -> None:
+    z.sum(axis=2)  # E: [shape] sum: axis 2 is out of range for rank 2 (z: (B, 10))
+    z.mean(axis=-3)  # E: [shape] mean: axis -3 is out of range for rank 2 (z: (B, 10))
+    z.max(axis=(0, 0))  # E: [shape] max: axis (0, 0) repeats an axis (z: (B, 10))
+    z.argmax(axis=2)  # E: [shape] argmax: axis 2 is out of range for rank 2 (z: (B, 10))
+    np.sum(z, axis=5)  # E: [shape] sum: axis 5 is out of range for rank 2 (z: (B, 10))
+    np.argmax(z, axis=2)  # E: [shape] argmax: axis 2 is out of range for rank 2 (z: (B, 10))
+    z.min(axis=2)  # E: [shape] min: axis 2 is out of range for rank 2 (z: (B, 10))
+    z.argmin(axis=2)  # E: [shape] argmin: axis 2 is out of range for rank 2 (z: (B, 10))
+    z.prod(axis=2)  # E: [shape] prod: axis 2 is out of range for rank 2 (z: (B, 10))
+    z.std(axis=2)  # E: [shape] std: axis 2 is out of range for rank 2 (z: (B, 10))
+    z.var(axis=2)  # E: [shape] var: axis 2 is out of range for rank 2 (z: (B, 10))
+    flags.any(axis=2)  # E: [shape] any: axis 2 is out of range for rank 2 (flags: (B, 10))
+    flags.all(axis=2)  # E: [shape] all: axis 2 is out of range for rank 2 (flags: (B, 10))
+    np.mean(z, axis=2)  # E: [shape] mean: axis 2 is out of range for rank 2 (z: (B, 10))
+    np.max(z, axis=2)  # E: [shape] max: axis 2 is out of range for rank 2 (z: (B, 10))
+    np.amax(z, axis=2)  # E: [shape] max: axis 2 is out of range for rank 2 (z: (B, 10))
+    np.min(z, axis=2)  # E: [shape] min: axis 2 is out of range for rank 2 (z: (B, 10))
+    np.amin(z, axis=2)  # E: [shape] min: axis 2 is out of range for rank 2 (z: (B, 10))
+    np.argmin(z, axis=2)  # E: [shape] argmin: axis 2 is out of range for rank 2 (z: (B, 10))
+    np.prod(z, axis=2)  # E: [shape] prod: axis 2 is out of range for rank 2 (z: (B, 10))
+    np.std(z, axis=2)  # E: [shape] std: axis 2 is out of range for rank 2 (z: (B, 10))
+    np.var(z, axis=2)  # E: [shape] var: axis 2 is out of range for rank 2 (z: (B, 10))
+    np.any(flags, axis=2)  # E: [shape] any: axis 2 is out of range for rank 2 (flags: (B, 10))
+    np.all(flags, axis=2)  # E: [shape] all: axis 2 is out of range for rank 2 (flags: (B, 10))
+
+
+def wrong_axis_for_the_bias_gradient(
+    dz: np.ndarray[tuple[B, Literal[128]], F64],
+) -> np.ndarray[tuple[Literal[128]], F64]:
+    """The bias gradient sums over the batch (axis 0); summing over axis 1 gives shape (B,)."""
+    return dz.sum(axis=1)  # E: [return-value] Incompatible return value type (got "ndarray[tuple[B], dtype[float64]]", expected "ndarray[tuple[Literal[128]], dtype[float64]]")

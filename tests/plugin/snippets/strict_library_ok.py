@@ -1,0 +1,29 @@
+"""The same calls through the library's ways in: each array gets its static shape, checked at run time."""
+
+from typing import Any
+
+import numpy as np
+
+from verified_nn.core import Dim, as_image_batch, as_labels
+from verified_nn.layers import Dense, ReLU
+from verified_nn.network import Batch, default_network
+
+rng = np.random.default_rng(0)
+network = default_network(rng)
+dense = Dense.init(Dim(128), Dim(784), rng=rng)
+rows: list[list[float]] = [[0.0] * 784] * 64
+classes: list[int] = [0] * 64
+images = rng.random((64, 784))
+
+network.logits(as_image_batch(np.load("images.npy")))
+network.predict(as_image_batch(rows))
+dense.forward(as_image_batch(rows, dtype=np.float32))
+batch = Batch.of(as_image_batch(rows)).labelled(as_labels(classes))
+network.loss_and_gradients(batch)
+Batch.of(as_image_batch(images)).labelled(as_labels(classes))
+Batch.of(images).labelled(rng.integers(0, 10, size=64))
+network.then(ReLU())  # a layer that takes any shape is not an unknown one
+
+
+def from_a_file(path: str) -> Any:
+    return network.probabilities(as_image_batch(np.load(path)))

@@ -1,0 +1,118 @@
+"""The per-image pipeline and the parallel runner: stages stop at the first verdict, configuration errors
+are one clear message, and processes give the same answers as one."""
+
+import dataclasses
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from certify_networks import tiny_network
+
+from verified_nn.certify import (
+    COUNTEREXAMPLE,
+    MISCLASSIFIED,
+    STATUSES,
+    VERIFIED,
+    CertifyConfig,
+    CertifyError,
+    DenseNetwork,
+    ImageResult,
+    certify_image,
+    certify_images,
+)
+
+pytest.importorskip("scipy")
+
+
+def _hinge_network() -> DenseNetwork:
+    # z_0 - z_1 = 0.9 - relu(x_0 - 0.2) - relu(x_1 - 0.2)
+    return DenseNetwork(
+        weights=(np.eye(2), np.array([[-1.0, -1.0], [0.0, 0.0]])),
+        biases=(np.array([-0.2, -0.2]), np.array([0.9, 0.0])),
+        slopes=(0.0,),
+    )
+
+
+def _twin_network() -> DenseNetwork:
+    # Two copies of relu(x_0 - 1/2) that cancel: z_0 - z_1 = 0.1 always, which no bound on single neurons sees.
+    return DenseNetwork(
+        weights=(np.array([[1.0, 0.0], [1.0, 0.0]]), np.array([[1.0, -1.0], [0.0, 0.0]])),
+        biases=(np.array([-0.5, -0.5]), np.array([0.1, 0.0])),
+        slopes=(0.0,),
+    )
+
+
+@pytest.mark.parametrize(
+    ("eps", "method", "status", "decided_by"),
+    [
+        (Fraction(1, 100), "complete", VERIFIED, "ibp"),
+        (Fraction(1, 2), "complete", COUNTEREXAMPLE, "attack"),
+    ],
+)
+def test_the_cheap_stages_decide_what_they_can(eps: Fraction, method: str, status: str, decided_by: str) -> None:
+    result = certify_image(_hinge_network(), np.array([0.3, 0.3]), 0, CertifyConfig(eps=eps, method=method))
+    assert (result.status, result.decided_by) == (status, decided_by)
+    assert result.status in STATUSES and result.seconds >= result.milp_seconds >= 0
+
+
+def test_the_milp_decides_what_the_bounds_leave_open() -> None:
+    network, x, config = _twin_network(), np.array([0.5, 0.5]), CertifyConfig(eps=Fraction(1, 4))
+    for method in ("ibp", "crown"):
+        result = certify_image(network, x, 0, dataclasses.replace(config, method=method))
+        assert result.status == "undecided" and result.margin_bound < 0 and result.decided_by == ""
+    complete = certify_image(network, x, 0, config)
+    assert (complete.status, complete.decided_by) == (VERIFIED, "milp") and complete.milp_seconds > 0
+    assert complete.unstable == 2
+
+
+def test_a_misclassified_image_is_its_own_counterexample() -> None:
+    result = certify_image(_hinge_network(), np.array([0.9, 0.9]), 0, CertifyConfig(eps=Fraction(1, 10)))
+    assert result.status == MISCLASSIFIED and result.counterexample_class == 1
+    np.testing.assert_array_equal(result.counterexample, [0.9, 0.9])
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"method": "milp"}, "method must be one of ibp, crown, complete, got 'milp'"),
+        ({"eps": Fraction(3, 2)}, r"eps must lie in \[0, 1\], got 3/2"),
+        ({"time_limit": 0}, "the time limit must be positive, got 0"),
+    ],
+)
+def test_a_bad_configuration_is_one_clear_message(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(CertifyError, match=message):
+        CertifyConfig(**{"eps": Fraction(1, 10), **fields})  # type: ignore[arg-type]
+
+
+def test_an_image_of_another_dtype_or_size_is_refused() -> None:
+    network = tiny_network(dtype=np.float32)
+    with pytest.raises(CertifyError, match=r"image must be float32\[3\], got float64\[3\]"):
+        certify_image(network, np.zeros(3), 0, CertifyConfig(eps=Fraction(1, 10)))
+    with pytest.raises(CertifyError, match="jobs must be at least 1"):
+        certify_images(network, np.zeros((1, 3), np.float32), [0], CertifyConfig(eps=Fraction(1, 10)), jobs=0)
+    with pytest.raises(CertifyError, match="2 images but 1 labels"):
+        certify_images(network, np.zeros((2, 3), np.float32), [0], CertifyConfig(eps=Fraction(1, 10)))
+
+
+def _without_times(result: ImageResult) -> ImageResult:
+    return dataclasses.replace(result, seconds=0.0, milp_seconds=0.0)
+
+
+def test_two_processes_give_the_same_results_as_one() -> None:
+    network = tiny_network(seed=9, widths=(6, 12, 8, 4), dtype=np.float32)
+    rng = np.random.default_rng(9)
+    images = rng.random((12, 6)).astype(np.float32)
+    labels = network.predict(images)
+    labels[:2] = (labels[:2] + 1) % 4  # two misclassified
+    config = CertifyConfig(eps=Fraction(1, 10))
+    seen: list[int] = []
+    one = certify_images(network, images, labels, config, jobs=1, on_result=lambda r: seen.append(r.index))
+    two = certify_images(network, images, labels, config, jobs=2)
+    assert sorted(seen) == list(range(12)) and [r.index for r in two] == list(range(12))
+    for a, b in zip(one, two, strict=True):
+        a, b = _without_times(a), _without_times(b)
+        assert dataclasses.replace(a, counterexample=None) == dataclasses.replace(b, counterexample=None)
+        assert (a.counterexample is None) == (b.counterexample is None)
+        if a.counterexample is not None and b.counterexample is not None:
+            np.testing.assert_array_equal(a.counterexample, b.counterexample)
+    assert {r.status for r in one} >= {MISCLASSIFIED}

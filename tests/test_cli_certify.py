@@ -1,0 +1,121 @@
+"""``verified-nn certify``: the table, the JSON and the PNGs on a synthetic dataset; on real MNIST (slow)
+its verified images survive a strong attack and its counterexamples change the saved model's prediction."""
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+from datafiles import write_synthetic
+
+from verified_nn.certify import AttackConfig, CertifyConfig, certify_images, linf_ball, pgd_attack
+from verified_nn.cli import main
+from verified_nn.cli._certify import load_network
+from verified_nn.data import DATASETS, load
+from verified_nn.training import load_model, preset, train
+
+pytest.importorskip("scipy")
+
+FAST = [
+    "--epochs",
+    "3",
+    "--batch-size",
+    "16",
+    "--log-every",
+    "10",
+    "--train-eval-size",
+    "400",
+    "--validation-size",
+    "100",
+]
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setitem(DATASETS, "mnist", write_synthetic(tmp_path / "data" / "synthetic"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("VERIFIED_NN_DATA_DIR", str(tmp_path / "data"))
+    assert main(["train", *FAST, "--name", "m"]) == 0
+    return tmp_path
+
+
+def test_certify_prints_the_table_and_writes_json_and_pngs(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    status = main(
+        [
+            "certify",
+            "models/m-best.safetensors",
+            "--eps",
+            "8/255",
+            "--count",
+            "12",
+            "--json",
+            "out/c.json",
+            "--png",
+            "png",
+        ]
+    )
+    assert status == 0
+    out = capsys.readouterr().out
+    for line in (
+        "certify: 12 images, eps 8/255 = 0.0313725, method complete",
+        "clean accuracy",
+        "certified (lower bound)",
+        "attack upper bound",
+        "exact robust accuracy",
+        "timeouts",
+        "float-undecided",
+        "time",
+    ):
+        assert line in out
+    record = json.loads((workdir / "out" / "c.json").read_text())
+    assert record["summary"]["count"] == 12 and len(record["images"]) == 12
+    counterexamples = [r for r in record["images"] if r["status"] == "counterexample"]
+    pngs = sorted(p.name for p in (workdir / "png").glob("*.png"))
+    assert len(pngs) == len(counterexamples)
+    assert pngs == sorted(
+        f"{r['index']:05d}-label{r['label']}-as{r['counterexample_class']}.png" for r in counterexamples
+    )
+    assert f"wrote {len(pngs)} counterexample images to png" in out
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--eps", "2/0"], "eps must be a number such as 0.01 or a fraction such as 2/255, got '2/0'"),
+        (["--eps", "0.1", "--count", "0"], "--count must be >= 1, got 0"),
+        (["--eps", "0.1", "--jobs", "0"], "--jobs must be >= 1, got 0"),
+        (["--eps", "0.1", "--time-limit", "-1"], "the time limit must be positive, got -1.0"),
+    ],
+)
+def test_a_bad_option_is_one_line(
+    workdir: Path, capsys: pytest.CaptureFixture[str], arguments: list[str], message: str
+) -> None:
+    capsys.readouterr()
+    assert main(["certify", "models/m-best.safetensors", *arguments]) == 2
+    assert capsys.readouterr().err == f"verified-nn: error: {message}\n"
+
+
+@pytest.mark.slow
+def test_on_real_mnist_verified_images_survive_attack_and_counterexamples_flip_the_saved_model(
+    real_data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = train(preset("medium"), data_dir=real_data_dir, out_dir=tmp_path, log_dir=tmp_path, name="m", echo=False)
+    model = result.best_path
+    arguments = ["certify", str(model), "--eps", "0.03", "--count", "12", "--method", "crown"]
+    assert main([*arguments, "--data-dir", str(real_data_dir)]) == 0
+    assert "certify: 12 images, eps 3/100 = 0.03, method crown" in capsys.readouterr().out
+    test = load("mnist", "test", directory=real_data_dir, dtype="float32", report=lambda _: None)
+    network, mlp = load_network(model), load_model(model).network
+    config = CertifyConfig(eps=Fraction(3, 100), time_limit=5)
+    results = certify_images(network, test.images[:12], test.labels[:12], config)
+    assert {r.status for r in results} >= {"verified", "counterexample"}
+    strong = AttackConfig(restarts=20, steps=100)
+    for r in results:
+        ball = linf_ball(test.images[r.index], config.eps)
+        if r.status == "verified":
+            assert pgd_attack(network, ball, r.label, config=strong, seed=1).example is None
+        if r.status == "counterexample":  # checked against the saved model's own predict
+            assert r.counterexample is not None and ball.contains(r.counterexample)
+            assert int(mlp.predict(r.counterexample[np.newaxis, :])[0]) == r.counterexample_class != r.label

@@ -1,0 +1,281 @@
+"""Certify one image (attack, then IBP, then back-substitution, then the MILP) and many, in parallel.
+
+:func:`certify_image` is a pure top-level function of picklable arguments, so any executor can run
+it (``concurrent.futures`` here; a Dask cluster later) and the answer does not depend on which did,
+except where a time limit is reached.
+"""
+
+import concurrent.futures
+import contextlib
+import dataclasses
+import time
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from typing import Any, Final, TypeAlias
+
+import numpy as np
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]  # ships no types
+
+from ._attack import AttackConfig, confirmed, pgd_attack
+from ._ball import Ball, linf_ball
+from ._errors import CertifyError
+from ._float_error import forward_error, required_margins
+from ._interval import Bounds, interval_bounds, interval_margins
+from ._linear import linear_bounds, linear_margins
+from ._milp import CANDIDATE, TIMEOUT as MILP_TIMEOUT, VERIFIED as MILP_VERIFIED, minimum_margin
+from ._network import DenseNetwork
+
+Array: TypeAlias = np.ndarray[Any, Any]
+
+METHODS: Final = ("ibp", "crown", "complete")
+
+# Statuses of an image, from the most to the least informative about robustness.
+VERIFIED: Final = "verified"  # no input of the ball changes the deployed prediction (floats included)
+COUNTEREXAMPLE: Final = "counterexample"  # an input of the ball, confirmed by the deployed forward pass
+MISCLASSIFIED: Final = "misclassified"  # the clean image itself is misclassified
+TIMEOUT: Final = "timeout"  # the MILP ran out of time
+FLOAT_UNDECIDED: Final = "float-undecided"  # the real margin is positive but within the float error bound
+UNDECIDED: Final = "undecided"  # the chosen method could not decide (bounds too loose, no counterexample)
+STATUSES: Final = (VERIFIED, COUNTEREXAMPLE, MISCLASSIFIED, TIMEOUT, FLOAT_UNDECIDED, UNDECIDED)
+
+
+@dataclasses.dataclass(frozen=True)
+class CertifyConfig:
+    """What to certify and how hard to try."""
+
+    eps: Fraction  # L-infinity radius, exact (pixels are in [0, 1])
+    method: str = "complete"  # "ibp", "crown" (both incomplete) or "complete" (adds the MILP)
+    time_limit: float = 60.0  # seconds per image for the MILP stage
+    attack: AttackConfig = dataclasses.field(default_factory=AttackConfig)  # the attack run first
+    seed: int = 0  # seeds each image's attack together with its index
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise CertifyError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
+        if not 0 <= self.eps <= 1:
+            raise CertifyError(f"eps must lie in [0, 1], got {self.eps}")
+        if not self.time_limit > 0:
+            raise CertifyError(f"the time limit must be positive, got {self.time_limit}")
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageResult:
+    """The verdict on one image and how it was reached."""
+
+    index: int  # position in the evaluated set
+    label: int  # the true class
+    predicted: int  # the deployed prediction of the clean image
+    status: str  # one of STATUSES
+    decided_by: str  # "clean", "attack", "ibp", "crown", "milp", or "" when undecided
+    margin_bound: float  # rigorous lower bound on the real network's margin over the ball (-inf if none)
+    float_error: float  # the largest margin the float rounding could eat, over the classes
+    attack_margin: float  # the smallest deployed margin the attack reached
+    unstable: int  # neurons whose sign the bounds leave open (-1 if not computed)
+    milp_seconds: float  # time in the MILP stage
+    seconds: float  # time for the whole image
+    counterexample: Array | None = None  # (n,) network dtype, inside the ball; or the clean image
+    counterexample_class: int | None = None  # the deployed prediction there
+
+    def as_dict(self) -> dict[str, Any]:
+        """The record without the counterexample's pixels (for JSON)."""
+        record = dataclasses.asdict(self)
+        del record["counterexample"]
+        return {key: (float(v) if isinstance(v, float) else v) for key, v in record.items()}
+
+
+def _undecided(margins: Array) -> str:
+    # Positive real margins that the rounding allowance could still eat are float-undecided.
+    return FLOAT_UNDECIDED if bool(np.all(margins > 0)) else UNDECIDED
+
+
+class _Record:
+    """The fields of an image's result, filled in stage by stage; ``finish`` stamps the verdict and time."""
+
+    def __init__(self, index: int, label: int, predicted: int) -> None:
+        self.start = time.perf_counter()
+        self.fields: dict[str, Any] = {
+            "index": index,
+            "label": label,
+            "predicted": predicted,
+            "margin_bound": -np.inf,
+            "float_error": 0.0,
+            "attack_margin": -np.inf,
+            "unstable": -1,
+            "milp_seconds": 0.0,
+        }
+
+    def finish(self, status: str, decided_by: str, **fields: Any) -> ImageResult:
+        self.fields.update(fields)
+        return ImageResult(
+            **self.fields, status=status, decided_by=decided_by, seconds=time.perf_counter() - self.start
+        )
+
+
+def certify_image(
+    network: DenseNetwork, image: Array, label: int, config: CertifyConfig, *, index: int = 0
+) -> ImageResult:
+    """Certify that no input of the eps-ball around ``image`` changes the deployed network's prediction.
+
+    ``image`` is ``(n,)`` in the network's dtype with pixels in [0, 1]. The stages stop at the first
+    verdict: the clean prediction, the attack, interval bounds, back-substitution, then (for
+    ``method="complete"``) one MILP per class the bounds leave open, within ``config.time_limit``.
+    """
+    image = np.asarray(image)
+    if image.dtype != network.dtype or image.shape != (network.widths[0],):
+        raise CertifyError(f"image must be {network.dtype}[{network.widths[0]}], got {image.dtype}{list(image.shape)}")
+    predicted = int(network.predict(image[np.newaxis, :])[0])
+    record = _Record(index, int(label), predicted)
+    if predicted != label:
+        return record.finish(MISCLASSIFIED, "clean", counterexample=image.copy(), counterexample_class=predicted)
+    ball = linf_ball(image, config.eps)
+    attack = pgd_attack(network, ball, label, config=config.attack, seed=(config.seed, index))
+    record.fields["attack_margin"] = attack.best_margin
+    if attack.example is not None:
+        return record.finish(
+            COUNTEREXAMPLE, "attack", counterexample=attack.example, counterexample_class=attack.predicted
+        )
+    intervals = interval_bounds(network, ball)
+    needed = required_margins(forward_error(network, intervals, ball), label)
+    margins = interval_margins(intervals, label)
+    record.fields.update(
+        float_error=float(needed[np.isfinite(needed)].max(initial=0.0)),
+        margin_bound=float(margins.min()),
+        unstable=_unstable(intervals),
+    )
+    if np.all(margins > needed):
+        return record.finish(VERIFIED, "ibp")
+    if config.method == "ibp":
+        return record.finish(_undecided(margins), "")
+    bounds = linear_bounds(network, ball, intervals=intervals)
+    margins = np.maximum(margins, linear_margins(network, ball, label, bounds))
+    record.fields.update(margin_bound=float(margins.min()), unstable=_unstable(bounds))
+    if np.all(margins > needed):
+        return record.finish(VERIFIED, "crown")
+    if config.method == "crown":
+        return record.finish(_undecided(margins), "")
+    return _complete(network, ball, label, config, bounds, margins, needed, record)
+
+
+def _complete(
+    network: DenseNetwork,
+    ball: Ball,
+    label: int,
+    config: CertifyConfig,
+    bounds: Bounds,
+    margins: Array,
+    needed: Array,
+    record: _Record,
+) -> ImageResult:
+    """The MILP stage: the open classes, lowest bound first, within the image's time limit."""
+    milp_start = time.perf_counter()
+    deadline = milp_start + config.time_limit
+    open_classes = [int(j) for j in np.argsort(margins, kind="stable") if j != label and margins[j] <= needed[j]]
+    verdicts = []
+    for target in open_classes:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            verdicts.append(TIMEOUT)
+            break
+        outcome = minimum_margin(
+            network, ball, label, target, bounds, float_error=float(needed[target]), time_limit=remaining
+        )
+        if outcome.status == MILP_VERIFIED:
+            verdicts.append(VERIFIED)
+        elif outcome.status == CANDIDATE and outcome.example is not None:
+            example, predicted = _confirm(
+                network, ball, label, outcome.example, seed=(config.seed, record.fields["index"])
+            )
+            if example is not None:
+                return record.finish(
+                    COUNTEREXAMPLE,
+                    "milp",
+                    milp_seconds=time.perf_counter() - milp_start,
+                    counterexample=example,
+                    counterexample_class=predicted,
+                )
+            # HiGHS's real-valued minimum is negative, but the deployed network keeps the label there.
+            verdicts.append(FLOAT_UNDECIDED if outcome.value > -outcome.needed else UNDECIDED)
+        elif outcome.status == MILP_TIMEOUT:
+            verdicts.append(TIMEOUT)
+        else:
+            verdicts.append(FLOAT_UNDECIDED)
+    status = next((s for s in (TIMEOUT, UNDECIDED, FLOAT_UNDECIDED) if s in verdicts), VERIFIED)
+    return record.finish(status, "milp" if status == VERIFIED else "", milp_seconds=time.perf_counter() - milp_start)
+
+
+def _confirm(
+    network: DenseNetwork, ball: Ball, label: int, candidate: Array, *, seed: tuple[int, ...]
+) -> tuple[Array | None, int | None]:
+    """The MILP's point, moved into the ball in the network's dtype, if the deployed network misclassifies
+    it; else a short attack started there (the point may sit a rounding away from the boundary)."""
+    point = ball.project(candidate)
+    predicted = confirmed(network, ball, point, label)
+    if predicted is not None:
+        return point, predicted
+    attack = pgd_attack(
+        network, ball, label, config=AttackConfig(restarts=1, steps=20, step_scale=0.5), seed=seed, start=point
+    )
+    return attack.example, attack.predicted
+
+
+def _unstable(bounds: Bounds) -> int:
+    return int(
+        sum(np.sum((low < 0) & (high > 0)) for low, high in zip(bounds.lower[:-1], bounds.upper[:-1], strict=True))
+    )
+
+
+def single_blas_thread() -> contextlib.AbstractContextManager[Any]:
+    """Limit BLAS to one thread while certifying.
+
+    The products here are small (a few rows times 784 x 128), and on a busy 2-core machine a second
+    BLAS thread made them about 25 times slower (docs/certification.md); parallelism comes from ``jobs``.
+    """
+    limits: contextlib.AbstractContextManager[Any] = threadpool_limits(limits=1, user_api="blas")
+    return limits
+
+
+_WORKER_LIMITS: list[Any] = []  # keeps each worker's limit alive for the worker's lifetime
+
+
+def _start_worker() -> None:
+    _WORKER_LIMITS.append(single_blas_thread())
+
+
+def certify_images(
+    network: DenseNetwork,
+    images: Array,
+    labels: Sequence[int] | Array,
+    config: CertifyConfig,
+    *,
+    jobs: int = 1,
+    on_result: Callable[[ImageResult], object] | None = None,
+) -> list[ImageResult]:
+    """Certify each row of ``images`` ``(count, n)``; with ``jobs > 1`` in that many processes.
+
+    Results come back in the order of ``images`` and, time limits aside, equal those of ``jobs=1``.
+    ``on_result`` is called once per image as it finishes (for a progress bar).
+    """
+    if jobs < 1:
+        raise CertifyError(f"jobs must be at least 1, got {jobs}")
+    if len(images) != len(labels):
+        raise CertifyError(f"{len(images)} images but {len(labels)} labels")
+    results: list[ImageResult | None] = [None] * len(images)
+    if jobs == 1:
+        with single_blas_thread():
+            for i, (image, label) in enumerate(zip(images, labels, strict=True)):
+                result = certify_image(network, image, int(label), config, index=i)
+                results[i] = result
+                if on_result is not None:
+                    on_result(result)
+    else:
+        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker) as pool:
+            futures = {
+                pool.submit(certify_image, network, image, int(label), config, index=i): i
+                for i, (image, label) in enumerate(zip(images, labels, strict=True))
+            }
+            for future in concurrent.futures.as_completed(futures):
+                result = future.result()
+                results[futures[future]] = result
+                if on_result is not None:
+                    on_result(result)
+    return [result for result in results if result is not None]

@@ -1,0 +1,106 @@
+"""``verified-nn certify MODEL --eps 2/255``: certified robustness of a saved model on the test images."""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from verified_nn.certify import (
+    COUNTEREXAMPLE,
+    METHODS,
+    CertifyConfig,
+    CertifyError,
+    DenseNetwork,
+    ImageResult,
+    as_json,
+    certify_images,
+    format_table,
+    from_model,
+    parse_eps,
+    side_by_side,
+    summarize,
+    write_png,
+)
+from verified_nn.data import load
+from verified_nn.training import load_model
+
+from ._options import add_dataset_options
+
+
+def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    parser = subparsers.add_parser(
+        "certify", help="certify robustness to L-infinity perturbations (bounds, attack, exact MILP)"
+    )
+    parser.add_argument("model", type=Path, help="a model file written by train")
+    group = parser.add_argument_group("certification")
+    group.add_argument("--eps", required=True, help="radius in pixel units of [0, 1]: 2/255, 0.01, ...")
+    group.add_argument("--count", type=int, default=100, help="the first N test images (default 100)")
+    group.add_argument("--method", choices=METHODS, default="complete", help="ibp, crown, or complete (default)")
+    group.add_argument("--time-limit", type=float, default=60.0, help="MILP seconds per image (default 60)")
+    group.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    group.add_argument("--seed", type=int, default=0, help="seed of the attack's random restarts (default 0)")
+    output = parser.add_argument_group("output")
+    output.add_argument("--json", type=Path, default=None, help="write the summary and every verdict here")
+    output.add_argument("--png", type=Path, default=None, help="write each counterexample beside its original here")
+    add_dataset_options(parser)
+    parser.set_defaults(run=run)
+
+
+def load_network(path: Path) -> DenseNetwork:
+    """The model file at ``path`` as certify's network."""
+    return from_model(load_model(path).network)
+
+
+def write_counterexamples(directory: Path, results: list[ImageResult], images: np.ndarray[Any, Any], eps: float) -> int:
+    """One PNG per counterexample: original (``images[index]``), counterexample, difference; returns the count."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for result in results:
+        if result.status != COUNTEREXAMPLE or result.counterexample is None:
+            continue
+        name = f"{result.index:05d}-label{result.label}-as{result.counterexample_class}.png"
+        write_png(directory / name, side_by_side(images[result.index], result.counterexample, eps))
+        written += 1
+    return written
+
+
+def _advance(bar: "tqdm[Any]") -> None:
+    bar.update(1)
+
+
+def run(args: argparse.Namespace) -> int:
+    eps = parse_eps(args.eps)
+    if args.count < 1:
+        raise CertifyError(f"--count must be >= 1, got {args.count}")
+    if args.jobs < 1:
+        raise CertifyError(f"--jobs must be >= 1, got {args.jobs}")
+    config = CertifyConfig(eps=eps, method=args.method, time_limit=args.time_limit, seed=args.seed)
+    network = load_network(args.model)
+    test = load(args.dataset, "test", directory=args.data_dir, dtype=str(network.dtype), report=lambda _: None)
+    count = min(args.count, len(test))
+    start = time.perf_counter()
+    with tqdm(total=count, desc="certify", unit="image", file=sys.stderr, leave=False) as bar:
+        results = certify_images(
+            network,
+            test.images[:count],
+            test.labels[:count],
+            config,
+            jobs=args.jobs,
+            on_result=lambda _: _advance(bar),
+        )
+    summary = summarize(results, method=args.method, eps=eps, seconds=time.perf_counter() - start)
+    print(f"{args.model} on {test.name} test")
+    print(format_table(summary))
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(as_json(summary, results), indent=1) + "\n")
+        print(f"wrote {args.json}")
+    if args.png is not None:
+        written = write_counterexamples(args.png, results, test.images, float(eps))
+        print(f"wrote {written} counterexample images to {args.png}")
+    return 0

@@ -1,0 +1,120 @@
+"""``verified-nn export MODEL --onnx FILE --torch FILE`` and ``verified-nn import-torch FILE --out MODEL``."""
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from verified_nn.core import InvalidArgumentError
+from verified_nn.data import DATASETS
+from verified_nn.interop import (
+    exported_metadata,
+    from_torch_state_dict,
+    mlp_layers,
+    read_state_dict,
+    save_onnx,
+    save_torch,
+    torch_sequential_code,
+)
+from verified_nn.training import ModelError, load_model, save_model
+
+from ._options import widths
+
+
+def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    export = subparsers.add_parser(
+        "export",
+        help="write a model as ONNX (needs the onnx extra) or as a PyTorch Sequential state dict",
+        description="Write a model file for other tools: --onnx for onnxruntime and other ONNX runtimes, "
+        "--torch for torch.nn.Sequential.load_state_dict (safetensors). See docs/interop.md.",
+    )
+    export.add_argument("model", type=Path, help="a model file")
+    export.add_argument("--onnx", type=Path, metavar="FILE", help="write an ONNX model (opset 17) here")
+    export.add_argument("--torch", type=Path, metavar="FILE", help="write a safetensors state dict here")
+    export.add_argument(
+        "--dtype", choices=("float32", "float64"), default=None, help="convert the parameters (default: as saved)"
+    )
+    export.set_defaults(run=run_export)
+
+    imported = subparsers.add_parser(
+        "import-torch",
+        help="make a model file from the safetensors state dict of a torch.nn.Sequential",
+        description="Read the weights of a torch.nn.Sequential saved with safetensors.torch.save_file("
+        "model.state_dict(), FILE) and write a verified-nn model file. A state dict holds no architecture: "
+        "give it with --hidden/--activation/--dropout (an MLP) or --architecture (a layer list). "
+        "See docs/interop.md.",
+    )
+    imported.add_argument("file", type=Path, help="the safetensors file of the state dict")
+    imported.add_argument("--out", type=Path, required=True, metavar="MODEL", help="the model file to write")
+    group = imported.add_argument_group("architecture (one of --hidden or --architecture)")
+    group.add_argument(
+        "--hidden", type=widths, metavar="W1,W2,...", help="hidden widths of the MLP, e.g. 256,64 (none: 'none')"
+    )
+    group.add_argument("--activation", default="relu", help="between dense layers: relu, leaky_relu(SLOPE), tanh")
+    group.add_argument("--dropout", type=float, default=0.0, help="the rate of a Dropout after each activation")
+    group.add_argument(
+        "--architecture",
+        metavar="JSON",
+        help='the layer list: JSON text or @FILE, e.g. [{"kind": "dense", "in": 784, "out": 10}]',
+    )
+    imported.add_argument(
+        "--dataset", choices=sorted(DATASETS), default="mnist", help="what it classifies (default mnist)"
+    )
+    imported.set_defaults(run=run_import)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    if args.onnx is None and args.torch is None:
+        raise InvalidArgumentError("export: say where to write: --onnx FILE and/or --torch FILE")
+    saved = load_model(args.model)
+    network = saved.network.astype(args.dtype) if args.dtype else saved.network
+    if args.onnx is not None:
+        save_onnx(args.onnx, network, metadata=exported_metadata(saved.metadata))
+        print(f"wrote {args.onnx}: ONNX, input 'input' (batch, 784) {network.dtype}, outputs 'logits', 'probabilities'")
+    if args.torch is not None:
+        save_torch(args.torch, network, metadata=exported_metadata(saved.metadata))
+        print(f"wrote {args.torch}: a state dict ({network.dtype}) for {torch_sequential_code(network)}")
+    return 0
+
+
+def _architecture(args: argparse.Namespace, tensors: dict[str, Any]) -> list[dict[str, Any]] | dict[str, Any]:
+    if (args.architecture is None) == (args.hidden is None):
+        raise InvalidArgumentError("import-torch: give the architecture: --hidden W1,W2,... or --architecture JSON")
+    if args.architecture is not None:
+        text = args.architecture
+        if text.startswith("@"):
+            text = Path(text[1:]).read_text()
+        try:
+            parsed: list[dict[str, Any]] | dict[str, Any] = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise InvalidArgumentError(f"--architecture is not JSON ({error})") from None
+        return parsed
+    # The MLP's outer sizes come from the file: the first weight's columns, the last weight's rows.
+    last = 3 * len(args.hidden) if args.dropout > 0 else 2 * len(args.hidden)
+    first_weight, last_weight = tensors.get("0.weight"), tensors.get(f"{last}.weight")
+    if first_weight is None or last_weight is None or first_weight.ndim != 2 or last_weight.ndim != 2:
+        held = ", ".join(f"{name} {tuple(block.shape)}" for name, block in sorted(tensors.items()))
+        raise ModelError(
+            f"{args.file}: an MLP with {len(args.hidden)} hidden layer(s) needs tensors 0.weight and "
+            f"{last}.weight; the file holds {held}"
+        )
+    return mlp_layers(
+        args.hidden,
+        inputs=first_weight.shape[1],
+        classes=last_weight.shape[0],
+        activation=args.activation,
+        dropout=args.dropout,
+    )
+
+
+def run_import(args: argparse.Namespace) -> int:
+    tensors = read_state_dict(args.file)
+    architecture = _architecture(args, tensors)
+    try:
+        network = from_torch_state_dict(tensors, architecture)
+    except ModelError as error:
+        raise ModelError(f"{args.file}: {error}") from None
+    metadata = {"dataset": args.dataset, "imported_from": f"torch state dict {args.file.name}"}
+    save_model(args.out, network, metadata)
+    print(f"wrote {args.out}: {network.describe()} ({network.dtype}) from {args.file}")
+    return 0

@@ -1,0 +1,43 @@
+"""An audit of the bound on a sample: recompute the real logits exactly and compare every float logit."""
+
+import dataclasses
+from fractions import Fraction
+
+import numpy as np
+
+from verified_nn.core import checked
+
+from ._arrays import Bounds, Flags, Inputs, Logits
+from ._network import DenseNetwork
+from ._rational import exact_logits
+
+
+@dataclasses.dataclass(frozen=True)
+class Audit:
+    """The comparison of float and exact logits on a sample of images."""
+
+    images: int  # how many images were recomputed exactly
+    violations: int  # logits whose float value lies farther from the real one than the bound allows
+    class_mismatches: int  # images decided by the bound whose real class is not the float class
+    worst_ratio: float  # the largest |float - real| / bound seen (about 1e-3 to 1e-2 is typical)
+
+
+@checked
+def audit(network: DenseNetwork, inputs: Inputs, logits: Logits, bounds: Bounds, decided: Flags) -> Audit:
+    """Check ``|logits - real| <= bounds`` exactly for every logit of ``inputs`` (ReLU-family networks).
+
+    Args:
+        inputs: ``(sample, in)`` in the network's dtype; ``logits`` their float logits ``(sample, classes)``.
+        bounds: ``(sample, classes)`` the bounds to audit; ``decided``: ``(sample,)`` which the bound decided.
+    """
+    real = exact_logits(network, inputs).fractions()
+    violations, mismatches, worst = 0, 0, 0.0
+    for row, real_row in enumerate(real):
+        errors = [abs(Fraction(float(z)) - r) for z, r in zip(logits[row].tolist(), real_row, strict=True)]
+        limits = [Fraction(float(e)) if np.isfinite(e) else None for e in bounds[row].tolist()]
+        violations += sum(1 for err, lim in zip(errors, limits, strict=True) if lim is not None and err > lim)
+        ratios = [float(err / lim) for err, lim in zip(errors, limits, strict=True) if lim]
+        worst = max([worst, *ratios])
+        top = max(range(len(real_row)), key=real_row.__getitem__)
+        mismatches += int(bool(decided[row]) and top != int(np.argmax(logits[row])))
+    return Audit(images=len(real), violations=violations, class_mismatches=mismatches, worst_ratio=worst)

@@ -1,0 +1,255 @@
+"""PyTorch both ways: a network as a ``torch.nn.Sequential`` state dict, and a Sequential's weights as a network.
+
+A network's parameters are named as ``torch.nn.Sequential`` names its modules' (``0.weight``, ``0.bias``,
+``2.weight``, ...: the layer's index, then the parameter), each a row-major array of the shape PyTorch
+uses (a dense layer's weight is ``(out, in)`` like ``torch.nn.Linear``'s). The layers correspond one to
+one: dense = ``Linear``, relu = ``ReLU``, leaky_relu = ``LeakyReLU(negative_slope)``, tanh = ``Tanh``,
+dropout = ``Dropout(p)``. A state dict carries no architecture, so importing one takes the layer list
+explicitly (:func:`mlp_layers` writes it for an MLP). PyTorch itself is needed only by :func:`to_torch`
+and :func:`from_torch`; files go through safetensors, which verified-nn already uses.
+"""
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import safetensors.numpy
+
+from verified_nn.core import InvalidArgumentError, ShapeError, require_extra, size_of
+from verified_nn.layers import (
+    Dense,
+    Dropout,
+    Layer,
+    LeakyReLU,
+    ReLU,
+    Tanh,
+    activation_named,
+    layer_config,
+    layer_from_config,
+)
+from verified_nn.network import Network
+from verified_nn.training import ModelError, save_model
+
+TORCH_SEQUENTIAL_KEY: Final = "torch_sequential"  # metadata: the Python expression of the equivalent Sequential
+KINDS: Final = ("dense", "relu", "leaky_relu", "tanh", "dropout")  # the layer kinds with a PyTorch module
+
+
+def _module_code(layer: Layer[Any, Any]) -> str:
+    if isinstance(layer, Dense):
+        return f"torch.nn.Linear({layer.shape[1]}, {layer.shape[0]})"
+    if isinstance(layer, LeakyReLU):
+        return f"torch.nn.LeakyReLU({layer.slope!r})"
+    if isinstance(layer, ReLU):
+        return "torch.nn.ReLU()"
+    if isinstance(layer, Tanh):
+        return "torch.nn.Tanh()"
+    if isinstance(layer, Dropout):
+        return f"torch.nn.Dropout({layer.rate!r})"
+    raise InvalidArgumentError(
+        f"no PyTorch module is known for layer kind {layer.kind or type(layer).__name__!r}; known: {', '.join(KINDS)}"
+    )
+
+
+def torch_sequential_code(network: Network[Any, Any]) -> str:
+    """The Python expression of the equivalent module, e.g. ``torch.nn.Sequential(torch.nn.Linear(784, 128), ...)``.
+
+    A float64 network's expression ends in ``.double()`` (PyTorch's default dtype is float32).
+    """
+    code = "torch.nn.Sequential(" + ", ".join(_module_code(layer) for layer in network.layers) + ")"
+    return code + ".double()" if network.dtype == np.float64 else code
+
+
+def torch_state_dict(network: Network[Any, Any]) -> dict[str, np.ndarray[Any, Any]]:
+    """The parameters by their ``torch.nn.Sequential`` names, as new C-contiguous (row-major) arrays."""
+    for layer in network.layers:
+        _module_code(layer)  # every layer must have a PyTorch counterpart
+    return {
+        name: np.array(block, order="C", copy=True)
+        for name, block in zip(network.parameter_names(), network.parameters(), strict=True)
+    }
+
+
+def save_torch(
+    path: str | Path, network: Network[Any, Any], *, dtype: Any = None, metadata: Mapping[str, Any] | None = None
+) -> None:
+    """Write the network as a safetensors state dict that ``torch.nn.Sequential.load_state_dict`` accepts.
+
+    The file holds only the parameters (no optimizer state, so ``strict=True`` loading works), in
+    ``dtype`` if given (PyTorch's default is float32), with the metadata of a verified-nn model file
+    (it loads back with ``load_model``) plus ``torch_sequential``: the expression of the module to load into.
+    """
+    if dtype is not None:
+        network = network.astype(dtype)
+    torch_state_dict(network)  # refuses layers without a PyTorch counterpart before anything is written
+    save_model(Path(path), network, {**(metadata or {}), TORCH_SEQUENTIAL_KEY: torch_sequential_code(network)})
+
+
+def mlp_layers(
+    hidden: Sequence[int], *, inputs: int, classes: int, activation: str = "relu", dropout: float = 0.0
+) -> list[dict[str, Any]]:
+    """The layer list of the MLP ``inputs -> hidden... -> classes``, in Sequential order, as model files record it.
+
+    Like :func:`verified_nn.network.mlp`: dense layers alternate with ``activation``, then
+    ``Dropout(dropout)`` when ``dropout > 0``; the last dense layer has neither. For example
+    ``mlp_layers([128], inputs=784, classes=10)`` is ``[{"kind": "dense", "in": 784, "out": 128},
+    {"kind": "relu"}, {"kind": "dense", "in": 128, "out": 10}]``, the Sequential
+    ``Linear(784, 128), ReLU(), Linear(128, 10)``.
+    """
+    widths = [
+        size_of(inputs, name="inputs"),
+        *(size_of(w, name="hidden") for w in hidden),
+        size_of(classes, name="classes"),
+    ]
+    act = layer_config(activation_named(activation))
+    drop = layer_config(Dropout(dropout)) if dropout > 0 else None
+    layers: list[dict[str, Any]] = []
+    for index in range(len(widths) - 1):
+        layers.append({"kind": "dense", "in": widths[index], "out": widths[index + 1]})
+        if index < len(widths) - 2:
+            layers.append(dict(act))
+            if drop is not None:
+                layers.append(dict(drop))
+    return layers
+
+
+def _as_array(name: str, value: Any) -> np.ndarray[Any, Any]:
+    """A state dict's value (numpy array or torch tensor) as float32/float64 numpy (float16 widened to float32)."""
+    if hasattr(value, "detach"):  # a torch tensor: to numpy without importing torch
+        value = value.detach().cpu()
+        value = value.float().numpy() if str(value.dtype) in ("torch.float16", "torch.bfloat16") else value.numpy()
+    array = np.asarray(value)
+    if array.dtype == np.float16:
+        array = array.astype(np.float32)
+    if array.dtype not in (np.float32, np.float64):
+        raise ModelError(f"tensor {name} has dtype {array.dtype}; expected float32 or float64")
+    return array
+
+
+def _summary(tensors: Mapping[str, np.ndarray[Any, Any]]) -> str:
+    return ", ".join(f"{name} {tuple(tensors[name].shape)}" for name in sorted(tensors, key=_order))
+
+
+def _order(name: str) -> tuple[int, str]:
+    head, _, rest = name.partition(".")
+    return (int(head), rest) if head.isdigit() else (1 << 30, name)
+
+
+def _layer_list(layers: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    listed = layers.get("layers") if isinstance(layers, Mapping) else layers
+    if not isinstance(listed, Sequence) or not listed or not all(isinstance(item, Mapping) for item in listed):
+        raise InvalidArgumentError(
+            'the architecture must be a non-empty list of layers such as [{"kind": "dense", "in": 784, "out": 128}, '
+            '{"kind": "relu"}, ...] (or {"layers": [...]})'
+        )
+    return list(listed)
+
+
+def from_torch_state_dict(
+    state_dict: Mapping[str, Any], layers: Sequence[Mapping[str, Any]] | Mapping[str, Any]
+) -> Network[Any, Any]:
+    """The network whose layers ``layers`` lists, holding the weights of a ``torch.nn.Sequential`` state dict.
+
+    Args:
+        state_dict: tensor name -> numpy array or torch tensor, named as a Sequential names them
+            (``0.weight``, ``0.bias``, ...); float32 or float64 (float16 and bfloat16 are widened to float32).
+        layers: the Sequential's modules as verified-nn layer configurations, one per module in order
+            (``{"kind": "dense", "in": 784, "out": 128}``, ``{"kind": "relu"}``,
+            ``{"kind": "leaky_relu", "slope": 0.01}``, ``{"kind": "tanh"}``, ``{"kind": "dropout", "rate": 0.1}``),
+            or a model file's architecture ``{"layers": [...]}``; :func:`mlp_layers` writes one.
+
+    Raises:
+        ModelError: a tensor that is missing, extra, of another shape or dtype; the message lists the tensors.
+    """
+    tensors = {str(name): _as_array(str(name), value) for name, value in state_dict.items()}
+    built: list[Layer[Any, Any]] = []
+    for index, config in enumerate(_layer_list(layers)):
+        prefix = f"{index}."
+        arrays = {name[len(prefix) :]: block for name, block in tensors.items() if name.startswith(prefix)}
+        try:
+            built.append(layer_from_config(config, arrays))
+        except (InvalidArgumentError, ShapeError) as error:
+            raise ModelError(f"layer {index}: {error}; the state dict holds {_summary(tensors)}") from None
+    extra = sorted(set(tensors) - {f"{i}.{name}" for i, layer in enumerate(built) for name in layer.parameter_names()})
+    if extra:
+        raise ModelError(
+            f"tensors the architecture has no place for: {', '.join(extra)}; the state dict holds {_summary(tensors)}"
+        )
+    try:
+        return Network(tuple(built))
+    except ShapeError as error:
+        raise ModelError(str(error)) from None
+
+
+def read_state_dict(path: str | Path) -> dict[str, np.ndarray[Any, Any]]:
+    """The tensors of a safetensors file (``safetensors.torch.save_file(model.state_dict(), path)``)."""
+    path = Path(path)
+    try:
+        return dict(safetensors.numpy.load_file(path))
+    except FileNotFoundError:
+        raise ModelError(f"{path}: no such file") from None
+    except TypeError as error:  # a dtype numpy lacks, such as bfloat16
+        raise ModelError(f"{path}: {error}; save the state dict as float32 (model.float()) first") from None
+    except Exception as error:  # safetensors raises its own error type for a malformed file
+        raise ModelError(f"{path}: not a readable safetensors file ({error})") from None
+
+
+def load_torch(path: str | Path, layers: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> Network[Any, Any]:
+    """:func:`from_torch_state_dict` of the state dict saved in the safetensors file at ``path``."""
+    try:
+        return from_torch_state_dict(read_state_dict(path), layers)
+    except ModelError as error:
+        raise ModelError(f"{path}: {error}") from None
+
+
+def _torch() -> Any:
+    return require_extra("torch", extra=None, purpose="building PyTorch modules")
+
+
+def to_torch(network: Network[Any, Any]) -> Any:
+    """The equivalent ``torch.nn.Sequential`` holding copies of the network's parameters, in evaluation mode."""
+    torch = _torch()
+    modules = []
+    for layer in network.layers:
+        if isinstance(layer, Dense):
+            modules.append(torch.nn.Linear(layer.shape[1], layer.shape[0]))
+        elif isinstance(layer, LeakyReLU):
+            modules.append(torch.nn.LeakyReLU(layer.slope))
+        elif isinstance(layer, ReLU):
+            modules.append(torch.nn.ReLU())
+        elif isinstance(layer, Tanh):
+            modules.append(torch.nn.Tanh())
+        elif isinstance(layer, Dropout):
+            modules.append(torch.nn.Dropout(layer.rate))
+        else:
+            _module_code(layer)  # raises, naming the kind
+    module = torch.nn.Sequential(*modules).to(torch.float64 if network.dtype == np.float64 else torch.float32)
+    module.load_state_dict({name: torch.from_numpy(block) for name, block in torch_state_dict(network).items()})
+    return module.eval()
+
+
+def from_torch(module: Any) -> Network[Any, Any]:
+    """The network equivalent to a ``torch.nn.Sequential`` of Linear, ReLU, LeakyReLU, Tanh and Dropout modules."""
+    torch = _torch()
+    if not isinstance(module, torch.nn.Sequential):
+        raise InvalidArgumentError(f"from_torch: expected a torch.nn.Sequential, got {type(module).__name__}")
+    layers: list[dict[str, Any]] = []
+    for index, child in enumerate(module):
+        if isinstance(child, torch.nn.Linear):
+            if child.bias is None:
+                raise InvalidArgumentError(f"from_torch: module {index}: a Linear layer without bias has no equivalent")
+            layers.append({"kind": "dense", "in": child.in_features, "out": child.out_features})
+        elif isinstance(child, torch.nn.LeakyReLU):
+            layers.append({"kind": "leaky_relu", "slope": float(child.negative_slope)})
+        elif isinstance(child, torch.nn.ReLU):
+            layers.append({"kind": "relu"})
+        elif isinstance(child, torch.nn.Tanh):
+            layers.append({"kind": "tanh"})
+        elif isinstance(child, torch.nn.Dropout):
+            layers.append({"kind": "dropout", "rate": float(child.p)})
+        else:
+            raise InvalidArgumentError(
+                f"from_torch: module {index} ({type(child).__name__}) has no verified-nn equivalent; "
+                "known: Linear, ReLU, LeakyReLU, Tanh, Dropout"
+            )
+    return from_torch_state_dict(module.state_dict(), layers)

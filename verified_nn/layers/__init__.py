@@ -1,0 +1,20 @@
+"""Layers: frozen values with a pure forward/backward pair; dense, activations, dropout, and the protocol."""
+
+from ._activation import Activation as Activation, LeakyReLU as LeakyReLU, ReLU as ReLU, Tanh as Tanh
+from ._dense import SCHEMES as SCHEMES, Dense as Dense
+from ._dropout import Dropout as Dropout
+from ._layer import (
+    EVAL as EVAL,
+    Layer as Layer,
+    Mode as Mode,
+    ShapePreserving as ShapePreserving,
+    require_batch as require_batch,
+)
+from ._registry import (
+    ACTIVATIONS as ACTIVATIONS,
+    activation_named as activation_named,
+    layer_config as layer_config,
+    layer_from_config as layer_from_config,
+    layer_kinds as layer_kinds,
+    register_layer as register_layer,
+)

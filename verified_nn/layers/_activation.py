@@ -1,0 +1,120 @@
+"""Activations as layers: elementwise, shape-preserving, parameterless; ReLU, leaky ReLU and tanh.
+
+To add an activation, subclass :class:`Activation` as a frozen dataclass and define ``function(x)`` and
+``derivative(x, y)`` (the elementwise derivative at input ``x`` whose output is ``y``); forward and
+backward come from the base class: ``y = f(x)``, ``dx = dy * f'(x)``. Set ``kind`` and call
+``register_layer`` to save it in model files; ``examples/custom_layer.py`` adds one.
+"""
+
+import abc
+import dataclasses
+from typing import Any, ClassVar, Self, TypeVar
+
+import numpy as np
+
+from verified_nn.core import DEFAULT_LEAKY_SLOPE, ShapeError, check_slope, describe
+from verified_nn.core._activations import (
+    Shaped,
+    leaky_relu_derivative_kernel,
+    leaky_relu_kernel,
+    relu_derivative_kernel,
+    relu_kernel,
+    tanh_derivative_kernel,
+)
+
+from ._dense import Scheme
+from ._layer import EVAL, FLOAT_DTYPES, Array, Layer, Mode, ShapePreserving, require_batch
+
+S = TypeVar("S", bound=tuple[Any, ...])  # the shape of one call's batch, kept by every activation
+
+
+class Activation(Layer[Any, Any], ShapePreserving):
+    """An elementwise activation: ``function`` and its ``derivative``; the cache is ``(x, y)``.
+
+    ``init_scheme`` is the initialisation that suits the dense layer before it: "he" for the ReLU
+    family, "glorot" for odd saturating functions such as tanh.
+    """
+
+    init_scheme: ClassVar[Scheme] = "he"
+    smooth: ClassVar[bool] = False  # False: the derivative jumps at 0 (gradient checks watch the sign of x)
+
+    @abc.abstractmethod
+    def function(self, x: Shaped[S]) -> Shaped[S]:
+        """``f(x)``, elementwise, in the dtype of ``x``."""
+
+    @abc.abstractmethod
+    def derivative(self, x: Shaped[S], y: Shaped[S]) -> Shaped[S]:
+        """``f'(x)``, elementwise, given ``x`` and ``y = f(x)`` (use whichever is cheaper)."""
+
+    def forward(self, x: Shaped[S], *, mode: Mode = EVAL) -> tuple[Shaped[S], tuple[Shaped[S], Shaped[S]]]:
+        """``(f(x), (x, f(x)))``, any shape."""
+        if not (x.__class__ is np.ndarray and x.dtype in FLOAT_DTYPES):
+            require_batch(f"{type(self).__name__}.forward", "x", x, None)
+        y = self.function(x)
+        return y, (x, y)
+
+    def backward(self, dy: Shaped[S], cache: tuple[Shaped[S], Shaped[S]]) -> tuple[Shaped[S], Self]:
+        """``(dy * f'(x), self)``: no parameters, so the layer is its own (empty) gradient."""
+        x, y = cache
+        _check_upstream(self, dy, x)
+        return dy * self.derivative(x, y), self
+
+
+def _check_upstream(layer: Layer[Any, Any], dy: object, x: Array) -> None:
+    if not isinstance(dy, np.ndarray) or dy.shape != x.shape or dy.dtype != x.dtype:
+        expected = f"{x.dtype}[{','.join(str(size) for size in x.shape)}]"
+        raise ShapeError(f"{type(layer).__name__}.backward: argument 'dy' expected {expected}, got {describe(dy)}")
+
+
+@dataclasses.dataclass(frozen=True)
+class ReLU(Activation):
+    """``max(x, 0)``; derivative 1 where ``x > 0``, else 0 (0 at the kink, a subgradient)."""
+
+    kind: ClassVar[str] = "relu"
+
+    def function(self, x: Shaped[S]) -> Shaped[S]:
+        return relu_kernel(x)
+
+    def derivative(self, x: Shaped[S], y: Shaped[S]) -> Shaped[S]:
+        return relu_derivative_kernel(x)
+
+    def backward(self, dy: Shaped[S], cache: tuple[Shaped[S], Shaped[S]]) -> tuple[Shaped[S], Self]:
+        x, _ = cache
+        _check_upstream(self, dy, x)
+        return dy * (x > 0), self  # a boolean mask keeps dy's dtype and saves one conversion
+
+
+@dataclasses.dataclass(frozen=True)
+class LeakyReLU(Activation):
+    """``x`` where ``x > 0``, else ``slope * x`` (0 <= slope < 1); derivative 1 or ``slope`` (at 0: slope)."""
+
+    slope: float = DEFAULT_LEAKY_SLOPE  # the negative side's slope
+
+    kind: ClassVar[str] = "leaky_relu"
+
+    def __post_init__(self) -> None:
+        check_slope(self.slope)
+
+    def function(self, x: Shaped[S]) -> Shaped[S]:
+        return leaky_relu_kernel(x, self.slope)
+
+    def derivative(self, x: Shaped[S], y: Shaped[S]) -> Shaped[S]:
+        return leaky_relu_derivative_kernel(x, self.slope)
+
+    def config(self) -> dict[str, Any]:
+        return {"slope": self.slope}
+
+
+@dataclasses.dataclass(frozen=True)
+class Tanh(Activation):
+    """``tanh(x)``; derivative ``1 - tanh(x)^2``, computed from the output."""
+
+    kind: ClassVar[str] = "tanh"
+    init_scheme: ClassVar[Scheme] = "glorot"
+    smooth: ClassVar[bool] = True
+
+    def function(self, x: Shaped[S]) -> Shaped[S]:
+        return np.tanh(x)
+
+    def derivative(self, x: Shaped[S], y: Shaped[S]) -> Shaped[S]:
+        return tanh_derivative_kernel(y)

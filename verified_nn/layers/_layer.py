@@ -1,0 +1,150 @@
+"""The layer protocol: a frozen value with a pure ``forward``/``backward`` pair, and the forward mode.
+
+A layer maps a batch ``x`` of static shape ``InS`` (batch axis first) to a batch of shape ``OutS``.
+``forward(x, mode=...)`` returns ``(y, cache)``; ``backward(dy, cache)`` returns ``(dx, grads)``, where
+``grads`` is a layer of the same type whose parameters are the gradients (a layer without parameters
+returns itself). Nothing is stored between the two calls but the cache, so both are pure functions of
+their arguments. To add a layer, subclass :class:`Layer` with the two shape types, implement
+``forward`` and ``backward`` (and, when it has parameters, ``parameters``, ``parameter_names`` and
+``with_parameters``), as ``layers/_dense.py`` does.
+"""
+
+import abc
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Generic, Self, TypeAlias, TypeVar
+
+import numpy as np
+
+from verified_nn.core import InvalidArgumentError, ShapeError, describe
+
+OutS = TypeVar("OutS", bound=tuple[Any, ...])
+InS = TypeVar("InS", bound=tuple[Any, ...])
+
+Array: TypeAlias = np.ndarray[Any, Any]
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+@dataclasses.dataclass(frozen=True)
+class Mode:
+    """How a forward pass runs: evaluation (the default) or training with a seed for random layers.
+
+    In training mode, a random layer (dropout) draws from ``numpy.random.default_rng(key)``, so the same
+    key gives the same mask: a forward pass is a pure function of its arguments, and a resumed run
+    repeats an unbroken one. A network hands each layer ``mode.child(index)``.
+    """
+
+    training: bool = False  # whether random layers are active
+    key: tuple[int, ...] = ()  # seed entropy for random layers; non-negative integers
+
+    def __post_init__(self) -> None:
+        if any(isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0 for k in self.key):
+            raise InvalidArgumentError(f"Mode: key entries must be integers >= 0, got {self.key!r}")
+        if self.training and not self.key:
+            raise InvalidArgumentError("Mode: training mode needs a key (Mode.train(seed, ...))")
+
+    @classmethod
+    def train(cls, *key: int) -> "Mode":
+        """Training mode seeded by ``key`` (for example ``Mode.train(seed, epoch, batch)``)."""
+        return cls(training=True, key=tuple(int(k) for k in key))
+
+    def child(self, index: int) -> "Mode":
+        """The mode for the ``index``-th part of a composite: the same switch, a key of its own."""
+        return Mode(self.training, (*self.key, index)) if self.training else self
+
+    def rng(self) -> np.random.Generator:
+        """A generator seeded by the key (training mode only)."""
+        return np.random.default_rng(list(self.key))
+
+
+EVAL = Mode()
+
+
+def feature_text(shape: tuple[int, ...] | None) -> str:
+    """``(784,)`` -> ``"batch, 784"``; None (any shape) -> ``"batch, ..."``."""
+    return "batch, " + (", ".join(str(size) for size in shape) if shape is not None else "...")
+
+
+def require_batch(where: str, argument: str, x: object, features: tuple[int, ...] | None) -> Array:
+    """``x`` if it is a float32/float64 batch with per-sample shape ``features`` (None: any); else ShapeError."""
+    if not isinstance(x, np.ndarray) or x.dtype not in FLOAT_DTYPES or x.ndim < 1:
+        raise ShapeError(f"{where}: argument '{argument}' expected float[{feature_text(features)}], got {describe(x)}")
+    if features is not None and x.shape[1:] != features:
+        raise ShapeError(f"{where}: argument '{argument}' expected float[{feature_text(features)}], got {describe(x)}")
+    return x
+
+
+class Layer(abc.ABC, Generic[OutS, InS]):
+    """Base of every layer; ``OutS`` and ``InS`` are the static shapes of output and input batches.
+
+    Subclasses are frozen dataclasses. ``kind`` names the layer in model files (see ``register_layer``).
+    """
+
+    kind: ClassVar[str] = ""
+
+    @abc.abstractmethod
+    def forward(self, x: np.ndarray[InS, np.dtype[Any]], *, mode: Mode = EVAL) -> tuple[np.ndarray[OutS, Any], Any]:
+        """``(y, cache)``: the output batch and what ``backward`` needs."""
+
+    @abc.abstractmethod
+    def backward(self, dy: np.ndarray[OutS, np.dtype[Any]], cache: Any) -> tuple[np.ndarray[InS, Any], Self]:
+        """``(dx, grads)`` from the gradient ``dy`` of the loss with respect to the output."""
+
+    def parameter_gradients(self, dy: np.ndarray[OutS, np.dtype[Any]], cache: Any) -> Self:
+        """Only the parameter gradients of :meth:`backward` (a layer may skip forming ``dx``)."""
+        return self.backward(dy, cache)[1]
+
+    def parameters(self) -> tuple[Array, ...]:
+        """The parameter arrays, in a fixed order (none by default)."""
+        return ()
+
+    def parameter_names(self) -> tuple[str, ...]:
+        """One name per parameter array, in the order of :meth:`parameters`."""
+        return ()
+
+    def with_parameters(self, arrays: Sequence[Array]) -> Self:
+        """The same layer holding ``arrays`` (computed by our own code: shapes are trusted)."""
+        if len(arrays):
+            raise ShapeError(f"{type(self).__name__} has no parameters, got {len(arrays)} arrays")
+        return self
+
+    def input_shape(self) -> tuple[int, ...] | None:
+        """The per-sample input shape this layer requires, or None if it takes any shape."""
+        return None
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The per-sample output shape for ``input_shape`` (ShapeError if the layer cannot take it)."""
+        required = self.input_shape()
+        if required is not None and required != input_shape:
+            raise ShapeError(f"{self!r} takes inputs of shape {required}, got {input_shape}")
+        return input_shape
+
+    def config(self) -> dict[str, Any]:
+        """The layer's settings as JSON-ready values (its parameters excluded), for model files."""
+        return {}
+
+    @classmethod
+    def from_config(cls, settings: dict[str, Any], parameters: Mapping[str, Array]) -> Self:
+        """The layer that :meth:`config` and :meth:`parameters` describe (model files call this).
+
+        The default builds ``cls(**settings)`` and accepts no parameters: a layer with parameters
+        overrides it, checking the arrays like its constructor does.
+        """
+        if parameters:
+            raise ShapeError(f"{cls.__name__} has no parameters, got {', '.join(sorted(parameters))}")
+        try:
+            return cls(**settings)
+        except TypeError as error:
+            raise InvalidArgumentError(f"{cls.__name__}: bad settings {settings!r} ({error})") from None
+
+    def astype(self, dtype: Any) -> Self:
+        """The same layer with every parameter converted to ``dtype``."""
+        return self.with_parameters([array.astype(dtype) for array in self.parameters()])
+
+
+class ShapePreserving:
+    """Marks a layer whose output has the shape of its input (activations, dropout).
+
+    ``Network.then`` keeps the static output shape across such a layer, so these classes need no type
+    parameters: ``ReLU()`` is a complete type.
+    """

@@ -1,0 +1,257 @@
+"""Calls into the library's checked modules: sizes shared between arguments, and (strict) unknown shapes.
+
+numpy's shape parameter is covariant, so for ``f(images: ndarray[tuple[B, I]], labels: ndarray[tuple[B]])``
+mypy solves ``B = int`` and accepts a batch of 32 images with 16 labels. Here every type variable that
+sizes two arguments must take sizes that can be equal. With the ``strict`` option, an array whose static
+shape is unknown (numpy's ``tuple[Any, ...]``, which mypy accepts anywhere) passed where literal sizes
+are declared is an error whose hint names the way into the static shape world.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mypy.erasetype import erase_typevars
+from mypy.maptype import map_instance_to_supertype
+from mypy.nodes import Expression, TypeInfo
+from mypy.plugin import FunctionSigContext, MethodSigContext
+from mypy.types import (
+    AnyType,
+    CallableType,
+    FunctionLike,
+    Instance,
+    ProperType,
+    TupleType,
+    Type,
+    TypeOfAny,
+    TypeVarType,
+    UnionType,
+    get_proper_type,
+)
+
+from ._codes import SHAPE, SHAPE_UNKNOWN
+from ._sizes import UNKNOWN, AnyShape, Dim, Known, Shape, Symbol, definitely_differ, render_dim, render_shape
+from ._types import array_of, shape_of_shape_type
+
+__all__ = ["CALLEE_WAYS_IN", "WAYS_IN", "Declared", "check_call", "declared_literal", "describe_callee", "way_in"]
+
+# The hint table, for callees in verified_nn: what is declared (an array's shape, sizes named by type
+# variables read as ``?``; or a class and the shape it is generic in) and the library's way to give a
+# value that static shape, checked at run time.
+WAYS_IN: dict[str, str] = {
+    "(784,)": "pass it through verified_nn.core.as_image(...)",
+    "(?, 784)": "pass it through verified_nn.core.as_image_batch(...)",
+    "Batch[(?, 784)]": "build it as verified_nn.network.Batch.of(verified_nn.core.as_image_batch(...)).labelled(...)",
+    "Network": "compose it with verified_nn.network.Network.of(...).then(...) from layers sized by "
+    "verified_nn.core.Dim(...)",
+}
+# Hints for one parameter, where the declared shape alone does not say where the value comes from.
+CALLEE_WAYS_IN: dict[str, str] = {
+    # The labels' size is the images' batch size, here a literal: as_labels gives a batch of any size, so
+    # the images need one too.
+    "verified_nn.network._batch.Unlabelled.labelled": "pass it through verified_nn.core.as_labels(...), "
+    "and the images through verified_nn.core.as_image_batch(...)",
+}
+_DEFAULT_WAY_IN = "give it a static shape first (a checked constructor, or an annotation with Literal sizes)"
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A parameter that declares literal sizes: an array of ``shape``, or an instance of the generic class
+    ``container`` whose type argument ``index`` is ``shape`` (``Batch[tuple[Any, Literal[784]]]``)."""
+
+    shape: Shape
+    container: TypeInfo | None = None
+    index: int = 0
+
+    def render(self) -> str:
+        """``(784,)`` for an array, ``Batch[(?, 784)]`` for an instance."""
+        shape = render_shape(self.shape)
+        return shape if self.container is None else f"{self.container.name}[{shape}]"
+
+    def pattern(self) -> str:
+        """The key in WAYS_IN: sizes named by type variables read ``?``."""
+        shape = render_shape(tuple(UNKNOWN if isinstance(d, Symbol) else d for d in self.shape))
+        return shape if self.container is None else f"{self.container.name}[{shape}]"
+
+
+def way_in(callee_fullname: str, declared: Declared) -> str:
+    """The hint of a strict-mode error: the library's way in for this parameter or shape, else general advice."""
+    if not callee_fullname.startswith("verified_nn."):
+        return _DEFAULT_WAY_IN
+    by_callee = CALLEE_WAYS_IN.get(callee_fullname)
+    if by_callee is not None:
+        return by_callee
+    by_shape = WAYS_IN.get(declared.pattern())
+    if by_shape is None and declared.container is not None:
+        by_shape = WAYS_IN.get(declared.container.name)
+    return by_shape or _DEFAULT_WAY_IN
+
+
+@dataclass(frozen=True)
+class _Binding:
+    """What one argument says about one type variable: the size it takes (None: the variable is the
+    whole shape), and the argument's shape."""
+
+    argument: str
+    shape: AnyShape
+    size: Dim | None = None
+
+
+def describe_callee(fullname: str, *, method: bool) -> str:
+    """``"step"`` for a function, ``"forward" of "MLP"`` for a method, as mypy names callees."""
+    parts = fullname.split(".")
+    return f'"{parts[-1]}" of "{parts[-2]}"' if method and len(parts) >= 2 else f'"{parts[-1]}"'
+
+
+def _collect(formal: Type, actual: Type, argument: str, out: dict[str, tuple[str, list[_Binding]]]) -> None:
+    """Walk a formal type and the actual argument's type together, recording what each type variable meets."""
+    formal_p, actual_p = get_proper_type(formal), get_proper_type(actual)
+    if isinstance(formal_p, TupleType) and isinstance(actual_p, TupleType):
+        if len(formal_p.items) == len(actual_p.items):
+            for f, a in zip(formal_p.items, actual_p.items, strict=True):
+                _collect(f, a, argument, out)
+        return
+    formal_array, actual_array = _the_array(formal_p), _the_array(actual_p)
+    if formal_array is None or actual_array is None:
+        return
+    declared = get_proper_type(formal_array.args[0])
+    shape = shape_of_shape_type(actual_array.args[0])
+    if isinstance(declared, TypeVarType):
+        out.setdefault(str(declared.id), (declared.name, []))[1].append(_Binding(argument, shape))
+    elif isinstance(declared, TupleType) and isinstance(shape, tuple) and len(shape) == len(declared.items):
+        for item, dim in zip(declared.items, shape, strict=True):
+            variable = get_proper_type(item)
+            if isinstance(variable, TypeVarType):
+                out.setdefault(str(variable.id), (variable.name, []))[1].append(_Binding(argument, shape, dim))
+
+
+def _the_array(typ: ProperType) -> Instance | None:
+    """The array in ``typ``: the type itself, or the only array of a union (``ndarray[S, D] | None``)."""
+    if isinstance(typ, UnionType):
+        arrays = [array for item in typ.items if (array := array_of(item)) is not None]
+        return arrays[0] if len(arrays) == 1 else None
+    return array_of(typ)
+
+
+def _shapes_differ(a: AnyShape, b: AnyShape) -> bool:
+    if not isinstance(a, tuple) or not isinstance(b, tuple):
+        return False
+    return len(a) != len(b) or any(definitely_differ(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _conflict(name: str, bindings: Sequence[_Binding]) -> str | None:
+    """The first pair of arguments that give one type variable sizes (or shapes) that cannot be equal."""
+    for i, first in enumerate(bindings):
+        for second in bindings[i + 1 :]:
+            if first.size is not None and second.size is not None and definitely_differ(first.size, second.size):
+                return (
+                    f"size {name} differs between arguments: {render_dim(first.size)} ({first.argument}: "
+                    f"{render_shape(first.shape)}) and {render_dim(second.size)} ({second.argument}: "
+                    f"{render_shape(second.shape)})"
+                )
+            if first.size is None and second.size is None and _shapes_differ(first.shape, second.shape):
+                return (
+                    f"shape {name} differs between arguments: {render_shape(first.shape)} ({first.argument}) "
+                    f"and {render_shape(second.shape)} ({second.argument})"
+                )
+    return None
+
+
+def _literal(shape: AnyShape) -> Shape | None:
+    return shape if isinstance(shape, tuple) and any(isinstance(d, Known) for d in shape) else None
+
+
+def declared_literal(formal: Type) -> Declared | None:
+    """What a parameter declares when it has literal sizes: an array's shape, or the first shape type
+    argument of a generic class (``Batch[...]``, ``Network[...]``); else None."""
+    proper = get_proper_type(formal)
+    array = array_of(proper)
+    if array is not None:
+        shape = _literal(shape_of_shape_type(array.args[0]))
+        return None if shape is None else Declared(shape)
+    if isinstance(proper, Instance):
+        for index, argument in enumerate(proper.args):
+            if isinstance(get_proper_type(argument), TupleType):
+                shape = _literal(shape_of_shape_type(argument))
+                if shape is not None:
+                    return Declared(shape, container=proper.type, index=index)
+    return None
+
+
+def _unknown_shape_type(shape_type: Type, declared: Shape, *, bare_any: bool) -> bool:
+    """Whether a shape type says nothing where ``declared`` has literal sizes: ``Any`` (when ``bare_any``),
+    ``tuple[Any, ...]``, a tuple of unknown rank, or ``Any`` at a literal position."""
+    proper = get_proper_type(shape_type)
+    if isinstance(proper, AnyType):
+        return bare_any
+    if isinstance(proper, Instance) and proper.type.fullname == "builtins.tuple":
+        return isinstance(get_proper_type(proper.args[0]), AnyType)  # tuple[Any, ...]
+    if isinstance(proper, TupleType):
+        shape = shape_of_shape_type(proper)
+        if shape is None:
+            return True  # tuple[Any, *tuple[Any, ...]]: the rank is not known either
+        return len(proper.items) == len(declared) and any(
+            isinstance(d, Known) and isinstance(get_proper_type(item), AnyType)
+            for d, item in zip(declared, proper.items, strict=True)
+        )
+    return False
+
+
+def _unknown_where_literal(declared: Declared, actual: Type) -> bool:
+    """Whether mypy accepts ``actual`` only because its shape is ``Any`` where literal sizes are declared."""
+    proper = get_proper_type(actual)
+    if isinstance(proper, AnyType):
+        return proper.type_of_any != TypeOfAny.from_error
+    if declared.container is None:
+        array = array_of(proper)
+        return array is not None and _unknown_shape_type(array.args[0], declared.shape, bare_any=True)
+    if not isinstance(proper, Instance) or not proper.type.has_base(declared.container.fullname):
+        return False
+    # Only shapes that came from arrays of unknown shape: a class argument written ``Any`` is a choice
+    # (``Layer[Any, Any]`` for layers that take any shape, ``Network[Any, Any]`` for a network read from
+    # a file), and one of the overloads mypy tries may accept it (``Network.then``).
+    mapped = map_instance_to_supertype(proper, declared.container)
+    return declared.index < len(mapped.args) and _unknown_shape_type(
+        mapped.args[declared.index], declared.shape, bare_any=False
+    )
+
+
+def _argument_name(signature: CallableType, formal: int) -> str:
+    name = signature.arg_names[formal] if formal < len(signature.arg_names) else None
+    return name if name is not None else f"argument {formal + 1}"
+
+
+def check_call(ctx: FunctionSigContext | MethodSigContext, fullname: str, callee: str, *, strict: bool) -> FunctionLike:
+    """A signature hook for calls into checked modules: report, and leave the signature as it is."""
+    signature = ctx.default_signature
+    strict_formals = {i: d for i, t in enumerate(signature.arg_types) if strict and (d := declared_literal(t))}
+    if not signature.variables and not strict_formals:
+        return signature
+    types: dict[int, Type] = {}
+
+    def actual(formal: int, expr: Expression) -> Type:
+        if id(expr) not in types:
+            # Read the argument's type without reporting anything: mypy checks the call itself, and the
+            # formal type here may still hold unsolved type variables (``Dim(n)`` against ``Dim[_O]``).
+            with ctx.api.msg.filter_errors():
+                types[id(expr)] = ctx.api.get_expression_type(expr, erase_typevars(signature.arg_types[formal]))
+        return types[id(expr)]
+
+    bindings: dict[str, tuple[str, list[_Binding]]] = {}
+    for formal, exprs in enumerate(ctx.args[: len(signature.arg_types)]):
+        for expr in exprs:
+            if signature.variables:
+                _collect(signature.arg_types[formal], actual(formal, expr), _argument_name(signature, formal), bindings)
+            declared = strict_formals.get(formal)
+            if declared is not None and _unknown_where_literal(declared, actual(formal, expr)):
+                ctx.api.fail(
+                    f'{callee}: argument "{_argument_name(signature, formal)}" has no static shape where '
+                    f"{declared.render()} is declared; {way_in(fullname, declared)}",
+                    expr,
+                    code=SHAPE_UNKNOWN,
+                )
+    for name, found in bindings.values():
+        message = _conflict(name, found)
+        if message is not None:
+            ctx.api.fail(f"{callee}: {message}", ctx.context, code=SHAPE)
+    return signature

@@ -1,0 +1,105 @@
+"""Reductions along axes: ``sum``, ``mean``, ``max``, ``min``, ``argmax``, ... with ``axis`` and ``keepdims``.
+
+A reduction drops the axes it reduces (or keeps them as size 1 with ``keepdims=True``); reducing every
+axis gives a scalar, which numpy's stubs already type.
+"""
+
+from collections.abc import Callable
+
+from mypy.nodes import Expression, NameExpr, TupleExpr
+from mypy.types import Type
+
+from . import _sizes as sizes
+from ._calls import CallView, Inferred, Operand, Rule, explained
+from ._types import any_dtype, dtype_of, evaluate_bool, evaluate_int, is_inexact_dtype, literal_bool_of_type
+
+__all__ = ["FUNCTIONS", "METHODS"]
+
+DTypeRule = Callable[[Operand, CallView], Type | None]
+
+
+def _same(array: Operand, view: CallView) -> Type | None:
+    """max and min: the array's own dtype."""
+    return dtype_of(array.type)
+
+
+def _inexact(array: Operand, view: CallView) -> Type | None:
+    """sum, mean, prod, std, var: a float or complex array keeps its dtype; others are left unknown."""
+    dtype = dtype_of(array.type)
+    return dtype if is_inexact_dtype(dtype) else any_dtype(view.api)
+
+
+def _unknown(array: Operand, view: CallView) -> Type | None:
+    """argmax, argmin, any, all: the dtype changes; left unknown."""
+    return any_dtype(view.api)
+
+
+def _axes(expr: Expression | None) -> tuple[bool, list[int] | None]:
+    """``axis`` as (literal?, axes): absent or None reduces every axis (None); an int or a tuple of ints."""
+    if expr is None or (isinstance(expr, NameExpr) and expr.fullname == "builtins.None"):
+        return True, None
+    items = expr.items if isinstance(expr, TupleExpr) else [expr]
+    values = [evaluate_int(item) for item in items]
+    return all(v is not None for v in values), [v for v in values if v is not None]
+
+
+def _keepdims(view: CallView, expr: Expression | None) -> bool | None:
+    if expr is None:
+        return False
+    value = evaluate_bool(expr)
+    return value if value is not None else literal_bool_of_type(view.type_of(expr))
+
+
+def _reduction(operation: str, dtype: DTypeRule, *, method: bool) -> Rule:
+    first = 0 if method else 1  # a function takes the array first, a method has it as receiver
+
+    def rule(view: CallView) -> Inferred | None:
+        if view.has_keyword("out"):
+            return None  # the result is ``out`` itself, as numpy's stubs say
+        if method:
+            array = view.receiver_operand("receiver")
+        else:
+            a = view.arg("a", 0)
+            if a is None:
+                return None
+            array = view.operand(a, "argument 1")
+        if not isinstance(array.shape, tuple):
+            return None
+        literal, axes = _axes(view.arg("axis", first))
+        keepdims = _keepdims(view, view.arg("keepdims", None))
+        if not literal or keepdims is None:
+            return None
+        with explained(operation, [array]):
+            shape = sizes.reduce(array.shape, axes, keepdims=keepdims)
+        return Inferred(shape, dtype(array, view))
+
+    return rule
+
+
+_REDUCTIONS: dict[str, DTypeRule] = {
+    "sum": _inexact,
+    "mean": _inexact,
+    "prod": _inexact,
+    "std": _inexact,
+    "var": _inexact,
+    "max": _same,
+    "min": _same,
+    "argmax": _unknown,
+    "argmin": _unknown,
+    "any": _unknown,
+    "all": _unknown,
+}
+_FUNCTION_ALIASES = {"amax": "max", "amin": "min"}
+
+METHODS: dict[str, Rule] = {
+    f"numpy.ndarray.{name}": _reduction(name, dtype, method=True) for name, dtype in _REDUCTIONS.items()
+}
+FUNCTIONS: dict[str, Rule] = {
+    f"numpy._core.fromnumeric.{name}": _reduction(name, dtype, method=False) for name, dtype in _REDUCTIONS.items()
+}
+FUNCTIONS.update(
+    {
+        f"numpy._core.fromnumeric.{alias}": _reduction(name, _REDUCTIONS[name], method=False)
+        for alias, name in _FUNCTION_ALIASES.items()
+    }
+)
