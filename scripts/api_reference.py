@@ -66,6 +66,8 @@ def _annotation(hint: Any) -> str:
 def _default(default: Any) -> str:
     if isinstance(default, type):
         return f"np.{default.__name__}"
+    if inspect.isfunction(default):  # by name: a repr would print the function's address
+        return default.__name__
     if type(default).__name__ == "Mode" and not default.training:
         return "EVAL"
     return repr(default)

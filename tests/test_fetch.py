@@ -183,3 +183,12 @@ def test_the_deb_route_uses_an_installed_copy_when_there_is_one(tmp_path: Path) 
     carrier = Carrier(kind="deb", package="p", member_prefix="./x/", installed_dir=str(tmp_path / "installed"))
     fetch_module._from_deb(spec, carrier, list(contents), tmp_path / "out", lambda _: None)
     assert file_status(spec, tmp_path / "out") == dict.fromkeys(contents, "ok")
+
+
+def test_fetch_messages_go_to_standard_error_not_into_a_commands_output(
+    tmp_path: Path, mirror: tuple[_Mirror, dict[str, bytes]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    server, contents = mirror
+    fetch(spec_for(contents, mirrors=(server.url,)), tmp_path / "out")  # the default report
+    captured = capsys.readouterr()
+    assert captured.out == "" and "fetching tiny (4 files) from mirror" in captured.err

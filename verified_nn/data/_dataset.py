@@ -10,7 +10,7 @@ import numpy as np
 from verified_nn.core import INPUT_DIM, NUM_CLASSES, InvalidArgumentError
 
 from ._errors import DataError
-from ._fetch import Report, fetch, sha256_of
+from ._fetch import Report, fetch, sha256_of, to_stderr
 from ._idx import read_images, read_labels
 from ._sources import DATASETS, DatasetSpec
 
@@ -84,7 +84,7 @@ def load(
     seed: int | None = None,
     dtype: str = "float32",
     download: bool = True,
-    report: Report = print,
+    report: Report = to_stderr,
     limit: int | None = None,
 ) -> Dataset:
     """Load one split, fetching and verifying the files first if they are not there.

@@ -32,6 +32,11 @@ _CHUNK: Final = 1 << 16
 Report = Callable[[str], None]
 
 
+def to_stderr(line: str) -> None:
+    """The default report: progress lines go to standard error, so they never mix into a command's output."""
+    print(line, file=sys.stderr)
+
+
 def sha256_of(path: Path, *, limit: int | None = None) -> str:
     """The SHA-256 hex digest of a regular file of at most ``limit`` bytes (default :func:`data_limit`).
 
@@ -176,11 +181,13 @@ def _plain_name(name: str) -> bool:
     return name not in ("", ".", "..") and not any(c in name for c in ("/", "\\", "\0", os.sep))
 
 
-def fetch(spec: DatasetSpec, directory: Path, *, report: Report = print) -> dict[str, Path]:
+def fetch(spec: DatasetSpec, directory: Path, *, report: Report = to_stderr) -> dict[str, Path]:
     """Make sure every file of ``spec`` is in ``directory`` and verified; return their paths.
 
-    Raises DataError naming every route tried when no route delivers the files.
+    Raises DataError naming every route tried when no route delivers the files, and InvalidArgumentError
+    before anything is fetched when $VERIFIED_NN_MAX_DATA_BYTES is malformed.
     """
+    data_limit()  # a malformed limit is the user's error: say so now, not after a download
     for name in spec.sha256:
         if not _plain_name(name):
             raise DataError(f"{spec.name}: file name {name!r} is not a plain file name")
