@@ -27,6 +27,7 @@ SUBPACKAGES = (
     "sklearn",
     "exact",
     "certify",
+    "proofs",
 )
 TARGET = Path(__file__).parent.parent / "docs" / "api.md"
 

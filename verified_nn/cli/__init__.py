@@ -17,7 +17,19 @@ from collections.abc import Sequence
 def build_parser() -> argparse.ArgumentParser:
     from verified_nn import __version__
 
-    from . import _certify, _data, _export, _float_check, _models, _predict, _render, _smoke, _train, _verify
+    from . import (
+        _certify,
+        _data,
+        _export,
+        _float_check,
+        _models,
+        _predict,
+        _prove,
+        _render,
+        _smoke,
+        _train,
+        _verify,
+    )
 
     parser = argparse.ArgumentParser(
         prog="verified-nn",
@@ -32,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     _smoke.add_parser(subparsers)
     _verify.add_parser(subparsers)
     _float_check.add_parser(subparsers)
+    _prove.add_parser(subparsers)
     _predict.add_parser(subparsers)
     _export.add_parser(subparsers)
     _certify.add_parser(subparsers)

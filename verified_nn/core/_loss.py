@@ -32,7 +32,9 @@ def cross_entropy_and_gradient(
     """Loss and ``seed`` times its gradient in one pass, sharing the exponentials.
 
     Unchecked: for callers that checked their arguments. ``seed`` scales the gradient only (backprop
-    passes the SGD factor ``-lr`` here), at no extra cost: it joins the ``1 / batch`` factor.
+    passes the SGD factor ``-lr`` here), at no extra cost: it joins the ``1 / batch`` factor. Generic in
+    the element type: ``verified_nn.proofs`` runs it on arrays of exact symbolic numbers, whose loss is
+    returned exact, not as a float.
     """
     _check_labels(labels, logits.shape[1])
     batch = logits.shape[0]
@@ -40,7 +42,9 @@ def cross_entropy_and_gradient(
     shifted = logits - logits.max(axis=1, keepdims=True)  # (B, C)
     exp = np.exp(shifted)  # (B, C)
     sums = exp.sum(axis=1, keepdims=True)  # (B, 1)
-    loss = float((np.log(sums).sum() - shifted[rows, labels].sum()) / batch)
+    total = (np.log(sums).sum() - shifted[rows, labels].sum()) / batch
+    # A Python float for float32/float64; exact elements (object arrays, verified_nn.proofs) stay exact.
+    loss: float = total if logits.dtype == object else float(total)
     scale = seed / batch
     gradient = exp * (scale / sums)  # scale * softmax, (B, C)
     gradient[rows, labels] -= scale

@@ -10,8 +10,10 @@ their arguments. To add a layer, subclass :class:`Layer` with the two shape type
 """
 
 import abc
+import contextlib
+import contextvars
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Self, TypeAlias, TypeVar
 
 import numpy as np
@@ -22,7 +24,38 @@ OutS = TypeVar("OutS", bound=tuple[Any, ...])
 InS = TypeVar("InS", bound=tuple[Any, ...])
 
 Array: TypeAlias = np.ndarray[Any, Any]
-FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+_OBJECT = np.dtype(object)
+_SYMBOLIC = contextvars.ContextVar("verified_nn_symbolic_arrays", default=False)
+
+
+class _FloatDTypes(tuple[np.dtype[Any], ...]):
+    """float32 and float64: ``x.dtype in FLOAT_DTYPES`` is the dtype check of every layer and network.
+
+    Inside :func:`symbolic_arrays` (and only there) the object dtype passes too, so that the proofs of
+    ``verified_nn.proofs`` run the layers' own code on arrays of exact symbolic numbers.
+    """
+
+    def __contains__(self, dtype: object) -> bool:
+        return tuple.__contains__(self, dtype) or (_SYMBOLIC.get() and dtype == _OBJECT)
+
+
+FLOAT_DTYPES = _FloatDTypes((np.dtype(np.float32), np.dtype(np.float64)))
+
+
+@contextlib.contextmanager
+def symbolic_arrays() -> Iterator[None]:
+    """Within the block (this thread or task only), layers, networks and batches accept object arrays.
+
+    The one relaxation of the runtime checks, used by ``verified_nn.proofs`` (the verification entry
+    point) to run the kernels on exact symbolic numbers: shapes are still checked; only the dtype test
+    admits ``object`` besides float32 and float64. Outside the block an object array is refused.
+    """
+    token = _SYMBOLIC.set(True)
+    try:
+        yield
+    finally:
+        _SYMBOLIC.reset(token)
 
 
 @dataclasses.dataclass(frozen=True)

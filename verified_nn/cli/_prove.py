@@ -1,0 +1,116 @@
+"""``verified-nn prove``: the symbolic gradient proofs of the shipped kernels, as a table."""
+
+import argparse
+import time
+from typing import TYPE_CHECKING
+
+from verified_nn.core import InvalidArgumentError, require_extra
+
+if TYPE_CHECKING:  # sympy is optional: the proofs are imported when the command runs
+    from verified_nn.proofs import EntryResult, GenericResult
+
+_HEADERS = ("entry", "kind", "cases", "identities proven", "rational checks", "time", "result")
+_GENERIC_HEADERS = ("generic formula", "derived for all sizes", "small-case checks", "time", "result")
+
+
+def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    parser = subparsers.add_parser(
+        "prove",
+        help="prove the layers' and networks' gradients exactly (symbolic, case by case)",
+        description=(
+            "Run the library's own forward and backward code on exact symbols (sympy) for every case of each "
+            "entry (ReLU patterns, logit orders, labels) and prove each gradient entry equal to sympy's "
+            "derivative of the loss, cross-checked with exact rationals. Exit status 1 if any identity fails."
+        ),
+    )
+    parser.add_argument(
+        "--entry",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help=(
+            "prove only this entry (repeatable; a case-insensitive part of its name, 'generic' for the formulas "
+            "for all sizes); default all"
+        ),
+    )
+    parser.add_argument("--list", action="store_true", help="list the entries and exit")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random rational points (default 0)")
+    parser.add_argument("--show", type=int, default=5, metavar="N", help="list at most N failures per entry")
+    parser.set_defaults(run=run)
+
+
+def _row(cells: tuple[str, ...], widths: list[int], left: int) -> str:
+    return "  " + " | ".join(
+        cell.ljust(width) if i < left else cell.rjust(width)
+        for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+    )
+
+
+def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]], left: int) -> None:
+    widths = [max(len(cells[i]) for cells in (headers, *rows)) for i in range(len(headers))]
+    print(_row(headers, widths, left))
+    print("  " + "-+-".join("-" * width for width in widths))
+    for cells in rows:
+        print(_row(cells, widths, left))
+
+
+def run(args: argparse.Namespace) -> int:
+    require_extra("sympy", extra="proofs", purpose="verified-nn prove")
+    from verified_nn import proofs
+
+    entries = list(proofs.ENTRIES)
+    if args.list:
+        for entry in entries:
+            print(f"{entry.name} ({entry.kind})")
+        return 0
+    generic = True
+    if args.entry:
+        wanted = [part.lower() for part in args.entry]
+        entries = [entry for entry in entries if any(part in entry.name.lower() for part in wanted)]
+        generic = any(part in "generic" for part in wanted)
+        if not entries and not generic:
+            raise InvalidArgumentError(f"prove: no entry matches {', '.join(args.entry)} (see --list)")
+    start = time.perf_counter()
+    results = [proofs.prove_entry(entry, seed=args.seed) for entry in entries]
+    formulas = proofs.derive_generic() if generic else []
+    if results:
+        _table(_HEADERS, [_entry_row(result) for result in results], 2)
+    if formulas:
+        print()
+        _table(_GENERIC_HEADERS, [_generic_row(result) for result in formulas], 1)
+    total = time.perf_counter() - start
+    failed = [result.name for result in results if not result.passed]
+    failed += [f"generic {result.name}" for result in formulas if not result.passed]
+    identities = sum(result.identities for result in results)
+    cases = sum(result.cases for result in results)
+    if not failed:
+        print(
+            f"proven: {identities} identities in {cases} cases of {len(results)} entries"
+            + (f", {len(formulas)} generic formulas" if formulas else "")
+            + f", {total:.1f} s"
+        )
+        return 0
+    for result in results:
+        if not result.passed and not result.failures:
+            print(f"FAILED {result.name}: no identity was proven")
+        for failure in result.failures[: args.show]:
+            print(f"FAILED {failure}")
+        if len(result.failures) > args.show:
+            print(f"  ... and {len(result.failures) - args.show} more in {result.name}")
+    for formula in formulas:
+        if not formula.passed:
+            print(f"FAILED generic {formula.name}: {formula.statement}")
+    print(f"not proven: {', '.join(failed)} ({total:.1f} s)")
+    return 1
+
+
+def _entry_row(result: "EntryResult") -> tuple[str, ...]:
+    verdict = "proven" if result.passed else f"FAILED ({len(result.failures)})"
+    cells = (result.cases, result.identities, result.checked_points)
+    return (result.name, result.kind, *(str(cell) for cell in cells), f"{result.seconds:.2f} s", verdict)
+
+
+def _generic_row(result: "GenericResult") -> tuple[str, ...]:
+    verdict = "proven" if result.passed else "FAILED"
+    derived = "yes" if result.derived else "no"
+    return (result.name, derived, str(result.instance_checks), f"{result.seconds:.2f} s", verdict)
