@@ -82,6 +82,83 @@ def mean(a: Node) -> Node:
     return Node(np.array(a.value.mean()), ((a, lambda g: np.full(a.value.shape, g / a.value.size)),))
 
 
+def _zero_padded(x: Array, padding: tuple[int, int], fill: float = 0.0) -> Array:
+    ph, pw = padding
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
+
+
+def _positions(size: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int]) -> list[tuple[int, int]]:
+    """Every output position (p, q) of a window sliding over a padded image of ``size``."""
+    rows = range(0, size[0] - kernel[0] + 1, stride[0])
+    columns = range(0, size[1] - kernel[1] + 1, stride[1])
+    return [(p, q) for p in range(len(rows)) for q in range(len(columns))]
+
+
+def conv2d(x: Node, w: Node, b: Node, stride: tuple[int, int], padding: tuple[int, int]) -> Node:
+    """Cross-correlation by an explicit loop over output positions; each VJP loops over them too."""
+    xp = _zero_padded(x.value, padding)
+    kh, kw = w.value.shape[2:]
+    positions = _positions(xp.shape[2:], (kh, kw), stride)
+    oh, ow = positions[-1][0] + 1, positions[-1][1] + 1
+    y = np.zeros((x.value.shape[0], w.value.shape[0], oh, ow))
+    for p, q in positions:
+        patch = xp[:, :, p * stride[0] : p * stride[0] + kh, q * stride[1] : q * stride[1] + kw]  # (B, C, kh, kw)
+        y[:, :, p, q] = np.einsum("bcij,ocij->bo", patch, w.value) + b.value
+
+    def back_x(g: Array) -> Array:
+        dxp = np.zeros_like(xp)
+        for p, q in positions:
+            dxp[:, :, p * stride[0] : p * stride[0] + kh, q * stride[1] : q * stride[1] + kw] += np.einsum(
+                "bo,ocij->bcij", g[:, :, p, q], w.value
+            )
+        return dxp[:, :, padding[0] : dxp.shape[2] - padding[0], padding[1] : dxp.shape[3] - padding[1]]
+
+    def back_w(g: Array) -> Array:
+        dw = np.zeros_like(w.value)
+        for p, q in positions:
+            patch = xp[:, :, p * stride[0] : p * stride[0] + kh, q * stride[1] : q * stride[1] + kw]
+            dw += np.einsum("bo,bcij->ocij", g[:, :, p, q], patch)
+        return dw
+
+    return Node(y, ((x, back_x), (w, back_w), (b, lambda g: g.sum(axis=(0, 2, 3)))))
+
+
+def pool2d(x: Node, kind: str, kernel: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int]) -> Node:
+    """Max (first maximum in row-major window order) or average pooling, by a loop over output positions."""
+    xp = _zero_padded(x.value, padding, fill=-np.inf if kind == "max" else 0.0)
+    kh, kw = kernel
+    positions = _positions(xp.shape[2:], kernel, stride)
+    batch, channels = x.value.shape[:2]
+    y = np.zeros((batch, channels, positions[-1][0] + 1, positions[-1][1] + 1))
+    winners = {}
+    for p, q in positions:
+        patch = xp[:, :, p * stride[0] : p * stride[0] + kh, q * stride[1] : q * stride[1] + kw]
+        flat = patch.reshape(batch, channels, kh * kw)
+        if kind == "max":
+            winners[p, q] = flat.argmax(axis=2)  # (B, C): the first maximum
+            y[:, :, p, q] = flat.max(axis=2)
+        else:
+            y[:, :, p, q] = flat.sum(axis=2) / (kh * kw)
+
+    def back(g: Array) -> Array:
+        dxp = np.zeros_like(xp)
+        rows, columns = np.meshgrid(np.arange(batch), np.arange(channels), indexing="ij")
+        for p, q in positions:
+            top, left = p * stride[0], q * stride[1]
+            if kind == "max":
+                chosen = winners[p, q]
+                np.add.at(dxp, (rows, columns, top + chosen // kw, left + chosen % kw), g[:, :, p, q])
+            else:
+                dxp[:, :, top : top + kh, left : left + kw] += g[:, :, p, q][:, :, None, None] / (kh * kw)
+        return dxp[:, :, padding[0] : dxp.shape[2] - padding[0], padding[1] : dxp.shape[3] - padding[1]]
+
+    return Node(y, ((x, back),))
+
+
+def reshape(a: Node, shape: tuple[int, ...]) -> Node:
+    return Node(a.value.reshape(shape), ((a, lambda g: g.reshape(a.value.shape)),))
+
+
 def gradients(output: Node, inputs: list[Node]) -> list[Array]:
     """d output / d input for each input, by reverse accumulation in topological order."""
     order: list[Node] = []
@@ -109,9 +186,11 @@ def gradients(output: Node, inputs: list[Node]) -> list[Array]:
 def network_loss_gradients(spec: list[tuple[Any, ...]], images: Array, labels: Array) -> tuple[float, list[Array]]:
     """Loss and parameter gradients of a network given as a plain list of operations, by autodiff.
 
-    ``spec`` holds ``("dense", W, b)``, ``("relu",)``, ``("leaky_relu", slope)``, ``("tanh",)`` and
-    ``("scale", factors)`` (a fixed dropout mask) in order; the loss is the mean cross-entropy. The
-    gradients come back in order: W then b for each dense entry.
+    ``spec`` holds ``("dense", W, b)``, ``("relu",)``, ``("leaky_relu", slope)``, ``("tanh",)``,
+    ``("scale", factors)`` (a fixed dropout mask), ``("conv2d", W, b, stride, padding)``,
+    ``("max_pool2d", kernel, stride, padding)``, ``("avg_pool2d", kernel, stride, padding)`` and
+    ``("reshape", per-sample shape)`` in order; the loss is the mean cross-entropy. The gradients come
+    back in order: W then b for each dense or conv2d entry.
     """
     params: list[Node] = []
     h = Node(images)
@@ -128,6 +207,14 @@ def network_loss_gradients(spec: list[tuple[Any, ...]], images: Array, labels: A
             h = tanh(h)
         elif operation == "scale":
             h = scale(h, arguments[0])
+        elif operation == "conv2d":
+            weights, bias = Node(arguments[0]), Node(arguments[1])
+            params += [weights, bias]
+            h = conv2d(h, weights, bias, arguments[2], arguments[3])
+        elif operation in ("max_pool2d", "avg_pool2d"):
+            h = pool2d(h, operation[:3], *arguments)
+        elif operation == "reshape":
+            h = reshape(h, (h.value.shape[0], *arguments[0]))
         else:
             raise ValueError(f"unknown operation {operation}")
     # log-sum-exp without the max shift: the test inputs keep the logits small.

@@ -225,6 +225,89 @@ CASES: dict[str, tuple[Callable[[], Any], Callable[[], Any], str]] = {
 }
 
 
+# Convolutional layers and networks.
+IMAGE_BATCH = RNG.random((3, 2, 6, 6))
+CONV = layers.Conv2D.init(4, 2, kernel=3, padding=1, rng=RNG, dtype=np.float64)
+CONV_OUT, CONV_CACHE = CONV.forward(IMAGE_BATCH)
+MAX_OUT, MAX_CACHE = layers.MaxPool2D(2).forward(IMAGE_BATCH)
+AVG_OUT, AVG_CACHE = layers.AvgPool2D(2).forward(IMAGE_BATCH)
+FLAT_OUT, FLAT_CACHE = layers.Flatten().forward(IMAGE_BATCH)
+CASES.update(
+    {
+        "Conv2D": (
+            lambda: layers.Conv2D(weights=np.zeros((3, 2, 3, 3)), bias=np.zeros(3)),
+            lambda: layers.Conv2D(weights=np.zeros((3, 2, 3, 3)), bias=np.zeros(2)),  # type: ignore[shape]
+            r"Conv2D: argument 'bias' expected float64\[3\] \(out=3 from weights: float64\[3,2,3,3\]\), got float64\[2\]",
+        ),
+        "Conv2D.forward": (
+            lambda: CONV.forward(IMAGE_BATCH),
+            lambda: CONV.forward(IMAGES),  # type: ignore[arg-type]
+            r"Conv2D.forward: argument 'x' expected float\[batch, 2, height, width\], got float64\[3,784\]",
+        ),
+        "Conv2D.backward": (
+            lambda: CONV.backward(CONV_OUT, CONV_CACHE),
+            lambda: CONV.backward(IMAGE_BATCH, CONV_CACHE),
+            r"Conv2D.backward: argument 'dy' expected float64\[3,4,6,6\], got float64\[3,2,6,6\]",
+        ),
+        "Conv2D.parameter_gradients": (
+            lambda: CONV.parameter_gradients(CONV_OUT, CONV_CACHE),
+            lambda: CONV.parameter_gradients(CONV_OUT.astype(np.float32), CONV_CACHE),
+            r"Conv2D.backward: argument 'dy' expected float64\[3,4,6,6\], got float32\[3,4,6,6\]",
+        ),
+        "MaxPool2D.forward": (
+            lambda: layers.MaxPool2D(2).forward(IMAGE_BATCH),
+            lambda: layers.MaxPool2D(7).forward(IMAGE_BATCH),
+            r"MaxPool2D.forward \(MaxPool2D\(7x7, stride 7, padding 0\)\): the 7x7 kernel does not fit the 6x6 input",
+        ),
+        "MaxPool2D.backward": (
+            lambda: layers.MaxPool2D(2).backward(MAX_OUT, MAX_CACHE),
+            lambda: layers.MaxPool2D(2).backward(IMAGE_BATCH, MAX_CACHE),
+            r"MaxPool2D.backward: argument 'dy' expected float64\[3,2,3,3\], got float64\[3,2,6,6\]",
+        ),
+        "AvgPool2D.forward": (
+            lambda: layers.AvgPool2D(2).forward(IMAGE_BATCH),
+            lambda: layers.AvgPool2D(2).forward(HIDDEN),  # type: ignore[arg-type]
+            r"AvgPool2D.forward: argument 'x' expected float\[batch, channels, height, width\], got float64\[3,128\]",
+        ),
+        "AvgPool2D.backward": (
+            lambda: layers.AvgPool2D(2).backward(AVG_OUT, AVG_CACHE),
+            lambda: layers.AvgPool2D(2).backward(AVG_OUT.astype(np.float32), AVG_CACHE),
+            r"AvgPool2D.backward: argument 'dy' expected float64\[3,2,3,3\], got float32\[3,2,3,3\]",
+        ),
+        "Flatten.forward": (
+            lambda: layers.Flatten(72).forward(IMAGE_BATCH),
+            lambda: layers.Flatten(70).forward(IMAGE_BATCH),
+            r"Flatten: declared width 70, but inputs of shape \(2, 6, 6\) flatten to 2 \* 6 \* 6 = 72",
+        ),
+        "Flatten.backward": (
+            lambda: layers.Flatten().backward(FLAT_OUT, FLAT_CACHE),
+            lambda: layers.Flatten().backward(FLAT_OUT[:, :5], FLAT_CACHE),
+            r"Flatten.backward: argument 'dy' expected float\[3,72\], got float64\[3,5\]",
+        ),
+        "Reshape.forward": (
+            lambda: layers.Reshape((1, 28, 28)).forward(IMAGES),
+            lambda: layers.Reshape((1, 28, 28)).forward(HIDDEN),
+            r"Reshape.forward: argument 'x' expected float\[batch, 784\], got float64\[3,128\]",
+        ),
+        "Reshape.backward": (
+            lambda: layers.Reshape((2, 6, 6)).backward(IMAGE_BATCH, None),
+            lambda: layers.Reshape((2, 6, 6)).backward(IMAGES, None),
+            r"Reshape.backward: argument 'dy' expected float\[batch, 2, 6, 6\], got float64\[3,784\]",
+        ),
+        "output_size": (
+            lambda: layers.output_size((6, 6), (3, 3), (1, 1), (0, 0), where="f"),
+            lambda: layers.output_size((2, 6), (3, 3), (1, 1), (0, 0), where="f"),
+            r"f: the 3x3 kernel does not fit the 2x6 input: height \(h \+ 2p - k\) // s \+ 1 = \(2 \+ 2\*0 - 3\)",
+        ),
+        "cnn": (
+            lambda: network.cnn((2,), rng=RNG),
+            lambda: network.cnn((2, 2, 2), image=(1, 5, 5), rng=RNG),
+            r"the 2x2 kernel does not fit the 1x1 input",
+        ),
+    }
+)
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_runtime_check_accepts_good_input(name: str) -> None:
     CASES[name][0]()
@@ -292,6 +375,10 @@ WITHOUT_ARRAYS = {
     "state_trees",
     "clip_by_global_norm",
 }
+
+
+# The base of the poolings (checked through MaxPool2D and AvgPool2D above) and the image-batch shape alias.
+WITHOUT_ARRAYS |= {"Pool2D", "Maps"}
 
 
 def test_the_table_covers_every_checked_public_entry_point() -> None:

@@ -28,9 +28,21 @@ def widths(text: str) -> tuple[int, ...]:
     return values
 
 
-def add_architecture_options(parser: argparse.ArgumentParser, *, defaults: str) -> None:
-    """--hidden, --activation, --dropout: the MLP 784 -> hidden... -> 10 to build."""
+def add_architecture_options(parser: argparse.ArgumentParser, *, defaults: str, conv: bool = False) -> None:
+    """--hidden, --activation, --dropout: the MLP 784 -> hidden... -> 10 to build (and --conv, --kernel: a CNN)."""
     group = parser.add_argument_group(f"architecture ({defaults})")
+    if conv:
+        group.add_argument(
+            "--conv",
+            type=widths,
+            metavar="C1,C2,...",
+            help="convolution blocks in front of the dense layers, one per channel count, each a KxK convolution "
+            "(padding K//2), the activation and 2x2 max pooling: 32,64 builds 784 -> 1x28x28 -> 32x14x14 -> "
+            "64x7x7 -> flatten 3136 -> hidden... -> 10 (default: none, an MLP; the cnn preset: 32,32)",
+        )
+        group.add_argument(
+            "--kernel", type=int, metavar="K", help="the convolutions' kernel size K (default 5; the cnn preset: 3)"
+        )
     group.add_argument(
         "--hidden", type=widths, metavar="W1,W2,...", help="hidden layer widths, e.g. 256,64 (default 128)"
     )

@@ -25,6 +25,8 @@ from ._options import add_architecture_options, add_dataset_options
 # CLI option -> TrainConfig field, for the options that override a preset.
 FIELDS = {
     "hidden": "hidden",
+    "conv": "conv",
+    "kernel": "kernel",
     "activation": "activation",
     "dropout": "dropout",
     "shift": "shift",
@@ -51,7 +53,7 @@ FIELDS = {
     "max_loss": "max_loss",
     "dataset": "dataset",
 }
-_ARCHITECTURE = ("hidden", "activation", "dropout")
+_ARCHITECTURE = ("hidden", "conv", "kernel", "activation", "dropout")
 
 
 def _default(field: str) -> str:
@@ -63,8 +65,8 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     parser = subparsers.add_parser(
         "train",
         help="train a network (fetching the data on first use)",
-        description="Train an MLP on MNIST or Fashion-MNIST. Options override the preset's values; "
-        "without a preset the defaults train the Lean project's 784 -> 128 -> 10 network.",
+        description="Train an MLP, or a CNN (--conv, --preset cnn), on MNIST or Fashion-MNIST. Options override "
+        "the preset's values; without a preset the defaults train the Lean project's 784 -> 128 -> 10 network.",
     )
     run = parser.add_argument_group("run")
     run.add_argument(
@@ -78,7 +80,7 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     run.add_argument("--out", type=Path, default=Path("models"), help="checkpoint directory (default models/)")
     run.add_argument("--log-dir", type=Path, default=Path("logs"), help="log directory (default logs/)")
     run.add_argument("--plot", action="store_true", help="write training curves and a confusion matrix (PNG)")
-    add_architecture_options(parser, defaults="each overrides the preset")
+    add_architecture_options(parser, defaults="each overrides the preset", conv=True)
     config = parser.add_argument_group("optimisation (each overrides the preset)")
     config.add_argument("--shift", type=int, help="augment: shift each training image by up to N pixels (default 0)")
     config.add_argument("--epochs", type=int, help=f"number of epochs (default {_default('epochs')})")

@@ -2,7 +2,10 @@
 
 Each layer kind has one rule: a dense layer is ``Gemm(x, W, b, transB=1)`` (``x W^T + b``, the weights
 kept in their ``(out, in)`` layout), ReLU is ``Relu``, leaky ReLU is ``LeakyRelu`` with ``alpha`` = its
-slope, tanh is ``Tanh``, and dropout, the identity at inference, writes nothing. The graph takes
+slope, tanh is ``Tanh``, and dropout, the identity at inference, writes nothing. Image layers: a reshape
+is ``Reshape`` to ``(-1, *shape)``, a convolution ``Conv`` (weights ``(out, in, kh, kw)`` as they are), max
+and average pooling ``MaxPool`` and ``AveragePool`` (``count_include_pad=1``: padding counts as zeros, as
+here), a flatten ``Flatten(axis=1)``. ONNX writes paddings as ``(top, left, bottom, right)``. The graph takes
 ``input`` ``(batch, 784)`` and gives ``logits`` and ``probabilities`` (``Softmax`` over the classes), in
 the network's dtype. Needs the ``onnx`` extra.
 """
@@ -14,7 +17,7 @@ from typing import Any, Final
 import numpy as np
 
 from verified_nn.core import InvalidArgumentError, require_extra
-from verified_nn.layers import Dense, Layer, LeakyReLU
+from verified_nn.layers import AvgPool2D, Conv2D, Dense, Layer, LeakyReLU, MaxPool2D, Reshape
 from verified_nn.network import Network
 from verified_nn.training import architecture_json
 
@@ -54,12 +57,55 @@ def _leaky(onnx: Any, layer: Layer[Any, Any], index: int, x: str, y: str) -> tup
     return [onnx.helper.make_node("LeakyRelu", [x], [y], name=f"{index}.leaky_relu", alpha=float(layer.slope))], []
 
 
+def _reshape(onnx: Any, layer: Layer[Any, Any], index: int, x: str, y: str) -> tuple[list[Any], list[Any]]:
+    assert isinstance(layer, Reshape)
+    shape = f"{index}.shape"
+    initializer = onnx.numpy_helper.from_array(np.array([-1, *layer.shape], dtype=np.int64), shape)
+    return [onnx.helper.make_node("Reshape", [x, shape], [y], name=f"{index}.reshape")], [initializer]
+
+
+def _window(kernel: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int]) -> dict[str, list[int]]:
+    """The ONNX attributes of a window: padding twice, ``(top, left, bottom, right)``."""
+    return {"kernel_shape": list(kernel), "strides": list(stride), "pads": [*padding, *padding]}
+
+
+def _conv(onnx: Any, layer: Layer[Any, Any], index: int, x: str, y: str) -> tuple[list[Any], list[Any]]:
+    assert isinstance(layer, Conv2D)
+    weight, bias = f"{index}.weight", f"{index}.bias"
+    initializers = [
+        onnx.numpy_helper.from_array(np.ascontiguousarray(layer.weights), weight),
+        onnx.numpy_helper.from_array(np.ascontiguousarray(layer.bias), bias),
+    ]
+    settings = layer.config()
+    window = _window(layer.kernel, tuple(settings["stride"]), tuple(settings["padding"]))
+    node = onnx.helper.make_node("Conv", [x, weight, bias], [y], name=f"{index}.conv2d", **window)
+    return [node], initializers
+
+
+def _pool(onnx: Any, layer: Layer[Any, Any], index: int, x: str, y: str) -> tuple[list[Any], list[Any]]:
+    assert isinstance(layer, MaxPool2D | AvgPool2D)
+    window = _window(*layer.window())
+    if isinstance(layer, MaxPool2D):
+        return [onnx.helper.make_node("MaxPool", [x], [y], name=f"{index}.max_pool2d", **window)], []
+    node = onnx.helper.make_node("AveragePool", [x], [y], name=f"{index}.avg_pool2d", count_include_pad=1, **window)
+    return [node], []
+
+
+def _flatten(onnx: Any, layer: Layer[Any, Any], index: int, x: str, y: str) -> tuple[list[Any], list[Any]]:
+    return [onnx.helper.make_node("Flatten", [x], [y], name=f"{index}.flatten", axis=1)], []
+
+
 RULES: Final[dict[str, Rule | None]] = {
     "dense": _dense,
     "relu": _elementwise("Relu"),
     "leaky_relu": _leaky,
     "tanh": _elementwise("Tanh"),
     "dropout": None,  # the identity at inference: no node
+    "reshape": _reshape,
+    "conv2d": _conv,
+    "max_pool2d": _pool,
+    "avg_pool2d": _pool,
+    "flatten": _flatten,
 }
 
 

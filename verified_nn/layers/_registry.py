@@ -6,9 +6,13 @@ from typing import Any, Final, TypeVar
 from verified_nn.core import InvalidArgumentError
 
 from ._activation import Activation, LeakyReLU, ReLU, Tanh
+from ._conv import Conv2D
 from ._dense import Dense
 from ._dropout import Dropout
+from ._flatten import Flatten
 from ._layer import Array, Layer
+from ._pool import AvgPool2D, MaxPool2D
+from ._reshape import Reshape
 
 LayerT = TypeVar("LayerT", bound=type[Layer[Any, Any]])
 
@@ -28,7 +32,7 @@ def register_layer(cls: LayerT) -> LayerT:
     return cls
 
 
-for _cls in (Dense, ReLU, LeakyReLU, Tanh, Dropout):
+for _cls in (Dense, ReLU, LeakyReLU, Tanh, Dropout, Conv2D, MaxPool2D, AvgPool2D, Flatten, Reshape):
     register_layer(_cls)
 
 

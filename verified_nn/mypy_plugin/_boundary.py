@@ -51,6 +51,7 @@ CALLEE_WAYS_IN: dict[str, str] = {
     "verified_nn.network._batch.Unlabelled.labelled": "pass it through verified_nn.core.as_labels(...), "
     "and the images through verified_nn.core.as_image_batch(...)",
 }
+_LAYER = "verified_nn.layers._layer.Layer"
 _DEFAULT_WAY_IN = "give it a static shape first (a checked constructor, or an annotation with Literal sizes)"
 
 
@@ -211,9 +212,15 @@ def _unknown_where_literal(declared: Declared, actual: Type) -> bool:
     # (``Layer[Any, Any]`` for layers that take any shape, ``Network[Any, Any]`` for a network read from
     # a file), and one of the overloads mypy tries may accept it (``Network.then``).
     mapped = map_instance_to_supertype(proper, declared.container)
-    return declared.index < len(mapped.args) and _unknown_shape_type(
-        mapped.args[declared.index], declared.shape, bare_any=False
-    )
+    if declared.index >= len(mapped.args):
+        return False
+    shape_type = mapped.args[declared.index]
+    if declared.container.has_base(_LAYER):
+        # A layer's ``Any`` sizes are declared by its class, never read from an array: a convolution or a
+        # pooling leaves height and width ``Any`` (mypy cannot compute ``(h + 2p - k) // s + 1``), a flatten
+        # takes any rank, and the network checks them all when it is built.
+        return False
+    return _unknown_shape_type(shape_type, declared.shape, bare_any=False)
 
 
 def _argument_name(signature: CallableType, formal: int) -> str:

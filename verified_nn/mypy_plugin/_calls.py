@@ -23,6 +23,7 @@ from mypy.nodes import (
     ListExpr,
     MemberExpr,
     OpExpr,
+    StarExpr,
     TupleExpr,
 )
 from mypy.operators import op_methods
@@ -260,7 +261,17 @@ class CallView:
     def dims(self, expr: Expression) -> tuple[Dim, ...] | None:
         """A shape passed as an argument: an int, a tuple/list of ints, or a tuple-typed value (``x.shape``)."""
         if isinstance(expr, TupleExpr | ListExpr):
-            return tuple(self.dim(item) for item in expr.items)
+            dims: list[Dim] = []
+            for item in expr.items:
+                if not isinstance(item, StarExpr):
+                    dims.append(self.dim(item))
+                    continue
+                # ``(n, *kernel)``: the starred part adds its own sizes, or leaves the rank unknown.
+                spliced = get_proper_type(self.type_of(item.expr))
+                if not isinstance(spliced, TupleType):
+                    return None
+                dims.extend(dim_of(part, keep_unknown=False) for part in spliced.items)
+            return tuple(dims)
         if evaluate_int(expr) is not None:
             return (self.dim(expr),)
         typ = get_proper_type(self.type_of(expr))

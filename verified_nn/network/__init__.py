@@ -1,4 +1,4 @@
-"""Networks of any depth built from layers, labelled batches, manual backprop, and parameter trees."""
+"""Networks of any depth built from layers (MLPs and CNNs), labelled batches, manual backprop, and parameter trees."""
 
 from ._backprop import backprop as backprop, batch_loss as batch_loss
 from ._batch import Batch as Batch, Unlabelled as Unlabelled
@@ -11,6 +11,7 @@ from ._build import (
     float_dtype as float_dtype,
     mlp as mlp,
 )
+from ._cnn import cnn as cnn
 from ._network import Network as Network
 from ._tree import (
     ParameterVector as ParameterVector,

@@ -31,6 +31,8 @@ def _shapes(layers: Sequence[Layer[Any, Any]]) -> tuple[tuple[int, ...] | None, 
     first = next((index for index, layer in enumerate(layers) if layer.input_shape() is not None), None)
     if first is None:
         return None, None  # only shape-preserving layers: any shape goes through
+    if not all(_keeps_shape(layer) for layer in layers[:first]):
+        return None, None  # a layer before it (a convolution, a flatten) computes its shape from an unknown input
     start = layers[first].input_shape()
     assert start is not None
     shape = start
@@ -40,6 +42,11 @@ def _shapes(layers: Sequence[Layer[Any, Any]]) -> tuple[tuple[int, ...] | None, 
         except ShapeError as error:
             raise ShapeError(f"Network: layer {index}: {error}") from None
     return start, shape
+
+
+def _keeps_shape(layer: Layer[Any, Any]) -> bool:
+    """Whether a layer of unknown input shape gives its input's shape (it does unless it computes its own)."""
+    return isinstance(layer, ShapePreserving) or type(layer).output_shape is Layer.output_shape
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,12 +180,17 @@ class Network(Layer[OutS, InS], Generic[OutS, InS]):
         return gradient, self._holding(tuple(grads))
 
     def parameter_gradients(self, dy: np.ndarray[OutS, np.dtype[Any]], cache: Any) -> Self:
-        """The gradients of every parameter, without the input gradient the first layer would form."""
-        grads: list[Layer[Any, Any]] = [self] * len(self.layers)
+        """The gradients of every parameter, without the input gradient the first layer would form.
+
+        Backward stops at the first layer holding parameters: the layers before it (a reshape in front of
+        a convolution) have none, so they are their own gradients and nothing needs their input gradient.
+        """
+        grads: list[Layer[Any, Any]] = list(self.layers)
+        first = next((index for index, layer in enumerate(self.layers) if layer.parameters()), 0)
         gradient: Array = dy
-        for index in range(len(self.layers) - 1, 0, -1):
+        for index in range(len(self.layers) - 1, first, -1):
             gradient, grads[index] = self.layers[index].backward(gradient, cache[index])
-        grads[0] = self.layers[0].parameter_gradients(gradient, cache[0])
+        grads[first] = self.layers[first].parameter_gradients(gradient, cache[first])
         return self._holding(tuple(grads))
 
     def parameters(self) -> tuple[Array, ...]:

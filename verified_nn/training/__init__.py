@@ -7,6 +7,7 @@ from ._errors import (
     TrainingInterrupted as TrainingInterrupted,
 )
 from ._evaluate import Evaluation as Evaluation, evaluate as evaluate
+from ._memory import retain_freed_memory as retain_freed_memory
 from ._models import (
     FORMAT as FORMAT,
     LEGACY_ARCHITECTURE as LEGACY_ARCHITECTURE,

@@ -20,6 +20,8 @@ class TrainConfig:
 
     dataset: str = "mnist"  # "mnist" or "fashion-mnist"
     hidden: tuple[int, ...] = (128,)  # widths of the hidden layers; (128,) is the Lean network 784 -> 128 -> 10
+    conv: tuple[int, ...] = ()  # channels of convolution blocks (conv, activation, 2x2 max pool) before them; ()=MLP
+    kernel: int = 5  # the convolutions' kernel size (padding kernel // 2: an odd kernel keeps the image size)
     activation: str = "relu"  # between dense layers: "relu", "leaky_relu", "leaky_relu(SLOPE)" or "tanh"
     dropout: float = 0.0  # dropout rate after each hidden activation, in [0, 1); 0: none
     shift: int = 0  # augmentation: move each training image by up to this many pixels (0 to 4); 0: none
@@ -53,6 +55,13 @@ class TrainConfig:
             f"hidden must be a list of widths >= 1, got {self.hidden!r}",
         )
         object.__setattr__(self, "hidden", hidden)
+        conv = tuple(self.conv) if isinstance(self.conv, list | tuple) else None
+        _require(
+            conv is not None and all(_whole(count) and count >= 1 for count in conv),
+            f"conv must be a list of channel counts >= 1, got {self.conv!r}",
+        )
+        object.__setattr__(self, "conv", conv)
+        _require(_whole(self.kernel) and self.kernel >= 1, f"kernel must be >= 1, got {self.kernel}")
         try:
             activation_named(self.activation)
         except InvalidArgumentError as error:
@@ -86,8 +95,9 @@ class TrainConfig:
 
     @property
     def architecture(self) -> str:
-        """The network's widths, e.g. ``784-128-10``."""
-        return "-".join(str(width) for width in (INPUT_DIM, *self.hidden, NUM_CLASSES))
+        """The network's widths, e.g. ``784-128-10``; convolution blocks as ``c32k5``: ``784-c32k5-c64k5-128-10``."""
+        blocks = [f"c{count}k{self.kernel}" for count in self.conv]
+        return "-".join(str(width) for width in (INPUT_DIM, *blocks, *self.hidden, NUM_CLASSES))
 
     def to_json(self) -> str:
         """The configuration as JSON (how checkpoints store it)."""
@@ -169,6 +179,19 @@ PRESETS: Final[dict[str, dict[str, Any]]] = {
         "dropout": 0.2,
         "epochs": 30,
         "batch_size": 128,
+        "learning_rate": 0.05,
+        "momentum": 0.9,
+        "lr_schedule": "cosine",
+    },
+    # A LeNet-style CNN: two blocks of 3x3 convolution, ReLU and 2x2 max pooling (32 channels each),
+    # then 1568 -> 128 (dropout 0.3) -> 10; for MNIST and for Fashion-MNIST (--dataset fashion-mnist).
+    "cnn": {
+        "conv": (32, 32),
+        "kernel": 3,
+        "hidden": (128,),
+        "dropout": 0.3,
+        "epochs": 12,
+        "batch_size": 64,
         "learning_rate": 0.05,
         "momentum": 0.9,
         "lr_schedule": "cosine",

@@ -16,7 +16,7 @@ import verified_nn
 from verified_nn.core import INPUT_DIM, NUM_CLASSES, ClassDim, Features, InputDim, InvalidArgumentError
 from verified_nn.data import Dataset, load, remove_stale_parts
 from verified_nn.layers import Mode
-from verified_nn.network import Network, global_norm, map_unchecked, mlp
+from verified_nn.network import Network, cnn, global_norm, map_unchecked, mlp
 from verified_nn.optimizer import SGD, Adam, AdamW, Momentum, Optimizer, state_trees
 
 from ._augment import shift_images
@@ -24,6 +24,7 @@ from ._config import TrainConfig
 from ._errors import ModelError, TrainingError, TrainingInterrupted
 from ._evaluate import Evaluation, evaluate
 from ._log import RunLog
+from ._memory import retain_freed_memory
 from ._models import SavedModel, save_model
 from ._runs import RunFiles, RunLock, check_run_name, default_run_name
 from ._schedule import learning_rate_at
@@ -89,9 +90,20 @@ class TrainResult:
 
 
 def build_network(config: TrainConfig) -> Network[Any, Any]:
-    """The MLP ``784 -> hidden... -> 10`` the configuration describes, initialised from ``config.seed``."""
-    sizes = (INPUT_DIM, *config.hidden, NUM_CLASSES)
+    """The network the configuration describes, initialised from ``config.seed``: the MLP ``784 -> hidden... -> 10``,
+    or with ``config.conv`` the CNN of those convolution blocks followed by the hidden layers (``network.cnn``)."""
     rng = np.random.default_rng(config.seed)
+    if config.conv:
+        return cnn(
+            config.conv,
+            kernel=config.kernel,
+            hidden=config.hidden,
+            rng=rng,
+            activation=config.activation,
+            dropout=config.dropout,
+            dtype=config.dtype,
+        )
+    sizes = (INPUT_DIM, *config.hidden, NUM_CLASSES)
     return mlp(sizes, rng=rng, activation=config.activation, dropout=config.dropout, dtype=config.dtype)
 
 
@@ -235,7 +247,8 @@ def train(
     epoch with its parameters, optimizer state and history. The run's files are named after ``name``
     (default: a fresh timestamped name); a name whose files exist is refused unless resuming or
     ``overwrite``, and a name another process is training is refused. BLAS runs on ``config.threads``
-    threads. A run that ends near chance accuracy raises TrainingError after saving its files.
+    threads. A run that ends near chance accuracy raises TrainingError after saving its files. The
+    process keeps the memory it frees for reuse from then on (:func:`retain_freed_memory`).
     """
     if network is not None and resume is not None:
         raise InvalidArgumentError("train: give a network or a checkpoint to resume, not both")
@@ -259,6 +272,7 @@ def train(
                 path.unlink()
         log = RunLog(files.log, echo=echo)
         progress = _Progress(files)
+        retain_freed_memory()  # no page faults for each step's large arrays (a CNN's: a fifth of its time)
         try:
             with threadpool_limits(limits=config.threads):
                 log(f"run {files.name} | verified-nn {verified_nn.__version__} | config {config.to_json()}")

@@ -5,7 +5,7 @@ from typing import Any, Final
 import numpy as np
 
 from verified_nn.core import InvalidArgumentError, cross_entropy
-from verified_nn.layers import EVAL, Activation, Mode
+from verified_nn.layers import EVAL, Activation, MaxPool2D, Mode
 from verified_nn.network import Network, backprop, flatten, unflatten
 
 from ._finite_difference import (
@@ -30,16 +30,23 @@ class _NetworkLoss:
         self.images = np.asarray(images, dtype=np.float64)
         self.labels = labels
         self.mode = mode
-        # The layers whose derivative jumps at 0: a stencil must not cross a sign change of their input.
+        # The layers whose derivative jumps: ReLU-family activations at 0, and max pooling where the
+        # largest value of a window changes place. A stencil must not cross such a change.
         self.kinked = [
-            i for i, layer in enumerate(network.layers) if isinstance(layer, Activation) and not layer.smooth
+            i
+            for i, layer in enumerate(network.layers)
+            if (isinstance(layer, Activation) and not layer.smooth) or isinstance(layer, MaxPool2D)
         ]
 
     def evaluate(self, vector: Array) -> tuple[float, list[Array]]:
-        """The loss at ``vector`` and the signs of every kinked activation's input, in one forward pass."""
+        """The loss at ``vector`` and the pattern of every kinked layer, in one forward pass.
+
+        The pattern is the sign of an activation's input, or the winning offset of each max-pooling window.
+        """
         network = unflatten(vector, like=self.network)
         logits, caches = network.forward(self.images, mode=self.mode)  # the network's own forward pass
-        return cross_entropy(logits, self.labels), [caches[i][0] > 0 for i in self.kinked]
+        patterns = [caches[i][0] if isinstance(network.layers[i], MaxPool2D) else caches[i][0] > 0 for i in self.kinked]
+        return cross_entropy(logits, self.labels), patterns
 
     def derivative(self, vector: Array, base: list[Array], direction: Array, step: float) -> float | None:
         """The numeric directional derivative, or None when every tried step straddles a kink.
@@ -76,8 +83,9 @@ def check_network_gradients(
     Compares ``coordinates_per_block`` random coordinates of each parameter array (every one, if fewer)
     and ``directions`` random unit directions in the whole parameter space with fourth-order central
     differences of the loss. ``mode`` is used for every evaluation, so a dropout mask is held fixed.
-    A comparison whose stencil straddles a kink (the sign of some ReLU-family input changes) is retried
-    with a tenfold smaller step, and skipped (and counted) if it still does.
+    A comparison whose stencil straddles a kink (the sign of some ReLU-family input changes, or the maximum
+    of some max-pooling window moves to another input) is retried with a tenfold smaller step, and skipped
+    (and counted) if it still does.
     """
     network64 = network.astype(np.float64)
     objective = _NetworkLoss(network64, images, labels, mode)

@@ -23,6 +23,10 @@ assert_type(rng.integers(0, 10, size=64), np.ndarray[tuple[Literal[64]], np.dtyp
 assert_type(np.arange(10).shape, tuple[Literal[10]])
 assert_type(np.arange(2, 10, 3).shape, tuple[Literal[3]])
 assert_type(np.arange(10, 0, -4).shape, tuple[Literal[3]])
+kernel: tuple[Literal[5], Literal[3]] = (5, 3)
+sizes: tuple[int, ...] = (5, 3)
+assert_type(np.zeros((2, 4, *kernel)).shape, tuple[Literal[2], Literal[4], Literal[5], Literal[3]])  # spliced
+assert_type(np.zeros((2, *sizes)), np.ndarray[tuple[int, ...], F64])  # a star of unknown length: rank unknown
 
 # Without a size these return scalars, which numpy's stubs type already.
 assert_type(rng.random(), float)

@@ -1,12 +1,12 @@
 """The same calls through the library's ways in: each array gets its static shape, checked at run time."""
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from verified_nn.core import Dim, as_image_batch, as_labels
-from verified_nn.layers import Dense, ReLU
-from verified_nn.network import Batch, default_network
+from verified_nn.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU, Reshape
+from verified_nn.network import Batch, Network, default_network
 
 rng = np.random.default_rng(0)
 network = default_network(rng)
@@ -23,6 +23,16 @@ network.loss_and_gradients(batch)
 Batch.of(as_image_batch(images)).labelled(as_labels(classes))
 Batch.of(images).labelled(rng.integers(0, 10, size=64))
 network.then(ReLU())  # a layer that takes any shape is not an unknown one
+# Sizes a layer's class leaves Any (height and width after a convolution or a pooling, the rank a flatten
+# takes) are the layer's choice, checked when the network is built: not unknown either.
+C1, C4 = Dim[Literal[1]](), Dim[Literal[4]]()
+(
+    Network.of(Reshape.to(C1, Dim[Literal[28]](), Dim[Literal[28]]()))
+    .then(Conv2D.init(C4, C1, kernel=3, padding=1, rng=rng))
+    .then(MaxPool2D(2))
+    .then(Flatten.to(Dim[Literal[784]]()))
+    .then(Dense.init(Dim[Literal[10]](), Dim[Literal[784]](), rng=rng))
+)
 
 
 def from_a_file(path: str) -> Any:

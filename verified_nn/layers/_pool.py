@@ -1,0 +1,186 @@
+"""Max and average pooling over image batches: each window of each channel becomes one value.
+
+Forward, for a ``kh x kw`` window moved by ``stride`` over ``x`` padded by ``padding``: max pooling
+``y[n, c, p, q] = max_{i, j} x_pad[n, c, p sh + i, q sw + j]`` (padding is ``-inf``: it never wins),
+average pooling the mean of the same ``kh * kw`` values (padding counts as zeros, as in PyTorch's
+default). Backward: max pooling sends ``dy`` to the one input that won (the first maximum in row-major
+window order, on ties); average pooling spreads ``dy / (kh * kw)`` over the window. Both are one
+vectorised pass per kernel offset ``(i, j)``.
+"""
+
+import dataclasses
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self
+
+import numpy as np
+
+from verified_nn.core import InvalidArgumentError, ShapeError, describe
+
+from ._layer import EVAL, FLOAT_DTYPES, Array, Layer, Mode
+from ._window import (
+    Maps,
+    Pair,
+    channels_first,
+    offsets,
+    output_size,
+    padded,
+    padded_zeros,
+    pair,
+    pair_text,
+    require_images,
+    unpadded,
+)
+
+if TYPE_CHECKING:  # a default for the type variable: ``MaxPool2D(2)`` alone is a ``MaxPool2D[Any]``
+    from typing_extensions import TypeVar
+
+    C = TypeVar("C", bound=int, default=Any)
+else:
+    from typing import TypeVar
+
+    C = TypeVar("C", bound=int)
+
+
+@dataclasses.dataclass(frozen=True)
+class Pool2D(Layer[Maps[C, Any, Any], Maps[C, Any, Any]], Generic[C]):
+    """What both poolings share: the window, the checks, and the shapes; channels pass through unchanged.
+
+    ``C`` is the channel count, which pooling keeps: in ``network.then(MaxPool2D(2))`` mypy takes it
+    from the network's output so far, so the layer after the pooling is checked against it.
+    """
+
+    kernel: Pair | int  # (kh, kw) of the window; an int sets both
+    stride: Pair | int | None = None  # the window's step; None: the kernel (windows side by side)
+    padding: Pair | int = 0  # added on each side, less than the kernel: every window holds an image pixel
+
+    def __post_init__(self) -> None:
+        where = type(self).__name__
+        kernel = pair(self.kernel, name="kernel", where=where, minimum=1)
+        stride = kernel if self.stride is None else pair(self.stride, name="stride", where=where, minimum=1)
+        padding = pair(self.padding, name="padding", where=where, minimum=0)
+        if padding[0] >= kernel[0] or padding[1] >= kernel[1]:
+            raise InvalidArgumentError(
+                f"{where}: padding {pair_text(padding)} must be less than the kernel {pair_text(kernel, 'x')}"
+            )
+        object.__setattr__(self, "kernel", kernel)
+        object.__setattr__(self, "stride", stride)
+        object.__setattr__(self, "padding", padding)
+
+    def window(self) -> tuple[Pair, Pair, Pair]:
+        """``(kernel, stride, padding)``, each a pair."""
+        return self.kernel, self.stride, self.padding  # type: ignore[return-value]  # pairs after __post_init__
+
+    def overlapping(self) -> bool:
+        """Whether windows overlap (a stride smaller than the kernel), so that backward must add, not write."""
+        kernel, stride, _ = self.window()
+        return stride[0] < kernel[0] or stride[1] < kernel[1]
+
+    def _check_input(self, x: object) -> tuple[Array, Pair]:
+        """``x`` and the output size ``(out_h, out_w)``; ShapeError if ``x`` is no image batch or too small."""
+        if not (isinstance(x, np.ndarray) and x.ndim == 4 and x.dtype in FLOAT_DTYPES):
+            x = require_images(f"{type(self).__name__}.forward", "x", x, None)
+        out = output_size(
+            (x.shape[2], x.shape[3]), *self.window(), where=lambda: f"{type(self).__name__}.forward ({self!r})"
+        )
+        return x, out
+
+    def _check_upstream(self, dy: object, shape: tuple[int, ...], out: Pair, dtype: Any) -> Array:
+        """``dy`` seen channels first, ``(channels, batch, out_h, out_w)``; ShapeError unless it fits."""
+        expected = (shape[0], shape[1], out[0], out[1])
+        if not isinstance(dy, np.ndarray) or dy.shape != expected or dy.dtype != dtype:
+            raise ShapeError(
+                f"{type(self).__name__}.backward: argument 'dy' expected {dtype}[{','.join(map(str, expected))}], "
+                f"got {describe(dy)}"
+            )
+        return channels_first(dy)
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """``(channels, out_h, out_w)`` for ``(channels, h, w)``; ShapeError naming the sizes if it does not fit."""
+        if len(input_shape) != 3:
+            raise ShapeError(f"{self!r} takes inputs of shape (channels, height, width), got {input_shape}")
+        return (input_shape[0], *output_size((input_shape[1], input_shape[2]), *self.window(), where=repr(self)))
+
+    def config(self) -> dict[str, Any]:
+        kernel, stride, padding = self.window()
+        return {"kernel": list(kernel), "stride": list(stride), "padding": list(padding)}
+
+    def __repr__(self) -> str:
+        kernel, stride, padding = self.window()
+        settings = f"{pair_text(kernel, 'x')}, stride {pair_text(stride)}, padding {pair_text(padding)}"
+        return f"{type(self).__name__}({settings})"
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class MaxPool2D(Pool2D[C], Generic[C]):
+    """The largest value of each window; the cache records which offset won, for the backward pass."""
+
+    kind: ClassVar[str] = "max_pool2d"
+
+    def forward(
+        self, x: np.ndarray[Maps[C, Any, Any], np.dtype[Any]], *, mode: Mode = EVAL
+    ) -> tuple[np.ndarray[Maps[C, Any, Any], Any], Any]:
+        """``(batch, c, h, w) -> (batch, c, out_h, out_w)``; the cache is the winning offsets, shapes and dtype."""
+        images, out = self._check_input(x)
+        kernel, stride, padding = self.window()
+        source = padded(images, padding, fill=-np.inf)  # (c, batch, hp, wp)
+        windows = offsets(kernel, stride, out)
+        _, _, (rows, columns) = windows[0]
+        best = source[:, :, rows, columns].copy()  # (c, batch, oh, ow)
+        winner = np.zeros(best.shape, dtype=np.uint8 if len(windows) < 256 else np.int32)
+        for number, (_, _, (rows, columns)) in enumerate(windows[1:], start=1):
+            candidate = source[:, :, rows, columns]
+            better = np.greater(candidate, best)  # strictly: on ties the earlier offset keeps the gradient
+            np.maximum(best, candidate, out=best)
+            # winner = number where better; numbers only grow, so a maximum does it (faster than a masked write)
+            np.maximum(winner, better * winner.dtype.type(number), out=winner)
+        return channels_first(best), (winner, images.shape, out, images.dtype)
+
+    def backward(
+        self, dy: np.ndarray[Maps[C, Any, Any], np.dtype[Any]], cache: Any
+    ) -> tuple[np.ndarray[Maps[C, Any, Any], Any], Self]:
+        """``(dx, self)``: each ``dy`` value added to the input that won its window; zeros elsewhere."""
+        winner, shape, out, dtype = cache
+        upstream = self._check_upstream(dy, shape, out, dtype)
+        kernel, stride, padding = self.window()
+        result = padded_zeros(shape, padding, dtype)
+        for number, (_, _, (rows, columns)) in enumerate(offsets(kernel, stride, out)):
+            if self.overlapping():
+                result[:, :, rows, columns] += upstream * (winner == number)
+            else:  # each input lies in one window at most: write, do not add
+                np.multiply(upstream, winner == number, out=result[:, :, rows, columns])
+        return unpadded(result, padding), self
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class AvgPool2D(Pool2D[C], Generic[C]):
+    """The mean of each window's ``kh * kw`` values (padding counted as zeros)."""
+
+    kind: ClassVar[str] = "avg_pool2d"
+
+    def forward(
+        self, x: np.ndarray[Maps[C, Any, Any], np.dtype[Any]], *, mode: Mode = EVAL
+    ) -> tuple[np.ndarray[Maps[C, Any, Any], Any], Any]:
+        """``(batch, c, h, w) -> (batch, c, out_h, out_w)``; the cache is the shapes and the dtype."""
+        images, out = self._check_input(x)
+        kernel, stride, padding = self.window()
+        source = padded(images, padding)  # (c, batch, hp, wp)
+        total = np.zeros((source.shape[0], source.shape[1], out[0], out[1]), dtype=images.dtype)
+        for _, _, (rows, columns) in offsets(kernel, stride, out):
+            total += source[:, :, rows, columns]
+        total /= kernel[0] * kernel[1]  # a Python number: the division stays in the images' dtype
+        return channels_first(total), (images.shape, out, images.dtype)
+
+    def backward(
+        self, dy: np.ndarray[Maps[C, Any, Any], np.dtype[Any]], cache: Any
+    ) -> tuple[np.ndarray[Maps[C, Any, Any], Any], Self]:
+        """``(dx, self)``: each ``dy`` value divided by ``kh * kw`` and added to every input of its window."""
+        shape, out, dtype = cache
+        upstream = self._check_upstream(dy, shape, out, dtype)
+        kernel, stride, padding = self.window()
+        share = upstream / (kernel[0] * kernel[1])  # (c, batch, oh, ow), in dy's dtype
+        result = padded_zeros(shape, padding, dtype)
+        for _, _, (rows, columns) in offsets(kernel, stride, out):
+            if self.overlapping():
+                result[:, :, rows, columns] += share
+            else:  # each input lies in one window at most: write, do not add
+                result[:, :, rows, columns] = share
+        return unpadded(result, padding), self
