@@ -10,8 +10,9 @@ import pytest
 pytest.importorskip("sympy")
 
 from verified_nn.core import ShapeError, cross_entropy_and_gradient
-from verified_nn.layers import Dense, LeakyReLU, ReLU, Tanh
+from verified_nn.layers import AvgPool2D, Conv2D, Dense, LeakyReLU, ReLU, Tanh
 from verified_nn.layers._layer import symbolic_arrays
+from verified_nn.layers._window import im2col
 from verified_nn.network import (
     Batch,
     Network,
@@ -21,6 +22,7 @@ from verified_nn.proofs import (
     ENTRIES,
     Entry,
     Exact,
+    conv,
     dense,
     explore,
     layer_entry,
@@ -102,6 +104,13 @@ def test_the_relu_layer_has_one_case_per_activation_pattern() -> None:
         "3-3-3 ReLU",
         "3-3-3 Tanh",
         "3-3-3 ReLU+Dropout",
+        "Conv2D 1->2 3x3",
+        "Conv2D 2->1 2x2 stride 2 pad 1",
+        "MaxPool2D 2x2",
+        "AvgPool2D 2x2",
+        "Flatten",
+        "tiny CNN, max pool",
+        "tiny CNN, average pool",
     ],
 )
 def test_the_shipped_kernels_are_proven(name: str) -> None:
@@ -177,6 +186,29 @@ class _SignErrorTanh(Tanh):
         return y * y - 1  # -(1 - tanh^2)
 
 
+class _UnturnedConv2D(Conv2D[Any, Any]):
+    def _transposed(self, dy: Array, shape: tuple[int, ...]) -> Array:
+        # The stride-1 input gradient with the kernel not turned by 180 degrees (a correlation where
+        # a convolution is needed).
+        (kh, kw), _, (ph, pw) = self.window()
+        batch, channels, height, width = shape
+        kernel = self.weights.transpose(1, 0, 2, 3).reshape(channels, -1)
+        cols = im2col(dy, (kh, kw), (1, 1), (kh - 1 - ph, kw - 1 - pw), (height, width))
+        result: Array = (kernel @ cols).reshape(channels, batch, height, width).transpose(1, 0, 2, 3)
+        return result
+
+
+class _AvgPoolWithoutArea(AvgPool2D):
+    def backward(self, dy: Any, cache: Any) -> Any:
+        dx, grads = super().backward(dy, cache)
+        return dx * 4, grads  # the 1/(kh*kw) of a 2x2 window dropped
+
+
+def _unturned_conv() -> Conv2D[Any, Any]:
+    layer = conv("", 2, 1, 3)
+    return _UnturnedConv2D(weights=layer.weights, bias=layer.bias)
+
+
 def _square_network(kind: type[Dense[Any, Any]]) -> Entry:
     # Square layers, so that a transposed gradient keeps its shape and only its values are wrong.
     return network_entry(f"2-2-2 ReLU with {kind.__name__}", (2, 2, 2), ReLU(), dense=kind)
@@ -190,6 +222,12 @@ PLANTED: dict[str, Callable[[], Entry]] = {
     "ReLU derivative 1 for negatives": lambda: network_entry("2-2-2 bad ReLU", (2, 2, 2), _ReLUWrongForNegatives()),
     "wrong leaky slope": lambda: layer_entry("wrong slope", _WrongSlopeLeakyReLU, (1, 3)),
     "sign error in tanh'": lambda: network_entry("2-2-2 bad tanh", (2, 2, 2), _SignErrorTanh()),
+    "convolution's input gradient with the kernel not turned": lambda: layer_entry(
+        "Conv2D unturned", _unturned_conv, (1, 1, 4, 4)
+    ),
+    "average pooling's gradient without 1/area": lambda: layer_entry(
+        "AvgPool2D without area", lambda: _AvgPoolWithoutArea(2), (1, 1, 2, 2)
+    ),
     "square dense layer, transposed": lambda: layer_entry(
         "Dense 2->2 transposed", lambda: dense("", 2, 2, kind=_TransposedDense), (1, 2)
     ),

@@ -16,6 +16,7 @@ from ._cases import (  # noqa: E402
     ENTRIES as ENTRIES,
     Entry as Entry,
     Subject as Subject,
+    conv as conv,
     dense as dense,
     layer_entry as layer_entry,
     loss_entry as loss_entry,

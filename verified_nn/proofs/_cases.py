@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from verified_nn.layers import EVAL, Dense, Dropout, LeakyReLU, Mode, ReLU, Tanh
+from verified_nn.layers import EVAL, AvgPool2D, Conv2D, Dense, Dropout, Flatten, LeakyReLU, MaxPool2D, Mode, ReLU, Tanh
 from verified_nn.layers._layer import Layer
 from verified_nn.network import Network
 
@@ -66,6 +66,14 @@ def dense(name: str, out: int, inputs: int, *, kind: type[Dense[Any, Any]] | Non
     weights: Any = symbols(f"{name}W", (out, inputs))
     bias: Any = symbols(f"{name}b", (out,))
     return (kind or Dense)(weights=weights, bias=bias)
+
+
+def conv(name: str, out: int, inputs: int, kernel: int, **window: Any) -> Conv2D[Any, Any]:
+    """A convolution whose kernels ``{name}K_o_i_y_x`` and bias ``{name}c_o`` are symbols; ``window`` holds
+    ``stride`` and ``padding``. Like :func:`dense`, call it inside ``symbolic_arrays()``."""
+    weights: Any = symbols(f"{name}K", (out, inputs, kernel, kernel))
+    bias: Any = symbols(f"{name}c", (out,))
+    return Conv2D(weights=weights, bias=bias, **window)
 
 
 def _elementwise(function: Callable[[Expr, Path], Expr]) -> Reference:
@@ -196,4 +204,20 @@ ENTRIES: tuple[Entry, ...] = (
     network_entry("2-4-3-2 Tanh", (2, 4, 3, 2), Tanh()),
     network_entry("2-2-2 ReLU, batch 2", (2, 2, 2), ReLU(), batch=2),
     network_entry("3-3-3 ReLU+Dropout", (3, 3, 3), ReLU(), dropout=0.5, mode=TRAIN),
+    # Convolutions: both backward paths (stride 1: a convolution with the turned kernel; otherwise col2im).
+    layer_entry("Conv2D 1->2 3x3", lambda: conv("", 2, 1, 3), (1, 1, 4, 4)),
+    layer_entry("Conv2D 2->1 2x2 stride 2 pad 1", lambda: conv("", 1, 2, 2, stride=2, padding=1), (1, 2, 3, 3)),
+    layer_entry("MaxPool2D 2x2", lambda: MaxPool2D(2), (1, 1, 2, 4)),
+    layer_entry("AvgPool2D 2x2", lambda: AvgPool2D(2), (1, 2, 4, 4)),
+    layer_entry("Flatten", Flatten, (2, 2, 2, 2)),
+    stack_entry(
+        "tiny CNN, max pool",
+        lambda: [conv("C", 1, 1, 2), MaxPool2D(2), ReLU(), Flatten(), dense("L", 2, 1)],
+        (1, 1, 3, 3),
+    ),
+    stack_entry(
+        "tiny CNN, average pool",
+        lambda: [conv("C", 1, 1, 2, stride=2, padding=1), ReLU(), AvgPool2D(2), Flatten(), dense("L", 2, 1)],
+        (1, 1, 2, 2),
+    ),
 )
