@@ -25,6 +25,7 @@ from verified_nn.certify import (
     CertifyConfig,
     DenseNetwork,
     certify_image,
+    elided_margins,
     forward_error,
     interval_bounds,
     interval_margins,
@@ -60,7 +61,11 @@ def test_bounds_contain_the_real_network_at_points_and_corners_of_the_ball(case:
     network, ball, label = case
     intervals = interval_bounds(network, ball)
     linear = linear_bounds(network, ball, intervals=intervals)
-    margin_bounds = (interval_margins(intervals, label), linear_margins(network, ball, label, linear))
+    margin_bounds = (
+        interval_margins(intervals, label),
+        elided_margins(network, intervals, ball, label),
+        linear_margins(network, ball, label, linear),
+    )
     for x in _points(ball, seed):
         for i, layer in enumerate(exact_pre_activations(network, x)):
             for bounds in (intervals, linear):
@@ -121,6 +126,7 @@ def test_back_substitution_is_never_looser_than_intervals(case: Case) -> None:
     for i in range(len(network.weights)):
         assert np.all(linear.lower[i] >= intervals.lower[i]) and np.all(linear.upper[i] <= intervals.upper[i])
     assert np.all(linear_margins(network, ball, label, linear) >= interval_margins(intervals, label))
+    assert np.all(elided_margins(network, intervals, ball, label) >= interval_margins(intervals, label))
 
 
 @given(certification_cases(radii=RADII[1:]))

@@ -28,6 +28,7 @@ SUBPACKAGES = (
     "exact",
     "certify",
     "proofs",
+    "robust",
 )
 TARGET = Path(__file__).parent.parent / "docs" / "api.md"
 

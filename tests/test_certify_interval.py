@@ -10,6 +10,7 @@ from verified_nn.certify import (
     DenseNetwork,
     activation_interval,
     affine_interval,
+    elided_margins,
     interval_bounds,
     interval_margins,
     linf_ball,
@@ -56,3 +57,25 @@ def test_intersection_keeps_the_tighter_side_of_each() -> None:
     both = a.intersect(b)
     np.testing.assert_array_equal(both.lower[0], [0.0, -1.0])
     np.testing.assert_array_equal(both.upper[0], [2.0, 1.0])
+
+
+def test_elided_margins_see_that_both_logits_share_the_hidden_unit() -> None:
+    # z_0 - z_1 = (h + 0.1) - h = 0.1 for every input, while the logit boxes overlap by the whole ball.
+    network = DenseNetwork(
+        weights=(np.array([[1.0, 1.0]]), np.array([[1.0], [1.0]])),
+        biases=(np.zeros(1), np.array([0.1, 0.0])),
+        slopes=(0.0,),
+    )
+    ball = linf_ball(np.array([0.5, 0.5]), Fraction(1, 4))
+    bounds = interval_bounds(network, ball)
+    assert interval_margins(bounds, 0)[1] < -0.9  # [1.1, 2.1] - [1, 2]: the boxes forget the shared h
+    elided = elided_margins(network, bounds, ball, 0)
+    assert elided[0] == np.inf and Fraction(float(elided[1])) <= Fraction(1, 10) and elided[1] > 0.1 - 1e-14
+
+
+def test_elided_margins_round_the_row_difference_outward() -> None:
+    # w_0 - w_1 = 1 - 2**-60 is not a float64; with a = 1 the exact margin is 1 - 2**-60 < 1.
+    network = DenseNetwork(weights=(np.array([[1.0], [2.0**-60]]),), biases=(np.zeros(2),), slopes=())
+    ball = linf_ball(np.array([1.0]), Fraction(0))
+    margin = elided_margins(network, interval_bounds(network, ball), ball, 0)[1]
+    assert Fraction(float(margin)) <= 1 - Fraction(2) ** -60

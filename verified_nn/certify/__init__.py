@@ -15,6 +15,7 @@ from ._attack import (
     pgd_attack as pgd_attack,
 )
 from ._ball import Ball as Ball, linf_ball as linf_ball, parse_eps as parse_eps
+from ._dask import certify_on_cluster as certify_on_cluster
 from ._driver import (
     COUNTEREXAMPLE as COUNTEREXAMPLE,
     FLOAT_UNDECIDED as FLOAT_UNDECIDED,
@@ -36,6 +37,7 @@ from ._interval import (
     Bounds as Bounds,
     activation_interval as activation_interval,
     affine_interval as affine_interval,
+    elided_margins as elided_margins,
     interval_bounds as interval_bounds,
     interval_margins as interval_margins,
 )

@@ -20,7 +20,7 @@ from ._attack import AttackConfig, confirmed, pgd_attack
 from ._ball import Ball, linf_ball
 from ._errors import CertifyError
 from ._float_error import forward_error, required_margins
-from ._interval import Bounds, interval_bounds, interval_margins
+from ._interval import Bounds, elided_margins, interval_bounds
 from ._linear import linear_bounds, linear_margins
 from ._milp import CANDIDATE, TIMEOUT as MILP_TIMEOUT, VERIFIED as MILP_VERIFIED, minimum_margin
 from ._network import DenseNetwork
@@ -136,7 +136,7 @@ def certify_image(
         )
     intervals = interval_bounds(network, ball)
     needed = required_margins(forward_error(network, intervals, ball), label)
-    margins = interval_margins(intervals, label)
+    margins = elided_margins(network, intervals, ball, label)
     record.fields.update(
         float_error=float(needed[np.isfinite(needed)].max(initial=0.0)),
         margin_bound=float(margins.min()),
@@ -248,17 +248,28 @@ def certify_images(
     config: CertifyConfig,
     *,
     jobs: int = 1,
+    scheduler: str | None = None,
     on_result: Callable[[ImageResult], object] | None = None,
 ) -> list[ImageResult]:
-    """Certify each row of ``images`` ``(count, n)``; with ``jobs > 1`` in that many processes.
+    """Certify each row of ``images`` ``(count, n)``; with ``jobs > 1`` in that many processes, or with
+    ``scheduler`` (an address) on that Dask distributed cluster (the extra ``dask``).
 
     Results come back in the order of ``images`` and, time limits aside, equal those of ``jobs=1``.
-    ``on_result`` is called once per image as it finishes (for a progress bar).
+    ``on_result`` is called once per image as it finishes (for a progress bar). ``jobs`` and
+    ``scheduler`` are exclusive: a cluster's parallelism is its workers'.
     """
     if jobs < 1:
         raise CertifyError(f"jobs must be at least 1, got {jobs}")
     if len(images) != len(labels):
         raise CertifyError(f"{len(images)} images but {len(labels)} labels")
+    if scheduler is not None:
+        if jobs != 1:
+            raise CertifyError(
+                f"jobs ({jobs}) and a scheduler cannot be combined: the cluster's workers set the parallelism"
+            )
+        from ._dask import certify_on_cluster  # here, not above: _dask imports this module
+
+        return certify_on_cluster(network, images, labels, config, scheduler=scheduler, on_result=on_result)
     results: list[ImageResult | None] = [None] * len(images)
     if jobs == 1:
         with single_blas_thread():

@@ -12,7 +12,7 @@ from typing import Any, TypeAlias
 import numpy as np
 
 from ._ball import Ball
-from ._interval import Bounds, activation_interval, affine_interval, interval_bounds, interval_margins
+from ._interval import Bounds, activation_interval, affine_interval, elided_margins, interval_bounds
 from ._network import DenseNetwork
 from ._rounding import TINY64, U64, down, slack, up
 
@@ -121,6 +121,6 @@ def linear_margins(network: DenseNetwork, ball: Ball, label: int, bounds: Bounds
     classes = network.widths[-1]
     others = [j for j in range(classes) if j != label]
     crown = back_substitute(network, len(network.weights) - 1, specification(classes, label), bounds, ball)
-    margins = interval_margins(bounds, label)
+    margins = elided_margins(network, bounds, ball, label)
     margins[others] = np.maximum(margins[others], crown)
     return margins

@@ -43,6 +43,12 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     group.add_argument("--method", choices=METHODS, default="complete", help="ibp, crown, or complete (default)")
     group.add_argument("--time-limit", type=float, default=60.0, help="MILP seconds per image (default 60)")
     group.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    group.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="hand the images to this Dask distributed scheduler, e.g. tcp://host:8786 (extra 'dask'; not with --jobs)",
+    )
     group.add_argument("--seed", type=int, default=0, help="seed of the attack's random restarts (default 0)")
     output = parser.add_argument_group("output")
     output.add_argument("--json", type=Path, default=None, help="write the summary and every verdict here")
@@ -79,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
         raise CertifyError(f"--count must be >= 1, got {args.count}")
     if args.jobs < 1:
         raise CertifyError(f"--jobs must be >= 1, got {args.jobs}")
+    if args.scheduler is not None and args.jobs != 1:
+        raise CertifyError("--jobs and --scheduler cannot be combined: the cluster's workers set the parallelism")
     config = CertifyConfig(eps=eps, method=args.method, time_limit=args.time_limit, seed=args.seed)
     network = load_network(args.model)
     test = load(args.dataset, "test", directory=args.data_dir, dtype=str(network.dtype), report=lambda _: None)
@@ -91,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
             test.labels[:count],
             config,
             jobs=args.jobs,
+            scheduler=args.scheduler,
             on_result=lambda _: _advance(bar),
         )
     summary = summarize(results, method=args.method, eps=eps, seconds=time.perf_counter() - start)

@@ -3,12 +3,14 @@
 import argparse
 import dataclasses
 import json
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATASETS
 from verified_nn.optimizer import OPTIMIZERS
+from verified_nn.robust import METHODS as CERTIFIED_METHODS
 from verified_nn.training import (
     PRESETS,
     TrainConfig,
@@ -52,6 +54,12 @@ FIELDS = {
     "max_grad_norm": "max_grad_norm",
     "max_loss": "max_loss",
     "dataset": "dataset",
+    "certified_eps": "certified_eps",
+    "certified_method": "certified_method",
+    "certified_warmup": "certified_warmup",
+    "certified_ramp": "certified_ramp",
+    "certified_kappa": "certified_kappa",
+    "certified_beta": "certified_beta",
 }
 _ARCHITECTURE = ("hidden", "conv", "kernel", "activation", "dropout")
 
@@ -118,8 +126,61 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     sizes.add_argument("--train-eval-size", type=int, help="training examples scored each epoch (default 10000)")
     sizes.add_argument("--max-grad-norm", type=float, help="stop if a logged gradient norm exceeds this (default 1000)")
     sizes.add_argument("--max-loss", type=float, help="stop if a batch loss exceeds this (default 100)")
+    _add_certified_options(parser)
     add_dataset_options(parser, default=None)  # unset: the preset's, or the resumed run's
     parser.set_defaults(run=run_train)
+
+
+def _add_certified_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "certified training (each overrides the preset; docs/certification.md)",
+        "With --certified-eps the loss is kappa * CE(logits) + (1 - kappa) * CE(worst-case logits over the "
+        "eps-ball); after the warm-up, eps grows linearly from 0 and kappa falls from 1 over the ramp.",
+    )
+    group.add_argument(
+        "--certified-eps",
+        type=eps_value,
+        metavar="EPS",
+        help="train against every L-infinity perturbation of this radius: 0.1, 8/255, ... (default: plain training)",
+    )
+    group.add_argument(
+        "--certified-method",
+        choices=CERTIFIED_METHODS,
+        help=f"the bound in the loss: intervals or CROWN-IBP (default {_default('certified_method')})",
+    )
+    group.add_argument(
+        "--certified-warmup",
+        type=float,
+        metavar="EPOCHS",
+        help=f"epochs of plain training before eps grows (default {_default('certified_warmup')})",
+    )
+    group.add_argument(
+        "--certified-ramp",
+        type=float,
+        metavar="EPOCHS",
+        help=f"epochs over which eps grows from 0 to its value (default {_default('certified_ramp')})",
+    )
+    group.add_argument(
+        "--certified-kappa",
+        type=float,
+        metavar="K",
+        help=f"final weight of the clean loss; it starts at 1 (default {_default('certified_kappa')})",
+    )
+    group.add_argument(
+        "--certified-beta",
+        type=float,
+        metavar="B",
+        help="crown-ibp: final weight of the CROWN-IBP bound against IBP; it starts at 1 "
+        f"(default {_default('certified_beta')})",
+    )
+
+
+def eps_value(text: str) -> float:
+    """``"0.1"``, ``"8/255"``: a radius as a float (argparse type)."""
+    try:
+        return float(Fraction(text.strip()))
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"expected a number such as 0.1 or 8/255, got {text!r}") from None
 
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -177,8 +238,12 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"plots: {stem}-curves.png, {stem}-confusion.png")
     best = result.best
     chosen = "validation accuracy" if best.validation_accuracy is not None else "the last epoch"
+    verified = ""
+    if best.test_verified is not None:
+        chosen = "interval-verified validation images" if best.validation_verified is not None else chosen
+        verified = f", interval-verified at eps {config.certified_eps:g} {best.test_verified:.2%}"
     print(
-        f"best epoch {best.epoch} (by {chosen}): test accuracy {best.test_accuracy:.2%} in "
+        f"best epoch {best.epoch} (by {chosen}): test accuracy {best.test_accuracy:.2%}{verified} in "
         f"{result.train_seconds:.1f} s of training; model {result.best_path}; log {result.log_path}"
     )
     return 0

@@ -9,6 +9,7 @@ from verified_nn.core import INPUT_DIM, NUM_CLASSES, InvalidArgumentError
 from verified_nn.data import DATASETS
 from verified_nn.layers import activation_named
 from verified_nn.optimizer import OPTIMIZERS
+from verified_nn.robust import METHODS as CERTIFIED_METHODS
 
 SCHEDULES: Final = ("constant", "cosine", "step")
 DEFAULT_VALIDATION_SIZE: Final = 5_000
@@ -46,6 +47,13 @@ class TrainConfig:
     train_eval_size: int = 10_000  # training examples whose accuracy is reported each epoch
     max_grad_norm: float = 1e3  # a gradient norm above this on a logged batch stops the run
     max_loss: float = 100.0  # a batch loss above this stops the run (a healthy run starts near log 10 = 2.3)
+    # Certified training (docs/certification.md): a loss against every L-infinity perturbation of this radius.
+    certified_eps: float | None = None  # train against this radius (in pixel units of [0, 1]); None: plain training
+    certified_method: str = "ibp"  # the bound in the loss: "ibp" (intervals) or "crown-ibp"
+    certified_warmup: float = 1.0  # epochs of plain training before eps starts growing
+    certified_ramp: float = 4.0  # epochs over which eps grows linearly from 0 to certified_eps
+    certified_kappa: float = 0.5  # final weight of the clean loss in the mix (it starts at 1 and ramps down)
+    certified_beta: float = 0.0  # crown-ibp: final weight of the CROWN-IBP bound against IBP (from 1)
 
     def __post_init__(self) -> None:
         _require(self.dataset in DATASETS, f"dataset must be one of {', '.join(DATASETS)}, got {self.dataset!r}")
@@ -92,6 +100,34 @@ class TrainConfig:
         _require(self.dtype in ("float32", "float64"), f"dtype must be float32 or float64, got {self.dtype!r}")
         _require(_positive(self.max_grad_norm), f"max_grad_norm must be > 0, got {self.max_grad_norm}")
         _require(_positive(self.max_loss), f"max_loss must be > 0, got {self.max_loss}")
+        self._check_certified()
+
+    def _check_certified(self) -> None:
+        eps = self.certified_eps
+        _require(
+            eps is None or (_number(eps) and 0 < eps <= 1), f"certified_eps must lie in (0, 1] or be unset, got {eps}"
+        )
+        _require(
+            self.certified_method in CERTIFIED_METHODS,
+            f"certified_method must be one of {', '.join(CERTIFIED_METHODS)}, got {self.certified_method!r}",
+        )
+        for name in ("certified_warmup", "certified_ramp"):
+            value = getattr(self, name)
+            _require(_number(value) and value >= 0, f"{name} must be >= 0 epochs, got {value}")
+        for name in ("certified_kappa", "certified_beta"):
+            value = getattr(self, name)
+            _require(_number(value) and 0 <= value <= 1, f"{name} must lie in [0, 1], got {value}")
+        if eps is not None:
+            _require(
+                self.dropout == 0,
+                f"certified training does not support dropout (dropout {self.dropout:g}); train with --dropout 0",
+            )
+            _require(
+                self.certified_warmup + self.certified_ramp <= self.epochs,
+                f"certified_ramp {self.certified_ramp:g} after a warm-up of {self.certified_warmup:g} epochs "
+                f"(--certified-warmup) ends after epoch {self.certified_warmup + self.certified_ramp:g}, beyond "
+                f"the {self.epochs} epochs (--epochs): eps would never reach {eps:g}",
+            )
 
     @property
     def architecture(self) -> str:
@@ -119,6 +155,10 @@ class TrainConfig:
 
 def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _positive(value: float) -> bool:
@@ -171,6 +211,21 @@ PRESETS: Final[dict[str, dict[str, Any]]] = {
         "learning_rate": 0.05,
         "momentum": 0.9,
         "lr_schedule": "cosine",
+    },
+    # Certified training (docs/certification.md): interval bounds over the eps = 0.1 ball in the loss, eps
+    # ramped from 0 over 15 epochs after one plain epoch, the clean loss's weight falling from 1 to 0.5.
+    "certified": {
+        "hidden": (256, 256),
+        "epochs": 30,
+        "batch_size": 100,
+        "optimizer": "adam",
+        "learning_rate": 1e-3,
+        "lr_schedule": "cosine",
+        "certified_eps": 0.1,
+        "certified_method": "ibp",
+        "certified_warmup": 1.0,
+        "certified_ramp": 15.0,
+        "certified_kappa": 0.5,
     },
     # Fashion-MNIST: the large preset's network, longer, in batches of 128, on unshifted images.
     "fashion": {

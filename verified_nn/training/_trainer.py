@@ -18,6 +18,7 @@ from verified_nn.data import Dataset, load, remove_stale_parts
 from verified_nn.layers import Mode
 from verified_nn.network import Network, cnn, global_norm, map_unchecked, mlp
 from verified_nn.optimizer import SGD, Adam, AdamW, Momentum, Optimizer, state_trees
+from verified_nn.robust import Ramp, certified_loss_and_gradients, check_supported, interval_verified
 
 from ._augment import shift_images
 from ._config import TrainConfig
@@ -46,6 +47,9 @@ class EpochRecord:
     test_loss: float  # mean cross-entropy on the test split
     train_seconds: float  # time spent in gradient steps
     eval_seconds: float  # time spent evaluating
+    # Certified training only: the fraction proven robust at certified_eps by interval bounds (None otherwise).
+    validation_verified: float | None = None  # on the validation images; chooses the best epoch when present
+    test_verified: float | None = None  # on the test images: reported, never used to choose
 
 
 def best_record(history: tuple[EpochRecord, ...] | list[EpochRecord], validation_size: int = 0) -> EpochRecord:
@@ -54,9 +58,11 @@ def best_record(history: tuple[EpochRecord, ...] | list[EpochRecord], validation
     The latest epoch whose validation accuracy lies within one standard error of the highest
     (``sqrt(p (1 - p) / n)`` for the best accuracy ``p`` on ``n`` images): differences smaller than that
     are noise, and a later epoch has had its learning rate annealed further. The last epoch when there
-    is no validation split.
+    is no validation split. A certified run scores by the fraction of validation images verified instead
+    (its clean accuracy is highest before eps has grown).
     """
-    scores = [record.validation_accuracy for record in history]
+    certified = all(record.validation_verified is not None for record in history)
+    scores = [record.validation_verified if certified else record.validation_accuracy for record in history]
     if any(score is None for score in scores) or validation_size < 1:
         return history[-1]
     top = max(score for score in scores if score is not None)
@@ -139,8 +145,27 @@ def _metadata(
         "version": verified_nn.__version__,
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
         "config": config.to_json(),
+        **_certified_metadata(config, record),
         "history": json.dumps([dataclasses.asdict(h) for h in history]),
     }
+
+
+def _certified_metadata(config: TrainConfig, record: EpochRecord) -> dict[str, str]:
+    """What ``inspect`` shows of a certified run: its loss and schedule, and the epoch's verified fractions."""
+    if config.certified_eps is None:
+        return {}
+    shown = {
+        "certified_training": (
+            f"{config.certified_method}, eps {config.certified_eps:g}, warm-up {config.certified_warmup:g} "
+            f"epochs, ramp {config.certified_ramp:g} epochs, kappa {config.certified_kappa:g}"
+            + (f", beta {config.certified_beta:g}" if config.certified_method == "crown-ibp" else "")
+        )
+    }
+    for key in ("validation_verified", "test_verified"):
+        value = getattr(record, key)
+        if value is not None:
+            shown[key] = f"{value:.6f}"
+    return shown
 
 
 class _Guard:
@@ -258,6 +283,8 @@ def train(
             f"the checkpoint has completed {len(history)} of {config.epochs} epochs; "
             f"pass --epochs {len(history) + 1} or more to train further"
         )
+    if resume is None:  # a network certified training cannot bound is refused before any file is written
+        _check_certified(config, network if network is not None else build_network(config))
     files = RunFiles.of(_run_name(name, resume), out_dir, log_dir)
     with RunLock(files):
         remove_stale_parts(files.best.parent)  # checkpoints half-written by processes that died
@@ -347,6 +374,7 @@ def _epoch(
     batches = -(-per_epoch // config.batch_size)
     rate = optimizer.rate
     order = np.random.default_rng([config.seed, epoch]).permutation(count)[:per_epoch]  # indices only
+    ramp = _ramp(config)
     losses = np.empty(batches)
     with tqdm(total=batches, desc=f"epoch {epoch}/{config.epochs}", leave=False, disable=None) as bar:
         for batch in range(batches):
@@ -355,24 +383,70 @@ def _epoch(
             if config.shift:
                 images = shift_images(images, config.shift, np.random.default_rng([config.seed, epoch, batch, 1]))
             mode = Mode.train(config.seed, epoch, batch)  # dropout's mask: the same for a resumed run
+            if ramp is None:
+                step, certified = optimizer.step_measured, ""
+            else:
+                eps, kappa, beta = ramp.at(epoch - 1 + batch / batches)
+                step = _certified_step(optimizer, config, eps=eps, kappa=kappa, beta=beta)
+                certified = f" | eps {eps:.4g} | kappa {kappa:.3g}"
             if (batch + 1) % config.log_every == 0:
                 before = network
-                network, state, loss, norm = optimizer.step_measured(
-                    network, state, images, labels, mode=mode, max_norm=config.clip_norm
-                )
+                network, state, loss, norm = step(network, state, images, labels, mode=mode, max_norm=config.clip_norm)
                 change = global_norm(map_unchecked(np.subtract, network, before))
                 log(
                     f"epoch {epoch}/{config.epochs} | batch {batch + 1}/{batches} | loss {loss:.4f} | "
-                    f"grad-norm {norm:.4f} | param-change {change:.4f} | lr {rate:.4g}"
+                    f"grad-norm {norm:.4f} | param-change {change:.4f} | lr {rate:.4g}{certified}"
                 )
             else:
-                network, state, loss, norm = optimizer.step_measured(
-                    network, state, images, labels, mode=mode, max_norm=config.clip_norm
-                )
+                network, state, loss, norm = step(network, state, images, labels, mode=mode, max_norm=config.clip_norm)
             guard.check(epoch, batch + 1, loss, norm, rate)  # every batch: its loss and gradient norm
             losses[batch] = loss
             bar.update()
     return network, state, losses
+
+
+def _ramp(config: TrainConfig) -> Ramp | None:
+    """The certified-training schedule the configuration asks for (None: plain training)."""
+    if config.certified_eps is None:
+        return None
+    return Ramp(
+        eps=config.certified_eps,
+        warmup=config.certified_warmup,
+        ramp=config.certified_ramp,
+        kappa=config.certified_kappa,
+        beta=config.certified_beta,
+    )
+
+
+def _certified_step(optimizer: Optimizer[Any], config: TrainConfig, *, eps: float, kappa: float, beta: float) -> Any:
+    """A step function like ``optimizer.step_measured`` whose gradient is that of the certified loss."""
+
+    def step(
+        network: Network[Any, Any], state: Any, images: Any, labels: Any, *, mode: Mode, max_norm: float | None
+    ) -> tuple[Network[Any, Any], Any, float, float]:
+        loss, grads = certified_loss_and_gradients(
+            network, images, labels, eps=eps, kappa=kappa, method=config.certified_method, beta=beta, mode=mode
+        )
+        norm = global_norm(grads)
+        if max_norm is not None and math.isfinite(loss.total) and norm > max_norm:
+            grads = map_unchecked(lambda g: g * (max_norm / norm), grads)
+        new_network, new_state = optimizer.apply(grads, state, network)
+        return new_network, new_state, loss.total, norm
+
+    return step
+
+
+def _verified(config: TrainConfig, network: Network[Any, Any], data: Dataset | None) -> float | None:
+    """The fraction of ``data`` interval bounds prove robust at ``certified_eps`` (None if not certified)."""
+    if config.certified_eps is None or data is None:
+        return None
+    return float(interval_verified(network, data.images, data.labels, eps=config.certified_eps).mean())
+
+
+def _check_certified(config: TrainConfig, network: Network[Any, Any]) -> None:
+    """Refuse at once (not after the warm-up) a network the certified loss cannot bound."""
+    if config.certified_eps is not None:
+        check_supported(network, config.certified_method)
 
 
 def _start(
@@ -382,8 +456,10 @@ def _start(
     optimizer = build_optimizer(config)
     if resume is None:
         start = network.astype(config.dtype) if network is not None else build_network(config)
+        _check_certified(config, start)
         return start, optimizer.init(start)
     start = resume.network.astype(config.dtype)
+    _check_certified(config, start)
     state = resume.state
     if resume.optimizer is not None and resume.optimizer.name != optimizer.name:
         raise InvalidArgumentError(
@@ -429,6 +505,8 @@ def _run(
         train_accuracy = evaluate(current, data.train.images[train_eval], data.train.labels[train_eval]).accuracy
         validation = evaluate(current, data.validation.images, data.validation.labels) if data.validation else None
         final = evaluate(current, data.test.images, data.test.labels)
+        validation_verified = _verified(config, current, data.validation)
+        test_verified = _verified(config, current, data.test)
         record = EpochRecord(
             epoch=epoch,
             learning_rate=optimizer.rate,
@@ -440,6 +518,8 @@ def _run(
             test_loss=final.loss,
             train_seconds=train_seconds,
             eval_seconds=time.perf_counter() - start,
+            validation_verified=validation_verified,
+            test_verified=test_verified,
         )
         history.append(record)
         improved = best_record(history, config.validation_size) is record
@@ -450,14 +530,19 @@ def _run(
         save_model(files.last, current, {**metadata, "kind": "last"}, optimizer=optimizer, state=state)
         progress.epoch = epoch
         validation_text = f" | val acc {record.validation_accuracy:.2%}" if validation else ""
+        if validation_verified is not None:
+            validation_text += f" | val verified {validation_verified:.2%}"
+        verified_text = f" | test verified {test_verified:.2%}" if test_verified is not None else ""
         log(
             f"epoch {epoch}/{config.epochs} | {train_seconds:.2f} s | mean loss {record.mean_loss:.4f} | "
-            f"train acc {train_accuracy:.2%}{validation_text} | test acc {final.accuracy:.2%}"
+            f"train acc {train_accuracy:.2%}{validation_text} | test acc {final.accuracy:.2%}{verified_text}"
             + (f" | best, saved {files.best}" if improved else "")
         )
     assert final is not None  # train() refuses a checkpoint with no epoch left to run
     best = best_record(history, config.validation_size)
-    chosen = "validation" if best.validation_accuracy is not None else "last epoch"
+    chosen = "last epoch"
+    if best.validation_accuracy is not None:
+        chosen = "validation verified" if best.validation_verified is not None else "validation"
     log(
         f"done | {sum(r.train_seconds for r in history):.1f} s of training | final test acc {final.accuracy:.2%} | "
         f"best epoch {best.epoch} (by {chosen}): test acc {best.test_accuracy:.2%}"
