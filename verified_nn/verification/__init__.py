@@ -13,4 +13,9 @@ from ._finite_difference import (
     relative_error as relative_error,
 )
 from ._network import check_network_gradients as check_network_gradients
+from ._piecewise import (
+    PiecewiseLoss as PiecewiseLoss,
+    check_piecewise_gradient as check_piecewise_gradient,
+    kink_free_derivative as kink_free_derivative,
+)
 from ._report import GradientCheckError as GradientCheckError, GradientCheckReport as GradientCheckReport

@@ -1,25 +1,18 @@
 """Gradient checks of a network's manual backpropagation against float64 finite differences."""
 
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
 
-from verified_nn.core import InvalidArgumentError, cross_entropy
+from verified_nn.core import cross_entropy
 from verified_nn.layers import EVAL, Activation, MaxPool2D, Mode
-from verified_nn.network import Network, backprop, flatten, unflatten
+from verified_nn.network import Network, backprop, unflatten
 
-from ._finite_difference import (
-    DEFAULT_FLOOR,
-    DEFAULT_STEP,
-    DEFAULT_TOLERANCE,
-    central_difference,
-    relative_error,
-    stencil_points,
-)
+from ._finite_difference import DEFAULT_FLOOR, DEFAULT_STEP, DEFAULT_TOLERANCE
+from ._piecewise import check_piecewise_gradient
 from ._report import GradientCheckReport
 
 Array = np.ndarray[Any, Any]
-_STEP_SHRINK: Final = 10.0  # a step straddling a kink is retried once at step / 10
 
 
 class _NetworkLoss:
@@ -48,22 +41,6 @@ class _NetworkLoss:
         patterns = [caches[i][0] if isinstance(network.layers[i], MaxPool2D) else caches[i][0] > 0 for i in self.kinked]
         return cross_entropy(logits, self.labels), patterns
 
-    def derivative(self, vector: Array, base: list[Array], direction: Array, step: float) -> float | None:
-        """The numeric directional derivative, or None when every tried step straddles a kink.
-
-        ``base`` is the sign pattern at ``vector``; a stencil point with another pattern lies across a kink.
-        """
-        for attempt in (step, step / _STEP_SHRINK):
-            values = []
-            for point in stencil_points(vector, direction, attempt):
-                value, pattern = self.evaluate(point)
-                if not all(np.array_equal(a, b) for a, b in zip(pattern, base, strict=True)):
-                    break
-                values.append(value)
-            else:
-                return float(central_difference(values, attempt))
-        return None
-
 
 def check_network_gradients(
     network: Network[Any, Any],
@@ -88,47 +65,16 @@ def check_network_gradients(
     (and counted) if it still does.
     """
     network64 = network.astype(np.float64)
-    objective = _NetworkLoss(network64, images, labels, mode)
-    _, gradients = backprop(network64, objective.images, labels, mode=mode)
-    vector = np.asarray(flatten(network64))
-    gradient = np.asarray(flatten(gradients))
-
-    probes: list[tuple[str, Array]] = []
-    start = 0
-    for name, block in zip(network64.parameter_names(), network64.parameters(), strict=True):
-        picks = rng.choice(block.size, size=min(coordinates_per_block, block.size), replace=False)
-        for local in picks:
-            basis = np.zeros_like(vector)
-            basis[start + int(local)] = 1.0
-            where = ", ".join(str(int(i)) for i in np.unravel_index(int(local), block.shape))
-            probes.append((f"{name}[{where}]", basis))
-        start += block.size
-    for number in range(directions):
-        direction = rng.standard_normal(vector.shape)
-        probes.append((f"direction {number}", direction / np.linalg.norm(direction)))
-
-    analytic, numeric, where_list = [], [], []
-    skipped = 0
-    _, base = objective.evaluate(vector)
-    for location, direction in probes:
-        estimate = objective.derivative(vector, base, direction, step)
-        if estimate is None:
-            skipped += 1
-            continue
-        analytic.append(float(np.vdot(gradient, direction)))
-        numeric.append(estimate)
-        where_list.append(location)
-    if not where_list:
-        raise InvalidArgumentError(f"every one of {skipped} comparisons straddled a kink; try another batch or step")
-    errors = relative_error(np.array(analytic), np.array(numeric), floor=floor)
-    worst = int(np.argmax(errors))
-    return GradientCheckReport(
-        worst_relative_error=float(errors[worst]),
-        worst_location=where_list[worst],
-        analytic=analytic[worst],
-        numeric=numeric[worst],
-        checked=len(where_list),
-        tolerance=tolerance,
+    loss = _NetworkLoss(network64, images, labels, mode)
+    _, gradients = backprop(network64, loss.images, labels, mode=mode)
+    return check_piecewise_gradient(
+        loss,
+        network64,
+        gradients,
+        rng=rng,
+        coordinates_per_block=coordinates_per_block,
+        directions=directions,
         step=step,
-        skipped_kinks=skipped,
+        tolerance=tolerance,
+        floor=floor,
     )
