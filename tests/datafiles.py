@@ -63,3 +63,20 @@ def write_synthetic(folder: Path) -> DatasetSpec:
         write_idx(folder / FILES[f"{split}-labels"], labels)
     digests = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in FILES.values()}
     return DatasetSpec(folder.name, FILES, digests, tuple(map(str, range(10))), (), ())
+
+
+def use_synthetic_mnist(folder: Path, monkeypatch: Any) -> Path:
+    """Make ``folder`` a CLI working directory in which "mnist" is the synthetic dataset; return it."""
+    from verified_nn.data import DATASETS
+
+    monkeypatch.setitem(DATASETS, "mnist", write_synthetic(folder / "data" / "synthetic"))
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("VERIFIED_NN_DATA_DIR", str(folder / "data"))
+    return folder
+
+
+def fast_training(epochs: int, *, train_eval: int, log_every: int | None = 10, validation: int = 100) -> list[str]:
+    """``train`` options for a run on the synthetic dataset that takes a fraction of a second."""
+    options = ["--epochs", str(epochs), "--batch-size", "16", "--train-eval-size", str(train_eval)]
+    options += ["--validation-size", str(validation)]
+    return options + (["--log-every", str(log_every)] if log_every is not None else [])

@@ -12,12 +12,11 @@ from typing import Any
 import numpy as np
 import pytest
 from certify_networks import tiny_network
-from datafiles import write_synthetic
+from datafiles import fast_training, use_synthetic_mnist
 
 from verified_nn.certify import CertifyConfig, CertifyError, ImageResult, _dask, certify_images
 from verified_nn.cli import main
 from verified_nn.core import MissingExtraError
-from verified_nn.data import DATASETS
 
 distributed = pytest.importorskip("distributed")
 
@@ -89,10 +88,8 @@ def test_without_the_extra_the_error_names_what_to_install(monkeypatch: pytest.M
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setitem(DATASETS, "mnist", write_synthetic(tmp_path / "data" / "synthetic"))
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("VERIFIED_NN_DATA_DIR", str(tmp_path / "data"))
-    fast = ["--epochs", "1", "--batch-size", "16", "--train-eval-size", "100", "--validation-size", "0"]
+    use_synthetic_mnist(tmp_path, monkeypatch)
+    fast = fast_training(1, train_eval=100, log_every=None, validation=0)
     assert main(["train", *fast, "--hidden", "16", "--name", "m"]) == 0
     return tmp_path
 

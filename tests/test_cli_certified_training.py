@@ -8,15 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from datafiles import write_synthetic
+from datafiles import fast_training, use_synthetic_mnist
 
 from verified_nn.certify import VERIFIED, AttackConfig, CertifyConfig, certify_images, from_model, linf_ball, pgd_attack
 from verified_nn.cli import main
-from verified_nn.data import DATASETS, load
+from verified_nn.data import load
 from verified_nn.training import PRESETS, TrainConfig, load_model, preset, train
 
-FAST = ["--epochs", "3", "--batch-size", "16", "--log-every", "10", "--train-eval-size", "200"]
-FAST += ["--validation-size", "100", "--hidden", "24,16"]
+FAST = [*fast_training(3, train_eval=200), "--hidden", "24,16"]
 CERTIFIED = [
     "--certified-eps",
     "8/255",
@@ -31,9 +30,7 @@ CERTIFIED = [
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setitem(DATASETS, "mnist", write_synthetic(tmp_path / "data" / "synthetic"))
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("VERIFIED_NN_DATA_DIR", str(tmp_path / "data"))
+    use_synthetic_mnist(tmp_path, monkeypatch)
     return tmp_path
 
 

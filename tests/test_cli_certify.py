@@ -7,35 +7,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from datafiles import write_synthetic
+from datafiles import fast_training, use_synthetic_mnist
 
 from verified_nn.certify import AttackConfig, CertifyConfig, certify_images, linf_ball, pgd_attack
 from verified_nn.cli import main
 from verified_nn.cli._certify import load_network
-from verified_nn.data import DATASETS, load
+from verified_nn.data import load
 from verified_nn.training import load_model, preset, train
 
 pytest.importorskip("scipy")
 
-FAST = [
-    "--epochs",
-    "3",
-    "--batch-size",
-    "16",
-    "--log-every",
-    "10",
-    "--train-eval-size",
-    "400",
-    "--validation-size",
-    "100",
-]
+FAST = fast_training(3, train_eval=400)
 
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setitem(DATASETS, "mnist", write_synthetic(tmp_path / "data" / "synthetic"))
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("VERIFIED_NN_DATA_DIR", str(tmp_path / "data"))
+    use_synthetic_mnist(tmp_path, monkeypatch)
     assert main(["train", *FAST, "--name", "m"]) == 0
     return tmp_path
 

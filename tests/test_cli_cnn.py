@@ -5,35 +5,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from datafiles import write_synthetic
+from datafiles import fast_training, use_synthetic_mnist
 
 from verified_nn.cli import main
 from verified_nn.core import InvalidArgumentError
-from verified_nn.data import DATASETS
 from verified_nn.network import cnn
 from verified_nn.predict import classify
 from verified_nn.training import TrainConfig, build_network, load_model, preset, save_model
 
-FAST = [
-    "--epochs",
-    "2",
-    "--batch-size",
-    "16",
-    "--log-every",
-    "10",
-    "--train-eval-size",
-    "200",
-    "--validation-size",
-    "100",
-]
+FAST = fast_training(2, train_eval=200)
 SMALL_CNN = ["--conv", "4,6", "--kernel", "3", "--hidden", "16"]
 
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setitem(DATASETS, "mnist", write_synthetic(tmp_path / "data" / "synthetic"))
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("VERIFIED_NN_DATA_DIR", str(tmp_path / "data"))
+    use_synthetic_mnist(tmp_path, monkeypatch)
     return tmp_path
 
 

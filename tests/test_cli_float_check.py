@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from datafiles import FILES, write_synthetic
+from datafiles import FILES, fast_training, use_synthetic_mnist
 from test_exact_check import disagreeing_mlp
 
 from verified_nn.cli import main
@@ -15,25 +15,12 @@ from verified_nn.layers import Dense, ReLU
 from verified_nn.network import Network
 from verified_nn.training import save_model
 
-FAST = [
-    "--epochs",
-    "2",
-    "--batch-size",
-    "16",
-    "--log-every",
-    "100",
-    "--train-eval-size",
-    "100",
-    "--validation-size",
-    "100",
-]
+FAST = fast_training(2, train_eval=100, log_every=100)
 
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setitem(DATASETS, "mnist", write_synthetic(tmp_path / "data" / "synthetic"))
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("VERIFIED_NN_DATA_DIR", str(tmp_path / "data"))
+    use_synthetic_mnist(tmp_path, monkeypatch)
     return tmp_path
 
 

@@ -5,30 +5,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from datafiles import write_synthetic
+from datafiles import fast_training, use_synthetic_mnist, write_synthetic
 
 from verified_nn.cli import main
-from verified_nn.data import DATASETS
 
-FAST = [
-    "--epochs",
-    "3",
-    "--batch-size",
-    "16",
-    "--log-every",
-    "10",
-    "--train-eval-size",
-    "400",
-    "--validation-size",
-    "100",
-]
+FAST = fast_training(3, train_eval=400)
 
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setitem(DATASETS, "mnist", write_synthetic(tmp_path / "data" / "synthetic"))
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("VERIFIED_NN_DATA_DIR", str(tmp_path / "data"))
+    use_synthetic_mnist(tmp_path, monkeypatch)
     return tmp_path
 
 
