@@ -53,7 +53,7 @@ def test_train_inspect_evaluate_and_resume_a_cnn(workdir: Path, capsys: pytest.C
     assert "network 784 -> Reshape(784 -> 1x28x28) -> Conv2D(1 -> 4, 3x3, stride 1, padding 1, float32)" in log
     assert main(["inspect", "models/c-best.safetensors"]) == 0
     out = capsys.readouterr().out
-    assert "MaxPool2D(2x2, stride 2, padding 0) -> Flatten() -> Dense(294 -> 16, float32)" in out
+    assert "MaxPool2D(2x2, stride 2, padding 0) -> ReLU() -> Flatten() -> Dense(294 -> 16, float32)" in out
     assert "1.weight   4x1x3x3" in out and "4.weight   6x4x3x3" in out and "resumable           yes" in out
     assert main(["evaluate", "models/c-best.safetensors"]) == 0
     assert "on synthetic test (100 images)" in capsys.readouterr().out

@@ -16,9 +16,9 @@ C1, C32, P28, CLASSES = Dim[Literal[1]](), Dim[Literal[32]](), Dim[Literal[28]](
 def test_the_preset_network_is_lenet_shaped() -> None:
     network = cnn((32, 64), rng=np.random.default_rng(0))
     assert network.describe() == (
-        "784 -> Reshape(784 -> 1x28x28) -> Conv2D(1 -> 32, 5x5, stride 1, padding 2, float32) -> ReLU() -> "
-        "MaxPool2D(2x2, stride 2, padding 0) -> Conv2D(32 -> 64, 5x5, stride 1, padding 2, float32) -> ReLU() -> "
-        "MaxPool2D(2x2, stride 2, padding 0) -> Flatten() -> Dense(3136 -> 128, float32) -> ReLU() -> "
+        "784 -> Reshape(784 -> 1x28x28) -> Conv2D(1 -> 32, 5x5, stride 1, padding 2, float32) -> "
+        "MaxPool2D(2x2, stride 2, padding 0) -> ReLU() -> Conv2D(32 -> 64, 5x5, stride 1, padding 2, float32) -> "
+        "MaxPool2D(2x2, stride 2, padding 0) -> ReLU() -> Flatten() -> Dense(3136 -> 128, float32) -> ReLU() -> "
         "Dense(128 -> 10, float32) -> 10"
     )
     assert network.parameter_names() == (
@@ -38,12 +38,56 @@ def test_the_preset_network_is_lenet_shaped() -> None:
     assert shapes[1:8] == [
         (1, 28, 28),
         (32, 28, 28),
-        (32, 28, 28),
+        (32, 14, 14),
         (32, 14, 14),
         (64, 14, 14),
-        (64, 14, 14),
+        (64, 7, 7),
         (64, 7, 7),
     ]
+
+
+@pytest.mark.parametrize("image", [(1, 8, 8), (2, 9, 7), (1, 5, 11)])  # odd sizes: the pooling does not tile
+def test_relu_after_pooling_gives_the_values_and_gradients_of_relu_before_it(image: tuple[int, int, int]) -> None:
+    """The builder's order (pool, then ReLU) against the textbook one (ReLU, then pool), same parameters.
+
+    The inputs are rounded to a coarse grid so that windows hold ties and all-negative maxima: the cases
+    where choosing a different winner, or a non-zero gradient for a non-positive maximum, would show.
+    """
+    generator = np.random.default_rng(sum(image))
+    network = cnn((3, 4), kernel=3, hidden=(5,), image=image, rng=generator, dtype=np.float64)
+    assert [layer.kind for layer in network.layers[1:7]] == [
+        "conv2d", "max_pool2d", "relu", "conv2d", "max_pool2d", "relu"
+    ]  # fmt: skip
+    layers = list(network.layers)
+    for block in (1, 4):  # swap each block's pooling and ReLU back
+        layers[block + 1], layers[block + 2] = layers[block + 2], layers[block + 1]
+    textbook: Network[Any, Any] = Network(tuple(layers))
+    assert [layer.kind for layer in textbook.layers[1:7]] == [
+        "conv2d", "relu", "max_pool2d", "conv2d", "relu", "max_pool2d"
+    ]  # fmt: skip
+    for trial in range(5):
+        x = np.round(generator.normal(size=(6, int(np.prod(image)))) * 2) / 2  # many zeros and ties
+        if trial == 0:  # the first convolution passes the input through: windows mix zeros and negatives
+            params = list(network.parameters())
+            params[0] = np.zeros_like(params[0])
+            params[0][:, :, 1, 1] = 1.0
+            network = network.with_parameters(params)
+            textbook = textbook.with_parameters(params)
+        ours, ours_cache = network.forward(x)
+        theirs, theirs_cache = textbook.forward(x)
+        np.testing.assert_array_equal(ours, theirs)
+        dy = generator.normal(size=ours.shape)
+        d_ours, g_ours = network.backward(dy, ours_cache)
+        d_theirs, g_theirs = textbook.backward(dy, theirs_cache)
+        np.testing.assert_array_equal(d_ours, d_theirs)
+        for mine, reference in zip(g_ours.parameters(), g_theirs.parameters(), strict=True):
+            np.testing.assert_array_equal(mine, reference)
+
+
+def test_other_activations_keep_the_pooling_after_them() -> None:
+    for name in ("leaky_relu", "tanh"):
+        kinds = [layer.kind for layer in cnn((2,), kernel=3, activation=name, rng=np.random.default_rng(0)).layers]
+        assert kinds[1:4] == ["conv2d", name, "max_pool2d"]
 
 
 def test_the_builder_takes_kernels_dense_widths_dropout_and_activations() -> None:
