@@ -104,3 +104,19 @@ def test_exact_ties_fail_and_the_list_is_cut_at_show(
     assert [cell.strip() for cell in out.splitlines()[3].split("|")][:6] == ["3", "0", "3", "0", "3", "0"]
     assert "  image 0: exact tie: float class 0, real class -, float margin 0, largest bound " in out
     assert "  ... and 2 more" in out
+
+
+def test_a_tanh_network_says_its_audit_was_skipped_and_why(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", *FAST, "--activation", "tanh", "--name", "t"]) == 0
+    capsys.readouterr()
+    main(["float-check", "models/t-best.safetensors", "--report-only"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("models/t-best.safetensors: float32 784-128-10 tanh on synthetic test")
+    skipped = [line for line in lines if line.startswith("  audit: ")]
+    assert skipped == [
+        "  audit: skipped: the network has tanh, which exact rational arithmetic cannot compute; "
+        "the audit covers ReLU and leaky ReLU networks only"
+    ]
+    assert lines.index(skipped[0]) == 4  # right under the table, where the audit's verdict goes
+    main(["float-check", "models/t-best.safetensors", "--report-only", "--audit", "0"])
+    assert not any(line.startswith("  audit") for line in capsys.readouterr().out.splitlines())

@@ -76,13 +76,19 @@ def workdir(tmp_path_factory: pytest.TempPathFactory, real_data_dir: Path) -> Pa
     return folder
 
 
-DOCUMENTS = [ROOT / "README.md", ROOT / "docs" / "tutorial.md"]
+# In this order: float-check.md checks the CNN that convolutions.md trains.
+DOCUMENTS = [
+    ROOT / "README.md",
+    *(ROOT / "docs" / f"{name}.md" for name in ("tutorial", "convolutions", "float-check", "interop")),
+]
 COMMANDS = [(doc, command, expected) for doc in DOCUMENTS for command, expected in runnable_blocks(doc)]
 
 
 def test_the_documents_mark_commands_to_run() -> None:
     assert sum(doc.name == "tutorial.md" for doc, _, _ in COMMANDS) >= 8
     assert any(doc.name == "README.md" for doc, _, _ in COMMANDS)
+    for name in ("convolutions.md", "float-check.md", "interop.md"):
+        assert any(doc.name == name for doc, _, _ in COMMANDS), name
 
 
 @pytest.mark.slow

@@ -6,7 +6,7 @@ import numpy as np
 
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import SPLITS, load
-from verified_nn.exact import FloatCheckReport, Outcome, float_check, from_network
+from verified_nn.exact import DenseNetwork, FloatCheckReport, Outcome, float_check, from_network
 from verified_nn.training import load_model
 
 from ._options import add_dataset_options
@@ -40,7 +40,10 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
         type=int,
         default=100,
         metavar="N",
-        help="also recompute N images exactly and compare every logit with its bound (default 100)",
+        help=(
+            "also recompute N images exactly and compare every logit with its bound (default 100; ReLU and "
+            "leaky ReLU networks only: a tanh network's audit is skipped, and the output says so)"
+        ),
     )
     parser.add_argument("--show", type=int, default=10, metavar="N", help="list at most N failing images (default 10)")
     parser.add_argument("--report-only", action="store_true", help="exit 0 whatever the outcome")
@@ -80,6 +83,27 @@ def _failure_lines(report: FloatCheckReport, show: int) -> list[str]:
     return lines
 
 
+def _audit_line(report: FloatCheckReport, network: DenseNetwork, asked: int) -> str | None:
+    """The audit's one line: its verdict, or why it was skipped (tanh); nothing when ``--audit 0`` asked for none."""
+    found = report.audit
+    if found is None:
+        tanh = any(n.kind == "tanh" for n in network.nonlinearities)
+        if asked == 0 or not tanh:
+            return None
+        return (
+            "  audit: skipped: the network has tanh, which exact rational arithmetic cannot compute; "
+            "the audit covers ReLU and leaky ReLU networks only"
+        )
+    verdict = (
+        f"every logit within its bound (largest error {found.worst_ratio:.2%} of its bound)"
+        if found.violations == 0
+        else f"{found.violations} logits OUTSIDE their bound"
+    )
+    if found.class_mismatches:
+        verdict += f"; {found.class_mismatches} bound-decided images have another real class"
+    return f"  audit: {found.images} images recomputed exactly in {report.audit_seconds:.2f} s: {verdict}"
+
+
 def run(args: argparse.Namespace) -> int:
     if args.count is not None and args.count < 1:
         raise InvalidArgumentError(f"--count must be at least 1, got {args.count}")
@@ -98,16 +122,9 @@ def run(args: argparse.Namespace) -> int:
         )
     for line in _table(report) + _failure_lines(report, args.show):
         print(line)
-    if report.audit is not None:
-        found = report.audit
-        verdict = (
-            f"every logit within its bound (largest error {found.worst_ratio:.2%} of its bound)"
-            if found.violations == 0
-            else f"{found.violations} logits OUTSIDE their bound"
-        )
-        if found.class_mismatches:
-            verdict += f"; {found.class_mismatches} bound-decided images have another real class"
-        print(f"  audit: {found.images} images recomputed exactly in {report.audit_seconds:.2f} s: {verdict}")
+    audit_line = _audit_line(report, network, args.audit)
+    if audit_line is not None:
+        print(audit_line)
     if report.passed:
         print("  every float class is the class of exact real arithmetic")
         return 0
