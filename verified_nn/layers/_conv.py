@@ -18,7 +18,7 @@ import numpy as np
 from verified_nn.core import Dim, FloatDType, Floating, InvalidArgumentError, ShapeError, describe, size_of
 
 from ._dense import SCHEMES, Scheme
-from ._layer import EVAL, FLOAT_DTYPES, Array, Layer, Mode
+from ._layer import EVAL, FLOAT_DTYPES, Array, Layer, Mode, require_weights_and_bias
 from ._window import Maps, Pair, col2im, im2col, output_size, pair, pair_text, require_images
 
 Out = TypeVar("Out", bound=int)  # output channels
@@ -55,13 +55,7 @@ class Conv2D(Layer[Maps[Out, Any, Any], Maps[In, Any, Any]], Generic[Out, In]):
 
     def __post_init__(self) -> None:
         weights, bias = self.weights, self.bias
-        if not isinstance(weights, np.ndarray) or weights.ndim != 4 or weights.dtype not in FLOAT_DTYPES:
-            raise ShapeError(f"Conv2D: argument 'weights' expected float[out, in, kh, kw], got {describe(weights)}")
-        if not isinstance(bias, np.ndarray) or bias.shape != weights.shape[:1] or bias.dtype != weights.dtype:
-            raise ShapeError(
-                f"Conv2D: argument 'bias' expected {weights.dtype}[{weights.shape[0]}] "
-                f"(out={weights.shape[0]} from weights: {describe(weights)}), got {describe(bias)}"
-            )
+        require_weights_and_bias("Conv2D", weights, bias, layout="out in kh kw")
         if 0 in weights.shape:
             raise ShapeError(f"Conv2D: weights must have no empty axis, got {describe(weights)}")
         object.__setattr__(self, "stride", pair(self.stride, name="stride", where="Conv2D", minimum=1))

@@ -13,7 +13,7 @@ import numpy as np
 
 from verified_nn.core import Dim, Features, FloatDType, Floating, InvalidArgumentError, ShapeError, describe, size_of
 
-from ._layer import EVAL, FLOAT_DTYPES, Array, Layer, Mode, require_batch
+from ._layer import EVAL, FLOAT_DTYPES, Array, Layer, Mode, require_batch, require_weights_and_bias
 
 Out = TypeVar("Out", bound=int)
 In = TypeVar("In", bound=int)
@@ -55,13 +55,7 @@ class Dense(Layer[Features[Out], Features[In]], Generic[Out, In]):
 
     def __post_init__(self) -> None:
         weights, bias = self.weights, self.bias
-        if not isinstance(weights, np.ndarray) or weights.ndim != 2 or weights.dtype not in FLOAT_DTYPES:
-            raise ShapeError(f"Dense: argument 'weights' expected float[out, in], got {describe(weights)}")
-        if not isinstance(bias, np.ndarray) or bias.shape != weights.shape[:1] or bias.dtype != weights.dtype:
-            raise ShapeError(
-                f"Dense: argument 'bias' expected {weights.dtype}[{weights.shape[0]}] "
-                f"(out={weights.shape[0]} from weights: {describe(weights)}), got {describe(bias)}"
-            )
+        require_weights_and_bias("Dense", weights, bias, layout="out in")
         if 0 in weights.shape:
             raise ShapeError(f"Dense: weights must have at least one row and column, got {describe(weights)}")
         # Our own copies: a caller writing to its arrays later cannot change the layer. Column-major

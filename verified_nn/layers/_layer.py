@@ -98,6 +98,20 @@ def feature_text(shape: tuple[int, ...] | None) -> str:
     return "batch, " + (", ".join(str(size) for size in shape) if shape is not None else "...")
 
 
+def require_weights_and_bias(where: str, weights: object, bias: object, *, layout: str) -> None:
+    """ShapeError unless ``weights`` is a float array with the axes of ``layout`` (``"out in"``, ...) and
+    ``bias`` a vector of its first axis and dtype: the check of every layer with weights and a bias."""
+    rank = len(layout.split())
+    if not isinstance(weights, np.ndarray) or weights.ndim != rank or weights.dtype not in FLOAT_DTYPES:
+        axes = ", ".join(layout.split())
+        raise ShapeError(f"{where}: argument 'weights' expected float[{axes}], got {describe(weights)}")
+    if not isinstance(bias, np.ndarray) or bias.shape != weights.shape[:1] or bias.dtype != weights.dtype:
+        raise ShapeError(
+            f"{where}: argument 'bias' expected {weights.dtype}[{weights.shape[0]}] "
+            f"(out={weights.shape[0]} from weights: {describe(weights)}), got {describe(bias)}"
+        )
+
+
 def require_batch(where: str, argument: str, x: object, features: tuple[int, ...] | None) -> Array:
     """``x`` if it is a float32/float64 batch with per-sample shape ``features`` (None: any); else ShapeError."""
     if not isinstance(x, np.ndarray) or x.dtype not in FLOAT_DTYPES or x.ndim < 1:
