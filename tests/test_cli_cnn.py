@@ -108,6 +108,20 @@ def test_a_bad_convolution_option_is_one_line(capsys: pytest.CaptureFixture[str]
     assert capsys.readouterr().err == "verified-nn: error: --kernel must be >= 1, got 0\n"
 
 
+@pytest.mark.parametrize("options", [["--kernel", "7", "--hidden", "32"], ["--preset", "best", "--kernel", "3"]])
+def test_a_kernel_without_convolutions_is_refused_in_one_line(
+    options: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", *options]) == 2
+    kernel = options[options.index("--kernel") + 1]
+    assert capsys.readouterr().err == (
+        f"verified-nn: error: --kernel {kernel}: the network has no convolutions to use it "
+        "(add --conv C1,C2,... or --preset cnn)\n"
+    )
+    assert list(tmp_path.iterdir()) == [], "refused before any file or download"
+
+
 def test_predict_classifies_images_with_a_cnn(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     network = cnn((4,), kernel=3, hidden=(8,), rng=np.random.default_rng(0))
     save_model(tmp_path / "c.safetensors", network, {"dataset": "mnist"})

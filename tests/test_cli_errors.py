@@ -1,7 +1,8 @@
 """The real ``verified-nn`` entry point, in a subprocess, on the rough edges: exit status and the one stderr line.
 
 Covered: a bad VERIFIED_NN_RUNTIME_CHECKS value, a reader of standard output that goes away (``| head``),
-memory running out, names that are not valid UTF-8, and special files given as data files.
+memory running out, names that are not valid UTF-8, special files given as data files, options the parser
+refuses, and runs refused before their first epoch (which leave no file behind).
 """
 
 import os
@@ -12,7 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from datafiles import fast_training, use_synthetic_mnist
 
+from verified_nn.cli import main
 from verified_nn.data import LIMIT_VARIABLE, MNIST
 
 ENTRY_POINT = Path(sys.executable).parent / "verified-nn"
@@ -181,6 +184,126 @@ def test_render_refuses_a_png_it_could_not_write_before_loading_anything(tmp_pat
     assert _one_line(result) == "verified-nn: error: --count must be at most 200 with --png, got 5000"
     result = _run("render", "--png", str(tmp_path), "--data-dir", str(tmp_path / "data"))
     assert _one_line(result) == f"verified-nn: error: --png {tmp_path}: is a directory"
+
+
+PARSER_ERRORS = [
+    (["train", "--epochs", "abc"], "train", "argument --epochs: invalid int value: 'abc'"),
+    (["train", "--hidden", "0"], "train", "argument --hidden: every width must be >= 1, got '0'"),
+    (
+        ["train", "--hidden", "128,,64"],
+        "train",
+        "argument --hidden: expected comma-separated widths such as 256,64, got '128,,64'",
+    ),
+    (
+        ["train", "--optimizer", "lbfgs"],
+        "train",
+        "argument --optimizer: invalid choice: 'lbfgs' (choose from 'sgd', 'momentum', 'nesterov', 'adam', 'adamw')",
+    ),
+    (["train", "--preset", "huge"], "train", "argument --preset: invalid choice: 'huge' (choose from "),
+    (
+        ["train", "--dataset", "cifar"],
+        "train",
+        "argument --dataset: invalid choice: 'cifar' (choose from 'fashion-mnist', 'mnist')",
+    ),
+    (["train", "--conv", "0"], "train", "argument --conv: every width must be >= 1, got '0'"),
+    (
+        ["render", "0", "--split", "valid"],
+        "render",
+        "argument --split: invalid choice: 'valid' (choose from 'train', 'test')",
+    ),
+    (
+        ["smoke", "--dtype", "float16"],
+        "smoke",
+        "argument --dtype: invalid choice: 'float16' (choose from 'float32', 'float64')",
+    ),
+    (["certify", "MODEL"], "certify", "the following arguments are required: --eps"),
+    (["data", "frob"], "data", "argument COMMAND: invalid choice: 'frob' (choose from "),
+]
+
+
+@pytest.mark.parametrize(("args", "command", "message"), PARSER_ERRORS)
+def test_an_option_the_parser_refuses_is_one_line_pointing_at_help(args: list[str], command: str, message: str) -> None:
+    """No usage block: the command, argparse's message (naming the option), and where the help is."""
+    result = _run(*args)
+    assert result.returncode == 2 and result.stdout == b""
+    line = _one_line(result)
+    prefix, suffix = f"verified-nn {command}: error: {message}", f" (see verified-nn {command} --help)"
+    assert line.startswith(prefix) and line.endswith(suffix), line
+    if not message.endswith("(choose from "):
+        assert line == prefix + suffix
+
+
+def test_an_unknown_command_is_one_line_pointing_at_the_main_help() -> None:
+    line = _one_line(_run("frob"))
+    assert line.startswith("verified-nn: error: argument COMMAND: invalid choice: 'frob'")
+    assert line.endswith(" (see verified-nn --help)")
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["train", "--activation", "sigmoid"],
+            "--activation: unknown activation 'sigmoid'; known: relu, leaky_relu, leaky_relu(SLOPE), tanh",
+        ),
+        (["certify", "MODEL", "--eps", "0.1", "--time-limit", "0"], "--time-limit must be > 0 seconds, got 0"),
+        (["certify", "MODEL", "--eps", "2"], "--eps must lie in [0, 1], got 2"),
+        (["predict", "MODEL", "x.png", "--top", "0"], "--top must be >= 1, got 0"),
+    ],
+)
+def test_a_bad_value_is_refused_naming_the_option_as_typed(args: list[str], line: str, tmp_path: Path) -> None:
+    result = subprocess.run([ENTRY_POINT, *args], capture_output=True, cwd=tmp_path, timeout=TIMEOUT, check=False)
+    assert result.returncode == 2
+    assert _one_line(result) == f"verified-nn: error: {line}"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working directory whose "mnist" is the synthetic dataset (400 training, 100 test images)."""
+    return use_synthetic_mnist(tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--validation-size", "700"], "--validation-size 700 leaves no training images out of 400; lower it"),
+        (["--test-size", "999999"], "--test-size 999999 exceeds the 100 images of the test split"),
+        (["--train-size", "999999"], "--train-size 999999 exceeds the 300 training images left after holding out 100"),
+        (
+            ["--conv", "32,32,32,32,32"],
+            "--conv 32,32,32,32,32 with kernel 5 does not fit a 28x28 image (fewer blocks, or a smaller kernel): "
+            "Network: layer 14: MaxPool2D",
+        ),
+    ],
+)
+def test_a_run_refused_before_its_first_epoch_names_the_option_and_leaves_no_file(
+    options: list[str], message: str, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["train", *fast_training(1, train_eval=50), *options]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"verified-nn: error: {message}") and err.count("\n") == 1, err
+    assert err.count(options[0]) == 1, "the option is named once"
+    assert not (workdir / "logs").exists() and not (workdir / "models").exists()
+
+
+def test_a_refused_run_keeps_the_folders_and_files_that_were_there(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "logs").mkdir()
+    (workdir / "logs" / "other.log").write_text("another run\n")
+    assert main(["train", *fast_training(1, train_eval=50), "--test-size", "101", "--name", "r"]) == 2
+    assert sorted(p.name for p in (workdir / "logs").iterdir()) == ["other.log"]
+    assert not (workdir / "models").exists()
+
+
+def test_a_run_that_fails_once_training_has_begun_keeps_its_log(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only a run refused before its first epoch is removed: the log of a diverging run shows what happened."""
+    assert main(["train", *fast_training(1, train_eval=50), "--name", "wild", "--max-loss", "0.01"]) == 2
+    assert "the loss" in capsys.readouterr().err
+    assert "initial | test acc" in (workdir / "logs" / "wild.log").read_text()
 
 
 # With the real MNIST files (fetched once per session).

@@ -70,3 +70,42 @@ def test_the_whole_table_is_proven(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["prove"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[-1].startswith("proven: ") and f"of {len(verified_nn.proofs.ENTRIES)} entries" in out[-1]
+
+
+def test_one_case_of_one_entry_is_said_in_the_singular(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["prove", "--entry", "flatten"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("proven: 16 identities in 1 case of 1 entry, ")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--entry", ""], "--entry: an empty name would match every entry; give part of a name (see --list)"),
+        (["--entry", "dense", "--entry", " "], "--entry: an empty name would match every entry"),
+        (["--show", "-1"], "--show must be >= 0, got -1"),
+    ],
+)
+def test_an_option_that_would_be_ignored_is_refused_in_one_line(
+    options: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["prove", *options]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"verified-nn: error: {message}") and err.count("\n") == 1
+
+
+def test_the_entry_list_for_list_without_sympy_is_the_table() -> None:
+    from verified_nn.cli._prove import ENTRY_NAMES
+
+    assert tuple((entry.name, entry.kind) for entry in verified_nn.proofs.ENTRIES) == ENTRY_NAMES
+
+
+def test_without_sympy_list_still_lists_the_entries(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["prove", "--list"]) == 0
+    with_sympy = capsys.readouterr().out
+    monkeypatch.setitem(sys.modules, "sympy", None)  # importing sympy now raises ImportError
+    assert main(["prove", "--list"]) == 0
+    assert capsys.readouterr().out == with_sympy
+    assert main(["prove", "--entry", "dense"]) == 2  # running them still needs it
+    assert "needs sympy" in capsys.readouterr().err

@@ -44,6 +44,7 @@ def test_inspect_and_evaluate(workdir: Path, capsys: pytest.CaptureFixture[str])
     assert main(["evaluate", "models/m-best.safetensors"]) == 0
     out = capsys.readouterr().out
     assert "on synthetic test (100 images)" in out and "per-class accuracy" in out and "confusion matrix" in out
+    assert "\n    0              " in out, "a digit class is shown once, not as '0 0'"
 
 
 def test_any_architecture_from_the_command_line_and_resume(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -85,6 +86,7 @@ def test_train_help_shows_the_architecture_options_with_defaults(capsys: pytest.
         "--dropout RATE",
         "--validation-size",
         "(default 5000; 0: none)",
+        "learning rate (default: the preset's, else 0.05 for sgd, momentum and nesterov, 0.001 for adam and adamw)",
     ):
         assert text in out
 
@@ -182,3 +184,25 @@ def test_a_missing_matplotlib_is_reported_before_training(
     assert main(["train", *FAST, "--name", "noplot", "--plot"]) == 2
     assert "plots need matplotlib" in capsys.readouterr().err
     assert not (workdir / "logs" / "noplot.log").exists()
+
+
+def test_a_missing_matplotlib_is_reported_before_evaluating(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["train", *FAST, "--name", "m"]) == 0
+    capsys.readouterr()
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert main(["evaluate", "models/m-best.safetensors", "--confusion-png", "c.png"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == (
+        "verified-nn: error: plots need matplotlib: pip install 'verified-nn[plots]'\n"
+    )
+
+
+def test_inspect_and_evaluate_explain_themselves_in_help(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("inspect", "evaluate"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        out = " ".join(capsys.readouterr().out.split())
+        assert "model a model file (.safetensors) written by train or import-torch" in out
+        assert {"inspect": "Print what a model file holds", "evaluate": "Score a model file"}[command] in out

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from verified_nn.core import InvalidArgumentError
-from verified_nn.training import PRESETS, TrainConfig, learning_rate_at, preset
+from verified_nn.training import DEFAULT_LEARNING_RATES, PRESETS, TrainConfig, learning_rate_at, preset
 
 
 def test_presets_match_the_lean_project_where_it_set_them() -> None:
@@ -25,6 +25,20 @@ def test_presets_match_the_lean_project_where_it_set_them() -> None:
 def test_any_option_overrides_a_preset() -> None:
     assert preset("medium", epochs=3).epochs == 3
     assert preset("best", learning_rate=0.2).learning_rate == 0.2
+
+
+def test_without_a_given_rate_the_optimizer_chooses_its_default() -> None:
+    assert preset(None).learning_rate == 0.05 == TrainConfig().learning_rate
+    assert preset(None, optimizer="adamw").learning_rate == 1e-3 == preset(None, optimizer="adam").learning_rate
+    assert preset(None, optimizer="sgd").learning_rate == 0.05
+    assert preset(None, optimizer="adamw", learning_rate=0.003).learning_rate == 0.003
+    assert set(DEFAULT_LEARNING_RATES) == {"sgd", "momentum", "nesterov", "adam", "adamw"}
+
+
+def test_every_preset_keeps_its_own_rate_whatever_the_optimizer() -> None:
+    for name, values in PRESETS.items():
+        assert "learning_rate" in values, name
+        assert preset(name, optimizer="adamw").learning_rate == values["learning_rate"]
 
 
 def test_every_field_has_a_default_and_the_config_is_frozen() -> None:

@@ -100,6 +100,28 @@ def test_a_state_dict_that_does_not_fit_the_architecture_is_refused_listing_the_
         from_torch_state_dict(tensors, layers)
 
 
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        (["export", "{model}", "--torch"], "--torch"),
+        (["export", "{model}", "--onnx"], "--onnx"),
+        (["import-torch", "{model}", "--hidden", "32,16", "--out"], "--out"),
+    ],
+)
+def test_a_file_to_write_in_a_missing_folder_is_refused_before_any_work(
+    tmp_path: Path, deep: Any, capsys: pytest.CaptureFixture[str], command: list[str], option: str
+) -> None:
+    """Folders are not created silently (a typo would leave a stray tree); train --out, a folder, is created."""
+    save_model(tmp_path / "m.safetensors", deep, {"dataset": "mnist"})
+    target = tmp_path / "missing" / "x.safetensors"
+    arguments = [part.replace("{model}", str(tmp_path / "m.safetensors")) for part in command]
+    assert main([*arguments, str(target)]) == 2
+    assert capsys.readouterr().err == (
+        f"verified-nn: error: {option} {target}: the directory {tmp_path / 'missing'} does not exist\n"
+    )
+    assert not (tmp_path / "missing").exists()
+
+
 def test_export_torch_strips_the_optimizer_state_and_loads_back(
     tmp_path: Path, deep: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -165,16 +187,50 @@ def test_import_torch_builds_the_model_from_the_given_architecture(
         (["--hidden", "32,8", "--dropout", "0.25"], "layer 3: dense layer: recorded as 32 -> 8"),
         (["--architecture", "[{"], "--architecture is not JSON"),
         (["--architecture", "{}"], "the architecture must be a non-empty list of layers"),
+        (
+            ["--architecture", "[]", "--hidden", "32"],
+            "--hidden and --architecture both give the architecture: give one",
+        ),
+        (
+            ["--architecture", "[]", "--dropout", "0.2", "--activation", "tanh"],
+            "import-torch: --activation and --dropout only apply to the MLP of --hidden: with --architecture, put",
+        ),
+        (
+            ["--hidden", "32", "--activation", "sigmoid"],
+            "--activation: unknown activation 'sigmoid'; known: relu, leaky_relu, leaky_relu(SLOPE), tanh",
+        ),
+        (
+            ["--architecture", "@nonexistent.json"],
+            "--architecture @nonexistent.json: cannot read nonexistent.json (No ",
+        ),
+        (["--architecture", "@{sd}"], "--architecture @{sd}: not a text file (expected a JSON layer list)"),
     ],
 )
 def test_import_torch_errors_are_one_line(
-    tmp_path: Path, deep: Any, capsys: pytest.CaptureFixture[str], arguments: list[str], message: str
+    tmp_path: Path,
+    deep: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    arguments: list[str],
+    message: str,
 ) -> None:
     safetensors.numpy.save_file(torch_state_dict(deep), tmp_path / "sd.safetensors")
-    assert main(["import-torch", str(tmp_path / "sd.safetensors"), "--out", str(tmp_path / "m"), *arguments]) == 2
+    monkeypatch.chdir(tmp_path)
+    sd = str(tmp_path / "sd.safetensors")
+    arguments = [argument.replace("{sd}", sd) for argument in arguments]
+    assert main(["import-torch", sd, "--out", str(tmp_path / "m"), *arguments]) == 2
     error = capsys.readouterr().err
-    assert message in error and error.count("\n") == 1
+    assert message.replace("{sd}", sd) in error and error.count("\n") == 1
     assert not (tmp_path / "m").exists()
+
+
+def test_import_torch_lists_the_tensors_in_the_sequential_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tensors = {name: np.zeros((2, 3), dtype=np.float32) for name in ("1.weight", "10.weight", "4.weight")}
+    safetensors.numpy.save_file(tensors, tmp_path / "sd.safetensors")
+    assert main(["import-torch", str(tmp_path / "sd.safetensors"), "--out", str(tmp_path / "m"), "--hidden", "8"]) == 2
+    assert capsys.readouterr().err.endswith("the file holds 1.weight (2, 3), 4.weight (2, 3), 10.weight (2, 3)\n")
 
 
 # With PyTorch installed (it is not in the dev extra: pip install torch).

@@ -110,6 +110,7 @@ def _rewrite(tensors: dict[str, Array], metadata: dict[str, str]) -> bytes:
     [
         ("truncated", r"truncated: header of \d+ bytes, file has 100"),
         ("tiny", r"truncated \(4 bytes\): not a safetensors file"),
+        ("text", r"not a model file \(it is not in the safetensors format\)"),
         ("payload-cut", r"corrupt safetensors data"),
         ("garbage-header", r"corrupt safetensors header"),
         ("wrong-shape", r"layer 0: dense layer: recorded as 784 -> 128, the arrays are Dense\(100 -> 128, float64\)"),
@@ -137,6 +138,7 @@ def test_bad_model_files_raise_model_error_naming_the_file(
         "tiny": good[:4],
         "payload-cut": good[:-1000],
         "garbage-header": struct.pack("<Q", 10) + b"{not json!" + good[18:],
+        "text": b"# verified-nn\n\nShape-typed neural networks whose gradients are checked.\n",
         "wrong-shape": _rewrite({**tensors, "0.weight": np.zeros((128, 100))}, header),
         "not-ours": _rewrite(tensors, {}),
         "no-architecture": _rewrite(tensors, {k: v for k, v in header.items() if k != "architecture"}),

@@ -12,6 +12,15 @@ import select
 import signal
 import sys
 from collections.abc import Sequence
+from typing import NoReturn, cast
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, like every other user error: the usage block that
+    argparse prints first is replaced by a pointer to ``--help`` (subcommand parsers inherit the class)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,12 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
         _verify,
     )
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="verified-nn",
         description="Shape-typed neural networks whose gradients and invariants are checked.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    # typed as the base class the subcommand modules take; at run time they build _Parser instances
+    subparsers = cast(
+        "argparse._SubParsersAction[argparse.ArgumentParser]",
+        parser.add_subparsers(title="commands", metavar="COMMAND", required=True),
+    )
     _train.add_parser(subparsers)
     _models.add_parser(subparsers)
     _render.add_parser(subparsers)

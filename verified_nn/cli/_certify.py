@@ -80,7 +80,13 @@ def _advance(bar: "tqdm[Any]") -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    eps = parse_eps(args.eps)
+    try:
+        eps = parse_eps(args.eps)
+    except CertifyError as error:  # "eps must lie in [0, 1], got 2": name the option as typed
+        message = str(error)
+        raise CertifyError("--" + message) from None
+    if not args.time_limit > 0:
+        raise CertifyError(f"--time-limit must be > 0 seconds, got {args.time_limit:g}")
     if args.count < 1:
         raise CertifyError(f"--count must be >= 1, got {args.count}")
     if args.jobs < 1:

@@ -6,7 +6,7 @@ import numpy as np
 
 from verified_nn.data import SPLITS, data_dir, fetch, file_status, load, spec_of
 
-from ._options import add_dataset_options
+from ._options import add_dataset_options, class_column
 
 BALANCE_THRESHOLD = 1.5  # largest class / smallest class above this counts as imbalanced
 
@@ -58,7 +58,7 @@ def run_distribution(args: argparse.Namespace) -> int:
     for label, count in enumerate(counts):
         share = count / total
         bar = "#" * round(share * 200)
-        print(f"  {label} {dataset.class_names[label]:<12} {count:>6}  {share:6.2%}  {bar}")
+        print(f"  {class_column(label, dataset.class_names)} {count:>6}  {share:6.2%}  {bar}")
     ratio = counts.max() / max(counts.min(), 1)
     verdict = "balanced" if ratio <= BALANCE_THRESHOLD else "imbalanced"
     print(f"{verdict}: the largest class is {ratio:.2f}x the smallest (threshold {BALANCE_THRESHOLD}x)")

@@ -16,9 +16,10 @@ from verified_nn.interop import (
     save_torch,
     torch_sequential_code,
 )
+from verified_nn.layers import activation_named
 from verified_nn.training import ModelError, load_model, save_model
 
-from ._options import widths
+from ._options import check_output_file, widths
 
 
 def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -50,8 +51,12 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     group.add_argument(
         "--hidden", type=widths, metavar="W1,W2,...", help="hidden widths of the MLP, e.g. 256,64 (none: 'none')"
     )
-    group.add_argument("--activation", default="relu", help="between dense layers: relu, leaky_relu(SLOPE), tanh")
-    group.add_argument("--dropout", type=float, default=0.0, help="the rate of a Dropout after each activation")
+    group.add_argument(
+        "--activation", help="with --hidden: between dense layers: relu, leaky_relu(SLOPE), tanh (default relu)"
+    )
+    group.add_argument(
+        "--dropout", type=float, help="with --hidden: the rate of a Dropout after each activation (default 0)"
+    )
     group.add_argument(
         "--architecture",
         metavar="JSON",
@@ -66,6 +71,9 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
 def run_export(args: argparse.Namespace) -> int:
     if args.onnx is None and args.torch is None:
         raise InvalidArgumentError("export: say where to write: --onnx FILE and/or --torch FILE")
+    for option, path in (("--onnx", args.onnx), ("--torch", args.torch)):
+        if path is not None:
+            check_output_file(option, path)
     saved = load_model(args.model)
     network = saved.network.astype(args.dtype) if args.dtype else saved.network
     if args.onnx is not None:
@@ -77,23 +85,60 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _architecture(args: argparse.Namespace, tensors: dict[str, Any]) -> list[dict[str, Any]] | dict[str, Any]:
-    if (args.architecture is None) == (args.hidden is None):
-        raise InvalidArgumentError("import-torch: give the architecture: --hidden W1,W2,... or --architecture JSON")
-    if args.architecture is not None:
-        text = args.architecture
-        if text.startswith("@"):
-            text = Path(text[1:]).read_text()
+def _natural(name: str) -> tuple[int, str]:
+    """Sort key putting ``4.bias`` before ``10.bias``, as the Sequential orders its modules."""
+    head, _, rest = name.partition(".")
+    return (int(head), rest) if head.isdigit() else (1 << 30, name)
+
+
+def _layer_list(option: str) -> list[dict[str, Any]] | dict[str, Any]:
+    """The JSON of ``--architecture``: the text itself, or the text of the file after ``@``."""
+    text, source = option, "--architecture"
+    if option.startswith("@"):
+        source = f"--architecture {option}"
         try:
-            parsed: list[dict[str, Any]] | dict[str, Any] = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise InvalidArgumentError(f"--architecture is not JSON ({error})") from None
-        return parsed
+            text = Path(option[1:]).read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InvalidArgumentError(f"{source}: not a text file (expected a JSON layer list)") from None
+        except OSError as error:
+            raise InvalidArgumentError(f"{source}: cannot read {option[1:]} ({error.strerror})") from None
+    try:
+        parsed: list[dict[str, Any]] | dict[str, Any] = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidArgumentError(f"{source} is not JSON ({error})") from None
+    return parsed
+
+
+def _given_architecture(args: argparse.Namespace) -> list[dict[str, Any]] | dict[str, Any] | None:
+    """The layer list of --architecture (None: an MLP from --hidden), checked before the file is read."""
+    if args.architecture is not None:
+        if args.hidden is not None:
+            raise InvalidArgumentError("import-torch: --hidden and --architecture both give the architecture: give one")
+        mlp_options = [f"--{name}" for name in ("activation", "dropout") if getattr(args, name) is not None]
+        if mlp_options:
+            raise InvalidArgumentError(
+                f"import-torch: {' and '.join(mlp_options)} only apply to the MLP of --hidden: "
+                "with --architecture, put activations and dropout in the layer list"
+            )
+        return _layer_list(args.architecture)
+    if args.hidden is None:
+        raise InvalidArgumentError("import-torch: give the architecture: --hidden W1,W2,... or --architecture JSON")
+    if args.activation is not None:
+        try:
+            activation_named(args.activation)
+        except InvalidArgumentError as error:
+            raise InvalidArgumentError(f"--activation: {error}") from None
+    return None
+
+
+def _mlp_architecture(args: argparse.Namespace, tensors: dict[str, Any]) -> list[dict[str, Any]]:
+    activation = "relu" if args.activation is None else args.activation
+    dropout = 0.0 if args.dropout is None else args.dropout
     # The MLP's outer sizes come from the file: the first weight's columns, the last weight's rows.
-    last = 3 * len(args.hidden) if args.dropout > 0 else 2 * len(args.hidden)
+    last = 3 * len(args.hidden) if dropout > 0 else 2 * len(args.hidden)
     first_weight, last_weight = tensors.get("0.weight"), tensors.get(f"{last}.weight")
     if first_weight is None or last_weight is None or first_weight.ndim != 2 or last_weight.ndim != 2:
-        held = ", ".join(f"{name} {tuple(block.shape)}" for name, block in sorted(tensors.items()))
+        held = ", ".join(f"{name} {tuple(tensors[name].shape)}" for name in sorted(tensors, key=_natural))
         raise ModelError(
             f"{args.file}: an MLP with {len(args.hidden)} hidden layer(s) needs tensors 0.weight and "
             f"{last}.weight; the file holds {held}"
@@ -102,14 +147,16 @@ def _architecture(args: argparse.Namespace, tensors: dict[str, Any]) -> list[dic
         args.hidden,
         inputs=first_weight.shape[1],
         classes=last_weight.shape[0],
-        activation=args.activation,
-        dropout=args.dropout,
+        activation=activation,
+        dropout=dropout,
     )
 
 
 def run_import(args: argparse.Namespace) -> int:
+    given = _given_architecture(args)
+    check_output_file("--out", args.out)
     tensors = read_state_dict(args.file)
-    architecture = _architecture(args, tensors)
+    architecture = given if given is not None else _mlp_architecture(args, tensors)
     try:
         network = from_torch_state_dict(tensors, architecture)
     except ModelError as error:

@@ -9,9 +9,9 @@ import numpy as np
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATASETS, load
 from verified_nn.network import parameter_count
-from verified_nn.training import evaluate, load_model, plot_confusion
+from verified_nn.training import evaluate, load_model, plot_confusion, pyplot
 
-from ._options import add_dataset_options
+from ._options import add_dataset_options, check_output_file, class_column
 
 _SHOWN = (
     "format",
@@ -37,12 +37,27 @@ _SHOWN = (
 
 
 def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    inspect = subparsers.add_parser("inspect", help="print a model's architecture, metadata and a parameter summary")
-    inspect.add_argument("model", type=Path)
+    inspect = subparsers.add_parser(
+        "inspect",
+        help="print a model's architecture, metadata and a parameter summary",
+        description="Print what a model file holds: its architecture, the metadata of the run that wrote it "
+        "(epoch, accuracies, configuration), whether it can be resumed, and each parameter's shape and statistics. "
+        "Reads the file only: no data is needed.",
+    )
+    inspect.add_argument("model", type=Path, help="a model file (.safetensors) written by train or import-torch")
     inspect.set_defaults(run=run_inspect)
-    evaluate_parser = subparsers.add_parser("evaluate", help="test accuracy, per class, and confusion matrix")
-    evaluate_parser.add_argument("model", type=Path)
-    evaluate_parser.add_argument("--confusion-png", type=Path, default=None, help="also draw the matrix here")
+    evaluate_parser = subparsers.add_parser(
+        "evaluate",
+        help="test accuracy, per class, and confusion matrix",
+        description="Score a model file on the whole test split of its dataset (or --dataset): accuracy and mean "
+        "loss, the accuracy of each class, and the confusion matrix (fetching the data on first use).",
+    )
+    evaluate_parser.add_argument(
+        "model", type=Path, help="a model file (.safetensors) written by train or import-torch"
+    )
+    evaluate_parser.add_argument(
+        "--confusion-png", type=Path, default=None, help="also draw the matrix here (needs matplotlib)"
+    )
     add_dataset_options(evaluate_parser, default=None)
     evaluate_parser.set_defaults(run=run_evaluate)
 
@@ -75,6 +90,9 @@ def run_inspect(args: argparse.Namespace) -> int:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
+    if args.confusion_png is not None:
+        pyplot()  # before evaluating: a missing matplotlib is reported first, not after the whole table
+        check_output_file("--confusion-png", args.confusion_png)
     saved = load_model(args.model)
     recorded = saved.metadata.get("dataset")
     dataset = args.dataset or (recorded if recorded in DATASETS else "mnist")
@@ -92,7 +110,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     print(f"  accuracy {result.accuracy:.2%} | mean loss {result.loss:.4f}")
     print("  per-class accuracy")
     for label, accuracy in enumerate(result.per_class_accuracy):
-        print(f"    {label} {test.class_names[label]:<12} {accuracy:7.2%}")
+        print(f"    {class_column(label, test.class_names)} {accuracy:7.2%}")
     print("  confusion matrix (rows: true class, columns: predicted)")
     print("       " + "".join(f"{label:>6}" for label in range(10)))
     for label, row in enumerate(result.confusion):

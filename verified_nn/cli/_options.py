@@ -1,7 +1,10 @@
 """Option groups shared by several subcommands."""
 
 import argparse
+import os
+from pathlib import Path
 
+from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATA_DIR_VARIABLE, DATASETS, SPLITS
 from verified_nn.layers import ACTIVATIONS
 
@@ -54,3 +57,21 @@ def add_architecture_options(parser: argparse.ArgumentParser, *, defaults: str, 
     group.add_argument(
         "--dropout", type=float, metavar="RATE", help="dropout rate after each hidden activation (default 0)"
     )
+
+
+def class_column(label: int, names: tuple[str, ...]) -> str:
+    """``"9 Ankle boot   "``, or ``"7             "`` for a class whose name is its index (an MNIST digit):
+    the class for a table's first column, 14 characters wide."""
+    name = names[label]
+    return f"{label:<14}" if name == str(label) else f"{label} {name:<12}"
+
+
+def check_output_file(option: str, path: Path) -> None:
+    """Refuse, before any work, a file to write that is a directory or whose folder does not exist
+    (folders are not created silently: a typo in a path would otherwise leave a stray tree)."""
+    if path.is_dir():
+        raise InvalidArgumentError(f"{option} {path}: is a directory")
+    if not path.parent.is_dir():
+        raise InvalidArgumentError(f"{option} {path}: the directory {path.parent} does not exist")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise InvalidArgumentError(f"{option} {path}: the directory {path.parent} is not writable")

@@ -43,6 +43,8 @@ def _scaled(name: str, image: np.ndarray[Any, Any], dtype: Any) -> np.ndarray[An
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.top < 1:
+        raise InvalidArgumentError(f"--top must be >= 1, got {args.top}")
     saved = load_model(args.model)
     network = saved.network
     names = class_names(saved.metadata, network.classes)

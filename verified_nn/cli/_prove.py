@@ -1,6 +1,7 @@
 """``verified-nn prove``: the symbolic gradient proofs of the shipped kernels, as a table."""
 
 import argparse
+import importlib.util
 import time
 from typing import TYPE_CHECKING
 
@@ -9,6 +10,31 @@ from verified_nn.core import InvalidArgumentError, require_extra
 if TYPE_CHECKING:  # sympy is optional: the proofs are imported when the command runs
     from verified_nn.proofs import EntryResult, GenericResult
 
+# The table's entries (name, kind), for --list without sympy: the entries themselves are built from sympy
+# expressions. tests/test_cli_prove.py checks this list against verified_nn.proofs.ENTRIES.
+ENTRY_NAMES: tuple[tuple[str, str], ...] = (
+    ("Dense 3->2", "layer"),
+    ("ReLU", "layer"),
+    ("LeakyReLU 0.01", "layer"),
+    ("Tanh", "layer"),
+    ("Dropout eval", "layer"),
+    ("Dropout mask", "layer"),
+    ("softmax cross-entropy", "loss"),
+    ("3-3-3 ReLU", "network"),
+    ("2-4-3-2 ReLU", "network"),
+    ("3-3-3 LeakyReLU", "network"),
+    ("3-3-3 Tanh", "network"),
+    ("2-4-3-2 Tanh", "network"),
+    ("2-2-2 ReLU, batch 2", "network"),
+    ("3-3-3 ReLU+Dropout", "network"),
+    ("Conv2D 1->2 3x3", "layer"),
+    ("Conv2D 2->1 2x2 stride 2 pad 1", "layer"),
+    ("MaxPool2D 2x2", "layer"),
+    ("AvgPool2D 2x2", "layer"),
+    ("Flatten", "layer"),
+    ("tiny CNN, max pool", "network"),
+    ("tiny CNN, average pool", "network"),
+)
 _HEADERS = ("entry", "kind", "cases", "identities proven", "rational checks", "time", "result")
 _GENERIC_HEADERS = ("generic formula", "derived for all sizes", "small-case checks", "time", "result")
 
@@ -35,7 +61,9 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     )
     parser.add_argument("--list", action="store_true", help="list the entries and exit")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random rational points (default 0)")
-    parser.add_argument("--show", type=int, default=5, metavar="N", help="list at most N failures per entry")
+    parser.add_argument(
+        "--show", type=int, default=5, metavar="N", help="list at most N failures per entry (default 5)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -54,7 +82,19 @@ def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]], left: int) -> 
         print(_row(cells, widths, left))
 
 
+def _plural(count: int, singular: str, plural: str) -> str:
+    return f"{count} {singular if count == 1 else plural}"
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.show < 0:
+        raise InvalidArgumentError(f"--show must be >= 0, got {args.show}")
+    if args.entry and any(not part.strip() for part in args.entry):
+        raise InvalidArgumentError("--entry: an empty name would match every entry; give part of a name (see --list)")
+    if args.list and importlib.util.find_spec("sympy") is None:
+        for name, kind in ENTRY_NAMES:
+            print(f"{name} ({kind})")
+        return 0
     require_extra("sympy", extra="proofs", purpose="verified-nn prove")
     from verified_nn import proofs
 
@@ -65,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     generic = True
     if args.entry:
-        wanted = [part.lower() for part in args.entry]
+        wanted = [part.strip().lower() for part in args.entry]
         entries = [entry for entry in entries if any(part in entry.name.lower() for part in wanted)]
         generic = any(part in "generic" for part in wanted)
         if not entries and not generic:
@@ -85,8 +125,9 @@ def run(args: argparse.Namespace) -> int:
     cases = sum(result.cases for result in results)
     if not failed:
         print(
-            f"proven: {identities} identities in {cases} cases of {len(results)} entries"
-            + (f", {len(formulas)} generic formulas" if formulas else "")
+            f"proven: {_plural(identities, 'identity', 'identities')} in {_plural(cases, 'case', 'cases')} of "
+            f"{_plural(len(results), 'entry', 'entries')}"
+            + (f", {_plural(len(formulas), 'generic formula', 'generic formulas')}" if formulas else "")
             + f", {total:.1f} s"
         )
         return 0

@@ -1,7 +1,6 @@
 """``verified-nn render``: digits (or garments) as ASCII art with their labels, or a PNG grid."""
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,7 @@ from verified_nn.core import InvalidArgumentError
 from verified_nn.data import load
 from verified_nn.training import pyplot
 
-from ._options import add_dataset_options
+from ._options import add_dataset_options, check_output_file
 
 RAMP = " .:-=+*#%@"  # dark to bright on a dark terminal
 MAX_PNG_SAMPLES = 200  # a 10-column grid; matplotlib takes minutes and gigabytes for thousands of panels
@@ -53,13 +52,7 @@ def _check_png_target(path: Path, count: int) -> None:
     """Refuse a --png run that would fail only after loading the data and drawing the grid."""
     if count > MAX_PNG_SAMPLES:
         raise InvalidArgumentError(f"--count must be at most {MAX_PNG_SAMPLES} with --png, got {count}")
-    folder = path.parent
-    if path.is_dir():
-        raise InvalidArgumentError(f"--png {path}: is a directory")
-    if not folder.is_dir():
-        raise InvalidArgumentError(f"--png {path}: the directory {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise InvalidArgumentError(f"--png {path}: the directory {folder} is not writable")
+    check_output_file("--png", path)
     pyplot()  # says how to install matplotlib if it is missing
 
 

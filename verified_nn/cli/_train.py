@@ -85,8 +85,12 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
         "--name", default=None, help="run name for the log and checkpoints (default: a fresh timestamped name)"
     )
     run.add_argument("--overwrite", action="store_true", help="replace the files of an existing run of this --name")
-    run.add_argument("--out", type=Path, default=Path("models"), help="checkpoint directory (default models/)")
-    run.add_argument("--log-dir", type=Path, default=Path("logs"), help="log directory (default logs/)")
+    run.add_argument(
+        "--out", type=Path, default=Path("models"), help="checkpoint directory, created if missing (default models/)"
+    )
+    run.add_argument(
+        "--log-dir", type=Path, default=Path("logs"), help="log directory, created if missing (default logs/)"
+    )
     run.add_argument("--plot", action="store_true", help="write training curves and a confusion matrix (PNG)")
     add_architecture_options(parser, defaults="each overrides the preset", conv=True)
     config = parser.add_argument_group("optimisation (each overrides the preset)")
@@ -94,7 +98,12 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     config.add_argument("--epochs", type=int, help=f"number of epochs (default {_default('epochs')})")
     config.add_argument("--batch-size", type=int, help=f"examples per step (default {_default('batch_size')})")
     config.add_argument("--optimizer", choices=OPTIMIZERS, help=f"update rule (default {_default('optimizer')})")
-    config.add_argument("--lr", type=float, help=f"learning rate (default {_default('learning_rate')})")
+    config.add_argument(
+        "--lr",
+        type=float,
+        help="learning rate (default: the preset's, else 0.05 for sgd, momentum and nesterov, "
+        "0.001 for adam and adamw)",
+    )
     config.add_argument(
         "--momentum", type=float, help=f"momentum for momentum/nesterov (default {_default('momentum')})"
     )
@@ -192,7 +201,7 @@ def flag_error(error: InvalidArgumentError) -> InvalidArgumentError:
     """The same error, naming the flag the user typed (``--lr``) instead of the field (``learning_rate``)."""
     text = str(error)
     for option, field in FIELDS.items():
-        if text.startswith(f"{field} "):
+        if text.startswith((f"{field} ", f"{field}:")):
             return InvalidArgumentError("--" + option.replace("_", "-") + text[len(field) :])
     return error
 
@@ -221,15 +230,22 @@ def run_train(args: argparse.Namespace) -> int:
         pyplot()  # before training: a missing matplotlib must not cost a whole run
     resume = load_model(args.resume) if args.resume is not None else None
     config = _config(args, resume)
-    result = train(
-        config,
-        data_dir=args.data_dir,
-        out_dir=args.out,
-        log_dir=args.log_dir,
-        name=args.name,
-        resume=resume,
-        overwrite=args.overwrite,
-    )
+    if args.kernel is not None and not config.conv:
+        raise InvalidArgumentError(
+            f"--kernel {args.kernel}: the network has no convolutions to use it (add --conv C1,C2,... or --preset cnn)"
+        )
+    try:
+        result = train(
+            config,
+            data_dir=args.data_dir,
+            out_dir=args.out,
+            log_dir=args.log_dir,
+            name=args.name,
+            resume=resume,
+            overwrite=args.overwrite,
+        )
+    except InvalidArgumentError as error:
+        raise flag_error(error) from None
     if args.plot:
         stem = args.log_dir / result.log_path.stem
         plot_history(result.history, stem.with_name(stem.name + "-curves.png"))

@@ -204,7 +204,8 @@ def from_torch_state_dict(
             built.append(layer_from_config(config, arrays))
         except (InvalidArgumentError, ShapeError) as error:
             raise ModelError(f"layer {index}: {error}; the state dict holds {_summary(tensors)}") from None
-    extra = sorted(set(tensors) - {f"{i}.{name}" for i, layer in enumerate(built) for name in layer.parameter_names()})
+    placed = {f"{i}.{name}" for i, layer in enumerate(built) for name in layer.parameter_names()}
+    extra = sorted(set(tensors) - placed, key=_order)
     if extra:
         raise ModelError(
             f"tensors the architecture has no place for: {', '.join(extra)}; the state dict holds {_summary(tensors)}"

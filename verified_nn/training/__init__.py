@@ -1,6 +1,11 @@
 """Training: configuration and presets, the trainer, evaluation, and model files."""
 
-from ._config import PRESETS as PRESETS, TrainConfig as TrainConfig, preset as preset
+from ._config import (
+    DEFAULT_LEARNING_RATES as DEFAULT_LEARNING_RATES,
+    PRESETS as PRESETS,
+    TrainConfig as TrainConfig,
+    preset as preset,
+)
 from ._errors import (
     ModelError as ModelError,
     TrainingError as TrainingError,

@@ -13,6 +13,15 @@ from verified_nn.robust import METHODS as CERTIFIED_METHODS
 
 SCHEDULES: Final = ("constant", "cosine", "step")
 DEFAULT_VALIDATION_SIZE: Final = 5_000
+# The learning rate of an optimizer that neither the preset nor the caller gives one: Adam's usual 1e-3
+# (0.05, the momentum default, makes AdamW's loss stall near 1.5 on MNIST: 64% test accuracy).
+DEFAULT_LEARNING_RATES: Final[dict[str, float]] = {
+    "sgd": 0.05,
+    "momentum": 0.05,
+    "nesterov": 0.05,
+    "adam": 1e-3,
+    "adamw": 1e-3,
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,7 +42,7 @@ class TrainConfig:
     samples_per_epoch: int | None = None  # examples drawn (without replacement) per epoch; None: all
     batch_size: int = 64  # examples per gradient step
     optimizer: str = "momentum"  # "sgd", "momentum", "nesterov", "adam" or "adamw"
-    learning_rate: float = 0.05  # initial step size
+    learning_rate: float = 0.05  # initial step size (preset(): DEFAULT_LEARNING_RATES[optimizer] if not given)
     momentum: float = 0.9  # for momentum and nesterov, in [0, 1)
     weight_decay: float = 0.0  # L2 penalty (sgd, momentum, nesterov, adam); decoupled decay (adamw)
     beta1: float = 0.9  # Adam's first-moment decay, in [0, 1)
@@ -255,7 +264,14 @@ PRESETS: Final[dict[str, dict[str, Any]]] = {
 
 
 def preset(name: str | None, **overrides: Any) -> TrainConfig:
-    """The named preset (or the defaults, for None) with ``overrides`` applied on top."""
+    """The named preset (or the defaults, for None) with ``overrides`` applied on top.
+
+    When neither gives a learning rate, it is the optimizer's default (``DEFAULT_LEARNING_RATES``:
+    0.05 for sgd, momentum and nesterov, 0.001 for adam and adamw); every preset gives its own.
+    """
     if name is not None and name not in PRESETS:
         raise InvalidArgumentError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}")
-    return TrainConfig.from_dict({**(PRESETS[name] if name else {}), **overrides})
+    values = {**(PRESETS[name] if name else {}), **overrides}
+    if "learning_rate" not in values and values.get("optimizer") in DEFAULT_LEARNING_RATES:
+        values["learning_rate"] = DEFAULT_LEARNING_RATES[values["optimizer"]]
+    return TrainConfig.from_dict(values)

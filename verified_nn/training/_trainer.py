@@ -1,5 +1,6 @@
 """Mini-batch training of any network: diagnostics, guarding, model selection on held-out data, resuming."""
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -13,7 +14,15 @@ from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unus
 from tqdm import tqdm
 
 import verified_nn
-from verified_nn.core import INPUT_DIM, NUM_CLASSES, ClassDim, Features, InputDim, InvalidArgumentError
+from verified_nn.core import (
+    INPUT_DIM,
+    NUM_CLASSES,
+    ClassDim,
+    Features,
+    InputDim,
+    InvalidArgumentError,
+    ShapeError,
+)
 from verified_nn.data import Dataset, load, remove_stale_parts
 from verified_nn.layers import Mode
 from verified_nn.network import Network, cnn, global_norm, map_unchecked, mlp
@@ -113,6 +122,20 @@ def build_network(config: TrainConfig) -> Network[Any, Any]:
     return mlp(sizes, rng=rng, activation=config.activation, dropout=config.dropout, dtype=config.dtype)
 
 
+def _buildable(config: TrainConfig) -> Network[Any, Any]:
+    """:func:`build_network`, with a convolution stack too deep for the image refused as a bad ``conv``."""
+    try:
+        return build_network(config)
+    except ShapeError as error:
+        if not config.conv:
+            raise
+        conv = ",".join(map(str, config.conv))
+        raise InvalidArgumentError(
+            f"conv {conv} with kernel {config.kernel} does not fit a 28x28 image (fewer blocks, "
+            f"or a smaller kernel): {error}"
+        ) from None
+
+
 def build_optimizer(config: TrainConfig, rate: float | None = None) -> Optimizer[Any]:
     """The optimizer the configuration names, at learning rate ``rate`` (default: the configured one)."""
     lr = config.learning_rate if rate is None else rate
@@ -204,13 +227,11 @@ def split_validation(dataset: Dataset, size: int, train_size: int | None = None)
     """
     available = len(dataset) - size
     if available < 1:
-        raise InvalidArgumentError(
-            f"validation_size {size} leaves no training images out of {len(dataset)}; lower it (--validation-size)"
-        )
+        raise InvalidArgumentError(f"validation_size {size} leaves no training images out of {len(dataset)}; lower it")
     if train_size is not None and train_size > available:
         raise InvalidArgumentError(
             f"train_size {train_size} exceeds the {available} training images left after holding out "
-            f"{size} for validation (--train-size, --validation-size)"
+            f"{size} for validation (--validation-size)"
         )
 
     def part(selection: slice, split: str) -> Dataset:
@@ -220,6 +241,15 @@ def split_validation(dataset: Dataset, size: int, train_size: int | None = None)
 
     train = part(slice(0, train_size if train_size is not None else available), dataset.split)
     return train, (part(slice(available, None), "validation") if size else None)
+
+
+def _first(dataset: Dataset, size: int | None) -> Dataset:
+    """The first ``size`` images of ``dataset`` (all of them for None)."""
+    if size is None:
+        return dataset
+    if size > len(dataset):
+        raise InvalidArgumentError(f"test_size {size} exceeds the {len(dataset)} images of the {dataset.split} split")
+    return dataclasses.replace(dataset, images=dataset.images[:size], labels=dataset.labels[:size])
 
 
 def _history(resume: SavedModel) -> list[EpochRecord]:
@@ -283,9 +313,52 @@ def train(
             f"the checkpoint has completed {len(history)} of {config.epochs} epochs; "
             f"pass --epochs {len(history) + 1} or more to train further"
         )
-    if resume is None:  # a network certified training cannot bound is refused before any file is written
-        _check_certified(config, network if network is not None else build_network(config))
+    if resume is None:  # a network that cannot be built, or bounded, is refused before any file is written
+        _check_certified(config, network if network is not None else _buildable(config))
     files = RunFiles.of(_run_name(name, resume), out_dir, log_dir)
+    fresh = _missing(files.log.parent, files.best.parent, files.log)
+    progress = _Progress(files)
+    try:
+        result = _train_files(config, files, network, data_dir, resume, history, progress, overwrite, echo)
+    except Exception:
+        if resume is None and not progress.started:
+            _remove_fresh(fresh)  # refused before its first epoch (a size the data does not have)
+        raise
+    _refuse_chance(result, files)
+    return result
+
+
+def _missing(*paths: Path) -> list[Path]:
+    """The paths among ``paths`` and their ancestors that do not exist yet, parents first."""
+    missing: list[Path] = []
+    for path in paths:
+        chain = [path, *path.parents]
+        for candidate in reversed(chain):
+            if not candidate.exists() and candidate not in missing:
+                missing.append(candidate)
+    return missing
+
+
+def _remove_fresh(fresh: list[Path]) -> None:
+    """Remove what a run that failed before saving an epoch created: its log (only its header and the error's
+    context) and the directories it made, if empty, so that a refused run leaves nothing behind."""
+    for path in reversed(fresh):  # the log before its directory
+        with contextlib.suppress(OSError):  # not empty: another run's files
+            path.rmdir() if path.is_dir() else path.unlink(missing_ok=True)
+
+
+def _train_files(
+    config: TrainConfig,
+    files: RunFiles,
+    network: MnistNetwork | None,
+    data_dir: str | Path | None,
+    resume: SavedModel | None,
+    history: list[EpochRecord],
+    progress: "_Progress",
+    overwrite: bool,
+    echo: bool,
+) -> TrainResult:
+    """The part of :func:`train` that holds the run's lock and writes its files."""
     with RunLock(files):
         remove_stale_parts(files.best.parent)  # checkpoints half-written by processes that died
         existing = files.existing()
@@ -298,23 +371,20 @@ def train(
             for path in existing:
                 path.unlink()
         log = RunLog(files.log, echo=echo)
-        progress = _Progress(files)
         retain_freed_memory()  # no page faults for each step's large arrays (a CNN's: a fifth of its time)
         try:
             with threadpool_limits(limits=config.threads):
                 log(f"run {files.name} | verified-nn {verified_nn.__version__} | config {config.to_json()}")
                 full_train = load(config.dataset, "train", directory=data_dir, dtype=config.dtype, report=log)
                 train_set, validation_set = split_validation(full_train, config.validation_size, config.train_size)
-                test_set = load(
-                    config.dataset, "test", directory=data_dir, size=config.test_size, dtype=config.dtype, report=log
-                )
+                full_test = load(config.dataset, "test", directory=data_dir, dtype=config.dtype, report=log)
+                test_set = _first(full_test, config.test_size)
                 data = _Data(train_set, validation_set, test_set)
                 result = _run(config, files, network, data, log, resume, history, progress)
         except KeyboardInterrupt:
             raise TrainingInterrupted(progress.interrupted()) from None
         finally:
             log.close()
-    _refuse_chance(result, files)
     return result
 
 
@@ -331,6 +401,7 @@ class _Progress:
     def __init__(self, files: RunFiles) -> None:
         self.files = files
         self.epoch: int | None = None  # the last epoch whose checkpoint is on disk
+        self.started = False  # whether the first epoch has begun: the run's log is worth keeping
 
     def interrupted(self) -> str:
         if self.epoch is None:
@@ -496,6 +567,7 @@ def _run(
     train_eval = slice(0, min(config.train_eval_size, count))
     guard = _Guard(config, files.best, saved=bool(history) and files.best.exists())
     final = None
+    progress.started = True
     for epoch in range(len(history) + 1, config.epochs + 1):
         optimizer = build_optimizer(config, learning_rate_at(config, epoch))
         start = time.perf_counter()
