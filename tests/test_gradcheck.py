@@ -5,6 +5,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from planted import NoBiasDense, ReLUWrongForNegatives, SignDense, TransposedDense
 
 from verified_nn.core import relu, relu_derivative, softmax
 from verified_nn.layers import Dense, ReLU
@@ -20,29 +21,8 @@ from verified_nn.verification import (
 Array = np.ndarray[Any, Any]
 
 
-# Planted bugs: copies of the shipped kernels, each wrong in one way.
-
-
-class _TransposedDense(Dense[Any, Any]):
-    def _gradients(self, dy: Array, inputs: Array) -> Any:
-        # The weight gradient's numbers read in the transposed layout.
-        d_weights = (inputs.T @ dy).T
-        return Dense.trusted(d_weights.T.reshape(d_weights.shape), dy.sum(axis=0))
-
-
-class _NoBiasDense(Dense[Any, Any]):
-    def _gradients(self, dy: Array, inputs: Array) -> Any:
-        return Dense.trusted((inputs.T @ dy).T, np.zeros(dy.shape[1], dtype=dy.dtype))
-
-
-class _SignDense(Dense[Any, Any]):
-    def _gradients(self, dy: Array, inputs: Array) -> Any:
-        return Dense.trusted(-(inputs.T @ dy).T, dy.sum(axis=0))
-
-
-class _ReLUWrongForNegatives(ReLU):
-    def backward(self, dy: Any, cache: Any) -> Any:
-        return dy * 1.0, self  # derivative 1 (not 0) for negative inputs
+# Planted bugs: copies of the shipped kernels, each wrong in one way (the dense and ReLU ones are in
+# tests/planted.py, shared with the exact proofs' tests).
 
 
 def _batch_factor(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -67,7 +47,7 @@ def test_the_checker_passes_the_real_gradient(square: tuple[Network[Any, Any], A
     assert report.raise_if_failed() is report
 
 
-@pytest.mark.parametrize("bug", [_TransposedDense, _NoBiasDense, _SignDense])
+@pytest.mark.parametrize("bug", [TransposedDense, NoBiasDense, SignDense])
 def test_the_checker_fails_a_planted_dense_bug(
     square: tuple[Network[Any, Any], Array, Array], bug: type[Dense[Any, Any]]
 ) -> None:
@@ -83,7 +63,7 @@ def test_the_checker_fails_a_relu_derivative_wrong_for_negatives(
     square: tuple[Network[Any, Any], Array, Array],
 ) -> None:
     network, images, labels = square
-    layers = [_ReLUWrongForNegatives() if isinstance(layer, ReLU) else layer for layer in network.layers]
+    layers = [ReLUWrongForNegatives() if isinstance(layer, ReLU) else layer for layer in network.layers]
     assert not check_network_gradients(Network(tuple(layers)), images, labels, rng=np.random.default_rng(0)).passed
 
 
@@ -100,7 +80,7 @@ def test_a_failed_report_raises_with_its_worst_location(square: tuple[Network[An
     layers = list(network.layers)
     first = layers[0]
     assert isinstance(first, Dense)
-    layers[0] = _SignDense(weights=first.weights, bias=first.bias)
+    layers[0] = SignDense(weights=first.weights, bias=first.bias)
     report = check_network_gradients(Network(tuple(layers)), images, labels, rng=np.random.default_rng(0))
     with pytest.raises(GradientCheckError, match=r"FAILED: worst relative error .* at (0\.weight\[|direction)"):
         report.raise_if_failed()

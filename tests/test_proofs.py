@@ -9,6 +9,8 @@ import pytest
 
 pytest.importorskip("sympy")
 
+from planted import NoBiasDense, ReLUWrongForNegatives, SignDense, TransposedDense
+
 from verified_nn.core import ShapeError, cross_entropy_and_gradient
 from verified_nn.layers import AvgPool2D, Conv2D, Dense, LeakyReLU, ReLU, Tanh
 from verified_nn.layers._layer import symbolic_arrays
@@ -146,29 +148,8 @@ def test_every_relu_pattern_of_the_2_4_3_2_network_is_a_case() -> None:
     assert cases == 2**7 * 2
 
 
-# Planted bugs: copies of the shipped kernels, each wrong in one way. The first four are the
-# gradient checker's (tests/test_gradcheck.py).
-
-
-class _TransposedDense(Dense[Any, Any]):
-    def _gradients(self, dy: Array, inputs: Array) -> Any:
-        d_weights = (inputs.T @ dy).T
-        return Dense.trusted(d_weights.T.reshape(d_weights.shape), dy.sum(axis=0))
-
-
-class _NoBiasDense(Dense[Any, Any]):
-    def _gradients(self, dy: Array, inputs: Array) -> Any:
-        return Dense.trusted((inputs.T @ dy).T, np.zeros(dy.shape[1], dtype=dy.dtype))
-
-
-class _SignDense(Dense[Any, Any]):
-    def _gradients(self, dy: Array, inputs: Array) -> Any:
-        return Dense.trusted(-(inputs.T @ dy).T, dy.sum(axis=0))
-
-
-class _ReLUWrongForNegatives(ReLU):
-    def backward(self, dy: Any, cache: Any) -> Any:
-        return dy * 1.0, self  # derivative 1 (not 0) for negative inputs
+# Planted bugs: copies of the shipped kernels, each wrong in one way. The gradient checker's four
+# (tests/planted.py) and these:
 
 
 class _MissingTransposeDense(Dense[Any, Any]):
@@ -215,11 +196,11 @@ def _square_network(kind: type[Dense[Any, Any]]) -> Entry:
 
 
 PLANTED: dict[str, Callable[[], Entry]] = {
-    "transposed weight gradient": lambda: _square_network(_TransposedDense),
-    "bias gradient dropped": lambda: _square_network(_NoBiasDense),
-    "sign of the weight gradient": lambda: _square_network(_SignDense),
+    "transposed weight gradient": lambda: _square_network(TransposedDense),
+    "bias gradient dropped": lambda: _square_network(NoBiasDense),
+    "sign of the weight gradient": lambda: _square_network(SignDense),
     "missing transpose in dx": lambda: _square_network(_MissingTransposeDense),
-    "ReLU derivative 1 for negatives": lambda: network_entry("2-2-2 bad ReLU", (2, 2, 2), _ReLUWrongForNegatives()),
+    "ReLU derivative 1 for negatives": lambda: network_entry("2-2-2 bad ReLU", (2, 2, 2), ReLUWrongForNegatives()),
     "wrong leaky slope": lambda: layer_entry("wrong slope", _WrongSlopeLeakyReLU, (1, 3)),
     "sign error in tanh'": lambda: network_entry("2-2-2 bad tanh", (2, 2, 2), _SignErrorTanh()),
     "convolution's input gradient with the kernel not turned": lambda: layer_entry(
@@ -229,7 +210,7 @@ PLANTED: dict[str, Callable[[], Entry]] = {
         "AvgPool2D without area", lambda: _AvgPoolWithoutArea(2), (1, 1, 2, 2)
     ),
     "square dense layer, transposed": lambda: layer_entry(
-        "Dense 2->2 transposed", lambda: dense("", 2, 2, kind=_TransposedDense), (1, 2)
+        "Dense 2->2 transposed", lambda: dense("", 2, 2, kind=TransposedDense), (1, 2)
     ),
 }
 
