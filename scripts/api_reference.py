@@ -25,6 +25,7 @@ SUBPACKAGES = (
     "predict",
     "interop",
     "sklearn",
+    "bounds",
     "exact",
     "certify",
     "proofs",
