@@ -45,6 +45,7 @@ def test_a_cluster_gives_the_same_verdicts_as_one_process_and_as_two(
     scheduler: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_dask, "IMAGES_PER_TASK", 5)  # three tasks of 5, 5 and 2 images
+    monkeypatch.setenv("VERIFIED_NN_MAX_WORKERS", "2")  # two processes even on a machine of one core
     network = tiny_network(seed=9, widths=(6, 12, 8, 4), dtype=np.float32)
     rng = np.random.default_rng(9)
     images = rng.random((12, 6)).astype(np.float32)

@@ -16,6 +16,8 @@ from typing import Any, Final, TypeAlias
 import numpy as np
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]  # ships no types
 
+from verified_nn.files import check_workers
+
 from ._attack import AttackConfig, confirmed, pgd_attack
 from ._ball import Ball, linf_ball
 from ._errors import CertifyError
@@ -279,6 +281,7 @@ def certify_images(
                 if on_result is not None:
                     on_result(result)
     else:
+        check_workers(jobs, option="jobs")  # no more processes than cores (or $VERIFIED_NN_MAX_WORKERS)
         with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker) as pool:
             futures = {
                 pool.submit(certify_image, network, image, int(label), config, index=i): i

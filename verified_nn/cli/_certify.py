@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -27,7 +28,7 @@ from verified_nn.certify import (
     write_png,
 )
 from verified_nn.data import load
-from verified_nn.files import OutputError, check_output, check_output_directory, write_output
+from verified_nn.files import SECONDS, OutputError, check_output, check_output_directory, check_workers, write_output
 from verified_nn.training import load_model
 
 from ._options import add_dataset_options, dataset_files
@@ -103,12 +104,16 @@ def run(args: argparse.Namespace) -> int:
         raise CertifyError("--" + message) from None
     if not args.time_limit > 0:
         raise CertifyError(f"--time-limit must be > 0 seconds, got {args.time_limit:g}")
+    problem = SECONDS.over(math.ceil(min(args.time_limit, 1e18)), "--time-limit: each image may take")
+    if problem is not None:
+        raise CertifyError(problem)
     if args.count < 1:
         raise CertifyError(f"--count must be >= 1, got {args.count}")
     if args.jobs < 1:
         raise CertifyError(f"--jobs must be >= 1, got {args.jobs}")
     if args.scheduler is not None and args.jobs != 1:
         raise CertifyError("--jobs and --scheduler cannot be combined: the cluster's workers set the parallelism")
+    check_workers(args.jobs, option="--jobs")
     config = CertifyConfig(eps=eps, method=args.method, time_limit=args.time_limit, seed=args.seed)
     inputs = [args.model, *dataset_files(args)]
     if args.json is not None:  # before any image is certified: a bad path must not cost the whole run

@@ -2,14 +2,13 @@
 
 import argparse
 import dataclasses
-import json
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATASETS
-from verified_nn.files import check_output
+from verified_nn.files import check_output, check_workers
 from verified_nn.optimizer import OPTIMIZERS
 from verified_nn.robust import METHODS as CERTIFIED_METHODS
 from verified_nn.training import (
@@ -213,7 +212,18 @@ def _config(args: argparse.Namespace, resume: Any) -> TrainConfig:
     try:
         if resume is None:
             return preset(args.preset, **values)
-        base = TrainConfig.from_json(resume.metadata["config"])
+        try:
+            base = TrainConfig.from_json(resume.metadata["config"])
+        except (KeyError, TypeError, InvalidArgumentError) as error:
+            reason = f" ({error})" if isinstance(error, InvalidArgumentError) else ""
+            raise InvalidArgumentError(
+                f"{args.resume}: the checkpoint records no usable training configuration{reason}"
+            ) from None
+        if "threads" not in values:  # the machine that wrote the checkpoint may have had more cores
+            try:
+                check_workers(base.threads, option="threads")
+            except InvalidArgumentError as error:
+                raise InvalidArgumentError(f"{args.resume}: the checkpoint's {error}; or pass --threads N") from None
         changed = [f"--{name}" for name in _ARCHITECTURE if name in values and values[name] != getattr(base, name)]
         if changed:
             raise InvalidArgumentError(
@@ -223,8 +233,6 @@ def _config(args: argparse.Namespace, resume: Any) -> TrainConfig:
         return dataclasses.replace(base, **values)
     except InvalidArgumentError as error:
         raise flag_error(error) from None
-    except (KeyError, json.JSONDecodeError, TypeError):
-        raise InvalidArgumentError(f"{args.resume}: the checkpoint records no usable training configuration") from None
 
 
 def plot_paths(log_dir: Path, name: str) -> tuple[Path, Path]:

@@ -29,6 +29,13 @@ from ._plots import (
 )
 from ._runs import RunFiles as RunFiles, check_run_name as check_run_name, default_run_name as default_run_name
 from ._schedule import learning_rate_at as learning_rate_at
+from ._size import (
+    NetworkSize as NetworkSize,
+    mlp_parameters as mlp_parameters,
+    network_size as network_size,
+    samples_per_pass as samples_per_pass,
+    size_problem as size_problem,
+)
 from ._trainer import (
     EpochRecord as EpochRecord,
     MnistNetwork as MnistNetwork,
