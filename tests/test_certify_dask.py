@@ -23,9 +23,10 @@ distributed = pytest.importorskip("distributed")
 
 @pytest.fixture(scope="module")
 def scheduler() -> Iterator[str]:
-    """A one-worker, in-process cluster (two threads): seconds to start, nothing left behind."""
+    """A one-worker, in-process cluster (two threads) on loopback TCP, so the command line reaches it as any
+    scheduler: seconds to start, nothing left behind."""
     with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None, protocol="tcp", host="127.0.0.1"
     ) as cluster:
         yield str(cluster.scheduler_address)
 
