@@ -4,6 +4,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATASETS, DataError, read_file
 from verified_nn.files import ARGUMENT_BYTES, JSONError, OutputError, check_output, parse_json
@@ -78,7 +80,8 @@ def run_export(args: argparse.Namespace) -> int:
     if args.onnx is not None and args.torch is not None and _same_path(args.onnx, args.torch):
         raise OutputError(f"--onnx {args.onnx} and --torch {args.torch} name the same file: give each its own")
     saved = load_model(args.model)
-    network = saved.network.astype(args.dtype) if args.dtype else saved.network
+    with np.errstate(over="ignore"):  # a value float32 cannot hold becomes infinite: refused, by name, when written
+        network = saved.network.astype(args.dtype) if args.dtype else saved.network
     if args.onnx is not None:
         save_onnx(args.onnx, network, metadata=exported_metadata(saved.metadata), inputs=inputs)
         print(f"wrote {args.onnx}: ONNX, input 'input' (batch, 784) {network.dtype}, outputs 'logits', 'probabilities'")

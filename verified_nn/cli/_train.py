@@ -13,6 +13,7 @@ from verified_nn.optimizer import OPTIMIZERS
 from verified_nn.robust import METHODS as CERTIFIED_METHODS
 from verified_nn.training import (
     PRESETS,
+    ModelError,
     TrainConfig,
     check_run_name,
     load_model,
@@ -276,6 +277,10 @@ def run_train(args: argparse.Namespace) -> int:
         )
     except InvalidArgumentError as error:
         raise flag_error(error) from None
+    except ModelError as error:  # the checkpoint's history does not describe its parameters: name the file
+        if args.resume is not None and str(error).startswith("the checkpoint"):
+            raise ModelError(f"{args.resume}: {error}") from None
+        raise
     if args.plot:
         curves, confusion = plot_paths(args.log_dir, result.log_path.stem)
         plot_history(result.history, curves, option="--plot")

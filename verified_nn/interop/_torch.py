@@ -38,7 +38,7 @@ from verified_nn.layers import (
     layer_from_config,
 )
 from verified_nn.network import Network
-from verified_nn.training import ModelError, save_model, size_problem
+from verified_nn.training import ModelError, check_network, save_model, size_problem
 
 TORCH_SEQUENTIAL_KEY: Final = "torch_sequential"  # metadata: the Python expression of the equivalent Sequential
 # The layer kinds with a PyTorch module.
@@ -122,7 +122,8 @@ def save_torch(
     Written as :func:`~verified_nn.training.save_model` writes, never over one of ``inputs``.
     """
     if dtype is not None:
-        network = network.astype(dtype)
+        with np.errstate(over="ignore"):  # a value the dtype cannot hold becomes infinite: refused when written
+            network = network.astype(dtype)
     torch_state_dict(network)  # refuses layers without a PyTorch counterpart before anything is written
     save_model(
         Path(path), network, {**(metadata or {}), TORCH_SEQUENTIAL_KEY: torch_sequential_code(network)}, inputs=inputs
@@ -203,7 +204,8 @@ def from_torch_state_dict(
             or a model file's architecture ``{"layers": [...]}``; :func:`mlp_layers` writes one.
 
     Raises:
-        ModelError: a tensor that is missing, extra, of another shape or dtype; the message lists the tensors.
+        ModelError: a tensor that is missing, extra, of another shape or dtype, or one ``load_model`` would
+            refuse (NaN, infinite, beyond the magnitude ceiling); the message lists the tensors.
     """
     tensors = {str(name): _as_array(str(name), value) for name, value in state_dict.items()}
     listed = _layer_list(layers)
@@ -231,6 +233,7 @@ def from_torch_state_dict(
     problem = size_problem(network)
     if problem is not None:
         raise ModelError(problem)
+    check_network(network, None)  # finite, float32/float64, within the magnitude ceiling: as load_model requires
     return network
 
 

@@ -1,5 +1,6 @@
 """Training: configuration and presets, the trainer, evaluation, and model files."""
 
+from ._checks import check_network as check_network
 from ._config import (
     DEFAULT_LEARNING_RATES as DEFAULT_LEARNING_RATES,
     PRESETS as PRESETS,

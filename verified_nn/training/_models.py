@@ -24,6 +24,7 @@ from verified_nn.layers import Dense, Layer, activation_named, layer_from_config
 from verified_nn.network import Network
 from verified_nn.optimizer import Momentum, MomentumState, Optimizer, optimizer_from_config, state_trees
 
+from ._checks import check_declared_dtype, check_network, check_records, check_state, check_tensor
 from ._errors import ModelError
 from ._size import size_problem
 
@@ -72,6 +73,9 @@ def save_model(
         name: np.ascontiguousarray(block)
         for name, block in zip(network.parameter_names(), network.parameters(), strict=True)
     }
+    check_network(network, path, read=False)  # what one command writes, every command reads
+    if state is not None:
+        check_state(state, path, read=False)
     header = {key: str(value) for key, value in metadata.items()}
     header.update(format=FORMAT, architecture=architecture_json(network), dtype=str(network.dtype))
     if optimizer is not None:
@@ -109,11 +113,7 @@ def _tensor(tensors: dict[str, np.ndarray[Any, Any]], name: str, path: Path) -> 
     if name not in tensors:
         raise ModelError(f"{path}: no tensor {name}")
     block = tensors[name]
-    if block.dtype not in (np.float32, np.float64):
-        raise ModelError(f"{path}: {name} has dtype {block.dtype}, expected float32 or float64")
-    if not np.isfinite(block).all():
-        nan, inf = int(np.isnan(block).sum()), int(np.isinf(block).sum())
-        raise ModelError(f"{path}: {name} holds {nan} NaN and {inf} infinite values: the model is unusable")
+    check_tensor(name, block, path, squared=name.startswith(f"{_OPTIMIZER}second."))
     return block
 
 
@@ -171,7 +171,9 @@ def _legacy_config(text: str | None) -> dict[str, str]:
     if not isinstance(config, dict):
         return {}
     config.setdefault("validation_size", 0)
-    config.setdefault("optimizer", "momentum" if config.get("momentum", 0.9) > 0 else "sgd")
+    momentum = config.get("momentum", 0.9)
+    moving = not isinstance(momentum, int | float) or isinstance(momentum, bool) or momentum != 0
+    config.setdefault("optimizer", "momentum" if moving else "sgd")  # a bad momentum is refused by name later
     return {"config": json.dumps(config, sort_keys=True)}
 
 
@@ -271,7 +273,14 @@ def load_model(path: str | Path) -> SavedModel:
         upgraded = {"format": FORMAT, "architecture": architecture_json(network), "dtype": str(network.dtype)}
         upgraded.update(_legacy_config(metadata.get("config")))
         upgraded.update(_legacy_history(metadata.get("history")))
+        if "history" in upgraded:
+            check_records(_json(upgraded, "history", path), path, epoch=metadata.get("epoch"))
         return SavedModel(network=network, metadata={**metadata, **upgraded}, optimizer=optimizer, state=state)
     network = _network(metadata, tensors, path)
+    check_declared_dtype(metadata, network, path)
     optimizer, state = _state(metadata, tensors, network, path)
+    if state is not None:
+        check_state(state, path)
+    if "history" in metadata:
+        check_records(_json(metadata, "history", path), path, epoch=metadata.get("epoch"))
     return SavedModel(network=network, metadata=metadata, optimizer=optimizer, state=state)

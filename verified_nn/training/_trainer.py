@@ -37,6 +37,7 @@ from ._evaluate import Evaluation, evaluate
 from ._log import RunLog
 from ._memory import retain_freed_memory
 from ._models import SavedModel, save_model
+from ._provenance import check_resumed, recorded_config
 from ._runs import RunFiles, RunLock, check_run_name, default_run_name
 from ._schedule import learning_rate_at
 from ._size import check_network, check_run
@@ -566,6 +567,11 @@ def _run(
     progress: _Progress,
 ) -> TrainResult:
     current, state = _start(config, network, resume, log)
+    if resume is not None and history:  # the last record must describe the parameters it is saved with
+        recorded = recorded_config(resume.metadata, config)
+        check_resumed(
+            history[-1], current, config, recorded, train=data.train, validation=data.validation, test=data.test
+        )
     log(f"network {current.describe()}")
     if not history:
         initial = evaluate(current, data.test.images, data.test.labels)
