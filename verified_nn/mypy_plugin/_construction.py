@@ -8,7 +8,7 @@ from mypy.nodes import CallExpr, MemberExpr, NameExpr
 from ._calls import CallView, Inferred, Rule, RuleError
 from ._sizes import Known, Symbol, render_shape
 
-__all__ = ["FUNCTIONS", "METHODS"]
+__all__ = ["FUNCTIONS", "METHODS", "STUB_VERSIONS"]
 
 
 def _constructor_name(view: CallView, default: str) -> str:
@@ -57,7 +57,7 @@ def _arange(view: CallView) -> Inferred | None:
 _GENERATOR = "numpy.random._generator.Generator"
 
 METHODS: dict[str, Rule] = {
-    # np.zeros, np.ones and np.empty are instances of one constructor class in numpy's stubs.
+    # numpy 2.4's stubs: np.zeros, np.ones and np.empty are instances of one constructor class.
     "numpy._core.multiarray._ConstructorEmpty.__call__": _shaped_by("shape", 0, "zeros"),
     f"{_GENERATOR}.random": _shaped_by("size", 0, "random"),
     f"{_GENERATOR}.standard_normal": _shaped_by("size", 0, "standard_normal"),
@@ -67,6 +67,18 @@ METHODS: dict[str, Rule] = {
 }
 
 FUNCTIONS: dict[str, Rule] = {
+    # numpy 2.5's stubs: np.zeros, np.ones and np.empty are overloaded functions.
+    "numpy._core.multiarray.zeros": _shaped_by("shape", 0, "zeros"),
+    "numpy._core.multiarray.empty": _shaped_by("shape", 0, "empty"),
+    "numpy._core.numeric.ones": _shaped_by("shape", 0, "ones"),
     "numpy._core.numeric.full": _shaped_by("shape", 0, "full"),
     "numpy._core.multiarray.arange": _arange,
+}
+
+# Names that numpy's stubs have in some versions only: (first version, first version without it).
+STUB_VERSIONS: dict[str, tuple[tuple[int, int] | None, tuple[int, int] | None]] = {
+    "numpy._core.multiarray._ConstructorEmpty.__call__": (None, (2, 5)),
+    "numpy._core.multiarray.zeros": ((2, 5), None),
+    "numpy._core.multiarray.empty": ((2, 5), None),
+    "numpy._core.numeric.ones": ((2, 5), None),
 }

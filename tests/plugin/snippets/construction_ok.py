@@ -33,9 +33,9 @@ assert_type(rng.random(), float)
 
 
 def sized(n: int) -> None:
-    """A size that is only an ``int`` stays what numpy's stubs say."""
-    assert_type(np.zeros(n), np.ndarray[tuple[int], F64])
-    assert_type(np.zeros((n, 3)), np.ndarray[tuple[int, Literal[3]], F64])
+    """A size that is only an ``int`` is unknown: ``Any``, which never conflicts with a declared size."""
+    assert_type(np.zeros(n), np.ndarray[tuple[Any], F64])
+    assert_type(np.zeros((n, 3)), np.ndarray[tuple[Any, Literal[3]], F64])
     assert_type(rng.random(n), np.ndarray[tuple[Any], F64])
     assert_type(np.arange(n).shape, tuple[int])
 
