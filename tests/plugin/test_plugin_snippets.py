@@ -38,6 +38,20 @@ NEVER_CONFLICT = {
     "numpy.ndarray.flatten",
     "numpy._core.fromnumeric.ravel",
     "numpy._typing._ufunc._UFunc_Nin1_Nout1.__call__",
+    "numpy._typing._ufunc._UFunc_Nin1_Nout2.__call__",
+    "numpy._typing._ufunc._UFunc_Nin2_Nout1.outer",
+    "numpy._core.numeric.outer",
+    "numpy._core.shape_base.atleast_2d",
+    "numpy._core.function_base.linspace",
+    "numpy.lib._twodim_base_impl.eye",
+    "numpy._core.numeric.identity",
+    "numpy.random._generator.Generator.permutation",
+    # the same shape, whatever the other arguments
+    "numpy._core.fromnumeric.round",
+    "numpy._core.numeric.roll",
+    "numpy.lib._function_base_impl.flip",
+    "numpy.lib._twodim_base_impl.triu",
+    "numpy.lib._twodim_base_impl.tril",
 }
 NEVER_INFER = {"numpy.ndarray.__rmatmul__"} | {
     f"numpy.ndarray.__i{name}__" for name in ("add", "sub", "mul", "truediv", "floordiv", "pow")

@@ -21,7 +21,18 @@ from mypy.plugin import (
 )
 from mypy.types import AnyType, FunctionLike, Instance, Type, TypeOfAny, get_proper_type
 
-from . import _construction, _elementwise, _jaxtyping, _joining, _matmul, _reductions, _reshape
+from . import (
+    _construction,
+    _contract,
+    _elementwise,
+    _gather,
+    _jaxtyping,
+    _joining,
+    _layout,
+    _matmul,
+    _reductions,
+    _reshape,
+)
 from ._boundary import check_call, describe_callee, generalize
 from ._calls import CallView, Rule, RuleError
 from ._codes import SHAPE
@@ -49,6 +60,8 @@ METHOD_RULES: dict[str, Rule] = {
     **_elementwise.METHODS,
     **_reductions.METHODS,
     **_reshape.METHODS,
+    **_gather.METHODS,
+    **_layout.METHODS,
 }
 FUNCTION_RULES: dict[str, Rule] = {
     **_construction.FUNCTIONS,
@@ -57,6 +70,9 @@ FUNCTION_RULES: dict[str, Rule] = {
     **_reductions.FUNCTIONS,
     **_reshape.FUNCTIONS,
     **_joining.FUNCTIONS,
+    **_gather.FUNCTIONS,
+    **_layout.FUNCTIONS,
+    **_contract.FUNCTIONS,
 }
 ATTRIBUTE_RULES: dict[str, Callable[[Shape], Shape | None]] = dict(_matmul.ATTRIBUTES)
 # The hooked names that numpy's stubs have in some versions only (the others are in every supported

@@ -267,6 +267,14 @@ def with_shape(
     if shape is None or shape == ():
         return default
     proper: ProperType = get_proper_type(default)
+    if isinstance(proper, TupleType):
+        # ``np.divmod``, ``np.modf``: one array per output, each of the shape
+        return proper.copy_modified(
+            items=[with_shape(item, shape, api, dtype, replace_dtype=replace_dtype) for item in proper.items]
+        )
+    if isinstance(proper, Instance) and proper.type.fullname == "builtins.list" and array_of(proper.args[0]):
+        # ``np.split``: a list of arrays, each of the shape
+        return proper.copy_modified(args=[with_shape(proper.args[0], shape, api, dtype, replace_dtype=replace_dtype)])
     if isinstance(proper, UnionType):
         # ``np.bool | NDArray[np.bool]`` and the like: a result of rank 1 or more is the array.
         arrays = [item for item in proper.items if array_of(item) is not None]

@@ -19,5 +19,6 @@ rng.normal(0.0, 1.0, size=-1)  # E: [shape] normal: negative size -1 in shape (-
 rng.uniform(0.0, 1.0, (-3,))  # E: [shape] uniform: negative size -3 in shape (-3,)
 rng.integers(0, 10, size=(8, -8))  # E: [shape] integers: negative size -8 in shape (8, -8)
 np.arange(0, 10, 0)  # E: [shape] arange: step 0
+rng.choice(5, size=(3, -3))  # E: [shape] choice: negative size -3 in shape (3, -3)
 forward(rng.random(100))  # E: [arg-type] Argument 1 to "forward" has incompatible type "ndarray[tuple[Literal[100]], dtype[float64]]"; expected "ndarray[tuple[Literal[784]], dtype[float64]]"
 forward(np.zeros(28 * 27))  # E: [arg-type] Argument 1 to "forward" has incompatible type "ndarray[tuple[Literal[756]], dtype[float64]]"; expected "ndarray[tuple[Literal[784]], dtype[float64]]"

@@ -41,3 +41,17 @@ def reductions(z: np.ndarray[tuple[B, Literal[10]], F64], flags: np.ndarray[tupl
     assert_type(flags.sum(axis=0).shape, tuple[Literal[10]])
     # Reducing every axis gives a scalar, typed by numpy's stubs (Any in 2.4, float64 in 2.5).
     assert_type(float(z.sum()), float)
+
+
+def more_reductions(z: np.ndarray[tuple[B, Literal[10]], F64]) -> None:
+    """``nan`` reductions, ``np.linalg.norm`` along axes, and a ufunc's ``reduce`` (axis 0 by default)."""
+    assert_type(np.nanmean(z, axis=0).shape, tuple[Literal[10]])
+    assert_type(np.nansum(z, axis=1, keepdims=True).shape, tuple[B, Literal[1]])
+    assert_type(np.nanmax(z, axis=1).shape, tuple[B])
+    assert_type(np.nanmin(z, axis=0).shape, tuple[Literal[10]])
+    assert_type(np.nanstd(z, axis=0).shape, tuple[Literal[10]])
+    assert_type(np.nanvar(z, axis=1).shape, tuple[B])
+    assert_type(np.linalg.norm(z, axis=1).shape, tuple[B])
+    assert_type(np.linalg.norm(z, 2, 0).shape, tuple[Literal[10]])
+    assert_type(np.add.reduce(z).shape, tuple[Literal[10]])
+    assert_type(np.maximum.reduce(z, axis=1).shape, tuple[B])
