@@ -36,6 +36,7 @@ from . import (
 from ._boundary import check_call, describe_callee, generalize
 from ._calls import CallView, Rule, RuleError
 from ._codes import SHAPE
+from ._networks import BATCH_METHODS, NETWORK_BUILDERS
 from ._options import OptionsError, PluginOptions, read_options
 from ._sized import SIZED, length, literal_sizes
 from ._sizes import Shape
@@ -97,6 +98,13 @@ def _infer(rule: Rule, ctx: FunctionContext | MethodContext) -> Type:
     except RuleError:
         return unknown_shape(ctx.api)
     if result is None:
+        return ctx.default_return_type
+    if result.shape == () and isinstance(get_proper_type(ctx.default_return_type), AnyType):
+        # A reduction of every axis: numpy 2.4's stubs say Any; the dtype's scalar type is more use
+        # (``x - x.mean()`` keeps the shape of ``x``).
+        scalar_dtype = get_proper_type(result.dtype)
+        if isinstance(scalar_dtype, Instance) and scalar_dtype.type.fullname == "numpy.dtype" and scalar_dtype.args:
+            return scalar_dtype.args[0]
         return ctx.default_return_type
     # With an operand of unknown dtype (or a shape variable bound to ``tuple[Any, ...]``) several overload
     # items match, and mypy keeps the result only if every item gives the same type: then the rule's
@@ -194,6 +202,9 @@ class ShapePlugin(Plugin):
         sized = SIZED.get(fullname)
         if sized is not None:
             return literal_sizes(sized)
+        builder = NETWORK_BUILDERS.get(fullname)
+        if builder is not None:
+            return builder
         return None if fullname.startswith(("numpy.", "builtins.")) else generalize
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
@@ -203,6 +214,9 @@ class ShapePlugin(Plugin):
         sized = SIZED.get(fullname)
         if sized is not None:
             return literal_sizes(sized)
+        keeps_batch = BATCH_METHODS.get(fullname)
+        if keeps_batch is not None:
+            return keeps_batch
         return None if fullname.startswith(("numpy.", "builtins.")) else generalize
 
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:

@@ -23,6 +23,7 @@ __all__ = ["SIZED", "length"]
 SIZED: dict[str, tuple[tuple[str, int], ...]] = {
     "verified_nn.core._dims.Dim": (("size", 0),),
     "verified_nn.layers._dense.Dense.init": (("out", 0), ("inputs", 1)),
+    "verified_nn.layers._conv.Conv2D.init": (("out", 0), ("inputs", 1)),
 }
 
 
