@@ -24,6 +24,7 @@ SUBPACKAGES = (
     "training",
     "predict",
     "interop",
+    "spec",
     "sklearn",
     "exact",
     "certify",

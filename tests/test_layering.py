@@ -24,6 +24,8 @@ ALLOWED = {
     "predict": {"core", "layers", "network", "data", "training"},
     "sklearn": {"core", "layers", "network", "optimizer"},
     "interop": {"core", "layers", "network", "data", "training"},
+    # VNNLIB properties: exact numbers and files, nothing of networks.
+    "spec": {"data"},
     "cli": {
         "core",
         "layers",
@@ -38,6 +40,7 @@ ALLOWED = {
         "predict",
         "interop",
         "proofs",
+        "spec",
     },
     # Loaded by mypy, not by the library: it may import nothing of ours.
     "mypy_plugin": set(),
