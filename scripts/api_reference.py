@@ -25,6 +25,7 @@ SUBPACKAGES = (
     "predict",
     "interop",
     "spec",
+    "search",
     "sklearn",
     "exact",
     "certify",

@@ -26,6 +26,8 @@ ALLOWED = {
     "interop": {"core", "layers", "network", "data", "training"},
     # VNNLIB properties: exact numbers and files, nothing of networks.
     "spec": {"data"},
+    # Deciding properties: the bounds, the networks, the specifications, and models from files.
+    "search": {"core", "layers", "network", "data", "training", "interop", "spec", "certify"},
     "cli": {
         "core",
         "layers",
@@ -41,6 +43,7 @@ ALLOWED = {
         "interop",
         "proofs",
         "spec",
+        "search",
     },
     # Loaded by mypy, not by the library: it may import nothing of ours.
     "mypy_plugin": set(),

@@ -90,7 +90,7 @@ def test_the_inner_box_holds_only_inputs_of_the_box_and_the_outer_box_contains_i
 
 def test_rows_as_matrices_round_coefficients_with_a_slack() -> None:
     spec = parse_vnnlib(_declare(1, 2) + _box([("0", "1")]) + "(assert (<= (+ (* 0.1 Y_0) Y_1) 0.3))")
-    matrix, bound, slack = spec.regions[0].conjuncts[0].matrix()
+    matrix, bound, slack = spec.regions[0].conjuncts[0].matrix(2)
     assert matrix.tolist() == [[0.1, 1.0]] and slack[0, 1] == 0 and 0 < slack[0, 0] < 1e-17
     assert Fraction(float(bound[0])) >= Fraction(3, 10)
 

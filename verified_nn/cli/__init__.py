@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         _smoke,
         _train,
         _verify,
+        _verify_spec,
     )
 
     parser = _Parser(
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     _export.add_parser(subparsers)
     _import_onnx.add_parser(subparsers)
     _certify.add_parser(subparsers)
+    _verify_spec.add_parser(subparsers)
     return parser
 
 

@@ -108,8 +108,9 @@ class Conjunct:
     def holds(self, y: Array) -> bool:
         return all(row.holds(y) for row in self.rows)
 
-    def matrix(self) -> tuple[Array, Array, Array]:
-        """float64 ``(C, d, slack)``: every real ``y`` meeting all rows has ``C y - slack |y| <= d`` row by row.
+    def matrix(self, outputs: int) -> tuple[Array, Array, Array]:
+        """float64 ``(C, d, slack)`` over ``outputs`` outputs: a real ``y`` meeting every row has
+        ``C y - slack |y| <= d``, row by row.
 
         ``C`` holds the coefficients rounded to nearest, ``slack`` their rounding error (an upper bound),
         ``d`` the bounds rounded up; a proof that ``C y - slack |y| > d`` for some row refutes the conjunct.
@@ -118,7 +119,7 @@ class Conjunct:
         exact = [[abs(Fraction(float(c)) - c) for c in row.coefficients] for row in self.rows]
         slack = np.array([[_float_at_least(e, np.float64) for e in row] for row in exact], dtype=np.float64)
         bounds = np.array([_float_at_least(row.bound, np.float64) for row in self.rows], dtype=np.float64)
-        return coefficients.reshape(len(self.rows), -1), bounds, slack.reshape(len(self.rows), -1)
+        return coefficients.reshape(len(self.rows), outputs), bounds, slack.reshape(len(self.rows), outputs)
 
 
 @dataclasses.dataclass(frozen=True)
