@@ -4,10 +4,9 @@ import argparse
 from pathlib import Path
 
 from verified_nn.data import DATASETS
+from verified_nn.files import check_output
 from verified_nn.interop import load_onnx
 from verified_nn.training import ModelError, load_model, save_model
-
-from ._options import check_output_file
 
 
 def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -26,7 +25,7 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def run(args: argparse.Namespace) -> int:
-    check_output_file("--out", args.out)
+    check_output(args.out, inputs=[args.file], option="--out")
     network = load_onnx(args.file)
     metadata = {"imported_from": f"ONNX {args.file.name}"}
     if args.dataset is not None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from verified_nn.core import InvalidArgumentError
-from verified_nn.data import atomic_write
+from verified_nn.files import check_output, check_output_directory, write_output
 from verified_nn.search import (
     RESULTS,
     InstanceResult,
@@ -20,8 +20,6 @@ from verified_nn.search import (
     verify,
 )
 from verified_nn.spec import read_vnnlib
-
-from ._options import check_output_file
 
 
 def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -67,7 +65,9 @@ def _check(args: argparse.Namespace) -> None:
         raise InvalidArgumentError("--timeout: with --instances each instance has its own time limit")
     if args.results is None:
         raise InvalidArgumentError("--instances needs --results CSV (where to write the results)")
-    check_output_file("--results", args.results)
+    check_output(args.results, inputs=[args.instances], option="--results")
+    if args.counterexamples is not None:
+        check_output_directory(args.counterexamples, option="--counterexamples", parents=True)
     if args.jobs < 1:
         raise InvalidArgumentError(f"--jobs must be >= 1, got {args.jobs}")
 
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         instances, jobs=args.jobs, config=SearchConfig(seed=args.seed), on_result=_progress(len(instances))
     )
     category = args.instances.resolve().parent.name
-    atomic_write(args.results, results_csv(results, category).encode())
+    write_output(args.results, results_csv(results, category).encode(), inputs=[args.instances], option="--results")
     counts = {kind: sum(r.result == kind for r in results) for kind in RESULTS}
     summary = ", ".join(f"{count} {kind}" for kind, count in counts.items())
     print(f"{category}: {len(results)} instances in {time.monotonic() - start:.1f} s: {summary}")

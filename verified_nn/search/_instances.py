@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from verified_nn.files import write_output
 from verified_nn.network import Network
 from verified_nn.spec import SpecError, read_vnnlib
 
@@ -138,12 +139,9 @@ def run_instances(
 
 def counterexample_files(results: Sequence[InstanceResult], folder: Path) -> list[Path]:
     """The answer of every ``sat`` instance written to ``folder/<model>_<property>.counterexample``."""
-    from verified_nn.data import atomic_write
-
     written = []
     for result in results:
         if result.result == SAT:
             path = folder / f"{result.instance.name}.counterexample"
-            atomic_write(path, result.answer.encode())
-            written.append(path)
+            written.append(write_output(path, result.answer.encode(), parents=True))
     return written
