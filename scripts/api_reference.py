@@ -28,6 +28,7 @@ SUBPACKAGES = (
     "spec",
     "search",
     "sklearn",
+    "bounds",
     "exact",
     "certify",
     "proofs",
