@@ -7,6 +7,7 @@ Everything stops at ``timeout`` seconds after the call began.
 """
 
 import dataclasses
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -14,10 +15,12 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
+from verified_nn.bounds import BoundsError
 from verified_nn.network import Network
 from verified_nn.spec import Property, SpecError
 
 from ._attack import AttackConfig, AttackResult, attack
+from ._bab import BabConfig, BabOutcome, branch_and_bound
 from ._problem import Problem, problems
 from ._verdict import SAT, TIMEOUT, UNKNOWN, UNSAT, Verdict
 
@@ -25,12 +28,19 @@ Array: TypeAlias = np.ndarray[Any, Any]
 Confirm: TypeAlias = Callable[[Array], Array]  # an input row -> the outputs another runtime computes there
 
 
+def _quick() -> AttackConfig:
+    return AttackConfig(restarts=4, steps=40)
+
+
 @dataclasses.dataclass(frozen=True)
 class SearchConfig:
     """How the search spends its time."""
 
-    attack: AttackConfig = dataclasses.field(default_factory=AttackConfig)  # the first attack on each region
-    seed: int = 0  # seeds every attack (with the region's index and the round)
+    attack: AttackConfig = dataclasses.field(default_factory=_quick)  # the first attack on each region
+    strong: AttackConfig = dataclasses.field(default_factory=AttackConfig)  # from the bounds' worst inputs
+    bab: BabConfig = dataclasses.field(default_factory=BabConfig)  # branch-and-bound
+    last_rounds: int = 20  # attacks after branch-and-bound gave up (each from new random starts)
+    seed: int = 0  # seeds every attack (with the region's index)
 
 
 class _Search:
@@ -46,6 +56,14 @@ class _Search:
 
     def verdict(self, result: str, **fields: Any) -> Verdict:
         return Verdict(result=result, seconds=time.monotonic() - self.start, **fields)
+
+    def confirmed(self, problem: Problem, x: Array) -> Array | None:
+        """The outputs at ``x`` if it violates the region exactly, and ``confirm`` agrees; else None."""
+        outputs = problem.counterexample(self.network, x)
+        if outputs is None or self.confirm is None:
+            return outputs
+        other = np.asarray(self.confirm(x)).reshape(-1)
+        return other if self.spec.violated_by(x, other) else None
 
     def checked(self, found: AttackResult, stage: str) -> Verdict | None:
         """A ``sat`` verdict if the attack's point holds up under ``confirm`` too."""
@@ -93,15 +111,60 @@ def verify(
         trivial = _trivial(search, problem)
         if trivial is not None:
             return trivial
-    open_regions: list[int] = []
     for index, problem in enumerate(regions):
         found = attack(network, problem, config=settings.attack, seed=(settings.seed, index), deadline=search.deadline)
         verdict = search.checked(found, "attack")
         if verdict is not None:
             return verdict
-        open_regions.append(index)
         if search.left() <= 0:
             return search.verdict(TIMEOUT)
-    if not open_regions:
-        return search.verdict(UNSAT, stage="bounds")
-    return search.verdict(UNKNOWN, note="no counterexample found, and nothing proven")
+    domains, notes = 0, []
+    for index, problem in enumerate(regions):
+        outcome = _branch_and_bound(search, problem, settings, seed=(settings.seed, index))
+        domains += outcome.domains
+        if outcome.result == SAT:
+            stage = "attack" if outcome.note == "attack" else "bab"
+            return search.verdict(SAT, stage=stage, example=outcome.example, outputs=outcome.outputs, domains=domains)
+        if outcome.result == TIMEOUT:
+            return search.verdict(TIMEOUT, domains=domains)
+        if outcome.result != UNSAT:
+            notes.append(outcome.note)
+    if notes:  # what branch-and-bound could not decide may still fall to an attack: the time left goes there
+        for round_ in itertools.count(1):
+            if search.left() <= 0:
+                return search.verdict(TIMEOUT, domains=domains)
+            for index, problem in enumerate(regions):
+                seed = (settings.seed, index, round_)
+                found = attack(network, problem, config=settings.strong, seed=seed, deadline=search.deadline)
+                verdict = search.checked(found, "attack")
+                if verdict is not None:
+                    return verdict
+            if round_ >= settings.last_rounds:
+                return search.verdict(UNKNOWN, domains=domains, note="; ".join(notes))
+    return search.verdict(UNSAT, stage="bounds" if domains == len(regions) else "bab", domains=domains)
+
+
+def _branch_and_bound(
+    search: _Search, problem: Problem, settings: SearchConfig, *, seed: tuple[int, int]
+) -> BabOutcome:
+    """Branch-and-bound on one region, a strong attack from the root's worst inputs first; a network the
+    bound core cannot take (a layer without a rule) gives "unknown" with the reason."""
+
+    def attack_from(corners: Array) -> tuple[Array, Array] | None:
+        found = attack(
+            search.network, problem, config=settings.strong, seed=seed, starts=corners, deadline=search.deadline
+        )
+        verdict = search.checked(found, "attack")
+        return None if verdict is None or verdict.example is None else (verdict.example, verdict.outputs)  # type: ignore[return-value]
+
+    try:
+        return branch_and_bound(
+            search.network,
+            problem,
+            deadline=search.deadline,
+            config=settings.bab,
+            confirm=lambda x: search.confirmed(problem, x),
+            attack_from=attack_from,
+        )
+    except BoundsError as error:
+        return BabOutcome(UNKNOWN, 0, note=f"no bounds: {error}")
