@@ -31,7 +31,7 @@ ALLOWED = {
     # VNNLIB properties: exact numbers and files, nothing of networks.
     "spec": {"data", "files"},
     # Deciding properties: the bounds, the networks, the specifications, and models from files.
-    "search": {"core", "layers", "network", "data", "training", "interop", "spec", "bounds", "files"},
+    "search": {"core", "layers", "network", "data", "training", "interop", "spec", "bounds", "certify", "files"},
     "cli": {
         "core",
         "layers",

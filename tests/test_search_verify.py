@@ -138,3 +138,18 @@ def test_cli_refuses_a_network_that_does_not_take_flat_rows(tmp_path: Path, caps
     write_case(tmp_path, "p.vnnlib", vnnlib_text([0], [1], 1, "(<= Y_0 -1)"))
     assert main(["verify-spec", str(tmp_path / "relu.safetensors"), str(tmp_path / "p.vnnlib")]) == 2
     assert "must take flat rows" in capsys.readouterr().err
+
+
+def test_a_dask_cluster_gives_the_answers_of_one_process(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    instances = read_instances(_folder(tmp_path))
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        seen: list[str] = []
+        remote = run_instances(
+            instances, scheduler=str(cluster.scheduler_address), on_result=lambda r: seen.append(r.result)
+        )
+    assert [r.result for r in remote] == [r.result for r in run_instances(instances)] and len(seen) == 3
+    with pytest.raises(SearchError, match="cannot be combined"):
+        run_instances(instances, jobs=2, scheduler="tcp://127.0.0.1:1")

@@ -41,6 +41,12 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     folder.add_argument("--results", type=Path, metavar="CSV", help="write the results here (with --instances)")
     folder.add_argument("--jobs", type=int, default=1, help="instances decided at once, in processes (default 1)")
     folder.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="hand the instances to this Dask distributed scheduler, e.g. tcp://host:8786 (extra 'dask'; not with "
+        "--jobs; the workers must see the benchmark folder at the same path)",
+    )
+    folder.add_argument(
         "--counterexamples",
         type=Path,
         metavar="DIR",
@@ -56,6 +62,8 @@ def _check(args: argparse.Namespace) -> None:
         for option in ("results", "counterexamples"):
             if getattr(args, option) is not None:
                 raise InvalidArgumentError(f"--{option} goes with --instances")
+        if args.scheduler is not None:
+            raise InvalidArgumentError("--scheduler goes with --instances")
         if args.timeout is not None and not args.timeout > 0:
             raise InvalidArgumentError(f"--timeout must be > 0 seconds, got {args.timeout:g}")
         return
@@ -70,6 +78,10 @@ def _check(args: argparse.Namespace) -> None:
         check_output_directory(args.counterexamples, option="--counterexamples", parents=True)
     if args.jobs < 1:
         raise InvalidArgumentError(f"--jobs must be >= 1, got {args.jobs}")
+    if args.scheduler is not None and args.jobs != 1:
+        raise InvalidArgumentError(
+            "--jobs and --scheduler cannot be combined: the cluster's workers set the parallelism"
+        )
 
 
 def _one(args: argparse.Namespace) -> int:
@@ -102,7 +114,11 @@ def run(args: argparse.Namespace) -> int:
     instances = read_instances(args.instances)
     start = time.monotonic()
     results = run_instances(
-        instances, jobs=args.jobs, config=SearchConfig(seed=args.seed), on_result=_progress(len(instances))
+        instances,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        config=SearchConfig(seed=args.seed),
+        on_result=_progress(len(instances)),
     )
     category = args.instances.resolve().parent.name
     write_output(args.results, results_csv(results, category).encode(), inputs=[args.instances], option="--results")

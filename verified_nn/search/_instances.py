@@ -14,12 +14,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from verified_nn.certify import map_on_cluster
 from verified_nn.files import write_output
 from verified_nn.network import Network
 from verified_nn.spec import SpecError, read_vnnlib
 
 from ._errors import SearchError
 from ._models import load_network
+from ._parallel import map_in_processes
 from ._verdict import SAT, UNKNOWN
 from ._verify import SearchConfig, verify
 
@@ -128,12 +130,22 @@ def run_instances(
     instances: Sequence[Instance],
     *,
     jobs: int = 1,
+    scheduler: str | None = None,
     config: SearchConfig | None = None,
     on_result: Callable[[InstanceResult], object] | None = None,
 ) -> list[InstanceResult]:
-    """Every instance, in ``jobs`` worker processes (one BLAS thread each); results in the instances' order."""
-    from ._parallel import map_in_processes
-
+    """Every instance, in ``jobs`` worker processes (one BLAS thread each) or, with ``scheduler`` (an address),
+    on that Dask cluster's workers (which must see the benchmark folder at the same path); results in the
+    instances' order."""
+    if scheduler is not None:
+        if jobs != 1:
+            raise SearchError(
+                f"jobs ({jobs}) and a scheduler cannot be combined: the cluster's workers set the parallelism"
+            )
+        purpose = "verify-spec --scheduler (a Dask cluster)"
+        return map_on_cluster(
+            run_instance, list(instances), scheduler=scheduler, purpose=purpose, config=config, on_result=on_result
+        )
     return map_in_processes(run_instance, list(instances), jobs=jobs, config=config, on_result=on_result)
 
 

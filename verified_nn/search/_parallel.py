@@ -1,22 +1,15 @@
-"""Running a function over many items in worker processes, each holding BLAS to one thread."""
+"""Running a function over many items in worker processes, each holding BLAS to one thread (as certify does)."""
 
 import concurrent.futures
-import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]  # ships no types
+from verified_nn.certify import single_blas_thread
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 _LIMITS: list[Any] = []  # keeps each worker's BLAS limit alive for the worker's lifetime
-
-
-def single_blas_thread() -> contextlib.AbstractContextManager[Any]:
-    """BLAS on one thread: on a shared 2-core machine the parallelism comes from the worker processes."""
-    limits: contextlib.AbstractContextManager[Any] = threadpool_limits(limits=1, user_api="blas")
-    return limits
 
 
 def _start_worker() -> None:
