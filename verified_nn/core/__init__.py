@@ -56,3 +56,12 @@ from ._softmax import (
     softmax as softmax,
     softmax_unchecked as softmax_unchecked,
 )
+from ._threads import (
+    AUTO as AUTO,
+    Machine as Machine,
+    ThreadChoice as ThreadChoice,
+    Threads as Threads,
+    check_threads as check_threads,
+    choose_threads as choose_threads,
+    machine_state as machine_state,
+)
