@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -15,6 +16,8 @@ from verified_nn.core import (
     _threads as threads_module,
     check_threads,
     choose_threads,
+    in_parallel,
+    workers,
 )
 
 QUIET = Machine(cores=2, others=0.0)
@@ -157,3 +160,38 @@ def test_this_process_s_own_threads_are_not_counted_as_others() -> None:
     seen = threads_module.machine_state()
     assert seen.cores >= 1 and seen.others is not None and seen.others >= 0
     assert threads_module._running_here() >= 1  # the thread reading its own state is running
+
+
+def test_work_is_split_over_the_chosen_threads_only_inside_a_choice() -> None:
+    assert workers() == 1
+    with ThreadChoice(2, "test").limits():
+        assert workers() == 2 and _blas_threads() == 2
+        with ThreadChoice(1, "test").limits():
+            assert workers() == 1
+        assert workers() == 2
+    assert workers() == 1
+
+
+def test_in_parallel_runs_the_calls_at_once_on_two_threads_with_one_blas_thread_each() -> None:
+    meeting = threading.Barrier(2, timeout=10)  # broken unless both calls wait at it together
+
+    def call(value: int) -> tuple[int, str, int]:
+        meeting.wait()
+        return value, threading.current_thread().name, _blas_threads()
+
+    with ThreadChoice(2, "test").limits():
+        results = in_parallel([lambda: call(1), lambda: call(2)])
+    assert [value for value, _, _ in results] == [1, 2]
+    assert results[0][1] != results[1][1]
+    assert [blas for _, _, blas in results] == [1, 1]
+
+
+def test_in_parallel_on_one_thread_runs_the_calls_in_order_here() -> None:
+    names: list[str] = []
+
+    def call(value: int) -> int:
+        names.append(threading.current_thread().name)
+        return value
+
+    assert in_parallel([lambda: call(1), lambda: call(2)]) == [1, 2]
+    assert names == [threading.current_thread().name] * 2

@@ -61,7 +61,10 @@ from ._threads import (
     Machine as Machine,
     ThreadChoice as ThreadChoice,
     Threads as Threads,
+    blas_threads as blas_threads,
     check_threads as check_threads,
     choose_threads as choose_threads,
+    in_parallel as in_parallel,
     machine_state as machine_state,
+    workers as workers,
 )

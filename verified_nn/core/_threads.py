@@ -15,20 +15,24 @@ Reproducibility: BLAS rounds some products differently on one thread than on two
 recorded per epoch). A fixed count (``--threads N``) makes a run, and a resumed run, repeat bit for bit.
 """
 
+import concurrent.futures
 import contextlib
+import contextvars
 import dataclasses
+import functools
 import math
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final, Literal, TypeAlias, TypeVar
 
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]  # ships no types
+from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped, unused-ignore]  # ships no types
 
 from ._errors import InvalidArgumentError
 
+T = TypeVar("T")
 Threads: TypeAlias = int | Literal["auto"]
 AUTO: Final = "auto"
 GAIN: Final = 0.1  # more threads must save at least this fraction of a probe's time
@@ -68,10 +72,53 @@ class ThreadChoice:
     threads: int  # BLAS threads to run with
     reason: str  # one phrase: "fixed", or what "auto" saw
 
-    def limits(self) -> contextlib.AbstractContextManager[Any]:
-        """A context in which BLAS runs on ``threads`` threads."""
-        limits: contextlib.AbstractContextManager[Any] = threadpool_limits(limits=self.threads, user_api="blas")
-        return limits
+    @contextlib.contextmanager
+    def limits(self) -> Iterator[None]:
+        """A context in which BLAS runs on ``threads`` threads and :func:`in_parallel` on as many."""
+        token = _WORKERS.set(self.threads)
+        try:
+            with blas_threads(self.threads):
+                yield
+        finally:
+            _WORKERS.reset(token)
+
+
+_WORKERS: contextvars.ContextVar[int] = contextvars.ContextVar("verified_nn_workers", default=1)
+
+
+@functools.cache
+def _controller() -> Any:
+    """threadpoolctl's view of the loaded thread pools, found once (finding them takes a millisecond)."""
+    return ThreadpoolController()
+
+
+def blas_threads(threads: int) -> contextlib.AbstractContextManager[Any]:
+    """A context in which BLAS runs on ``threads`` threads (a few microseconds to enter)."""
+    limits: contextlib.AbstractContextManager[Any] = _controller().limit(limits=threads, user_api="blas")
+    return limits
+
+
+def workers() -> int:
+    """The threads work may be split over here: those of the innermost :meth:`ThreadChoice.limits`, else 1."""
+    return _WORKERS.get()
+
+
+@functools.cache
+def _pool(size: int) -> concurrent.futures.ThreadPoolExecutor:
+    return concurrent.futures.ThreadPoolExecutor(max_workers=size, thread_name_prefix="verified-nn")
+
+
+def in_parallel(calls: Sequence[Callable[[], T]]) -> list[T]:
+    """The results of ``calls``, in order; run on :func:`workers` threads, each with one BLAS thread, when that
+    is more than one (numpy lets go of the interpreter lock while it computes). The calls must be independent."""
+    count = min(workers(), len(calls))
+    if count <= 1:
+        return [call() for call in calls]
+    with blas_threads(1):
+        pool = _pool(count - 1)
+        futures = [pool.submit(call) for call in calls[1:]]
+        first = calls[0]()  # this thread works too
+        return [first, *(future.result() for future in futures)]
 
 
 def _cores() -> int:
@@ -117,11 +164,11 @@ def _fastest(probe: Callable[[], object], candidates: tuple[int, ...], rounds: i
     """The shortest of ``rounds`` timed calls of ``probe`` on each thread count, the counts taking turns."""
     best = dict.fromkeys(candidates, math.inf)
     for count in candidates:  # warm-up: wakes the BLAS threads, fills the caches
-        with threadpool_limits(limits=count, user_api="blas"):
+        with ThreadChoice(count, "probe").limits():
             probe()
     for _ in range(rounds):
         for count in candidates:
-            with threadpool_limits(limits=count, user_api="blas"):
+            with ThreadChoice(count, "probe").limits():
                 start = time.perf_counter()
                 probe()
                 best[count] = min(best[count], time.perf_counter() - start)

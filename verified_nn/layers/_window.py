@@ -143,15 +143,17 @@ def window_rows(source: Array, kernel: Pair, stride: Pair, first: int, into: Arr
     """Fill ``into`` ``(channels, kh, kw, rows, out_w, batch)`` with the windows of output rows ``first, first + 1...``.
 
     ``into[c, i, j, r, q, b] = source[c, (first + r) sh + i, q sw + j, b]`` for ``source`` the padded input
-    ``(channels, h + 2 ph, w + 2 pw, batch)``: one strided copy per kernel offset ``(i, j)``, each a run of
-    whole rows of batch values.
+    ``(channels, h + 2 ph, w + 2 pw, batch)``: one copy from a strided view of ``source`` that holds every
+    window of those rows (numpy's loops then run over whole rows of batch values).
     """
-    (kh, kw), (sh, sw) = kernel, stride
-    count, width = into.shape[3], into.shape[4]
-    for i in range(kh):
-        rows = slice(first * sh + i, (first + count - 1) * sh + i + 1, sh)
-        for j in range(kw):
-            into[:, i, j] = source[:, rows, j : j + (width - 1) * sw + 1 : sw]
+    (sh, sw), (channels, height, width, batch) = stride, source.strides
+    windows = np.lib.stride_tricks.as_strided(
+        source[:, first * sh :],
+        shape=into.shape,
+        strides=(channels, height, width, sh * height, sw * width, batch),
+        writeable=False,
+    )
+    into[...] = windows
 
 
 def window_blocks(
