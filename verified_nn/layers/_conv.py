@@ -195,32 +195,44 @@ class Conv2D(Layer[Maps[Out, Any, Any], Maps[In, Any, Any]], Generic[Out, In]):
         self, x: np.ndarray[Maps[In, Any, Any], np.dtype[Any]], *, mode: Mode = EVAL
     ) -> tuple[np.ndarray[Maps[Out, Any, Any], Any], Any]:
         """``(batch, in, h, w) -> (batch, out, out_h, out_w)``; the cache holds the padded input and the sizes."""
+        source, shape, out = self.prepared(x)
+        count = self.weights.shape[0]
+        extended = self.extended()
+        result = np.empty((count, out[0], out[1], shape[0]), dtype=extended.dtype)
+        for first, rows, cols in self.blocks(source, out):
+            np.matmul(extended, cols, out=result[:, first : first + rows].reshape(count, -1))
+        outputs: Array = batch_first(result)
+        return outputs, (source, shape, out)
+
+    def prepared(self, x: object) -> tuple[Array, tuple[int, ...], Pair]:
+        """``(source, shape, out)`` for an input batch ``x``: the input in the weights' dtype, padded and laid out
+        batch last ``(in, h + 2ph, w + 2pw, batch)``, its shape, the output size; ShapeError if it does not fit."""
         weights = self.weights
         fits = x.__class__ is np.ndarray and x.ndim == 4 and x.shape[1] == weights.shape[1] and x.dtype in FLOAT_DTYPES
         if not fits:  # the slow, thorough check only when the fast one fails (it raises on a real mismatch)
             require_images("Conv2D.forward", "x", x, weights.shape[1])
+        assert isinstance(x, np.ndarray)
         out = self._output((x.shape[2], x.shape[3]), where=lambda: f"Conv2D.forward ({self!r})")
         inputs = x.astype(weights.dtype, copy=False)
-        source = padded(inputs, self._padding())  # (in, h + 2ph, w + 2pw, batch)
-        count = weights.shape[0]
-        extended = np.concatenate([weights.reshape(count, -1), self.bias[:, None]], axis=1)  # [W2 | b]
-        result = np.empty((count, out[0], out[1], x.shape[0]), dtype=extended.dtype)
-        for first, rows, cols in self._blocks(source, out):
-            np.matmul(extended, cols, out=result[:, first : first + rows].reshape(count, -1))
-        outputs: Array = batch_first(result)
-        return outputs, (source, inputs.shape, out)
+        return padded(inputs, self._padding()), inputs.shape, out
+
+    def extended(self) -> Array:
+        """``[W2 | b]`` ``(out, in * kh * kw + 1)``: what multiplies the windows with their row of ones."""
+        count = self.weights.shape[0]
+        extended: Array = np.concatenate([self.weights.reshape(count, -1), self.bias[:, None]], axis=1)
+        return extended
 
     def backward(
         self, dy: np.ndarray[Maps[Out, Any, Any], np.dtype[Any]], cache: Any
     ) -> tuple[np.ndarray[Maps[In, Any, Any], Any], Self]:
         """``(dx, grads)``: ``dx = col2im(W2^T dY)`` ``(batch, in, h, w)``; grads hold ``dW`` and ``db``."""
-        return self._backward(dy, cache, inputs=True)
+        return self.gradients(dy, cache, inputs=True)
 
     def parameter_gradients(self, dy: np.ndarray[Maps[Out, Any, Any], np.dtype[Any]], cache: Any) -> Self:
         """``dW`` and ``db`` without forming ``dx`` (what the first layer of a network needs)."""
-        return self._backward(dy, cache, inputs=False)[1]
+        return self.gradients(dy, cache, inputs=False)[1]
 
-    def _backward(self, dy: object, cache: Any, *, inputs: bool) -> tuple[Any, Self]:
+    def gradients(self, dy: object, cache: Any, *, inputs: bool) -> tuple[Any, Self]:
         """``[dW2 | db]^T = sum over blocks of [cols; 1] dY_block^T`` (the windows copied again, block by block),
         and with ``inputs`` the input gradient (:meth:`_input_gradient`)."""
         flat = self._upstream(dy, cache)  # (out, oh*ow*batch)
@@ -228,7 +240,7 @@ class Conv2D(Layer[Maps[Out, Any, Any], Maps[In, Any, Any]], Generic[Out, In]):
         count, size = self.weights.shape[0], self.weights[0].size  # size: in * kh * kw
         gradients = np.zeros((size + 1, count), dtype=flat.dtype)  # [dW2 | db]^T: this order multiplies faster
         width = out[1] * shape[0]  # columns per output row
-        for first, rows, cols in self._blocks(source, out):
+        for first, rows, cols in self.blocks(source, out):
             gradients += cols @ flat[:, first * width : (first + rows) * width].T
         grads = self._holding(gradients[:size].T.reshape(self.weights.shape), gradients[size])
         return (self._input_gradient(dy, flat, shape, out) if inputs else None), grads
@@ -266,10 +278,12 @@ class Conv2D(Layer[Maps[Out, Any, Any], Maps[In, Any, Any]], Generic[Out, In]):
         turned: Array = self.weights[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(self.weights.shape[1], -1)
         return turned
 
-    def _blocks(self, source: Array, out: Pair) -> Iterator[tuple[int, int, Array]]:
-        """``(first row, rows, [cols; 1])`` for each block of output rows (``window_blocks``)."""
+    def blocks(self, source: Array, out: Pair) -> Iterator[tuple[int, int, Array]]:
+        """``(first row, rows, [cols; 1])`` for each block of output rows (``window_blocks``): an even number of
+        rows in every block but the last, so that 2x2 pooling can take them block by block (``_conv_pool.py``)
+        from the same products, to the last bit."""
         kernel, stride, _ = self.window()
-        return window_blocks(source, kernel, stride, out, ones=True)
+        return window_blocks(source, kernel, stride, out, ones=True, multiple=2)
 
     def _upstream(self, dy: object, cache: Any) -> Array:
         """``dy`` ``(batch, out, oh, ow)`` as ``dY`` ``(out, oh * ow * batch)``; ShapeError unless it fits the cache."""

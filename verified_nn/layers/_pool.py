@@ -9,7 +9,7 @@ vectorised pass per kernel offset ``(i, j)``.
 """
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeAlias
 
 import numpy as np
 
@@ -123,16 +123,7 @@ class MaxPool2D(Pool2D[C], Generic[C]):
         images, out = self._check_input(x)
         kernel, stride, padding = self.window()
         source = padded(images, padding, fill=-np.inf)  # (c, hp, wp, batch)
-        windows = offsets(kernel, stride, out)
-        _, _, (rows, columns) = windows[0]
-        best = source[:, rows, columns].copy()  # (c, oh, ow, batch)
-        winner = np.zeros(best.shape, dtype=np.uint8 if len(windows) < 256 else np.int32)
-        for number, (_, _, (rows, columns)) in enumerate(windows[1:], start=1):
-            candidate = source[:, rows, columns]
-            better = np.greater(candidate, best)  # strictly: on ties the earlier offset keeps the gradient
-            np.maximum(best, candidate, out=best)
-            # winner = number where better; numbers only grow, so a maximum does it (faster than a masked write)
-            np.maximum(winner, better * winner.dtype.type(number), out=winner)
+        best, winner = largest(source, offsets(kernel, stride, out))
         return batch_first(best), (winner, images.shape, out, images.dtype)
 
     def backward(
@@ -143,12 +134,36 @@ class MaxPool2D(Pool2D[C], Generic[C]):
         upstream = self._check_upstream(dy, shape, out, dtype)
         kernel, stride, padding = self.window()
         result = padded_zeros(shape, padding, dtype)
-        for number, (_, _, (rows, columns)) in enumerate(offsets(kernel, stride, out)):
-            if self.overlapping():
-                result[:, rows, columns] += upstream * (winner == number)
-            else:  # each input lies in one window at most: write, do not add
-                np.multiply(upstream, winner == number, out=result[:, rows, columns])
+        route(upstream, winner, offsets(kernel, stride, out), result, add=self.overlapping())
         return unpadded(result, padding), self
+
+
+Windows: TypeAlias = list[tuple[int, int, tuple[slice, slice]]]
+
+
+def largest(source: Array, windows: Windows) -> tuple[Array, Array]:
+    """``(best, winner)``: the maximum of each window of ``source`` ``(c, hp, wp, batch)`` and the number of the
+    first window offset that holds it, both ``(c, oh, ow, batch)``."""
+    _, _, (rows, columns) = windows[0]
+    best = source[:, rows, columns].copy()  # (c, oh, ow, batch)
+    winner = np.zeros(best.shape, dtype=np.uint8 if len(windows) < 255 else np.int32)
+    for number, (_, _, (rows, columns)) in enumerate(windows[1:], start=1):
+        candidate = source[:, rows, columns]
+        better = np.greater(candidate, best)  # strictly: on ties the earlier offset keeps the gradient
+        np.maximum(best, candidate, out=best)
+        # winner = number where better; numbers only grow, so a maximum does it (faster than a masked write)
+        np.maximum(winner, better * winner.dtype.type(number), out=winner)
+    return best, winner
+
+
+def route(upstream: Array, winner: Array, windows: Windows, result: Array, *, add: bool) -> None:
+    """Send each value of ``upstream`` ``(c, oh, ow, batch)`` to the input of ``result`` ``(c, hp, wp, batch)`` that
+    won its window (``winner``); with ``add`` (overlapping windows) add it, else write it (and zero the others)."""
+    for number, (_, _, (rows, columns)) in enumerate(windows):
+        if add:
+            result[:, rows, columns] += upstream * (winner == number)
+        else:  # each input lies in one window at most: write, do not add
+            np.multiply(upstream, winner == number, out=result[:, rows, columns])
 
 
 @dataclasses.dataclass(frozen=True, repr=False)

@@ -134,52 +134,52 @@ def offsets(kernel: Pair, stride: Pair, out: Pair) -> list[tuple[int, int, tuple
 ROW_BLOCK_BYTES: Final = 512 * 1024  # the window matrix of one block of output rows: well within a core's L2
 
 
-def rows_per_block(height: int, row_bytes: int) -> int:
-    """How many output rows one block of window columns holds: as many as fit ROW_BLOCK_BYTES, at least one."""
-    return max(1, min(height, ROW_BLOCK_BYTES // max(1, row_bytes)))
+def rows_per_block(height: int, row_bytes: int, *, multiple: int = 1) -> int:
+    """How many output rows one block of window columns holds: as many as fit ROW_BLOCK_BYTES, at least one,
+    rounded down to a ``multiple`` (at least one ``multiple``)."""
+    rows = max(1, min(height, ROW_BLOCK_BYTES // max(1, row_bytes)))
+    return max(multiple, rows - rows % multiple)
 
 
-def window_rows(source: Array, kernel: Pair, stride: Pair, first: int, into: Array) -> None:
-    """Fill ``into`` ``(channels, kh, kw, rows, out_w, batch)`` with the windows of output rows ``first, first + 1...``.
-
-    ``into[c, i, j, r, q, b] = source[c, (first + r) sh + i, q sw + j, b]`` for ``source`` the padded input
-    ``(channels, h + 2 ph, w + 2 pw, batch)``: one copy from a strided view of ``source`` that holds every
-    window of those rows (numpy's loops then run over whole rows of batch values).
-    """
+def windows(source: Array, kernel: Pair, stride: Pair, out: Pair) -> Array:
+    """A read-only view ``(channels, kh, kw, out_h, out_w, batch)`` of every window of ``source`` (padded, batch
+    last): ``view[c, i, j, p, q, b] = source[c, p sh + i, q sw + j, b]``. Copying rows of it makes im2col's
+    columns, with numpy's loops over whole rows of batch values."""
     (sh, sw), (channels, height, width, batch) = stride, source.strides
-    windows = np.lib.stride_tricks.as_strided(
-        source[:, first * sh :],
-        shape=into.shape,
+    view: Array = np.lib.stride_tricks.as_strided(
+        source,
+        shape=(source.shape[0], *kernel, *out, source.shape[3]),
         strides=(channels, height, width, sh * height, sw * width, batch),
         writeable=False,
     )
-    into[...] = windows
+    return view
 
 
 def window_blocks(
-    source: Array, kernel: Pair, stride: Pair, out: Pair, *, ones: bool
+    source: Array, kernel: Pair, stride: Pair, out: Pair, *, ones: bool, multiple: int = 1
 ) -> Iterator[tuple[int, int, Array]]:
     """``(first, rows, cols)`` for each block of output rows: ``cols`` ``(channels * kh * kw [+ 1], rows * out_w *
     batch)`` holds the windows of rows ``first .. first + rows - 1`` of ``source`` (padded, batch last), and a
-    last row of ones with ``ones`` (what multiplies a bias). One buffer serves every block: a block's columns
-    are overwritten when the next one is asked for."""
+    last row of ones with ``ones`` (what multiplies a bias); every block's rows but the last are a ``multiple``.
+    One buffer serves every block: a block's columns are overwritten when the next one is asked for."""
     channels, batch = source.shape[0], source.shape[3]
     size = channels * kernel[0] * kernel[1]
     height = size + int(ones)
-    rows = rows_per_block(out[0], height * out[1] * batch * source.itemsize)
+    rows = rows_per_block(out[0], height * out[1] * batch * source.itemsize, multiple=multiple)
     buffer = np.empty((height, rows * out[1] * batch), dtype=source.dtype)
     if ones:
         buffer[size] = 1
+    every = windows(source, kernel, stride, out)
     for first in range(0, out[0], rows):
         count = min(rows, out[0] - first)
         cols = buffer[:, : count * out[1] * batch]
-        window_rows(source, kernel, stride, first, cols[:size].reshape(channels, *kernel, count, out[1], batch))
+        cols[:size].reshape(channels, *kernel, count, out[1], batch)[...] = every[:, :, :, first : first + count]
         yield first, count, cols
 
 
 def add_window_rows(target: Array, kernel: Pair, stride: Pair, first: int, blocks: Array) -> None:
-    """The adjoint of :func:`window_rows`: add ``blocks`` ``(channels, kh, kw, rows, out_w, batch)`` into ``target``
-    ``(channels, h + 2 ph, w + 2 pw, batch)`` at the places :func:`window_rows` reads them from."""
+    """The adjoint of copying rows ``first ...`` of :func:`windows`: add ``blocks`` ``(channels, kh, kw, rows, out_w,
+    batch)`` into ``target`` ``(channels, h + 2 ph, w + 2 pw, batch)`` where those windows read them."""
     (kh, kw), (sh, sw) = kernel, stride
     count, width = blocks.shape[3], blocks.shape[4]
     for i in range(kh):

@@ -19,7 +19,19 @@ from typing import Any, Final, TypeVar
 import numpy as np
 
 from verified_nn.core import cross_entropy_and_gradient, in_parallel
-from verified_nn.layers import EVAL, Activation, Conv2D, Dense, Dropout, Flatten, Layer, Mode, Pool2D, Reshape
+from verified_nn.layers import (
+    EVAL,
+    Activation,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    Layer,
+    Mode,
+    Pool2D,
+    Reshape,
+    _conv_pool as conv_pool,
+)
 from verified_nn.layers._layer import Array
 
 from ._tree import map_unchecked
@@ -71,9 +83,57 @@ def backprop(
 
 
 def _whole(network: TreeT, images: Array, labels: Array, seed: float, mode: Mode) -> tuple[float, TreeT]:
-    logits, cache = network.forward(images, mode=mode)  # (batch, classes)
-    loss, d_logits = cross_entropy_and_gradient(logits, labels, seed=seed)  # (batch, classes), seed / batch
-    return loss, network.parameter_gradients(d_logits, cache)
+    if not isinstance(getattr(network, "layers", None), tuple):  # a single layer
+        logits, cache = network.forward(images, mode=mode)  # (batch, classes)
+        loss, d_logits = cross_entropy_and_gradient(logits, labels, seed=seed)  # (batch, classes), seed / batch
+        return loss, network.parameter_gradients(d_logits, cache)
+    logits, caches = _forward(network, images, mode)
+    loss, d_logits = cross_entropy_and_gradient(logits, labels, seed=seed)
+    # A network of the same structure holding the gradients (Network.trusted, reached through the type:
+    # network/_network.py imports this module).
+    grads: TreeT = type(network).trusted(_gradients(network, d_logits, caches), like=network)  # type: ignore[attr-defined]
+    return loss, grads
+
+
+Step = tuple[int, bool, Any]  # (index of the first layer, fused convolution block, cache)
+
+
+def _forward(network: Any, images: Array, mode: Mode) -> tuple[Array, list[Step]]:
+    """``Network.forward``, with each convolution, 2x2 max pooling and ReLU run as one (``_conv_pool.py``)."""
+    y: Array = network.check_input("Network.forward", images)
+    layers, steps = network.layers, []
+    index = 0
+    while index < len(layers):
+        if conv_pool.fusable(layers[index : index + 3]):
+            y, cache = conv_pool.forward(layers[index], y)
+            steps.append((index, True, cache))
+            index += 3
+        else:
+            y, cache = layers[index].forward(y, mode=mode.child(index))
+            steps.append((index, False, cache))
+            index += 1
+    return y, steps
+
+
+def _gradients(network: Any, dy: Array, steps: list[Step]) -> tuple[Layer[Any, Any], ...]:
+    """``Network.parameter_gradients`` over the steps of :func:`_forward`: no input gradient below the first
+    layer that holds parameters."""
+    layers = network.layers
+    grads: list[Layer[Any, Any]] = list(layers)
+    first = next((index for index, layer in enumerate(layers) if layer.parameters()), 0)
+    gradient: Array = dy
+    for index, fused, cache in reversed(steps):
+        if index < first:
+            break
+        needed = index > first
+        if fused:
+            below, grads[index] = conv_pool.backward(layers[index], gradient, cache, inputs=needed)
+            gradient = gradient if below is None else below  # None: the first layer, nothing below needs it
+        elif needed:
+            gradient, grads[index] = layers[index].backward(gradient, cache)
+        else:
+            grads[index] = layers[index].parameter_gradients(gradient, cache)
+    return tuple(grads)
 
 
 def batch_loss(network: Layer[Any, Any], images: Array, labels: Array, *, mode: Mode = EVAL) -> float:
