@@ -586,9 +586,9 @@ def _run(
     progress.started = True
     for epoch in range(len(history) + 1, config.epochs + 1):
         optimizer = build_optimizer(config, learning_rate_at(config, epoch))
+        start = time.perf_counter()  # the choice of threads (its timed probe) counts as training time
         threads = choose_threads(config.threads, probe=_probe(config, current, data.train))
         with threads.limits():
-            start = time.perf_counter()
             current, state, losses = _epoch(config, epoch, optimizer, current, state, data.train, guard, log)
             train_seconds = time.perf_counter() - start
             start = time.perf_counter()
