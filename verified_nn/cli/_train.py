@@ -9,11 +9,13 @@ from typing import Any
 
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATASETS
+from verified_nn.files import check_output
 from verified_nn.optimizer import OPTIMIZERS
 from verified_nn.robust import METHODS as CERTIFIED_METHODS
 from verified_nn.training import (
     PRESETS,
     TrainConfig,
+    check_run_name,
     load_model,
     plot_confusion,
     plot_history,
@@ -241,10 +243,30 @@ def _config(args: argparse.Namespace, resume: Any) -> TrainConfig:
         raise InvalidArgumentError(f"{args.resume}: the checkpoint records no usable training configuration") from None
 
 
+def plot_paths(log_dir: Path, name: str) -> tuple[Path, Path]:
+    """Where ``--plot`` draws a run's curves and confusion matrix: beside its log."""
+    return log_dir / f"{name}-curves.png", log_dir / f"{name}-confusion.png"
+
+
+def _check_plots(args: argparse.Namespace, resume: Any) -> None:
+    """Refuse before training a --plot whose files could not be written (a link or a directory in their place)."""
+    name = args.name if args.name is not None else (resume.metadata.get("run") if resume is not None else None)
+    if not isinstance(name, str):  # a fresh default name: no file can be in its place
+        return
+    try:
+        check_run_name(name)
+    except InvalidArgumentError:  # train() refuses it with its own message
+        return
+    for path in plot_paths(args.log_dir, name):
+        check_output(path, option="--plot", parents=True)
+
+
 def run_train(args: argparse.Namespace) -> int:
     if args.plot:
         pyplot()  # before training: a missing matplotlib must not cost a whole run
     resume = load_model(args.resume) if args.resume is not None else None
+    if args.plot:
+        _check_plots(args, resume)
     config = _config(args, resume)
     if args.kernel is not None and not config.conv:
         raise InvalidArgumentError(
@@ -263,11 +285,11 @@ def run_train(args: argparse.Namespace) -> int:
     except InvalidArgumentError as error:
         raise flag_error(error) from None
     if args.plot:
-        stem = args.log_dir / result.log_path.stem
-        plot_history(result.history, stem.with_name(stem.name + "-curves.png"))
+        curves, confusion = plot_paths(args.log_dir, result.log_path.stem)
+        plot_history(result.history, curves, option="--plot")
         names = DATASETS[config.dataset].class_names
-        plot_confusion(result.final.confusion, names, stem.with_name(stem.name + "-confusion.png"))
-        print(f"plots: {stem}-curves.png, {stem}-confusion.png")
+        plot_confusion(result.final.confusion, names, confusion, option="--plot")
+        print(f"plots: {curves}, {confusion}")
     best = result.best
     chosen = "validation accuracy" if best.validation_accuracy is not None else "the last epoch"
     verified = ""

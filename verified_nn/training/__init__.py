@@ -21,7 +21,12 @@ from ._models import (
     load_model as load_model,
     save_model as save_model,
 )
-from ._plots import plot_confusion as plot_confusion, plot_history as plot_history, pyplot as pyplot
+from ._plots import (
+    plot_confusion as plot_confusion,
+    plot_history as plot_history,
+    pyplot as pyplot,
+    save_figure as save_figure,
+)
 from ._runs import RunFiles as RunFiles, check_run_name as check_run_name, default_run_name as default_run_name
 from ._schedule import learning_rate_at as learning_rate_at
 from ._trainer import (

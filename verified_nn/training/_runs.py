@@ -57,8 +57,8 @@ class RunFiles:
         )
 
     def existing(self) -> list[Path]:
-        """The run's files that already exist."""
-        return [path for path in (self.best, self.last, self.log) if path.exists()]
+        """The run's files that already exist (a symbolic link counts, even a dangling one)."""
+        return [path for path in (self.best, self.last, self.log) if os.path.lexists(path)]
 
 
 def _alive(pid: int) -> bool:

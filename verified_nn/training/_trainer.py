@@ -25,7 +25,8 @@ from verified_nn.core import (
     ThreadChoice,
     choose_threads,
 )
-from verified_nn.data import Dataset, load, remove_stale_parts
+from verified_nn.data import Dataset, load
+from verified_nn.files import check_output, remove_stale_parts
 from verified_nn.layers import Mode
 from verified_nn.network import Network, backprop, cnn, global_norm, map_unchecked, mlp
 from verified_nn.optimizer import SGD, Adam, AdamW, Momentum, Optimizer, state_trees
@@ -373,7 +374,10 @@ def _train_files(
                     f"continue it with --resume {files.last}, or replace it with --overwrite"
                 )
             for path in existing:
-                path.unlink()
+                if path.is_symlink() or path.is_file():  # a link is removed, never followed
+                    path.unlink()
+        for path in (files.best, files.last, files.log):  # a link, directory or FIFO in their place: refused now
+            check_output(path, parents=True)
         log = RunLog(files.log, echo=echo)
         retain_freed_memory()  # no page faults for each step's large arrays (a CNN's: a fifth of its time)
         try:
