@@ -186,3 +186,12 @@ def add_window_rows(target: Array, kernel: Pair, stride: Pair, first: int, block
         rows = slice(first * sh + i, (first + count - 1) * sh + i + 1, sh)
         for j in range(kw):
             target[:, rows, j : j + (width - 1) * sw + 1 : sw] += blocks[:, i, j]
+
+
+def col2im(cols: Array, shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair, out: Pair) -> Array:
+    """The adjoint of the whole window matrix (im2col): ``(batch, channels, h, w)`` summing each column of ``cols``
+    ``(channels * kh * kw, out_h * out_w * batch)`` back where its window lies, padding cut away."""
+    batch, channels = shape[:2]
+    result = padded_zeros(shape, padding, cols.dtype)
+    add_window_rows(result, kernel, stride, 0, cols.reshape(channels, *kernel, out[0], out[1], batch))
+    return unpadded(result, padding)
