@@ -137,9 +137,7 @@ class Dense(Layer[Features[Out], Features[In]], Generic[Out, In]):
     ) -> tuple[np.ndarray[tuple[B, In], Any], Self]:
         """``(dx, grads)``: ``dx = dy W`` ``(batch, in)``, grads holding ``dW = dy^T x`` and ``db = sum dy``."""
         self._check_upstream(dy, cache)
-        # dx in the layout of x: a flattened image batch arrives column-major (batch last, _flatten.py)
-        d_inputs = (self.weights.T @ dy.T).T if _column_major(cache) else dy @ self.weights
-        return d_inputs, self._gradients(dy, cache)
+        return dy @ self.weights, self._gradients(dy, cache)
 
     def parameter_gradients(
         self, dy: np.ndarray[tuple[B, Out], np.dtype[Any]], cache: np.ndarray[tuple[B, In], np.dtype[Any]]
@@ -217,10 +215,6 @@ class Dense(Layer[Features[Out], Features[In]], Generic[Out, In]):
 
     def __repr__(self) -> str:
         return f"Dense({self.weights.shape[1]} -> {self.weights.shape[0]}, {self.weights.dtype})"
-
-
-def _column_major(array: Array) -> bool:
-    return bool(array.flags.f_contiguous and not array.flags.c_contiguous)
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:

@@ -2,7 +2,8 @@
 
 Backward reshapes ``dy`` ``(batch, c * h * w)`` back to the input's shape. Image batches are laid out
 batch last (``_window.py``): their rows are the columns of one ``(c * h * w, batch)`` matrix, handed out
-as its transpose with no copy, and the gradient goes back the same way. The width can be declared
+as its transpose with no copy, and the gradient goes back to that layout (one copy, which the
+convolution and pooling below it repay: they stream contiguous rows). The width can be declared
 (``Flatten.to(Dim[Literal[800]]())``): mypy then checks the dense layer that follows against it, and
 the network's construction checks it against what the layers before actually produce.
 """
@@ -78,8 +79,8 @@ class Flatten(Layer[Features[N], tuple[Any, ...]], Generic[N]):
             raise ShapeError(
                 f"Flatten.backward: argument 'dy' expected float[{expected[0]},{expected[1]}], got {describe(dy)}"
             )
-        if len(shape) == 4:  # back to the batch-last layout of image batches (a view when dy is column-major)
-            return np.moveaxis(dy.T.reshape(*shape[1:], shape[0]), -1, 0), self
+        if len(shape) == 4:  # back to the batch-last layout of image batches: one transposing copy of dy
+            return np.moveaxis(np.ascontiguousarray(dy.T).reshape(*shape[1:], shape[0]), -1, 0), self
         return dy.reshape(shape), self
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
