@@ -6,7 +6,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from verified_nn.core import InvalidArgumentError
+from verified_nn.core import AUTO, InvalidArgumentError
 from verified_nn.data import DATASETS
 from verified_nn.files import check_output, check_workers
 from verified_nn.optimizer import OPTIMIZERS
@@ -119,7 +119,13 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     config.add_argument("--samples-per-epoch", type=int, help="examples drawn per epoch (default: all)")
     config.add_argument("--dtype", choices=("float32", "float64"), help="parameter dtype (default float32)")
     config.add_argument("--seed", type=int, help="seed of initialisation, split, shuffling, dropout (default 0)")
-    config.add_argument("--threads", type=int, help=f"BLAS threads (default {_default('threads')})")
+    config.add_argument(
+        "--threads",
+        type=threads_value,
+        metavar="N|auto",
+        help="BLAS threads: a number fixes them (a rerun or a resumed run repeats bit for bit); auto chooses "
+        "each epoch from the free cores and a timed step (default auto)",
+    )
     sizes = parser.add_argument_group("data sizes and diagnostics (each overrides the preset)")
     sizes.add_argument(
         "--train-size", type=int, help="train on the first N training images (default: all not held out)"
@@ -194,6 +200,16 @@ def eps_value(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number such as 0.1 or 8/255, got {text!r}") from None
 
 
+def threads_value(text: str) -> int | str:
+    """``"auto"`` or a whole number (argparse type; the configuration checks that it is >= 1)."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number or auto, got {text!r}") from None
+
+
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The configuration fields the command line sets."""
     return {field: getattr(args, option) for option, field in FIELDS.items() if getattr(args, option, None) is not None}
@@ -220,7 +236,7 @@ def _config(args: argparse.Namespace, resume: Any) -> TrainConfig:
             raise InvalidArgumentError(
                 f"{args.resume}: the checkpoint records no usable training configuration{reason}"
             ) from None
-        if "threads" not in values:  # the machine that wrote the checkpoint may have had more cores
+        if "threads" not in values and base.threads != AUTO:  # the checkpoint's machine may have had more cores
             try:
                 check_workers(base.threads, option="threads")
             except InvalidArgumentError as error:
