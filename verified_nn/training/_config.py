@@ -192,6 +192,8 @@ def _accepts(kind: Any, value: object) -> bool:
         return value is None
     if typing.get_origin(kind) is tuple:
         return isinstance(value, list | tuple)
+    if typing.get_origin(kind) is typing.Literal:  # such as threads' "auto"
+        return any(type(value) is type(option) and value == option for option in typing.get_args(kind))
     return any(_accepts(option, value) for option in typing.get_args(kind))  # a union such as int | None
 
 
@@ -201,6 +203,8 @@ def _described(kind: Any) -> str:
         return names[kind]
     if typing.get_origin(kind) is tuple:
         return "a list of whole numbers"
+    if typing.get_origin(kind) is typing.Literal:
+        return " or ".join(repr(option) for option in typing.get_args(kind))
     return " or ".join(_described(option) for option in typing.get_args(kind))
 
 
