@@ -36,9 +36,9 @@ T = TypeVar("T")
 Threads: TypeAlias = int | Literal["auto"]
 AUTO: Final = "auto"
 GAIN: Final = 0.1  # more threads must save at least this fraction of a probe's time
-ROUNDS: Final = 3  # timed probes per candidate count; the fastest of them counts
-SAMPLES: Final = 5  # readings of the run queue, SAMPLE_GAP seconds apart
-SAMPLE_GAP: Final = 0.001
+ROUNDS: Final = 2  # timed probes per candidate count, after one untimed; the fastest of them counts
+SAMPLES: Final = 3  # readings of the run queue, SAMPLE_GAP seconds apart
+SAMPLE_GAP: Final = 0.0005
 
 
 def check_threads(value: object, *, name: str = "threads") -> Threads:
