@@ -22,6 +22,7 @@ from verified_nn.layers import (
     Reshape,
     ShapePreserving,
     Tanh,
+    _conv_pool as conv_pool,
 )
 from verified_nn.network import Batch, Network, _backprop as backprop_module, backprop, cnn, parameters
 from verified_nn.verification import check_network_gradients
@@ -121,6 +122,19 @@ def test_the_cnn_preset_network_matches_autodiff_and_finite_differences() -> Non
     rng = np.random.default_rng(5)
     network = cnn((3, 4), kernel=5, hidden=(6,), image=(1, 12, 12), rng=rng, dtype=np.float64)
     images, labels = rng.random((2, 144)), rng.integers(0, 10, size=2)
+    _, ours = network.loss_and_gradients(Batch.of(images).labelled(labels))
+    _, theirs = network_loss_gradients(_spec(network), images, labels)
+    assert all(_relative(a, b) < 1e-9 for a, b in zip(parameters(ours), theirs, strict=True))
+    report = check_network_gradients(network, images, labels, rng=rng)
+    assert report.passed and report.worst_relative_error < 1e-6, report.summary()
+
+
+def test_a_first_block_computed_in_phase_order_matches_autodiff_and_finite_differences() -> None:
+    rng = np.random.default_rng(6)
+    network = cnn((12, 3), kernel=3, hidden=(5,), image=(1, 8, 8), rng=rng, dtype=np.float64)
+    first = network.layers[1]
+    assert isinstance(first, Conv2D) and conv_pool._phased(first)  # 1 channel's 3x3 windows (10 inputs), 12 outputs
+    images, labels = rng.random((3, 64)), rng.integers(0, 10, size=3)
     _, ours = network.loss_and_gradients(Batch.of(images).labelled(labels))
     _, theirs = network_loss_gradients(_spec(network), images, labels)
     assert all(_relative(a, b) < 1e-9 for a, b in zip(parameters(ours), theirs, strict=True))

@@ -242,7 +242,7 @@ class Conv2D(Layer[Maps[Out, Any, Any], Maps[In, Any, Any]], Generic[Out, In]):
         width = out[1] * shape[0]  # columns per output row
         for first, rows, cols in self.blocks(source, out):
             gradients += cols @ flat[:, first * width : (first + rows) * width].T
-        grads = self._holding(gradients[:size].T.reshape(self.weights.shape), gradients[size])
+        grads = self.holding(gradients[:size].T.reshape(self.weights.shape), gradients[size])
         return (self._input_gradient(dy, flat, shape, out) if inputs else None), grads
 
     def _input_gradient(self, dy: Any, flat: Array, shape: tuple[int, ...], out: Pair) -> Array:
@@ -296,7 +296,8 @@ class Conv2D(Layer[Maps[Out, Any, Any], Maps[In, Any, Any]], Generic[Out, In]):
             )
         return batch_last(dy).reshape(expected[1], -1)  # a view when dy is laid out batch last, as ours are
 
-    def _holding(self, weights: Array, bias: Array) -> Self:
+    def holding(self, weights: Array, bias: Array) -> Self:
+        """A layer of this type and settings holding ``weights`` and ``bias`` from our own code: unchecked."""
         return type(self).trusted(weights, bias, self._stride(), self._padding())  # type: ignore[return-value]
 
     def parameters(self) -> tuple[Array, Array]:
