@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _conv_blocks as blocked
 from ._activation import ReLU
 from ._conv import Conv2D
 from ._layer import Array, Layer
@@ -119,7 +120,8 @@ def _blocks(conv: Conv2D[Any, Any], source: Array, out: Pair) -> Iterator[tuple[
     if _phased(conv):
         yield from _phase_blocks(conv, source, (out[0] // 2, out[1] // 2))
         return
-    for first, rows, cols in conv.blocks(source, out):
+    kernel, stride, _ = conv.window()
+    for first, rows, cols in blocked.blocks(source, kernel, stride, out):
         yield first // 2, rows // 2, cols  # an odd last row lies in no window
 
 
