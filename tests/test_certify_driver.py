@@ -98,7 +98,8 @@ def _without_times(result: ImageResult) -> ImageResult:
     return dataclasses.replace(result, seconds=0.0, milp_seconds=0.0)
 
 
-def test_two_processes_give_the_same_results_as_one() -> None:
+def test_two_processes_give_the_same_results_as_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VERIFIED_NN_MAX_WORKERS", "2")  # two processes even on a machine of one core
     network = tiny_network(seed=9, widths=(6, 12, 8, 4), dtype=np.float32)
     rng = np.random.default_rng(9)
     images = rng.random((12, 6)).astype(np.float32)

@@ -17,6 +17,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]  # ships no types
 
 from verified_nn.core import AUTO, ThreadChoice, choose_threads
+from verified_nn.files import check_workers
 
 from ._attack import AttackConfig, confirmed, pgd_attack
 from ._ball import Ball, linf_ball
@@ -26,6 +27,7 @@ from ._interval import Bounds, elided_margins, interval_bounds
 from ._linear import linear_bounds, linear_margins
 from ._milp import CANDIDATE, TIMEOUT as MILP_TIMEOUT, VERIFIED as MILP_VERIFIED, minimum_margin
 from ._network import DenseNetwork
+from ._scheduler import DEFAULT_CONNECT_TIMEOUT
 
 Array: TypeAlias = np.ndarray[Any, Any]
 
@@ -263,13 +265,15 @@ def certify_images(
     jobs: int = 1,
     scheduler: str | None = None,
     on_result: Callable[[ImageResult], object] | None = None,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
 ) -> list[ImageResult]:
     """Certify each row of ``images`` ``(count, n)``; with ``jobs > 1`` in that many processes, or with
     ``scheduler`` (an address) on that Dask distributed cluster (the extra ``dask``).
 
     Results come back in the order of ``images`` and, time limits aside, equal those of ``jobs=1``.
     ``on_result`` is called once per image as it finishes (for a progress bar). ``jobs`` and
-    ``scheduler`` are exclusive: a cluster's parallelism is its workers'.
+    ``scheduler`` are exclusive: a cluster's parallelism is its workers'. ``connect_timeout`` bounds
+    the seconds spent reaching the scheduler (a bad address fails within it).
     """
     if jobs < 1:
         raise CertifyError(f"jobs must be at least 1, got {jobs}")
@@ -282,7 +286,9 @@ def certify_images(
             )
         from ._dask import certify_on_cluster  # here, not above: _dask imports this module
 
-        return certify_on_cluster(network, images, labels, config, scheduler=scheduler, on_result=on_result)
+        return certify_on_cluster(
+            network, images, labels, config, scheduler=scheduler, on_result=on_result, connect_timeout=connect_timeout
+        )
     results: list[ImageResult | None] = [None] * len(images)
     if jobs == 1:
         with blas_choice(network, images, config).limits():
@@ -292,6 +298,7 @@ def certify_images(
                 if on_result is not None:
                     on_result(result)
     else:
+        check_workers(jobs, option="jobs")  # no more processes than cores (or $VERIFIED_NN_MAX_WORKERS)
         with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker) as pool:
             futures = {
                 pool.submit(certify_image, network, image, int(label), config, index=i): i

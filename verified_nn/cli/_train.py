@@ -2,18 +2,18 @@
 
 import argparse
 import dataclasses
-import json
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from verified_nn.core import InvalidArgumentError
+from verified_nn.core import AUTO, InvalidArgumentError
 from verified_nn.data import DATASETS
-from verified_nn.files import check_output
+from verified_nn.files import check_output, check_workers
 from verified_nn.optimizer import OPTIMIZERS
 from verified_nn.robust import METHODS as CERTIFIED_METHODS
 from verified_nn.training import (
     PRESETS,
+    ModelError,
     TrainConfig,
     check_run_name,
     load_model,
@@ -229,7 +229,18 @@ def _config(args: argparse.Namespace, resume: Any) -> TrainConfig:
     try:
         if resume is None:
             return preset(args.preset, **values)
-        base = TrainConfig.from_json(resume.metadata["config"])
+        try:
+            base = TrainConfig.from_json(resume.metadata["config"])
+        except (KeyError, TypeError, InvalidArgumentError) as error:
+            reason = f" ({error})" if isinstance(error, InvalidArgumentError) else ""
+            raise InvalidArgumentError(
+                f"{args.resume}: the checkpoint records no usable training configuration{reason}"
+            ) from None
+        if "threads" not in values and base.threads != AUTO:  # the checkpoint's machine may have had more cores
+            try:
+                check_workers(base.threads, option="threads")
+            except InvalidArgumentError as error:
+                raise InvalidArgumentError(f"{args.resume}: the checkpoint's {error}; or pass --threads N") from None
         changed = [f"--{name}" for name in _ARCHITECTURE if name in values and values[name] != getattr(base, name)]
         if changed:
             raise InvalidArgumentError(
@@ -239,8 +250,6 @@ def _config(args: argparse.Namespace, resume: Any) -> TrainConfig:
         return dataclasses.replace(base, **values)
     except InvalidArgumentError as error:
         raise flag_error(error) from None
-    except (KeyError, json.JSONDecodeError, TypeError):
-        raise InvalidArgumentError(f"{args.resume}: the checkpoint records no usable training configuration") from None
 
 
 def plot_paths(log_dir: Path, name: str) -> tuple[Path, Path]:
@@ -284,6 +293,10 @@ def run_train(args: argparse.Namespace) -> int:
         )
     except InvalidArgumentError as error:
         raise flag_error(error) from None
+    except ModelError as error:  # the checkpoint's history does not describe its parameters: name the file
+        if args.resume is not None and str(error).startswith("the checkpoint"):
+            raise ModelError(f"{args.resume}: {error}") from None
+        raise
     if args.plot:
         curves, confusion = plot_paths(args.log_dir, result.log_path.stem)
         plot_history(result.history, curves, option="--plot")

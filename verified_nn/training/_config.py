@@ -3,10 +3,12 @@
 import dataclasses
 import json
 import math
+import typing
 from typing import Any, Final
 
 from verified_nn.core import AUTO, INPUT_DIM, NUM_CLASSES, InvalidArgumentError, Threads, check_threads
 from verified_nn.data import DATASETS
+from verified_nn.files import JSONError, parse_json
 from verified_nn.layers import activation_named
 from verified_nn.optimizer import OPTIMIZERS
 from verified_nn.robust import METHODS as CERTIFIED_METHODS
@@ -65,6 +67,7 @@ class TrainConfig:
     certified_beta: float = 0.0  # crown-ibp: final weight of the CROWN-IBP bound against IBP (from 1)
 
     def __post_init__(self) -> None:
+        self._check_types()
         _require(self.dataset in DATASETS, f"dataset must be one of {', '.join(DATASETS)}, got {self.dataset!r}")
         hidden = tuple(self.hidden) if isinstance(self.hidden, list | tuple) else None
         _require(
@@ -111,6 +114,13 @@ class TrainConfig:
         _require(_positive(self.max_grad_norm), f"max_grad_norm must be > 0, got {self.max_grad_norm}")
         _require(_positive(self.max_loss), f"max_loss must be > 0, got {self.max_loss}")
         self._check_certified()
+
+    def _check_types(self) -> None:
+        """Refuse a value of the wrong type (a string for a rate, a float for a count, ...) by its field, before
+        any comparison could raise TypeError: a configuration read from a checkpoint is untrusted."""
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            _require(_accepts(field.type, value), f"{field.name} must be {_described(field.type)}, got {value!r}")
 
     def _check_certified(self) -> None:
         eps = self.certified_eps
@@ -160,7 +170,42 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, text: str) -> "TrainConfig":
-        return cls.from_dict(json.loads(text))
+        """A configuration from JSON (within the JSON ceilings); InvalidArgumentError if not an object of fields."""
+        try:
+            values = parse_json(text)
+        except JSONError as error:
+            raise InvalidArgumentError(f"configuration: {error}") from None
+        if not isinstance(values, dict):
+            raise InvalidArgumentError(f"configuration: expected a JSON object of fields, got {type(values).__name__}")
+        return cls.from_dict(values)
+
+
+def _accepts(kind: Any, value: object) -> bool:
+    """Whether ``value`` has the type a field is annotated with (``int``, ``float``, ``str``, a tuple, optional)."""
+    if kind is int:
+        return _whole(value)
+    if kind is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind is str:
+        return isinstance(value, str)
+    if kind is type(None):
+        return value is None
+    if typing.get_origin(kind) is tuple:
+        return isinstance(value, list | tuple)
+    if typing.get_origin(kind) is typing.Literal:  # such as threads' "auto"
+        return any(type(value) is type(option) and value == option for option in typing.get_args(kind))
+    return any(_accepts(option, value) for option in typing.get_args(kind))  # a union such as int | None
+
+
+def _described(kind: Any) -> str:
+    names = {int: "a whole number", float: "a number", str: "a string", type(None): "null"}
+    if kind in names:
+        return names[kind]
+    if typing.get_origin(kind) is tuple:
+        return "a list of whole numbers"
+    if typing.get_origin(kind) is typing.Literal:
+        return " or ".join(repr(option) for option in typing.get_args(kind))
+    return " or ".join(_described(option) for option in typing.get_args(kind))
 
 
 def _whole(value: object) -> bool:

@@ -26,7 +26,7 @@ from verified_nn.core import (
     choose_threads,
 )
 from verified_nn.data import Dataset, load
-from verified_nn.files import check_output, remove_stale_parts
+from verified_nn.files import JSONError, check_output, parse_json, remove_stale_parts
 from verified_nn.layers import Mode
 from verified_nn.network import Network, backprop, cnn, global_norm, map_unchecked, mlp
 from verified_nn.optimizer import SGD, Adam, AdamW, Momentum, Optimizer, state_trees
@@ -39,8 +39,10 @@ from ._evaluate import Evaluation, evaluate
 from ._log import RunLog
 from ._memory import retain_freed_memory
 from ._models import SavedModel, save_model
+from ._provenance import check_resumed, recorded_config
 from ._runs import RunFiles, RunLock, check_run_name, default_run_name
 from ._schedule import learning_rate_at
+from ._size import check_network, check_run
 
 MnistNetwork = Network[Features[ClassDim], Features[InputDim]]
 
@@ -260,9 +262,9 @@ def _history(resume: SavedModel) -> list[EpochRecord]:
     """The epochs a checkpoint records, validated: a list of complete records for epochs 1, 2, ..., n."""
     source = resume.metadata.get("run", "the checkpoint")
     try:
-        records = json.loads(resume.metadata.get("history", ""))
+        records = parse_json(resume.metadata.get("history", ""))
         history = [EpochRecord(**record) for record in records]
-    except (json.JSONDecodeError, TypeError):
+    except (JSONError, TypeError):
         raise ModelError(f"{source}: the checkpoint's history is not a list of epoch records") from None
     fields = {field.name: field for field in dataclasses.fields(EpochRecord)}
     for index, record in enumerate(history, start=1):
@@ -312,14 +314,17 @@ def train(
     """
     if network is not None and resume is not None:
         raise InvalidArgumentError("train: give a network or a checkpoint to resume, not both")
+    check_run(config)  # epochs, threads, parameters: before the network is built
     history = _history(resume) if resume is not None else []
     if resume is not None and len(history) >= config.epochs:
         raise InvalidArgumentError(
             f"the checkpoint has completed {len(history)} of {config.epochs} epochs; "
             f"pass --epochs {len(history) + 1} or more to train further"
         )
+    start = resume.network if resume is not None else network if network is not None else _buildable(config)
+    check_network(start, batch_size=config.batch_size)
     if resume is None:  # a network that cannot be built, or bounded, is refused before any file is written
-        _check_certified(config, network if network is not None else _buildable(config))
+        _check_certified(config, start)
     files = RunFiles.of(_run_name(name, resume), out_dir, log_dir)
     fresh = _missing(files.log.parent, files.best.parent, files.log)
     progress = _Progress(files)
@@ -574,6 +579,11 @@ def _run(
     progress: _Progress,
 ) -> TrainResult:
     current, state = _start(config, network, resume, log)
+    if resume is not None and history:  # the last record must describe the parameters it is saved with
+        recorded = recorded_config(resume.metadata, config)
+        check_resumed(
+            history[-1], current, config, recorded, train=data.train, validation=data.validation, test=data.test
+        )
     log(f"network {current.describe()}")
     if not history:
         initial = evaluate(current, data.test.images, data.test.labels)
