@@ -144,16 +144,34 @@ Windows: TypeAlias = list[tuple[int, int, tuple[slice, slice]]]
 def largest(source: Array, windows: Windows) -> tuple[Array, Array]:
     """``(best, winner)``: the maximum of each window of ``source`` ``(c, hp, wp, batch)`` and the number of the
     first window offset that holds it, both ``(c, oh, ow, batch)``."""
-    _, _, (rows, columns) = windows[0]
-    best = source[:, rows, columns].copy()  # (c, oh, ow, batch)
-    winner = np.zeros(best.shape, dtype=np.uint8 if len(windows) < 255 else np.int32)
-    for number, (_, _, (rows, columns)) in enumerate(windows[1:], start=1):
-        candidate = source[:, rows, columns]
+    return largest_of([source[:, rows, columns] for _, _, (rows, columns) in windows])
+
+
+def largest_of(candidates: list[Array]) -> tuple[Array, Array]:
+    """``(best, winner)``: the elementwise maximum of ``candidates`` (arrays of one shape) and the index of the
+    first candidate that holds it."""
+    if len(candidates) == 4:  # a 2x2 window: a tournament of pairs takes 8 passes instead of 13
+        return _largest_of_four(*candidates)
+    best = candidates[0].copy()
+    winner = np.zeros(best.shape, dtype=np.uint8 if len(candidates) < 255 else np.int32)
+    for number, candidate in enumerate(candidates[1:], start=1):
         better = np.greater(candidate, best)  # strictly: on ties the earlier offset keeps the gradient
         np.maximum(best, candidate, out=best)
         # winner = number where better; numbers only grow, so a maximum does it (faster than a masked write)
         np.maximum(winner, better * winner.dtype.type(number), out=winner)
     return best, winner
+
+
+def _largest_of_four(c0: Array, c1: Array, c2: Array, c3: Array) -> tuple[Array, Array]:
+    """:func:`largest_of` for four candidates: the larger of each pair, then of the pairs; on ties the earlier."""
+    first, second = np.maximum(c0, c1), np.maximum(c2, c3)
+    winner = np.greater(c1, c0).view(np.uint8)  # 0 or 1: strictly greater, so a tie keeps the earlier
+    later = np.greater(c3, c2).view(np.uint8)
+    later += 2  # 2 or 3
+    later -= winner  # winner += (later - winner) where the second pair wins: arithmetic, not a masked
+    later *= np.greater(second, first).view(np.uint8)  # write (np.where and copyto(where=) are 20x slower)
+    winner += later
+    return np.maximum(first, second, out=first), winner
 
 
 def route(upstream: Array, winner: Array, windows: Windows, result: Array, *, add: bool) -> None:
