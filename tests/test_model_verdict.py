@@ -217,3 +217,43 @@ def test_a_lock_records_the_process_and_its_start(root: Path) -> None:
     with RunLock(RunFiles.of("rec", root / "models", root / "logs")):
         pid, started = (root / "models" / ".rec.lock").read_text().split()
     assert int(pid) == os.getpid() and int(started) == start_time(os.getpid())
+
+
+def test_a_history_record_missing_or_adding_a_figure_is_refused(root: Path) -> None:
+    _train(root, "k")
+    tensors, metadata = _header(root / "models" / "k-last.safetensors")
+    records = json.loads(metadata["history"])
+    missing = [dict(record) for record in records]
+    del missing[0]["test_accuracy"]
+    unknown = [dict(record) for record in records]
+    unknown[1]["test_accuracy_forged"] = 1.0
+    for forged, message in ((missing, "record 1: missing test_accuracy"), (unknown, "record 2: unknown test_accuracy_forged")):
+        bad = _rewrite(root / "bad.safetensors", tensors, {**metadata, "history": json.dumps(forged)})
+        with pytest.raises(ModelError, match=rf"^{bad}: the checkpoint's history is inconsistent at {message}$"):
+            load_model(bad)
+    load_model(root / "models" / "k-last.safetensors")  # the untouched records pass
+
+
+def test_an_optimizer_state_with_keys_its_optimizer_has_not_is_refused(adam_file: Path, tmp_path: Path) -> None:
+    tensors, metadata = _header(adam_file)
+    state = {**json.loads(metadata["optimizer_state"]), "momentum_forged": 3}
+    bad = _rewrite(tmp_path / "bad.safetensors", tensors, {**metadata, "optimizer_state": json.dumps(state)})
+    with pytest.raises(ModelError, match=rf"^{bad}: optimizer_state holds keys a adam state has not: momentum_forged$"):
+        load_model(bad)
+    load_model(adam_file)
+
+
+def test_a_checkpoint_asking_for_more_than_a_ceiling_is_named_on_resume(
+    root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The ceiling is the checkpoint's doing, not an option's: the error names the file (and the option fixes it)."""
+    _train(root, "c")
+    tensors, metadata = _header(root / "models" / "c-last.safetensors")
+    config = {**json.loads(metadata["config"]), "epochs": 10**9}
+    forged = _rewrite(root / "huge.safetensors", tensors, {**metadata, "config": json.dumps(config)})
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("VERIFIED_NN_DATA_DIR", str(root / "data"))
+    assert main(["train", "--resume", str(forged), "--name", "d"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"verified-nn: error: {forged}: the checkpoint's epochs: ")
+    assert main(["train", "--resume", str(forged), "--name", "d", "--epochs", "3"]) == 0  # the option overrides it

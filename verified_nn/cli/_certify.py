@@ -35,7 +35,7 @@ from verified_nn.data import load
 from verified_nn.files import SECONDS, OutputError, check_output, check_output_directory, check_workers, write_output
 from verified_nn.training import load_model
 
-from ._options import add_dataset_options, dataset_files
+from ._options import add_dataset_options, dataset_files, seed
 
 MAX_CONNECT_TIMEOUT = 60.0  # seconds: a scheduler that needs longer to answer is not one to certify on
 
@@ -65,7 +65,7 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
         help=f"with --scheduler: seconds to reach the scheduler and hear its handshake, at most "
         f"{MAX_CONNECT_TIMEOUT:g} (default {DEFAULT_CONNECT_TIMEOUT:g})",
     )
-    group.add_argument("--seed", type=int, default=0, help="seed of the attack's random restarts (default 0)")
+    group.add_argument("--seed", type=seed, default=0, help="seed of the attack's random restarts (default 0)")
     output = parser.add_argument_group("output")
     output.add_argument("--json", type=Path, default=None, help="write the summary and every verdict here")
     output.add_argument("--png", type=Path, default=None, help="write each counterexample beside its original here")
@@ -145,7 +145,8 @@ def run(args: argparse.Namespace) -> int:
     test = load(args.dataset, "test", directory=args.data_dir, dtype=str(network.dtype), report=lambda _: None)
     count = min(args.count, len(test))
     start = time.perf_counter()
-    with tqdm(total=count, desc="certify", unit="image", file=sys.stderr, leave=False) as bar:
+    # disable=None: the bar is drawn on a terminal only, so that a log or a pipe reads one line per error
+    with tqdm(total=count, desc="certify", unit="image", file=sys.stderr, leave=False, disable=None) as bar:
         results = certify_images(
             network,
             test.images[:count],
