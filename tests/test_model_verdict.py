@@ -257,3 +257,20 @@ def test_a_checkpoint_asking_for_more_than_a_ceiling_is_named_on_resume(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(f"verified-nn: error: {forged}: the checkpoint's epochs: ")
     assert main(["train", "--resume", str(forged), "--name", "d", "--epochs", "3"]) == 0  # the option overrides it
+
+
+def test_a_checkpoints_hostile_run_name_is_refused_naming_the_file(
+    root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _train(root, "n")
+    tensors, metadata = _header(root / "models" / "n-last.safetensors")
+    forged = _rewrite(root / "named.safetensors", tensors, {**metadata, "run": "../../victim/escaped"})
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("VERIFIED_NN_DATA_DIR", str(root / "data"))
+    assert main(["train", "--resume", str(forged), "--epochs", "3"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"verified-nn: error: {forged}: the checkpoint's run name (pass --name to choose one): "
+        "run name '../../victim/escaped' must be 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit\n"
+    )
+    assert not (root.parent / "victim").exists()

@@ -278,7 +278,9 @@ def run_train(args: argparse.Namespace) -> int:
             resume=resume,
             overwrite=args.overwrite,
         )
-    except InvalidArgumentError as error:
+    except InvalidArgumentError as error:  # the checkpoint's (its run name): name the file, else the option
+        if args.resume is not None and str(error).startswith("the checkpoint"):
+            raise InvalidArgumentError(f"{args.resume}: {error}") from None
         raise flag_error(error) from None
     except ModelError as error:  # the checkpoint's history does not describe its parameters: name the file
         if args.resume is not None and str(error).startswith("the checkpoint"):
