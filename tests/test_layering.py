@@ -18,6 +18,8 @@ ALLOWED = {
     "files": {"core"},
     "data": {"core", "files"},
     "training": {"core", "layers", "network", "optimizer", "verification", "data", "robust", "files"},
+    # The bound core: rules per layer kind and walkers over networks; its clients come after it.
+    "bounds": {"core", "layers", "network"},
     "exact": {"core", "layers", "network"},
     "certify": {"core", "layers", "network", "files"},
     # The one entry point through which the kernels run on exact symbols (sympy).
@@ -26,6 +28,10 @@ ALLOWED = {
     "predict": {"core", "layers", "network", "data", "training", "files"},
     "sklearn": {"core", "layers", "network", "optimizer", "files"},
     "interop": {"core", "layers", "network", "data", "training", "files"},
+    # VNNLIB properties: exact numbers and files, nothing of networks.
+    "spec": {"data", "files"},
+    # Deciding properties: the bounds, the networks, the specifications, and models from files.
+    "search": {"core", "layers", "network", "data", "training", "interop", "spec", "bounds", "certify", "files"},
     "cli": {
         "core",
         "layers",
@@ -35,12 +41,15 @@ ALLOWED = {
         "data",
         "files",
         "training",
+        "bounds",
         "exact",
         "certify",
         "robust",
         "predict",
         "interop",
         "proofs",
+        "spec",
+        "search",
     },
     # Loaded by mypy, not by the library: it may import nothing of ours.
     "mypy_plugin": set(),

@@ -15,7 +15,7 @@ from ._attack import (
     pgd_attack as pgd_attack,
 )
 from ._ball import Ball as Ball, linf_ball as linf_ball, parse_eps as parse_eps
-from ._dask import certify_on_cluster as certify_on_cluster
+from ._dask import certify_on_cluster as certify_on_cluster, map_on_cluster as map_on_cluster
 from ._driver import (
     COUNTEREXAMPLE as COUNTEREXAMPLE,
     FLOAT_UNDECIDED as FLOAT_UNDECIDED,

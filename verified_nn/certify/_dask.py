@@ -86,3 +86,37 @@ def certify_on_cluster(
                 if on_result is not None:
                     on_result(result)
     return [result for result in results if result is not None]
+
+
+def _run_on_worker(function: Callable[..., Any], item: Any, options: dict[str, Any]) -> Any:
+    with single_blas_thread():
+        return function(item, **options)
+
+
+def map_on_cluster(
+    function: Callable[..., Any],
+    items: Sequence[Any],
+    *,
+    scheduler: str,
+    purpose: str,
+    on_result: Callable[[Any], object] | None = None,
+    **options: Any,
+) -> list[Any]:
+    """``[function(item, **options) for item in items]``, one task per item on the Dask cluster at ``scheduler``
+    (each worker holding BLAS to one thread), in the items' order; ``on_result`` as each finishes.
+
+    ``function`` must be a top-level function (the workers import it). ``purpose`` names the command in
+    the one-line MissingExtraError when ``distributed`` is not installed.
+    """
+    distributed = require_extra("distributed", extra="dask", purpose=purpose, package="distributed")
+    results: list[Any] = [None] * len(items)
+    with distributed.Client(scheduler, set_as_default=False) as client, client.as_current():
+        futures = {
+            client.submit(_run_on_worker, function, item, options, pure=False): index
+            for index, item in enumerate(items)
+        }
+        for future in distributed.as_completed(futures):
+            results[futures[future]] = future.result()
+            if on_result is not None:
+                on_result(results[futures[future]])
+    return results

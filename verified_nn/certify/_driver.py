@@ -16,6 +16,7 @@ from typing import Any, Final, TypeAlias
 import numpy as np
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]  # ships no types
 
+from verified_nn.core import AUTO, ThreadChoice, choose_threads
 from verified_nn.files import check_workers
 
 from ._attack import AttackConfig, confirmed, pgd_attack
@@ -237,6 +238,17 @@ def single_blas_thread() -> contextlib.AbstractContextManager[Any]:
     return limits
 
 
+def blas_choice(network: DenseNetwork, images: Array, config: CertifyConfig) -> ThreadChoice:
+    """The BLAS threads for certifying in this process (``core.choose_threads``): one while other processes
+    hold the cores, else as many as make one image's back-substitution bounds (the products that grow with
+    the network) faster by 10%. Worker processes (``jobs``) keep one thread each."""
+    first = np.asarray(images[0]) if len(images) else None
+    if first is None or first.dtype != network.dtype or first.shape != (network.widths[0],):
+        return ThreadChoice(1, "no image to time")  # certify_image names what is wrong with it
+    ball = linf_ball(first, config.eps)
+    return choose_threads(AUTO, probe=lambda: linear_bounds(network, ball))
+
+
 _WORKER_LIMITS: list[Any] = []  # keeps each worker's limit alive for the worker's lifetime
 
 
@@ -279,7 +291,7 @@ def certify_images(
         )
     results: list[ImageResult | None] = [None] * len(images)
     if jobs == 1:
-        with single_blas_thread():
+        with blas_choice(network, images, config).limits():
             for i, (image, label) in enumerate(zip(images, labels, strict=True)):
                 result = certify_image(network, image, int(label), config, index=i)
                 results[i] = result

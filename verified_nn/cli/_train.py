@@ -120,7 +120,13 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     config.add_argument("--samples-per-epoch", type=int, help="examples drawn per epoch (default: all)")
     config.add_argument("--dtype", choices=("float32", "float64"), help="parameter dtype (default float32)")
     config.add_argument("--seed", type=int, help="seed of initialisation, split, shuffling, dropout (default 0)")
-    config.add_argument("--threads", type=int, help=f"BLAS threads (default {_default('threads')})")
+    config.add_argument(
+        "--threads",
+        type=threads_value,
+        metavar="N|auto",
+        help="BLAS threads: a number fixes them (a rerun or a resumed run repeats bit for bit); auto chooses "
+        "each epoch from the free cores and a timed step (default auto)",
+    )
     sizes = parser.add_argument_group("data sizes and diagnostics (each overrides the preset)")
     sizes.add_argument(
         "--train-size", type=int, help="train on the first N training images (default: all not held out)"
@@ -193,6 +199,16 @@ def eps_value(text: str) -> float:
         return float(Fraction(text.strip()))
     except (ValueError, ZeroDivisionError, OverflowError):
         raise argparse.ArgumentTypeError(f"expected a number such as 0.1 or 8/255, got {text!r}") from None
+
+
+def threads_value(text: str) -> int | str:
+    """``"auto"`` or a whole number (argparse type; the configuration checks that it is >= 1)."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number or auto, got {text!r}") from None
 
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import math
 import typing
 from typing import Any, Final
 
-from verified_nn.core import INPUT_DIM, NUM_CLASSES, InvalidArgumentError
+from verified_nn.core import AUTO, INPUT_DIM, NUM_CLASSES, InvalidArgumentError, Threads, check_threads
 from verified_nn.data import DATASETS
 from verified_nn.files import JSONError, parse_json
 from verified_nn.layers import activation_named
@@ -53,7 +53,7 @@ class TrainConfig:
     clip_norm: float | None = None  # clip each gradient to this global norm; None: no clipping
     dtype: str = "float32"  # "float32" or "float64"
     seed: int = 0  # seeds initialisation, the validation split, shuffling and dropout
-    threads: int = 1  # BLAS threads; 1 is fastest on a shared 2-core machine (benchmarks/threads.py)
+    threads: Threads = AUTO  # BLAS threads: a number fixes them (bit-identical reruns); "auto" chooses per epoch
     log_every: int = 200  # batches between diagnostic lines (with gradient norm and parameter change)
     train_eval_size: int = 10_000  # training examples whose accuracy is reported each epoch
     max_grad_norm: float = 1e3  # a gradient norm above this on a logged batch stops the run
@@ -91,9 +91,10 @@ class TrainConfig:
         for name in ("train_size", "test_size", "samples_per_epoch"):
             value = getattr(self, name)
             _require(value is None or (_whole(value) and value >= 1), f"{name} must be >= 1 or unset, got {value}")
-        for name in ("epochs", "batch_size", "log_every", "train_eval_size", "threads"):
+        for name in ("epochs", "batch_size", "log_every", "train_eval_size"):
             value = getattr(self, name)
             _require(_whole(value) and value >= 1, f"{name} must be >= 1, got {value}")
+        check_threads(self.threads)
         _require(_whole(self.validation_size) and self.validation_size >= 0, "validation_size must be >= 0")
         _require(_whole(self.seed) and self.seed >= 0, f"seed must be >= 0, got {self.seed}")
         _require(
@@ -191,6 +192,8 @@ def _accepts(kind: Any, value: object) -> bool:
         return value is None
     if typing.get_origin(kind) is tuple:
         return isinstance(value, list | tuple)
+    if typing.get_origin(kind) is typing.Literal:  # such as threads' "auto"
+        return any(type(value) is type(option) and value == option for option in typing.get_args(kind))
     return any(_accepts(option, value) for option in typing.get_args(kind))  # a union such as int | None
 
 
@@ -200,6 +203,8 @@ def _described(kind: Any) -> str:
         return names[kind]
     if typing.get_origin(kind) is tuple:
         return "a list of whole numbers"
+    if typing.get_origin(kind) is typing.Literal:
+        return " or ".join(repr(option) for option in typing.get_args(kind))
     return " or ".join(_described(option) for option in typing.get_args(kind))
 
 

@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from typing import Any, Final
 
-from verified_nn.core import INPUT_DIM, NUM_CLASSES, InvalidArgumentError, ShapeError
+from verified_nn.core import AUTO, INPUT_DIM, NUM_CLASSES, InvalidArgumentError, ShapeError
 from verified_nn.files import ACTIVATIONS, BATCH_VALUES, EPOCHS, LAYERS, PARAMETERS, check_workers
 from verified_nn.network import Network
 
@@ -97,12 +97,13 @@ def _architecture(config: TrainConfig) -> str:
 
 
 def check_run(config: TrainConfig) -> None:
-    """Refuse, before anything is built or read, a run over a ceiling: its epochs, its BLAS threads (at most
-    the usable cores), its network's parameters. InvalidArgumentError names the configuration field."""
+    """Refuse, before anything is built or read, a run over a ceiling: its epochs, its BLAS threads (a fixed
+    count at most the usable cores), its network's parameters. InvalidArgumentError names the configuration field."""
     problem = EPOCHS.over(config.epochs, "epochs: the run asks for")
     if problem is not None:
         raise InvalidArgumentError(problem)
-    check_workers(config.threads, option="threads")
+    if config.threads != AUTO:  # the policy never picks more threads than cores
+        check_workers(config.threads, option="threads")
     problem = PARAMETERS.over(config_parameters(config), f"{_architecture(config)}: the network has")
     if problem is not None:
         raise InvalidArgumentError(problem)
