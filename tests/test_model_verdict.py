@@ -1,6 +1,7 @@
 """One loader, one verdict: what load_model refuses, no command writes; dtype, optimizer state and history are
 checked against the tensors; a forged history is refused when resumed; locks accept only live processes of ours."""
 
+import dataclasses
 import json
 import os
 import struct
@@ -22,7 +23,8 @@ from verified_nn.files import start_time
 from verified_nn.interop import from_torch_state_dict, mlp_layers, save_torch, torch_state_dict
 from verified_nn.network import default_network
 from verified_nn.optimizer import Adam
-from verified_nn.training import ModelError, RunFiles, TrainConfig, load_model, save_model, train
+from verified_nn.training import EpochRecord, ModelError, RunFiles, TrainConfig, load_model, save_model, train
+from verified_nn.training._checks import OPTIONAL, REQUIRED
 from verified_nn.training._runs import RunLock
 
 CONFIG = TrainConfig(epochs=2, batch_size=16, log_every=10, train_eval_size=400, validation_size=100)
@@ -232,6 +234,18 @@ def test_a_history_record_missing_or_adding_a_figure_is_refused(root: Path) -> N
         with pytest.raises(ModelError, match=rf"^{bad}: the checkpoint's history is inconsistent at {message}$"):
             load_model(bad)
     load_model(root / "models" / "k-last.safetensors")  # the untouched records pass
+    threads = [dict(record) for record in records]
+    threads[0]["threads"] = 0
+    bad = _rewrite(root / "bad.safetensors", tensors, {**metadata, "history": json.dumps(threads)})
+    with pytest.raises(ModelError, match=r"inconsistent at record 1: threads 0$"):
+        load_model(bad)
+
+
+def test_the_loader_knows_every_field_of_an_epoch_record() -> None:
+    """The loader's list of record fields follows the trainer's EpochRecord: one added there is not refused."""
+    fields = dataclasses.fields(EpochRecord)
+    assert {field.name for field in fields} == REQUIRED | OPTIONAL
+    assert {field.name for field in fields if field.default is dataclasses.MISSING} == REQUIRED
 
 
 def test_an_optimizer_state_with_keys_its_optimizer_has_not_is_refused(adam_file: Path, tmp_path: Path) -> None:

@@ -27,9 +27,10 @@ MAX_STEP: Final = 1 << 53  # an optimizer's step count past this is not a count 
 FRACTIONS: Final = ("train_accuracy", "validation_accuracy", "test_accuracy", "validation_verified", "test_verified")
 LOSSES: Final = ("mean_loss", "validation_loss", "test_loss")
 DURATIONS: Final = ("train_seconds", "eval_seconds")
+# The fields every record has, and those an older or a plain run may leave out (EpochRecord's, with defaults).
 REQUIRED: Final = frozenset({"epoch", "learning_rate", "mean_loss", "train_accuracy", "validation_accuracy",
                              "validation_loss", "test_accuracy", "test_loss", "train_seconds", "eval_seconds"})
-OPTIONAL: Final = frozenset({"validation_verified", "test_verified"})
+OPTIONAL: Final = frozenset({"validation_verified", "test_verified", "threads"})
 
 
 def _at(source: object) -> str:
@@ -111,6 +112,7 @@ def check_records(records: object, source: object, *, epoch: str | None) -> list
             bad = bad or (key in FRACTIONS and not 0 <= value <= 1)
             bad = bad or (key in LOSSES + DURATIONS and value < 0)
             bad = bad or (key == "learning_rate" and value <= 0)
+            bad = bad or (key == "threads" and (not isinstance(value, int) or value < 1))
             if bad:
                 raise ModelError(
                     f"{source}: the checkpoint's history is inconsistent at record {index}: {key} {value!r}"
