@@ -116,8 +116,8 @@ def run(args: argparse.Namespace) -> int:
     except CertifyError as error:  # "eps must lie in [0, 1], got 2": name the option as typed
         message = str(error)
         raise CertifyError("--" + message) from None
-    if not args.time_limit > 0:
-        raise CertifyError(f"--time-limit must be > 0 seconds, got {args.time_limit:g}")
+    if not 0 < args.time_limit < math.inf:
+        raise CertifyError(f"--time-limit must be a finite number of seconds > 0, got {args.time_limit:g}")
     problem = SECONDS.over(math.ceil(min(args.time_limit, 1e18)), "--time-limit: each image may take")
     if problem is not None:
         raise CertifyError(problem)
