@@ -338,6 +338,17 @@ def test_an_interrupt_while_the_library_loads_is_one_line(
     assert capsys.readouterr().err == "verified-nn: interrupted\n"
 
 
+def test_an_interrupt_of_a_command_says_so(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A bare KeyboardInterrupt (Ctrl-C in certify, say) printed 'verified-nn: ' and nothing more."""
+
+    def interrupted(parser: object, argv: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_run", interrupted)
+    assert main(["render", "0"]) == 130
+    assert capsys.readouterr().err == "verified-nn: interrupted\n"
+
+
 # With the real MNIST files (fetched once per session).
 
 
