@@ -211,7 +211,9 @@ def _judge(
         changed_output = path in after["work"] and after["work"][path] != before["work"].get(path)
         if changed_output and not attack.complete(work / path):
             problems.append("half-written")
-    killed = attack.kill is not None and status is not None and status < 0
+    # Killed: by the signal itself, or (SIGINT, SIGTERM) ending as the command promises, "interrupted", 130.
+    interrupted = status == 130 and (stderr.splitlines() or [""])[-1].startswith("verified-nn: interrupted")
+    killed = attack.kill is not None and status is not None and (status < 0 or interrupted)
     if attack.expect == "refuse" and status == 0:
         problems.append("silent acceptance")
     elif attack.expect in ("refuse", "clean") and status not in (None, 0) and not killed:
