@@ -186,7 +186,8 @@ def test_import_torch_builds_the_model_from_the_given_architecture(
         ),
         (["--hidden", "32,8", "--dropout", "0.25"], "layer 3: dense layer: recorded as 32 -> 8"),
         (["--architecture", "[{"], "--architecture: not JSON (Expecting property name"),
-        (["--architecture", "{}"], "the architecture must be a non-empty list of layers"),
+        (["--architecture", "{}"], "error: --architecture: the architecture must be a non-empty list of layers"),
+        (["--architecture", "[1, 2]"], "error: --architecture: the architecture must be a non-empty list of layers"),
         (
             ["--architecture", "[]", "--hidden", "32"],
             "--hidden and --architecture both give the architecture: give one",

@@ -17,6 +17,28 @@ def add_dataset_options(parser: argparse.ArgumentParser, *, split: bool = False,
         group.add_argument("--split", choices=SPLITS, default="train", help="which split (default train)")
 
 
+def seed(text: str) -> int:
+    """A seed: a whole number >= 0 (argparse type; numpy refuses negative seeds without naming the option)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def dropout_rate(text: str) -> float:
+    """A dropout rate in [0, 1) (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a rate in [0, 1), got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must lie in [0, 1), got {text!r}")
+    return value
+
+
 def widths(text: str) -> tuple[int, ...]:
     """``"256,64"`` -> ``(256, 64)``; ``""`` or ``"none"`` -> ``()`` (no hidden layer)."""
     if text.strip().lower() in ("", "none"):
@@ -54,7 +76,7 @@ def add_architecture_options(parser: argparse.ArgumentParser, *, defaults: str, 
         help=f"activation between dense layers: {', '.join(ACTIVATIONS)} or leaky_relu(SLOPE) (default relu)",
     )
     group.add_argument(
-        "--dropout", type=float, metavar="RATE", help="dropout rate after each hidden activation (default 0)"
+        "--dropout", type=dropout_rate, metavar="RATE", help="dropout rate after each hidden activation (default 0)"
     )
 
 

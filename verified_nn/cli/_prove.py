@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from verified_nn.core import InvalidArgumentError, require_extra
 
+from ._options import seed
+
 if TYPE_CHECKING:  # sympy is optional: the proofs are imported when the command runs
     from verified_nn.proofs import EntryResult, GenericResult
 
@@ -60,7 +62,7 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
         ),
     )
     parser.add_argument("--list", action="store_true", help="list the entries and exit")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random rational points (default 0)")
+    parser.add_argument("--seed", type=seed, default=0, help="seed of the random rational points (default 0)")
     parser.add_argument(
         "--show", type=int, default=5, metavar="N", help="list at most N failures per entry (default 5)"
     )
