@@ -15,14 +15,14 @@ ALLOWED = {
     "optimizer": {"core", "layers", "network"},
     "verification": {"core", "layers", "network"},
     "data": {"core"},
-    "training": {"core", "layers", "network", "optimizer", "verification", "data", "robust"},
+    "training": {"core", "layers", "network", "optimizer", "verification", "data", "bounds", "robust"},
     # The bound core: rules per layer kind and walkers over networks; its clients come after it.
     "bounds": {"core", "layers", "network"},
-    "exact": {"core", "layers", "network"},
-    "certify": {"core", "layers", "network"},
+    "exact": {"core", "layers", "network", "bounds"},
+    "certify": {"core", "layers", "network", "bounds"},
     # The one entry point through which the kernels run on exact symbols (sympy).
     "proofs": {"core", "layers", "network"},
-    "robust": {"core", "layers", "network", "verification"},
+    "robust": {"core", "layers", "network", "verification", "bounds"},
     "predict": {"core", "layers", "network", "data", "training"},
     "sklearn": {"core", "layers", "network", "optimizer"},
     "interop": {"core", "layers", "network", "data", "training"},

@@ -12,16 +12,16 @@ from typing import Any, Final, TypeAlias
 import numpy as np
 
 from verified_nn.core import require_extra
+from verified_nn.network import Network
 
 from ._driver import CertifyConfig, ImageResult, certify_image, single_blas_thread
-from ._network import DenseNetwork
 
 Array: TypeAlias = np.ndarray[Any, Any]
 IMAGES_PER_TASK: Final = 20
 
 
 def _certify_on_worker(
-    network: DenseNetwork, images: Array, labels: list[int], config: CertifyConfig, start: int
+    network: Network[Any, Any], images: Array, labels: list[int], config: CertifyConfig, start: int
 ) -> list[ImageResult]:
     """Images ``start``, ``start + 1``, ... on a worker, with one BLAS thread (the workers are the parallelism)."""
     with single_blas_thread():
@@ -32,7 +32,7 @@ def _certify_on_worker(
 
 
 def certify_on_cluster(
-    network: DenseNetwork,
+    network: Network[Any, Any],
     images: Array,
     labels: Sequence[int] | Array,
     config: CertifyConfig,

@@ -15,18 +15,18 @@ from verified_nn.certify import (
     METHODS,
     CertifyConfig,
     CertifyError,
-    DenseNetwork,
     ImageResult,
     as_json,
     certify_images,
+    check_certifiable,
     format_table,
-    from_model,
     parse_eps,
     side_by_side,
     summarize,
     write_png,
 )
 from verified_nn.data import load
+from verified_nn.network import Network
 from verified_nn.training import load_model
 
 from ._options import add_dataset_options
@@ -57,9 +57,9 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     parser.set_defaults(run=run)
 
 
-def load_network(path: Path) -> DenseNetwork:
-    """The model file at ``path`` as certify's network."""
-    return from_model(load_model(path).network)
+def load_network(path: Path) -> Network[Any, Any]:
+    """The model file at ``path``, checked to be one certify can bound (one line naming a layer if not)."""
+    return check_certifiable(load_model(path).network)
 
 
 def write_counterexamples(directory: Path, results: list[ImageResult], images: np.ndarray[Any, Any], eps: float) -> int:
