@@ -244,7 +244,7 @@ def test_an_unknown_command_is_one_line_pointing_at_the_main_help() -> None:
     [
         (
             ["train", "--activation", "swish"],
-            "--activation: unknown activation 'swish'; known: relu, leaky_relu, tanh, leaky_relu(SLOPE)",
+            "--activation: unknown activation 'swish'; known: relu, leaky_relu, tanh, sigmoid, leaky_relu(SLOPE)",
         ),
         (["certify", "MODEL", "--eps", "0.1", "--time-limit", "0"], "--time-limit must be > 0 seconds, got 0"),
         (["certify", "MODEL", "--eps", "2"], "--eps must lie in [0, 1], got 2"),

@@ -197,7 +197,7 @@ def test_import_torch_builds_the_model_from_the_given_architecture(
         ),
         (
             ["--hidden", "32", "--activation", "swish"],
-            "--activation: unknown activation 'swish'; known: relu, leaky_relu, tanh, leaky_relu(SLOPE)",
+            "--activation: unknown activation 'swish'; known: relu, leaky_relu, tanh, sigmoid, leaky_relu(SLOPE)",
         ),
         (
             ["--architecture", "@nonexistent.json"],

@@ -338,6 +338,7 @@ WITHOUT_ARRAYS = {
     "LeakyReLU",
     "ReLU",
     "Tanh",
+    "Sigmoid",
     "Activation",
     "activation_named",
     "layer_config",

@@ -24,4 +24,5 @@ from ._registry import (
     register_layer as register_layer,
 )
 from ._reshape import Reshape as Reshape
+from ._sigmoid import Sigmoid as Sigmoid
 from ._window import Maps as Maps, output_size as output_size
