@@ -148,7 +148,10 @@ def test_optimised_slopes_reach_the_triangle_relaxations_optimum_on_one_hidden_l
     low, high = nodes.boxes[1].lower[0], nodes.boxes[1].upper[0]
     n = 8
     cost = np.concatenate([np.zeros(3), row @ w2])
-    rows_ub, limits_ub, rows_eq, limits_eq = [], [], [], []
+    rows_ub: list[Array] = []
+    limits_ub: list[float] = []
+    rows_eq: list[Array] = []
+    limits_eq: list[float] = []
     for k in range(n):
         z = np.concatenate([w1[k], np.zeros(n)])
         a = np.concatenate([np.zeros(3), np.eye(n)[k]])

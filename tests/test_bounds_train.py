@@ -51,7 +51,9 @@ def test_interval_boxes_contain_the_network_at_random_points(rng: np.random.Gene
 @pytest.mark.parametrize("stop", ["input", "last"])
 @pytest.mark.parametrize("kind", ["mlp", "cnn"])
 def test_margin_bounds_bound_the_margins_at_random_points(kind: str, stop: str, rng: np.random.Generator) -> None:
-    network = mlp((8, 10, 6, 4), rng=rng, activation=LeakyReLU(0.1), dtype=np.float64) if kind == "mlp" else _cnn(rng)
+    network: Network[Any, Any] = (
+        mlp((8, 10, 6, 4), rng=rng, activation=LeakyReLU(0.1), dtype=np.float64) if kind == "mlp" else _cnn(rng)
+    )
     images = rng.random((5, 8 if kind == "mlp" else 36))
     labels = rng.integers(0, network.classes, size=5)
     mu, r = input_box(images, 0.15)

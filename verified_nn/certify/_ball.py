@@ -107,22 +107,22 @@ def linf_ball(center: Vector, eps: Fraction | float | str) -> Ball:
     radius = eps if isinstance(eps, Fraction) else parse_eps(eps) if isinstance(eps, str) else Fraction(eps)
     if not 0 <= radius <= 1:
         raise CertifyError(f"eps must lie in [0, 1], got {radius}")
-    center = np.asarray(center)
-    if center.ndim < 1 or center.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise CertifyError(f"the centre must be a float32 or float64 array, got {center.dtype}{list(center.shape)}")
-    if not (np.isfinite(center).all() and (center >= PIXEL_LOW).all() and (center <= PIXEL_HIGH).all()):
+    point: Array = np.asarray(center)
+    if point.ndim < 1 or point.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise CertifyError(f"the centre must be a float32 or float64 array, got {point.dtype}{list(point.shape)}")
+    if not (np.isfinite(point).all() and (point >= PIXEL_LOW).all() and (point <= PIXEL_HIGH).all()):
         raise CertifyError("the centre's pixels must lie in [0, 1]")
-    c64 = center.astype(np.float64)
+    c64 = point.astype(np.float64)
     e = _float_at_least(radius)
     lower = np.maximum(np.nextafter(c64 - e, -np.inf), PIXEL_LOW)  # c - e rounds once: one step down is below c - eps
     upper = np.minimum(np.nextafter(c64 + e, np.inf), PIXEL_HIGH)
     return Ball(
-        center=center,
+        center=point,
         eps=radius,
         lower=lower,
         upper=upper,
-        inner_lower=_inner(lower, center, radius, toward=np.inf, inside=_not_below_lower),
-        inner_upper=_inner(upper, center, radius, toward=-np.inf, inside=_not_above_upper),
+        inner_lower=_inner(lower, point, radius, toward=np.inf, inside=_not_below_lower),
+        inner_upper=_inner(upper, point, radius, toward=-np.inf, inside=_not_above_upper),
     )
 
 

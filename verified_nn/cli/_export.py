@@ -1,12 +1,14 @@
 """``verified-nn export MODEL --onnx FILE --torch FILE`` and ``verified-nn import-torch FILE --out MODEL``."""
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from verified_nn.core import InvalidArgumentError
-from verified_nn.data import DATASETS
+from verified_nn.data import DATASETS, DataError, read_file
+from verified_nn.files import ARGUMENT_BYTES, JSONError, OutputError, check_output, parse_json
 from verified_nn.interop import (
     exported_metadata,
     from_torch_state_dict,
@@ -19,7 +21,7 @@ from verified_nn.interop import (
 from verified_nn.layers import activation_named
 from verified_nn.training import ModelError, load_model, save_model
 
-from ._options import check_output_file, widths
+from ._options import widths
 
 
 def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -71,18 +73,27 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
 def run_export(args: argparse.Namespace) -> int:
     if args.onnx is None and args.torch is None:
         raise InvalidArgumentError("export: say where to write: --onnx FILE and/or --torch FILE")
+    inputs = [args.model]
     for option, path in (("--onnx", args.onnx), ("--torch", args.torch)):
         if path is not None:
-            check_output_file(option, path)
+            check_output(path, inputs=inputs, option=option)
+    if args.onnx is not None and args.torch is not None and _same_path(args.onnx, args.torch):
+        raise OutputError(f"--onnx {args.onnx} and --torch {args.torch} name the same file: give each its own")
     saved = load_model(args.model)
-    network = saved.network.astype(args.dtype) if args.dtype else saved.network
+    with np.errstate(over="ignore"):  # a value float32 cannot hold becomes infinite: refused, by name, when written
+        network = saved.network.astype(args.dtype) if args.dtype else saved.network
     if args.onnx is not None:
-        save_onnx(args.onnx, network, metadata=exported_metadata(saved.metadata))
+        save_onnx(args.onnx, network, metadata=exported_metadata(saved.metadata), inputs=inputs)
         print(f"wrote {args.onnx}: ONNX, input 'input' (batch, 784) {network.dtype}, outputs 'logits', 'probabilities'")
     if args.torch is not None:
-        save_torch(args.torch, network, metadata=exported_metadata(saved.metadata))
+        save_torch(args.torch, network, metadata=exported_metadata(saved.metadata), inputs=inputs)
         print(f"wrote {args.torch}: a state dict ({network.dtype}) for {torch_sequential_code(network)}")
     return 0
+
+
+def _same_path(first: Path, second: Path) -> bool:
+    """Whether two output paths name one file (by their resolved directories and names; neither need exist)."""
+    return first.parent.resolve() / first.name == second.parent.resolve() / second.name
 
 
 def _natural(name: str) -> tuple[int, str]:
@@ -92,20 +103,24 @@ def _natural(name: str) -> tuple[int, str]:
 
 
 def _layer_list(option: str) -> list[dict[str, Any]] | dict[str, Any]:
-    """The JSON of ``--architecture``: the text itself, or the text of the file after ``@``."""
-    text, source = option, "--architecture"
+    """The JSON of ``--architecture``: the text itself, or the text of the file after ``@`` (a regular file of
+    at most $VERIFIED_NN_MAX_ARGUMENT_BYTES, 1 MiB; a FIFO or device is refused at once)."""
+    text = option
+    source = "--architecture"
     if option.startswith("@"):
         source = f"--architecture {option}"
         try:
-            text = Path(option[1:]).read_text(encoding="utf-8")
+            text = read_file(option[1:], limit=ARGUMENT_BYTES.value(), what="architecture file").decode("utf-8")
+        except DataError as error:
+            raise InvalidArgumentError(f"{source}: {str(error).removeprefix(option[1:] + ': ')}") from None
         except UnicodeDecodeError:
             raise InvalidArgumentError(f"{source}: not a text file (expected a JSON layer list)") from None
-        except OSError as error:
-            raise InvalidArgumentError(f"{source}: cannot read {option[1:]} ({error.strerror})") from None
+    elif len(option.encode("utf-8", "surrogateescape")) > ARGUMENT_BYTES.value():
+        raise InvalidArgumentError(f"{source}: {ARGUMENT_BYTES.over(len(option), 'the text holds')}")
     try:
-        parsed: list[dict[str, Any]] | dict[str, Any] = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InvalidArgumentError(f"{source} is not JSON ({error})") from None
+        parsed: list[dict[str, Any]] | dict[str, Any] = parse_json(text)
+    except JSONError as error:
+        raise InvalidArgumentError(f"{source}: {error}") from None
     return parsed
 
 
@@ -154,7 +169,10 @@ def _mlp_architecture(args: argparse.Namespace, tensors: dict[str, Any]) -> list
 
 def run_import(args: argparse.Namespace) -> int:
     given = _given_architecture(args)
-    check_output_file("--out", args.out)
+    inputs = [args.file]
+    if args.architecture is not None and args.architecture.startswith("@"):
+        inputs.append(Path(args.architecture[1:]))
+    check_output(args.out, inputs=inputs, option="--out")
     tensors = read_state_dict(args.file)
     architecture = given if given is not None else _mlp_architecture(args, tensors)
     try:
@@ -162,6 +180,6 @@ def run_import(args: argparse.Namespace) -> int:
     except ModelError as error:
         raise ModelError(f"{args.file}: {error}") from None
     metadata = {"dataset": args.dataset, "imported_from": f"torch state dict {args.file.name}"}
-    save_model(args.out, network, metadata)
+    save_model(args.out, network, metadata, inputs=inputs)
     print(f"wrote {args.out}: {network.describe()} ({network.dtype}) from {args.file}")
     return 0

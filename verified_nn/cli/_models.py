@@ -8,10 +8,11 @@ import numpy as np
 
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATASETS, load
+from verified_nn.files import check_output
 from verified_nn.network import parameter_count
 from verified_nn.training import evaluate, load_model, plot_confusion, pyplot
 
-from ._options import add_dataset_options, check_output_file, class_column
+from ._options import add_dataset_options, class_column, dataset_files
 
 _SHOWN = (
     "format",
@@ -90,9 +91,10 @@ def run_inspect(args: argparse.Namespace) -> int:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
+    inputs = [args.model, *dataset_files(args)]
     if args.confusion_png is not None:
         pyplot()  # before evaluating: a missing matplotlib is reported first, not after the whole table
-        check_output_file("--confusion-png", args.confusion_png)
+        check_output(args.confusion_png, inputs=inputs, option="--confusion-png")
     saved = load_model(args.model)
     recorded = saved.metadata.get("dataset")
     dataset = args.dataset or (recorded if recorded in DATASETS else "mnist")
@@ -116,6 +118,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
     for label, row in enumerate(result.confusion):
         print(f"    {label:>2} " + "".join(f"{count:>6}" for count in row))
     if args.confusion_png is not None:
-        plot_confusion(result.confusion, test.class_names, args.confusion_png)
+        plot_confusion(result.confusion, test.class_names, args.confusion_png, inputs=inputs, option="--confusion-png")
         print(f"  wrote {args.confusion_png}")
     return 0

@@ -1,4 +1,4 @@
-"""MNIST and Fashion-MNIST: IDX files, verified fetching, loading as shape-typed arrays, and safe file I/O."""
+"""MNIST and Fashion-MNIST: IDX files, verified fetching, loading as shape-typed arrays, and safe file reading."""
 
 from ._dataset import (
     DATA_DIR_VARIABLE as DATA_DIR_VARIABLE,
@@ -11,13 +11,7 @@ from ._dataset import (
 )
 from ._errors import DataError as DataError
 from ._fetch import fetch as fetch, file_status as file_status, sha256_of as sha256_of
-from ._files import (
-    atomic_write as atomic_write,
-    open_file as open_file,
-    part_path as part_path,
-    read_file as read_file,
-    remove_stale_parts as remove_stale_parts,
-)
+from ._files import open_file as open_file, read_file as read_file
 from ._idx import (
     IMAGES_MAGIC as IMAGES_MAGIC,
     LABELS_MAGIC as LABELS_MAGIC,

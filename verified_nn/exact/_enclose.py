@@ -31,7 +31,8 @@ def logit_bounds(network: Network[Any, Any], inputs: Inputs, logits: Logits) -> 
     """``(batch, classes)`` float64: a bound on ``|float logit - real logit|`` for every logit (inf where the
     float pass overflowed). ``inputs`` are in the network's dtype; ``logits`` its float logits for them."""
     lower, upper = enclose(network, inputs)
-    return error_bounds(logits, lower, upper)
+    # The enclosures have the logits' classes axis, which enclose's signature (inputs only) cannot name.
+    return error_bounds(logits, lower, upper)  # type: ignore[arg-type]
 
 
 def error_bounds(logits: Logits, lower: Bounds, upper: Bounds) -> Bounds:

@@ -3,19 +3,21 @@
 Each layer writes its own nodes (``Layer.onnx_nodes``): a dense layer ``Gemm(x, W, b, transB=1)``, an
 activation its operator (``Relu``, ``LeakyRelu`` with ``alpha``, ``Tanh``, ``Sigmoid``, or what a new one
 declares), a convolution ``Conv``, the poolings ``MaxPool`` and ``AveragePool`` (``count_include_pad=1``), a
-reshape ``Reshape`` to ``(-1, *shape)``, a flatten ``Flatten(axis=1)``; dropout, the identity at inference,
-writes nothing. The graph takes ``input`` ``(batch, *input shape)`` and gives ``logits`` and
+reshape ``Reshape`` to ``(-1, *shape)``, a flatten ``Flatten(axis=1)``, a normalisation ``Sub`` then ``Div`` by
+constants in the network's dtype; dropout, the identity at inference, writes nothing. ONNX writes paddings
+as ``(top, left, bottom, right)``. The graph takes ``input`` ``(batch, *input shape)`` and gives ``logits`` and
 ``probabilities`` (``Softmax`` over the classes), in the network's dtype. Needs the ``onnx`` extra.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
 from verified_nn.core import InvalidArgumentError, require_extra
+from verified_nn.files import write_output
 from verified_nn.layers import layer_kinds
 from verified_nn.network import Network
-from verified_nn.training import architecture_json
+from verified_nn.training import architecture_json, check_network
 
 OPSET: Final = 17  # Gemm, Relu, LeakyRelu, Tanh, Sigmoid, Softmax(axis) in their current forms; widely supported
 IR_VERSION: Final = 8  # the IR version that goes with opset 17
@@ -44,7 +46,7 @@ def to_onnx(network: Network[Any, Any], *, metadata: Mapping[str, str] | None = 
     current = INPUT
     for index, layer in enumerate(network.layers):
         output = f"{index}.out"
-        written = layer.onnx_nodes(onnx, index, current, output)
+        written = layer.onnx_nodes(onnx, index, current, output, network.dtype)
         if written is None:
             raise InvalidArgumentError(
                 f"ONNX export: no ONNX form for layer {index} ({layer.kind or type(layer).__name__}); "
@@ -81,12 +83,18 @@ def to_onnx(network: Network[Any, Any], *, metadata: Mapping[str, str] | None = 
     return model
 
 
-def save_onnx(path: str | Path, network: Network[Any, Any], *, metadata: Mapping[str, str] | None = None) -> None:
-    """Write :func:`to_onnx` of ``network`` to ``path``."""
+def save_onnx(
+    path: str | Path,
+    network: Network[Any, Any],
+    *,
+    metadata: Mapping[str, str] | None = None,
+    inputs: Iterable[str | Path] = (),
+) -> None:
+    """Write :func:`to_onnx` of ``network`` to ``path`` with :func:`verified_nn.files.write_output`: atomically,
+    creating missing directories, never through a symbolic link nor over one of ``inputs``."""
+    check_network(network, path, read=False)  # a float32 export of large float64 values would hold infinities
     model = to_onnx(network, metadata=metadata)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(model.SerializeToString())
+    write_output(path, model.SerializeToString(), inputs=inputs, parents=True)
 
 
 def _with_onnx() -> list[str]:

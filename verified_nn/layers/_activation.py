@@ -56,7 +56,9 @@ class Activation(Layer[Any, Any], ShapePreserving):
         """The ONNX node's attributes (none by default)."""
         return {}
 
-    def onnx_nodes(self, onnx: Any, index: int, x: str, y: str) -> tuple[list[Any], list[Any]] | None:
+    def onnx_nodes(
+        self, onnx: Any, index: int, x: str, y: str, dtype: Any
+    ) -> tuple[list[Any], list[Any]] | None:
         if self.onnx_operator is None:
             return None
         node = onnx.helper.make_node(

@@ -223,7 +223,9 @@ class Dense(Layer[Features[Out], Features[In]], Generic[Out, In]):
             raise InvalidArgumentError("a Linear layer without bias")
         return {"in": module.in_features, "out": module.out_features}
 
-    def onnx_nodes(self, onnx: Any, index: int, x: str, y: str) -> tuple[list[Any], list[Any]] | None:
+    def onnx_nodes(
+        self, onnx: Any, index: int, x: str, y: str, dtype: Any
+    ) -> tuple[list[Any], list[Any]] | None:
         """``Gemm(x, W, b, transB=1)``: ``x W^T + b`` with the weights in their ``(out, in)`` layout."""
         weight, bias = f"{index}.weight", f"{index}.bias"
         initializers = [

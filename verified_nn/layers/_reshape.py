@@ -106,7 +106,9 @@ class Reshape(Layer[OutS, Features[Any]], Generic[OutS]):
             raise InvalidArgumentError(f"unflattening dimension {module.dim} (not 1)")
         return {"shape": [int(size) for size in module.unflattened_size]}
 
-    def onnx_nodes(self, onnx: Any, index: int, x: str, y: str) -> tuple[list[Any], list[Any]] | None:
+    def onnx_nodes(
+        self, onnx: Any, index: int, x: str, y: str, dtype: Any
+    ) -> tuple[list[Any], list[Any]] | None:
         shape = f"{index}.shape"
         initializer = onnx.numpy_helper.from_array(np.array([-1, *self.shape], dtype=np.int64), shape)
         return [onnx.helper.make_node("Reshape", [x, shape], [y], name=f"{index}.reshape")], [initializer]

@@ -1,12 +1,14 @@
 """PNG plots of a run (loss and accuracies per epoch) and of a confusion matrix; needs matplotlib."""
 
-from collections.abc import Sequence
+import io
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from verified_nn.core import InvalidArgumentError
+from verified_nn.files import write_output
 
 from ._trainer import EpochRecord
 
@@ -23,7 +25,21 @@ def pyplot() -> Any:
     return plt
 
 
-def plot_history(history: Sequence[EpochRecord], path: Path) -> None:
+def save_figure(figure: Any, path: Path, *, inputs: Iterable[str | Path] = (), option: str | None = None) -> None:
+    """Write a matplotlib figure to ``path`` as PNG and close it.
+
+    The PNG is drawn in memory and written by :func:`verified_nn.files.write_output` (creating missing
+    directories): atomically, never through a symbolic link nor over one of ``inputs``.
+    """
+    buffer = io.BytesIO()
+    try:
+        figure.savefig(buffer, format="png", dpi=100)
+    finally:
+        pyplot().close(figure)
+    write_output(path, buffer.getvalue(), inputs=inputs, option=option, parents=True)
+
+
+def plot_history(history: Sequence[EpochRecord], path: Path, *, option: str | None = None) -> None:
     """Training curves: mean training loss, and train and test accuracy, per epoch."""
     plt = pyplot()
     epochs = [record.epoch for record in history]
@@ -37,12 +53,17 @@ def plot_history(history: Sequence[EpochRecord], path: Path) -> None:
     accuracy_axis.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
     accuracy_axis.legend()
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    save_figure(figure, path, option=option)
 
 
-def plot_confusion(confusion: np.ndarray[Any, Any], class_names: Sequence[str], path: Path) -> None:
+def plot_confusion(
+    confusion: np.ndarray[Any, Any],
+    class_names: Sequence[str],
+    path: Path,
+    *,
+    inputs: Iterable[str | Path] = (),
+    option: str | None = None,
+) -> None:
     """The confusion matrix (rows: true class, columns: predicted class) with counts in each cell."""
     plt = pyplot()
     figure, axis = plt.subplots(figsize=(7, 6))
@@ -57,6 +78,4 @@ def plot_confusion(confusion: np.ndarray[Any, Any], class_names: Sequence[str], 
         color = "white" if count > threshold else "black"
         axis.text(column, row, str(count), ha="center", va="center", fontsize=7, color=color)
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    save_figure(figure, path, inputs=inputs, option=option)
