@@ -64,6 +64,7 @@ def _table(report: FloatCheckReport) -> list[str]:
         f"{report.seconds:.2f} s",
     )
     widths = [max(len(h), len(c)) for h, c in zip(_HEADERS, cells, strict=True)]
+    widths[-1] = max(widths[-1], len("1000.00 s"))  # the time's width, so the table's shape does not vary with it
     return [
         "  " + " | ".join(h.rjust(w) for h, w in zip(_HEADERS, widths, strict=True)),
         "  " + " | ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)),
