@@ -252,8 +252,8 @@ def test_an_unknown_command_is_one_line_pointing_at_the_main_help() -> None:
     ("args", "line"),
     [
         (
-            ["train", "--activation", "sigmoid"],
-            "--activation: unknown activation 'sigmoid'; known: relu, leaky_relu, leaky_relu(SLOPE), tanh",
+            ["train", "--activation", "swish"],
+            "--activation: unknown activation 'swish'; known: relu, leaky_relu, tanh, sigmoid, leaky_relu(SLOPE)",
         ),
         (["certify", "MODEL", "--eps", "0.1", "--time-limit", "0"], "--time-limit must be a finite number of seconds > 0, got 0"),
         (["certify", "MODEL", "--eps", "0.1", "--time-limit", "inf"], "--time-limit must be a finite number of seconds > 0, got inf"),

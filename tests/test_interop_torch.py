@@ -197,8 +197,8 @@ def test_import_torch_builds_the_model_from_the_given_architecture(
             "import-torch: --activation and --dropout only apply to the MLP of --hidden: with --architecture, put",
         ),
         (
-            ["--hidden", "32", "--activation", "sigmoid"],
-            "--activation: unknown activation 'sigmoid'; known: relu, leaky_relu, leaky_relu(SLOPE), tanh",
+            ["--hidden", "32", "--activation", "swish"],
+            "--activation: unknown activation 'swish'; known: relu, leaky_relu, tanh, sigmoid, leaky_relu(SLOPE)",
         ),
         (
             ["--architecture", "@nonexistent.json"],

@@ -88,8 +88,8 @@ def test_construction_refuses_bad_arguments(rng: np.random.Generator) -> None:
         LeakyReLU(1.5)
     with pytest.raises(InvalidArgumentError, match=r"Dropout: rate must lie in \[0, 1\), got 1"):
         Dropout(1)
-    with pytest.raises(InvalidArgumentError, match="unknown activation 'sigmoid'"):
-        mlp((4, 2), rng=rng, activation="sigmoid")
+    with pytest.raises(InvalidArgumentError, match="unknown activation 'swish'"):
+        mlp((4, 2), rng=rng, activation="swish")
 
 
 def test_every_architecture_is_described(rng: np.random.Generator) -> None:

@@ -338,7 +338,8 @@ def test_shape_error_summary_is_one_line() -> None:
 
 # The public names of layers, network and optimizer that take no arrays (or only through a row above).
 WITHOUT_ARRAYS = {
-    "ACTIVATIONS",
+    "activation_kinds",
+    "layer_class",
     "EVAL",
     "Mode",
     "SCHEMES",
@@ -347,6 +348,7 @@ WITHOUT_ARRAYS = {
     "LeakyReLU",
     "ReLU",
     "Tanh",
+    "Sigmoid",
     "Activation",
     "activation_named",
     "layer_config",

@@ -13,10 +13,10 @@ from typing import Any, Final, TypeAlias
 import numpy as np
 
 from verified_nn.core import require_extra
+from verified_nn.network import Network
 
 from ._driver import CertifyConfig, ImageResult, certify_image, single_blas_thread
 from ._errors import CertifyError
-from ._network import DenseNetwork
 from ._scheduler import DEFAULT_CONNECT_TIMEOUT, parse_address, probe_scheduler
 
 Array: TypeAlias = np.ndarray[Any, Any]
@@ -24,7 +24,7 @@ IMAGES_PER_TASK: Final = 20
 
 
 def _certify_on_worker(
-    network: DenseNetwork, images: Array, labels: list[int], config: CertifyConfig, start: int
+    network: Network[Any, Any], images: Array, labels: list[int], config: CertifyConfig, start: int
 ) -> list[ImageResult]:
     """Images ``start``, ``start + 1``, ... on a worker, with one BLAS thread (the workers are the parallelism)."""
     with single_blas_thread():
@@ -49,7 +49,7 @@ def _client(distributed: Any, scheduler: str, connect_timeout: float) -> Any:
 
 
 def certify_on_cluster(
-    network: DenseNetwork,
+    network: Network[Any, Any],
     images: Array,
     labels: Sequence[int] | Array,
     config: CertifyConfig,

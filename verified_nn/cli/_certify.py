@@ -17,12 +17,11 @@ from verified_nn.certify import (
     METHODS,
     CertifyConfig,
     CertifyError,
-    DenseNetwork,
     ImageResult,
     as_json,
     certify_images,
+    check_certifiable,
     format_table,
-    from_model,
     parse_address,
     parse_eps,
     probe_scheduler,
@@ -33,6 +32,7 @@ from verified_nn.certify import (
 from verified_nn.core import require_extra
 from verified_nn.data import load
 from verified_nn.files import SECONDS, OutputError, check_output, check_output_directory, check_workers, write_output
+from verified_nn.network import Network
 from verified_nn.training import load_model
 
 from ._options import add_dataset_options, dataset_files, seed
@@ -73,9 +73,9 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     parser.set_defaults(run=run)
 
 
-def load_network(path: Path) -> DenseNetwork:
-    """The model file at ``path`` as certify's network."""
-    return from_model(load_model(path).network)
+def load_network(path: Path) -> Network[Any, Any]:
+    """The model file at ``path``, checked to be one certify can bound (one line naming a layer if not)."""
+    return check_certifiable(load_model(path).network)
 
 
 def write_counterexamples(

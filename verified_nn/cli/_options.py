@@ -5,7 +5,7 @@ from pathlib import Path
 
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATA_DIR_VARIABLE, DATASETS, SPLITS, DataError, data_dir, spec_of
-from verified_nn.layers import ACTIVATIONS
+from verified_nn.layers import activation_kinds
 
 
 def add_dataset_options(parser: argparse.ArgumentParser, *, split: bool = False, default: str | None = "mnist") -> None:
@@ -73,7 +73,7 @@ def add_architecture_options(parser: argparse.ArgumentParser, *, defaults: str, 
     group.add_argument(
         "--activation",
         metavar="NAME",
-        help=f"activation between dense layers: {', '.join(ACTIVATIONS)} or leaky_relu(SLOPE) (default relu)",
+        help=f"activation between dense layers: {', '.join(activation_kinds())} or leaky_relu(SLOPE) (default relu)",
     )
     group.add_argument(
         "--dropout", type=dropout_rate, metavar="RATE", help="dropout rate after each hidden activation (default 0)"

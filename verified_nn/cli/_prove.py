@@ -12,9 +12,9 @@ from ._options import seed
 if TYPE_CHECKING:  # sympy is optional: the proofs are imported when the command runs
     from verified_nn.proofs import EntryResult, GenericResult
 
-# The table's entries (name, kind), for --list without sympy: the entries themselves are built from sympy
-# expressions. tests/test_cli_prove.py checks this list against verified_nn.proofs.ENTRIES.
-ENTRY_NAMES: tuple[tuple[str, str], ...] = (
+# The table's built-in entries (name, kind), for --list without sympy: the entries themselves are built from
+# sympy expressions. tests/test_cli_prove.py checks entry_names() against verified_nn.proofs.entries().
+BUILT_IN_NAMES: tuple[tuple[str, str], ...] = (
     ("Dense 3->2", "layer"),
     ("ReLU", "layer"),
     ("LeakyReLU 0.01", "layer"),
@@ -32,11 +32,29 @@ ENTRY_NAMES: tuple[tuple[str, str], ...] = (
     ("Conv2D 1->2 3x3", "layer"),
     ("Conv2D 2->1 2x2 stride 2 pad 1", "layer"),
     ("MaxPool2D 2x2", "layer"),
+    ("MaxPool2D 2x2, ties", "layer"),
     ("AvgPool2D 2x2", "layer"),
     ("Flatten", "layer"),
     ("tiny CNN, max pool", "network"),
     ("tiny CNN, average pool", "network"),
 )
+
+
+def entry_names() -> list[tuple[str, str]]:
+    """Every entry's (name, kind): the built-in ones, then each registered activation's (as the table adds them)."""
+    from verified_nn.layers import activation_kinds, activation_named, layer_class
+
+    names = list(BUILT_IN_NAMES)
+    built = {name for name, _ in BUILT_IN_NAMES}
+    for kind in activation_kinds():
+        title = layer_class(kind).__name__
+        if title not in built:
+            names.append((title, "layer"))
+        if activation_named(kind).kinks():
+            names.append((f"{title} at its kinks", "kinks"))
+    return names
+
+
 _HEADERS = ("entry", "kind", "cases", "identities proven", "rational checks", "time", "result")
 _GENERIC_HEADERS = ("generic formula", "derived for all sizes", "small-case checks", "time", "result")
 
@@ -94,13 +112,13 @@ def run(args: argparse.Namespace) -> int:
     if args.entry and any(not part.strip() for part in args.entry):
         raise InvalidArgumentError("--entry: an empty name would match every entry; give part of a name (see --list)")
     if args.list and importlib.util.find_spec("sympy") is None:
-        for name, kind in ENTRY_NAMES:
+        for name, kind in entry_names():
             print(f"{name} ({kind})")
         return 0
     require_extra("sympy", extra="proofs", purpose="verified-nn prove")
     from verified_nn import proofs
 
-    entries = list(proofs.ENTRIES)
+    entries = list(proofs.entries())
     if args.list:
         for entry in entries:
             print(f"{entry.name} ({entry.kind})")

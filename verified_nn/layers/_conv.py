@@ -26,6 +26,7 @@ from ._window import (
     Pair,
     batch_first,
     batch_last,
+    onnx_window,
     output_size,
     padded,
     pair,
@@ -65,6 +66,7 @@ class Conv2D(Layer[Maps[Out, Any, Any], Maps[In, Any, Any]], Generic[Out, In]):
     padding: Pair | int = 0  # zeros added on each side (top and bottom, left and right); an int sets both
 
     kind: ClassVar[str] = "conv2d"
+    torch_name: ClassVar[str | None] = "Conv2d"
 
     def __post_init__(self) -> None:
         weights, bias = self.weights, self.bias
@@ -304,6 +306,36 @@ class Conv2D(Layer[Maps[Out, Any, Any], Maps[In, Any, Any]], Generic[Out, In]):
         if layer.config() != settings:
             raise ShapeError(f"conv2d layer: recorded as {settings}, the arrays are {layer!r}")
         return layer
+
+    def torch_arguments(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        out, inputs, _, _ = self.weights.shape
+        return (inputs, out, tuple(self.kernel)), {"stride": tuple(self._stride()), "padding": tuple(self._padding())}
+
+    @classmethod
+    def torch_settings(cls, module: Any) -> dict[str, Any]:
+        if module.bias is None or module.groups != 1 or tuple(module.dilation) != (1, 1):
+            raise InvalidArgumentError("a convolution without bias, with groups or with dilation")
+        if isinstance(module.padding, str) or module.padding_mode != "zeros":
+            raise InvalidArgumentError(f"padding {module.padding!r} ({module.padding_mode})")
+        return {
+            "in": module.in_channels,
+            "out": module.out_channels,
+            "kernel": list(pair(module.kernel_size, name="kernel", where="Conv2d", minimum=1)),
+            "stride": list(pair(module.stride, name="stride", where="Conv2d", minimum=1)),
+            "padding": list(pair(module.padding, name="padding", where="Conv2d", minimum=0)),
+        }
+
+    def onnx_nodes(
+        self, onnx: Any, index: int, x: str, y: str, dtype: Any
+    ) -> tuple[list[Any], list[Any]] | None:
+        """``Conv`` with the weights ``(out, in, kh, kw)`` as they are; ONNX pads ``(top, left, bottom, right)``."""
+        weight, bias = f"{index}.weight", f"{index}.bias"
+        initializers = [
+            onnx.numpy_helper.from_array(np.ascontiguousarray(self.weights), weight),
+            onnx.numpy_helper.from_array(np.ascontiguousarray(self.bias), bias),
+        ]
+        window = onnx_window(*self.window())
+        return [onnx.helper.make_node("Conv", [x, weight, bias], [y], name=f"{index}.conv2d", **window)], initializers
 
     def __repr__(self) -> str:
         out, channels, _, _ = self.weights.shape

@@ -22,6 +22,7 @@ from ._window import (
     batch_first,
     batch_last,
     offsets,
+    onnx_window,
     output_size,
     padded,
     padded_zeros,
@@ -104,6 +105,21 @@ class Pool2D(Layer[Maps[C, Any, Any], Maps[C, Any, Any]], Generic[C]):
         kernel, stride, padding = self.window()
         return {"kernel": list(kernel), "stride": list(stride), "padding": list(padding)}
 
+    def torch_arguments(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        kernel, stride, padding = self.window()
+        return (kernel,), {"stride": stride, "padding": padding}
+
+    @classmethod
+    def torch_settings(cls, module: Any) -> dict[str, Any]:
+        if module.ceil_mode:
+            raise InvalidArgumentError("ceil_mode=True")
+        where = cls.__name__
+        return {
+            "kernel": list(pair(module.kernel_size, name="kernel", where=where, minimum=1)),
+            "stride": list(pair(module.stride, name="stride", where=where, minimum=1)),
+            "padding": list(pair(module.padding, name="padding", where=where, minimum=0)),
+        }
+
     def __repr__(self) -> str:
         kernel, stride, padding = self.window()
         settings = f"{pair_text(kernel, 'x')}, stride {pair_text(stride)}, padding {pair_text(padding)}"
@@ -115,6 +131,23 @@ class MaxPool2D(Pool2D[C], Generic[C]):
     """The largest value of each window; the cache records which offset won, for the backward pass."""
 
     kind: ClassVar[str] = "max_pool2d"
+    torch_name: ClassVar[str | None] = "MaxPool2d"
+
+    @classmethod
+    def torch_settings(cls, module: Any) -> dict[str, Any]:
+        if (
+            list(pair(module.dilation, name="dilation", where="MaxPool2d", minimum=1)) != [1, 1]
+            or module.return_indices
+        ):
+            raise InvalidArgumentError("dilation or return_indices")
+        return super().torch_settings(module)
+
+    def onnx_nodes(
+        self, onnx: Any, index: int, x: str, y: str, dtype: Any
+    ) -> tuple[list[Any], list[Any]] | None:
+        return [
+            onnx.helper.make_node("MaxPool", [x], [y], name=f"{index}.max_pool2d", **onnx_window(*self.window()))
+        ], []
 
     def forward(
         self, x: np.ndarray[Maps[C, Any, Any], np.dtype[Any]], *, mode: Mode = EVAL
@@ -189,6 +222,21 @@ class AvgPool2D(Pool2D[C], Generic[C]):
     """The mean of each window's ``kh * kw`` values (padding counted as zeros)."""
 
     kind: ClassVar[str] = "avg_pool2d"
+    torch_name: ClassVar[str | None] = "AvgPool2d"
+
+    @classmethod
+    def torch_settings(cls, module: Any) -> dict[str, Any]:
+        if not module.count_include_pad or module.divisor_override is not None:
+            raise InvalidArgumentError("count_include_pad=False or a divisor_override")
+        return super().torch_settings(module)
+
+    def onnx_nodes(
+        self, onnx: Any, index: int, x: str, y: str, dtype: Any
+    ) -> tuple[list[Any], list[Any]] | None:
+        """``AveragePool`` counting padding as zeros (``count_include_pad=1``), as here."""
+        window = onnx_window(*self.window())
+        node = onnx.helper.make_node("AveragePool", [x], [y], name=f"{index}.avg_pool2d", count_include_pad=1, **window)
+        return [node], []
 
     def forward(
         self, x: np.ndarray[Maps[C, Any, Any], np.dtype[Any]], *, mode: Mode = EVAL

@@ -118,6 +118,7 @@ def build_network(config: TrainConfig) -> Network[Any, Any]:
         return cnn(
             config.conv,
             kernel=config.kernel,
+            stride=config.conv_stride,
             hidden=config.hidden,
             rng=rng,
             activation=config.activation,
