@@ -140,6 +140,16 @@ CASES: dict[str, tuple[Callable[[], Any], Callable[[], Any], str]] = {
         lambda: layers.Dropout(0.5).backward(HIDDEN[:, :3], DROP_CACHE),  # type: ignore[shape]
         r"Dropout.backward: argument 'dy' has shape \(3, 3\), the mask \(3, 128\)",
     ),
+    "Normalize.forward": (
+        lambda: layers.Normalize((128,), (0.5,) * 128, (2.0,) * 128).forward(HIDDEN),
+        lambda: layers.Normalize((5,), (0.5,) * 5, (2.0,) * 5).forward(HIDDEN),
+        r"Normalize.forward: constants of shape \(5,\) do not fit samples float64\[3,128\]",
+    ),
+    "Normalize.backward": (
+        lambda: layers.Normalize((), (0.5,), (2.0,)).backward(HIDDEN, None),
+        lambda: layers.Normalize((), (0.5,), (2.0,)).backward([1.0], None),  # type: ignore[arg-type]
+        r"Normalize.backward: argument 'dy' expected a float array, got list \[1.0\]",
+    ),
     "Network": (
         lambda: network.Network(NET.layers),
         lambda: network.Network(
