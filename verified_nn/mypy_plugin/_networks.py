@@ -6,8 +6,8 @@ cannot compute ``(h + 2p - k) // s + 1``), so a flatten width, a forgotten pooli
 its input are found only when the network is built, at run time. Here ``then``, ``of``, ``Network((...))``
 and the builders ``mlp(...)`` and ``cnn(...)`` compute every layer's per-sample output shape
 (``_layers``) and give the network the type ``Network[tuple[Any, *out], tuple[Any, *in]]``; a layer that
-cannot take its input is an error naming the layer and the sizes. The methods that map a batch to a batch
-(``logits``, ``probabilities``, ``predict``) give their result the argument's batch size.
+cannot take its input is an error naming the layer and the sizes. What a network does with a batch is in
+``_batches``.
 """
 
 from collections.abc import Callable, Sequence
@@ -22,22 +22,22 @@ from ._codes import SHAPE
 from ._layer_sizes import Window
 from ._layers import LayerShape, batch_shape, next_shape, read_layer, shaped_tuple
 from ._sizes import Known, Shape, ShapeConflictError, Unknown, count, render_shape
-from ._types import array_of, array_shape, dim_type, shape_of_shape_type
+from ._types import shape_of_shape_type
 
-__all__ = ["BATCH_METHODS", "NETWORK_CHECKS", "NETWORK_RESULTS"]
+__all__ = ["NETWORK", "NETWORK_CHECKS", "NETWORK_RESULTS", "network_type", "per_sample"]
 
-_NETWORK = "verified_nn.network._network.Network"
+NETWORK = "verified_nn.network._network.Network"
 
 
-def _network(typ: Type | None) -> Instance | None:
+def network_type(typ: Type | None) -> Instance | None:
     proper = get_proper_type(typ)
     if not isinstance(proper, Instance):
         return None
-    base = next((info for info in proper.type.mro if info.fullname == _NETWORK), None)
+    base = next((info for info in proper.type.mro if info.fullname == NETWORK), None)
     return None if base is None else map_instance_to_supertype(proper, base)
 
 
-def _per_sample(shape_type: Type) -> Shape | None:
+def per_sample(shape_type: Type) -> Shape | None:
     shape = shape_of_shape_type(shape_type)
     return shape[1:] if isinstance(shape, tuple) and shape else None
 
@@ -45,7 +45,7 @@ def _per_sample(shape_type: Type) -> Shape | None:
 def _typed(result: Type, ctx: FunctionContext | MethodContext, gives: Shape | None, takes: Shape | None) -> Type:
     """``result`` (a Network type) with the per-sample shapes that are known put in its arguments."""
     network = get_proper_type(result)
-    if not isinstance(network, Instance) or network.type.fullname != _NETWORK or len(network.args) != 2:
+    if not isinstance(network, Instance) or network.type.fullname != NETWORK or len(network.args) != 2:
         return result
     args = list(network.args)
     for index, shape in ((0, gives), (1, takes)):
@@ -72,11 +72,11 @@ def _layer_arg(view: CallView, name: str) -> tuple[Expression, LayerShape] | Non
 
 def _then_check(ctx: MethodSigContext) -> None:
     """``network.then(layer)``: the layer must take the network's output (a signature hook: the error stands)."""
-    network = _network(ctx.type)
+    network = network_type(ctx.type)
     found = _layer_arg(CallView.before(ctx), "layer")
     if network is None or found is None:
         return
-    shape = _per_sample(network.args[0])
+    shape = per_sample(network.args[0])
     try:
         next_shape(found[1], shape, declared=False)  # mypy compares the sizes the layer's class declares
     except ShapeConflictError as conflict:
@@ -84,12 +84,12 @@ def _then_check(ctx: MethodSigContext) -> None:
 
 
 def _then(ctx: MethodContext) -> Type:
-    network = _network(ctx.type)
+    network = network_type(ctx.type)
     found = _layer_arg(CallView.after(ctx), "layer")
     if network is None or found is None:
         return ctx.default_return_type
     try:
-        gives = next_shape(found[1], _per_sample(network.args[0]))
+        gives = next_shape(found[1], per_sample(network.args[0]))
     except ShapeConflictError:
         return ctx.default_return_type  # reported by the signature hook
     return _typed(ctx.default_return_type, ctx, gives, None)
@@ -191,34 +191,11 @@ def _mlp(ctx: FunctionContext) -> Type:
     return _typed(ctx.default_return_type, ctx, (last,), (first,))
 
 
-# ---------------------------------------------------------------- a batch in, a batch out
-
-
-def _keeps_batch(ctx: MethodContext) -> Type:
-    """A batch in, a batch out: the result's first size is the argument's (``Any`` in the class's types)."""
-    arg_types = [t for types in ctx.arg_types for t in types]
-    shape = array_shape(arg_types[0]) if arg_types else None
-    result = array_of(ctx.default_return_type)
-    if not isinstance(shape, tuple) or not shape or isinstance(shape[0], Unknown) or result is None:
-        return ctx.default_return_type
-    result_shape = get_proper_type(result.args[0])
-    if not isinstance(result_shape, TupleType) or not result_shape.items:
-        return ctx.default_return_type
-    if not isinstance(get_proper_type(result_shape.items[0]), AnyType):
-        return ctx.default_return_type  # the class says more than "any batch": keep it
-    batch = dim_type(shape[0], ctx.api)
-    new_shape = result_shape.copy_modified(items=[batch, *result_shape.items[1:]])
-    return result.copy_modified(args=[new_shape, result.args[1]])
-
-
-NETWORK_CHECKS: dict[str, Callable[[MethodSigContext], None]] = {f"{_NETWORK}.then": _then_check}
+NETWORK_CHECKS: dict[str, Callable[[MethodSigContext], None]] = {f"{NETWORK}.then": _then_check}
 NETWORK_RESULTS: dict[str, Callable[..., Type]] = {
-    f"{_NETWORK}.then": _then,
-    f"{_NETWORK}.of": _of,
-    _NETWORK: _network_of_layers,
+    f"{NETWORK}.then": _then,
+    f"{NETWORK}.of": _of,
+    NETWORK: _network_of_layers,
     "verified_nn.network._build.mlp": _mlp,
     "verified_nn.network._cnn.cnn": _cnn,
-}
-BATCH_METHODS: dict[str, Callable[[MethodContext], Type]] = {
-    f"{_NETWORK}.{name}": _keeps_batch for name in ("logits", "probabilities", "predict")
 }

@@ -33,11 +33,12 @@ from . import (
     _reductions,
     _reshape,
 )
+from ._batches import BATCH_CHECKS, BATCH_METHODS
 from ._boundary import check_call, describe_callee, generalize
 from ._calls import CallView, Rule, RuleError
 from ._codes import SHAPE
 from ._layers import LAYER_CONSTRUCTORS
-from ._networks import BATCH_METHODS, NETWORK_CHECKS, NETWORK_RESULTS
+from ._networks import NETWORK_CHECKS, NETWORK_RESULTS
 from ._options import OptionsError, PluginOptions, read_options
 from ._sized import SIZED, length, literal_sizes
 from ._sizes import Shape
@@ -185,6 +186,9 @@ class ShapePlugin(Plugin):
         if rule is not None:
             return partial(_check, rule)
         hook: SignatureHook | None = self._call_hook(fullname, method=False)
+        batch_check = BATCH_CHECKS.get(fullname)
+        if batch_check is not None:
+            return partial(_checked_first, batch_check, hook)
         return hook
 
     def get_method_signature_hook(self, fullname: str) -> MethodSignatureHook | None:
@@ -311,7 +315,7 @@ def _analyze_nested(ctx: AnalyzeTypeContext) -> Callable[[Type], Type]:
 
 
 def _checked_first(
-    check: Callable[[MethodSigContext], None], hook: MethodSignatureHook | None, ctx: MethodSigContext
+    check: Callable[[Any], None], hook: Callable[[Any], FunctionLike] | None, ctx: FunctionSigContext | MethodSigContext
 ) -> FunctionLike:
     """A signature hook running ``check`` (which may report) before ``hook`` (or none)."""
     check(ctx)
