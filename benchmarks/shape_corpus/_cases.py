@@ -79,9 +79,9 @@ def _comments(text: str) -> dict[int, str]:
     return found
 
 
-def read(path: Path) -> Source:
-    """The markers of one corpus file; CorpusError if they do not pair up."""
-    relative = path.relative_to(ROOT)
+def read(path: Path, root: Path = ROOT) -> Source:
+    """The markers of one corpus file under ``root``; CorpusError if they do not pair up."""
+    relative = path.relative_to(root)
     style = API if relative.parts[0] == API else relative.parts[1]
     text = path.read_text()
     bugs: dict[str, int] = {}
@@ -127,10 +127,10 @@ def _check(source: Source) -> None:
             raise CorpusError(f"{where}: BUG {label!r} without a FIX (its correct twin)")
 
 
-def sources(styles: tuple[str, ...] = (*KERNEL_STYLES, API)) -> list[Source]:
-    """Every corpus file of ``styles``, in a stable order."""
+def sources(styles: tuple[str, ...] = (*KERNEL_STYLES, API), root: Path = ROOT) -> list[Source]:
+    """Every corpus file of ``styles`` under ``root`` (``api/``, ``kernels/<style>/``), in a stable order."""
     found: list[Source] = []
     for style in styles:
-        folder = ROOT / API if style == API else ROOT / "kernels" / style
-        found.extend(read(path) for path in sorted(folder.glob("*.py")))
+        folder = root / API if style == API else root / "kernels" / style
+        found.extend(read(path, root) for path in sorted(folder.glob("*.py")))
     return found
