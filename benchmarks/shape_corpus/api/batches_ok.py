@@ -74,3 +74,37 @@ def predictions_against_labels() -> None:
     predicted = network.predict(as_image_batch(rng.random((64, 784))))  # OK
     labels = as_labels(rng.integers(0, 10, size=64))
     predicted == labels  # OK
+
+
+def batch_of_images_and_labels() -> None:
+    images = rng.random((32, 784))
+    labels = rng.integers(0, 10, size=32)
+    Batch.of(images).labelled(labels)  # OK
+
+
+def slices_of_same_length() -> None:
+    images = as_image_batch(rng.random((1000, 784)))
+    labels = as_labels(rng.integers(0, 10, size=1000))
+    Batch.of(images[:100]).labelled(labels[:100])  # OK
+
+
+def one_image_as_batch() -> None:
+    images = as_image_batch(rng.random((32, 784)))
+    Batch.of(images[:1]).labelled(rng.integers(0, 10, size=1))  # OK
+
+
+def evaluate_images() -> None:
+    network = default_network(rng)
+    evaluate(network, rng.random((784, 100)).T, rng.integers(0, 10, size=100))  # OK
+
+
+def labels_of_the_batch_from_the_training_set() -> None:
+    images = as_image_batch(rng.random((60, 784)))
+    all_labels = as_labels(rng.integers(0, 10, size=600))
+    Batch.of(images).labelled(all_labels[:60])  # OK
+
+
+def cross_entropy_labels_of_the_half() -> None:
+    images = rng.random((32, 784))
+    network = default_network(rng)
+    cross_entropy(network.logits(images[:16]), rng.integers(0, 10, size=16))  # OK

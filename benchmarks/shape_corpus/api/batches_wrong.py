@@ -85,3 +85,61 @@ def predictions_against_other_labels() -> None:
     predicted = network.predict(as_image_batch(rng.random((64, 784))))
     labels = as_labels(rng.integers(0, 10, size=100))
     predicted == labels  # BUG
+
+
+def batch_of_labels_and_images_swapped() -> None:
+    images = rng.random((32, 784))
+    labels = rng.integers(0, 10, size=32)
+    Batch.of(labels).labelled(images)  # BUG
+
+
+def slices_of_different_length() -> None:
+    images = as_image_batch(rng.random((1000, 784)))
+    labels = as_labels(rng.integers(0, 10, size=1000))
+    Batch.of(images[:100]).labelled(labels[:64])  # BUG
+
+
+def one_image_as_batch() -> None:
+    images = as_image_batch(rng.random((32, 784)))
+    Batch.of(images[0]).labelled(rng.integers(0, 10, size=1))  # BUG
+
+
+def cross_entropy_of_probabilities_row() -> None:
+    logits = rng.normal(size=(16, 10))
+    cross_entropy(logits[0], rng.integers(0, 10, size=16))  # BUG
+
+
+def gradient_labels_as_column() -> None:
+    cross_entropy_gradient(rng.normal(size=(16, 10)), rng.integers(0, 10, size=(16, 1)))  # BUG
+
+
+def evaluate_transposed_images() -> None:
+    network = default_network(rng)
+    evaluate(network, rng.random((784, 100)), rng.integers(0, 10, size=100))  # BUG
+
+
+def loss_gradients_then_wrong_labels_width() -> None:
+    network = default_network(rng)
+    images = as_image_batch(rng.random((8, 784)))
+    network.loss(Batch.of(images).labelled(rng.integers(0, 10, size=(8, 10))))  # BUG
+
+
+def labels_of_the_training_set_for_a_batch() -> None:
+    images = as_image_batch(rng.random((60, 784)))
+    all_labels = as_labels(rng.integers(0, 10, size=600))
+    Batch.of(images).labelled(all_labels)  # BUG
+
+
+def gradient_of_logits_row() -> None:
+    cross_entropy_gradient(rng.normal(size=10), rng.integers(0, 10, size=1))  # BUG
+
+
+def cross_entropy_labels_of_images_count() -> None:
+    images = rng.random((32, 784))
+    network = default_network(rng)
+    cross_entropy(network.logits(images[:16]), rng.integers(0, 10, size=32))  # BUG
+
+
+def evaluate_labels_as_onehot() -> None:
+    network = default_network(rng)
+    evaluate(network, rng.random((20, 784)), np.eye(10, dtype=np.int64)[rng.integers(0, 10, size=20)])  # BUG

@@ -89,3 +89,82 @@ def pool_forward_backward() -> None:
     pool = MaxPool2D(2)
     y, cache = pool.forward(rng.random((2, 3, 8, 8), dtype=np.float32))  # OK
     pool.backward(rng.random((2, 3, 4, 4), dtype=np.float32), cache)  # OK
+
+
+def cnn_two_blocks() -> None:
+    network = (
+        Network.of(Reshape((1, 28, 28)))
+        .then(Conv2D.init(16, 1, kernel=5, padding=2, rng=rng))
+        .then(ReLU())
+        .then(MaxPool2D(2))
+        .then(Conv2D.init(32, 16, kernel=5, padding=2, rng=rng))
+        .then(ReLU())
+        .then(MaxPool2D(2))
+        .then(Flatten())
+    )
+    network.then(Dense.init(128, 32 * 7 * 7, rng=rng))  # OK
+
+
+def cifar_flatten() -> None:
+    network = Network.of(Reshape((3, 32, 32))).then(Conv2D.init(32, 3, kernel=3, rng=rng)).then(MaxPool2D(2))
+    network.then(Flatten()).then(Dense.init(10, 32 * 15 * 15, rng=rng))  # OK
+
+
+def pool_stride() -> None:
+    network = Network.of(Reshape((1, 28, 28))).then(MaxPool2D(3, stride=3))
+    network.then(Flatten()).then(Dense.init(10, 9 * 9, rng=rng))  # OK
+
+
+def second_conv_channels() -> None:
+    network = Network.of(Reshape((1, 28, 28))).then(Conv2D.init(6, 1, kernel=5, rng=rng)).then(MaxPool2D(2))
+    network.then(Conv2D.init(16, 6, kernel=5, rng=rng))  # OK
+
+
+def dense_before_reshape() -> None:
+    network = Network.of(Dense.init(784, 784, rng=rng)).then(ReLU())
+    network.then(Reshape((1, 28, 28)))  # OK
+
+
+def cnn_logits_against_labels() -> None:
+    network = cnn((8,), rng=rng, classes=5)
+    scores = network.logits(rng.random((4, 784)))  # OK
+    scores - np.eye(5)[rng.integers(0, 5, size=4)]  # OK
+
+
+def cnn_predict_of_flat_images() -> None:
+    network = cnn((4, 8), rng=rng, hidden=(64,))
+    network.predict(rng.random((2, 1, 28, 28)).reshape(2, 784))  # OK
+
+
+def padding_two() -> None:
+    network = Network.of(Reshape((1, 28, 28))).then(Conv2D.init(4, 1, kernel=3, padding=2, rng=rng))
+    network.then(Flatten()).then(Dense.init(10, 4 * 30 * 30, rng=rng))  # OK
+
+
+def lenet() -> None:
+    network = (
+        Network.of(Reshape((1, 32, 32)))
+        .then(Conv2D.init(6, 1, kernel=5, rng=rng))
+        .then(ReLU())
+        .then(AvgPool2D(2))
+        .then(Conv2D.init(16, 6, kernel=5, rng=rng))
+        .then(ReLU())
+        .then(AvgPool2D(2))
+        .then(Flatten())
+    )
+    network.then(Dense.init(120, 16 * 5 * 5, rng=rng))  # OK
+
+
+def cnn_of_other_image_size() -> None:
+    network = cnn((8,), rng=rng, image=(1, 32, 32))
+    network.logits(rng.random((2, 1024)))  # OK
+
+
+def stride_and_padding() -> None:
+    network = Network.of(Reshape((3, 32, 32))).then(Conv2D.init(8, 3, kernel=3, stride=2, padding=1, rng=rng))
+    network.then(Flatten()).then(Dense.init(10, 8 * 16 * 16, rng=rng))  # OK
+
+
+def conv_of_image_grids() -> None:
+    network = Network.of(Conv2D.init(8, 1, kernel=3, rng=rng))
+    network.logits(rng.random((2, 1, 28, 28)))  # OK

@@ -39,3 +39,25 @@ def float_logits_to_loss() -> None:
 def float_vector_unflattened() -> None:
     network = default_network(rng)
     unflatten(flatten(network), like=network)  # OK
+
+
+def image_batch_of_single_precision() -> None:
+    as_image_batch(np.zeros((4, 784), dtype=np.float32))  # OK
+
+
+def image_batch_of_scaled_uint8() -> None:
+    as_image_batch(np.zeros((4, 784), dtype=np.uint8) / 255.0)  # OK
+
+
+def labels_from_argmax() -> None:
+    network = default_network(rng)
+    images = as_image_batch(rng.random((4, 784)))
+    Batch.of(images).labelled(network.probabilities(images).argmax(axis=1))  # OK
+
+
+def float32_logits_to_loss() -> None:
+    cross_entropy(rng.normal(size=(8, 10)).astype(np.float32), rng.integers(0, 10, size=8))  # OK
+
+
+def int_images_scaled_into_batch() -> None:
+    Batch.of(rng.integers(0, 255, size=(8, 784)) / 255.0).labelled(rng.integers(0, 10, size=8))  # OK

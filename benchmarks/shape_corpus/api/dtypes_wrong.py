@@ -44,3 +44,40 @@ def boolean_images() -> None:
 def unflatten_integer_vector() -> None:
     network = default_network(rng)
     unflatten(np.zeros(flatten(network).shape, dtype=np.int64), like=network)  # BUG
+
+
+def image_batch_of_half_precision() -> None:
+    as_image_batch(np.zeros((4, 784), dtype=np.float16))  # BUG
+
+
+def labels_from_max_probabilities() -> None:
+    network = default_network(rng)
+    images = as_image_batch(rng.random((4, 784)))
+    Batch.of(images).labelled(network.probabilities(images).max(axis=1))  # BUG
+
+
+def complex_images() -> None:
+    network = default_network(rng)
+    network.logits(np.zeros((4, 784), dtype=np.complex128))  # BUG
+
+
+def unflatten_half_precision_vector() -> None:
+    network = default_network(rng)
+    unflatten(flatten(network).astype(np.float16), like=network)  # BUG
+
+
+def float16_logits_to_loss() -> None:
+    cross_entropy(rng.normal(size=(8, 10)).astype(np.float16), rng.integers(0, 10, size=8))  # BUG
+
+
+def boolean_labels() -> None:
+    images = as_image_batch(rng.random((8, 784)))
+    Batch.of(images).labelled(rng.random(8) > 0.5)  # BUG
+
+
+def labels_as_float32() -> None:
+    cross_entropy(rng.normal(size=(8, 10)), rng.integers(0, 10, size=8).astype(np.float32))  # BUG
+
+
+def int_images_into_batch() -> None:
+    Batch.of(rng.integers(0, 255, size=(8, 784))).labelled(rng.integers(0, 10, size=8))  # BUG

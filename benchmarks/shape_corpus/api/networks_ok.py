@@ -89,3 +89,29 @@ def network_forward_backward() -> None:
     network = Network.of(Dense.init(64, 20, rng=rng)).then(ReLU()).then(Dense.init(2, 64, rng=rng))
     out, caches = network.forward(rng.random((5, 20)))  # OK
     network.backward(rng.random((5, 2), dtype=np.float32), caches)  # OK
+
+
+def wide_network() -> None:
+    network = Network.of(Dense.init(512, 3072, rng=rng)).then(ReLU()).then(Dense.init(10, 512, rng=rng))
+    network.logits(rng.random((16, 3072)))  # OK
+
+
+def deep_network() -> None:
+    network = Network.of(Dense.init(300, 784, rng=rng)).then(ReLU()).then(Dense.init(100, 300, rng=rng))
+    network.then(ReLU()).then(Dense.init(10, 100, rng=rng))  # OK
+
+
+def regression_head() -> None:
+    Network.of(Dense.init(32, 8, rng=rng)).then(Tanh()).then(Dense.init(1, 32, rng=rng))  # OK
+
+
+def logits_of_concatenated_batches() -> None:
+    network = default_network(rng)
+    x = np.concatenate([rng.random((8, 784)), rng.random((8, 784))], axis=0)
+    network.logits(x)  # OK
+
+
+def logits_of_stacked_images() -> None:
+    network = default_network(rng)
+    x = np.stack([rng.random(784), rng.random(784)], axis=0)
+    network.logits(x)  # OK

@@ -109,3 +109,44 @@ def network_backward_wrong_width() -> None:
     network = Network.of(Dense.init(64, 20, rng=rng)).then(ReLU()).then(Dense.init(2, 64, rng=rng))
     out, caches = network.forward(rng.random((5, 20)))
     network.backward(rng.random((5, 64), dtype=np.float32), caches)  # BUG
+
+
+def wide_network_narrow_input() -> None:
+    network = Network.of(Dense.init(512, 3072, rng=rng)).then(ReLU()).then(Dense.init(10, 512, rng=rng))
+    network.logits(rng.random((16, 1024)))  # BUG
+
+
+def deep_network_middle_off_by_one() -> None:
+    network = Network.of(Dense.init(300, 784, rng=rng)).then(ReLU()).then(Dense.init(100, 300, rng=rng))
+    network.then(ReLU()).then(Dense.init(10, 101, rng=rng))  # BUG
+
+
+def output_layer_for_two_classes_fed_ten() -> None:
+    network = default_network(rng)
+    network.then(ReLU()).then(Dense.init(2, 128, rng=rng))  # BUG
+
+
+def regression_head_wrong() -> None:
+    network = Network.of(Dense.init(32, 8, rng=rng)).then(Tanh()).then(Dense.init(1, 8, rng=rng))  # BUG
+
+
+def autoencoder_decoder_wrong() -> None:
+    encoder = Network.of(Dense.init(32, 784, rng=rng)).then(ReLU())
+    encoder.then(Dense.init(784, 64, rng=rng))  # BUG
+
+
+def logits_of_concatenated_batches() -> None:
+    network = default_network(rng)
+    x = np.concatenate([rng.random((8, 784)), rng.random((8, 784))], axis=1)
+    network.logits(x)  # BUG
+
+
+def logits_of_stacked_images() -> None:
+    network = default_network(rng)
+    x = np.stack([rng.random(784), rng.random(784)], axis=1)
+    network.logits(x)  # BUG
+
+
+def probabilities_of_column() -> None:
+    network = default_network(rng)
+    network.probabilities(rng.random(784)[:, None])  # BUG

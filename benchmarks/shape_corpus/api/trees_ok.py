@@ -52,3 +52,24 @@ def dense_gradient_for_its_layer() -> None:
     second = Dense.init(10, 64, rng=rng)
     _, grads = second.backward(np.zeros((4, 10), np.float32), np.zeros((4, 64), np.float32))  # OK
     SGD().update(grads, SGD().init(second), second)  # OK
+
+
+def adam_step() -> None:
+    optimizer = Adam(learning_rate=0.001)
+    state = optimizer.init(small)
+    optimizer.step(small, state, batch)  # OK
+
+
+def gradient_step_by_hand() -> None:
+    _, grads = small.loss_and_gradients(batch)
+    map_parameters(lambda p, g: p - 0.01 * g, small, grads)  # OK
+
+
+def flatten_then_unflatten() -> None:
+    vector = flatten(small)
+    unflatten(vector, like=small)  # OK
+
+
+def loss_of_right_input_width() -> None:
+    network = Network.of(Dense.init(64, 784, rng=rng)).then(ReLU()).then(Dense.init(10, 64, rng=rng))
+    network.loss_and_gradients(batch)  # OK

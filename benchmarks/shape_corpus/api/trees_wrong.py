@@ -53,3 +53,50 @@ def dense_gradient_for_other_layer() -> None:
     second = Dense.init(10, 64, rng=rng)
     _, grads = second.backward(np.zeros((4, 10), np.float32), np.zeros((4, 64), np.float32))
     SGD().update(grads, SGD().init(first), first)  # BUG
+
+
+def adam_step_other_network() -> None:
+    optimizer = Adam(learning_rate=0.001)
+    state = optimizer.init(small)
+    optimizer.step(large, state, batch)  # BUG
+
+
+def gradient_step_by_hand_other_network() -> None:
+    _, grads = large.loss_and_gradients(batch)
+    map_parameters(lambda p, g: p - 0.01 * g, small, grads)  # BUG
+
+
+def layer_gradient_into_network_update() -> None:
+    _, grads = small.loss_and_gradients(batch)
+    layer = Dense.init(64, 784, rng=rng)
+    SGD().update(grads, SGD().init(small), layer)  # BUG
+
+
+def sgd_state_then_adam_update() -> None:
+    _, grads = small.loss_and_gradients(batch)
+    Adam().update(grads, SGD().init(small), small)  # BUG
+
+
+def flatten_then_unflatten_half() -> None:
+    vector = flatten(small)
+    unflatten(vector[: vector.shape[0] // 2], like=small)  # BUG
+
+
+def loss_of_other_input_width() -> None:
+    network = Network.of(Dense.init(64, 100, rng=rng)).then(ReLU()).then(Dense.init(10, 64, rng=rng))
+    network.loss_and_gradients(batch)  # BUG
+
+
+def momentum_update_with_adam_state() -> None:
+    _, grads = small.loss_and_gradients(batch)
+    Momentum().update(grads, Adam().init(small), small)  # BUG
+
+
+def gradients_of_a_layer_for_the_network() -> None:
+    layer = Dense.init(10, 64, rng=rng)
+    _, layer_grads = layer.backward(np.zeros((4, 10), np.float32), np.zeros((4, 64), np.float32))
+    SGD().update(layer_grads, SGD().init(small), small)  # BUG
+
+
+def mapped_difference_of_networks() -> None:
+    map_parameters(lambda a, b: a - b, large, small)  # BUG
