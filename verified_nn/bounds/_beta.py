@@ -36,7 +36,8 @@ class SplitBounds:
     *shape)``) that gave it; ``costs[i]`` ``(domains, rows, *shape)`` what each value's upper line at layer
     ``i`` took from the bound (``-lam * intercept``); ``backup[i]`` what its lower line may take at most
     (``|lam| min(u, -l)`` where unstable), for when no upper line costs anything; ``corner`` ``(domains,
-    rows, *input shape)`` the input attaining the bound."""
+    rows, *input shape)`` the input attaining the bound; ``inputs`` the bound's coefficients there (how much
+    each input's range costs it: what input splitting halves)."""
 
     lower: Array
     slopes: dict[int, Array]
@@ -44,6 +45,7 @@ class SplitBounds:
     costs: dict[int, Array]
     corner: Array
     backup: dict[int, Array] = dataclasses.field(default_factory=dict)  # |lam| min(u, -l) where unstable
+    inputs: Array | None = None  # (domains, rows, *input shape): the bound's coefficients on the input
 
 
 def _walk(
@@ -147,6 +149,7 @@ def split_bounds(
     best_costs: dict[int, Array] = {}
     best_backup: dict[int, Array] = {}
     best_corner = np.zeros((nodes.domains, count, *nodes.boxes[0].shape))
+    best_inputs = np.zeros((nodes.domains, count, *nodes.boxes[0].shape))
     infeasible = nodes.infeasible()[:, np.newaxis]
     for iteration in range(iterations + 1):
         slope_now = {i: variables[("a", i)] for i in current}
@@ -165,7 +168,9 @@ def split_bounds(
             mask = better.reshape(*better.shape, *([1] * (cost.ndim - 2)))
             best_costs[i] = np.where(mask, cost, best_costs.get(i, cost))
             best_backup[i] = np.where(mask, backup[i], best_backup.get(i, backup[i]))
-        best_corner = np.where(better.reshape(*better.shape, *([1] * (corner.ndim - 2))), corner, best_corner)
+        where = better.reshape(*better.shape, *([1] * (corner.ndim - 2)))
+        best_corner = np.where(where, corner, best_corner)
+        best_inputs = np.where(where, form.lam, best_inputs)
         if iteration == iterations:
             break
         for key, value in variables.items():
@@ -190,4 +195,5 @@ def split_bounds(
         best_costs,
         best_corner,
         best_backup,
+        best_inputs,
     )
