@@ -15,6 +15,7 @@ each row's linear bound is attained (a start for attacks) come out of the same p
 """
 
 import dataclasses
+import time
 from collections.abc import Mapping
 from typing import Any, TypeAlias
 
@@ -110,12 +111,14 @@ def split_bounds(
     rate: float = 0.1,
     slopes: Mapping[int, Array] | None = None,
     betas: Mapping[int, Array] | None = None,
+    deadline: float | None = None,
 ) -> SplitBounds:
     """Lower bounds of ``spec . output`` over the domains whose split constraints ``splits`` are (node ->
     ``(domains, *shape)`` int8, +1 ``>= 0``, -1 ``<= 0``), with ``iterations`` steps of joint gradient
     ascent on the slopes and the multipliers (Adam, from ``slopes``/``betas`` or CROWN's slopes and zero).
 
     Each row keeps the best bound seen with its slopes and multipliers; infeasible domains get ``+inf``.
+    Past ``deadline`` (``time.monotonic``) no further step is taken: the best bound so far is returned.
     """
     if iterations < 0 or not rate > 0:
         raise BoundsError(f"split_bounds: iterations must be >= 0 and rate > 0, got {iterations}, {rate}")
@@ -171,7 +174,7 @@ def split_bounds(
         where = better.reshape(*better.shape, *([1] * (corner.ndim - 2)))
         best_corner = np.where(where, corner, best_corner)
         best_inputs = np.where(where, form.lam, best_inputs)
-        if iteration == iterations:
+        if iteration == iterations or (deadline is not None and time.monotonic() > deadline):
             break
         for key, value in variables.items():
             gradient = slope_grad.get(key[1]) if key[0] == "a" else beta_grad.get(key[1])

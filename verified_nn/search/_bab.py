@@ -18,7 +18,7 @@ import dataclasses
 import heapq
 import time
 from collections.abc import Callable
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 
@@ -31,6 +31,7 @@ from ._milp import solve_domain
 from ._problem import Problem
 
 Array: TypeAlias = np.ndarray[Any, Any]
+ROOT_LIMIT: Final = 1024  # hidden layers wider than this are tightened at the root only where unstable
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,7 +101,14 @@ def _grow(tree: Tree, config: BabConfig, deadline: float, check: Check, bounded:
         slopes, betas = tree.warm(parents, splits)
         spec = problem.matrix[tree.rows]
         found = split_bounds(
-            network, nodes, spec, splits=splits, iterations=config.iterations, slopes=slopes, betas=betas
+            network,
+            nodes,
+            spec,
+            splits=splits,
+            iterations=config.iterations,
+            slopes=slopes,
+            betas=betas,
+            deadline=deadline,
         )
         bounded[0] += nodes.domains
         candidates = np.clip(
@@ -166,8 +174,20 @@ def branch_and_bound(
     check = confirm or (lambda x: problem.counterexample(network, x))
     everything = Tree(network, problem, np.arange(len(problem.bound)), precision=settings.precision)
     box = Box(problem.outer_lower[np.newaxis], problem.outer_upper[np.newaxis])
-    nodes = linear_bounds(network, box, rounding=everything.rounding, optimise=settings.root_intermediate)
-    found = split_bounds(network, nodes, problem.matrix, iterations=settings.root_iterations)
+    start = time.monotonic()
+    # Wide layers are tightened where unstable only; alpha-CROWN on the hidden layers when it fits the time.
+    nodes = linear_bounds(network, box, rounding=everything.rounding, limit=ROOT_LIMIT)
+    crown = time.monotonic() - start
+    if settings.root_intermediate and crown * 4 * (settings.root_intermediate + 1) < deadline - time.monotonic():
+        nodes = linear_bounds(
+            network,
+            box,
+            rounding=everything.rounding,
+            limit=ROOT_LIMIT,
+            known=nodes,
+            optimise=settings.root_intermediate,
+        )
+    found = split_bounds(network, nodes, problem.matrix, iterations=settings.root_iterations, deadline=deadline)
     bounds = everything.violations(found, nodes)[0]  # (rows,)
     bounded = [1]
     open_conjuncts = [k for k in range(problem.conjuncts) if not np.any(bounds[problem.conjunct == k] > 0)]

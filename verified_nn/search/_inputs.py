@@ -44,11 +44,13 @@ class _Boxes:
         self.counter = itertools.count()
         self.bounded = 0
 
-    def bound(self, lower: Array, upper: Array, iterations: int, check: Check) -> tuple[Array, Array] | None:
+    def bound(
+        self, lower: Array, upper: Array, iterations: int, check: Check, deadline: float
+    ) -> tuple[Array, Array] | None:
         """Bound the boxes ``(k, n)`` and keep the open ones; a counterexample found on the way, if any."""
         network, problem = self.network, self.problem
         nodes = linear_bounds(network, Box(lower, upper), rounding=self.rounding)
-        found = split_bounds(network, nodes, problem.matrix[self.rows], iterations=iterations)
+        found = split_bounds(network, nodes, problem.matrix[self.rows], iterations=iterations, deadline=deadline)
         self.bounded += len(lower)
         magnitude = nodes.output.magnitude().reshape(len(lower), -1)
         bounds = _violations(problem, self.rows, found.lower, magnitude)
@@ -86,7 +88,8 @@ def split_inputs(
     ``("sat", x, outputs, domains)`` for a counterexample found on the way, ``("timeout", ...)``, or
     ``("unknown", ...)`` when a box can be halved no further and its bound still falls short."""
     boxes = _Boxes(network, problem, rows, precision)
-    found = boxes.bound(problem.outer_lower[np.newaxis], problem.outer_upper[np.newaxis], 4 * iterations, check)
+    root = problem.outer_lower[np.newaxis], problem.outer_upper[np.newaxis]
+    found = boxes.bound(*root, 4 * iterations, check, deadline)
     while found is None and boxes.queue:
         if time.monotonic() > deadline:
             return "timeout", None, None, boxes.bounded
@@ -95,7 +98,7 @@ def split_inputs(
         halves = _halves(lower, upper, weights)
         if halves is None:
             return "unknown", None, None, boxes.bounded
-        found = boxes.bound(*halves, iterations, check)
+        found = boxes.bound(*halves, iterations, check, deadline)
     if found is not None:
         return "sat", found[0], found[1], boxes.bounded
     return "unsat", None, None, boxes.bounded
