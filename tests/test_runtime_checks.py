@@ -256,7 +256,7 @@ CASES.update(
         ),
         "Conv2D.backward": (
             lambda: CONV.backward(CONV_OUT, CONV_CACHE),
-            lambda: CONV.backward(IMAGE_BATCH, CONV_CACHE),
+            lambda: CONV.backward(IMAGE_BATCH, CONV_CACHE),  # type: ignore[arg-type]
             r"Conv2D.backward: argument 'dy' expected float64\[3,4,6,6\], got float64\[3,2,6,6\]",
         ),
         "Conv2D.parameter_gradients": (

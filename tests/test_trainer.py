@@ -1,6 +1,9 @@
 """The trainer on a small synthetic dataset: it learns, is deterministic, resumes, guards, and logs."""
 
 import dataclasses
+import json
+import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +31,9 @@ def synthetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+# One fixed BLAS thread: the runs compared here must repeat bit for bit ("auto" may choose differently).
 CONFIG = TrainConfig(
-    epochs=4, batch_size=16, learning_rate=0.05, log_every=10, train_eval_size=400, validation_size=100
+    epochs=4, batch_size=16, learning_rate=0.05, log_every=10, train_eval_size=400, validation_size=100, threads=1
 )
 
 
@@ -231,3 +235,14 @@ def test_a_shifted_run_is_seeded_like_the_rest(synthetic: Path) -> None:
     plain = _train(synthetic, dataclasses.replace(config, shift=0), name="s0")
     assert [r.mean_loss for r in first.history] == [r.mean_loss for r in second.history]
     assert [r.mean_loss for r in first.history] != [r.mean_loss for r in plain.history]
+
+
+def test_each_epoch_records_the_blas_threads_it_ran_on_fixed_or_chosen(synthetic: Path) -> None:
+    fixed = _train(synthetic, dataclasses.replace(CONFIG, epochs=2, threads=2), name="fixed")
+    assert [record.threads for record in fixed.history] == [2, 2]
+    assert re.search(r"^epoch 2/2 \| \d+\.\d\d s \| 2 threads \| mean loss", fixed.log_path.read_text(), re.M)
+    chosen = _train(synthetic, dataclasses.replace(CONFIG, epochs=2, threads="auto"), name="auto")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert all(record.threads in range(1, (cores or 1) + 1) for record in chosen.history)
+    saved = load_model(chosen.last_path).metadata
+    assert [record["threads"] for record in json.loads(saved["history"])] == [r.threads for r in chosen.history]

@@ -110,7 +110,11 @@ def run(args: argparse.Namespace) -> int:
     if args.audit < 0 or args.show < 0:
         raise InvalidArgumentError("--audit and --show must not be negative")
     saved = load_model(args.model)
-    data = load(args.dataset, args.split, directory=args.data_dir, size=args.count, dtype=str(saved.network.dtype))
+    try:
+        data = load(args.dataset, args.split, directory=args.data_dir, size=args.count, dtype=str(saved.network.dtype))
+    except InvalidArgumentError as error:  # "size 100000 exceeds the 10000 samples of the split"
+        text = str(error)
+        raise InvalidArgumentError("--count" + text[len("size") :] if text.startswith("size ") else text) from None
     network = from_network(saved.network)
     report = float_check(network, data.images, audit_size=args.audit)
     print(f"{args.model}: {report.network} on {data.name} {args.split} ({report.images} images)")

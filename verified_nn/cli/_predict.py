@@ -7,10 +7,13 @@ from typing import Any
 import numpy as np
 
 from verified_nn.core import InvalidArgumentError, ShapeError
-from verified_nn.predict import as_model_input, class_names, classify, read_inputs
-from verified_nn.training import load_model
+from verified_nn.files import IMAGES
+from verified_nn.predict import Prediction, as_model_input, class_names, classify, read_inputs
+from verified_nn.training import load_model, samples_per_pass
 
 from ._render import ascii_art
+
+PASS = 1_000  # images per forward pass (fewer for a network whose samples make many values)
 
 
 def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -48,16 +51,38 @@ def run(args: argparse.Namespace) -> int:
     saved = load_model(args.model)
     network = saved.network
     names = class_names(saved.metadata, network.classes)
-    inputs = [pair for path in args.files for pair in read_inputs(path)]  # every file read before any output
-    # Each file scaled on its own (uint8 images and float arrays may mix), then one forward pass.
-    batch = np.concatenate([_scaled(name, image, network.dtype) for name, image in inputs])
-    predictions = classify(network, batch, top=args.top)
-    for (name, _), pixels, prediction in zip(inputs, batch, predictions, strict=True):
+    inputs: list[tuple[str, np.ndarray[Any, Any]]] = []
+    for path in args.files:  # every file read before any output
+        inputs += read_inputs(path)
+        problem = IMAGES.over(len(inputs), f"{path}: the files given so far hold")
+        if problem is not None:
+            raise InvalidArgumentError(problem)
+    # Each image scaled on its own (uint8 images and float arrays may mix), all before any output; then
+    # forward passes of a bounded size.
+    step = samples_per_pass(network, PASS)
+    batches = [
+        np.concatenate([_scaled(name, image, network.dtype) for name, image in inputs[start : start + step]])
+        for start in range(0, len(inputs), step)
+    ]
+    for index, batch in enumerate(batches):
+        chunk = inputs[index * step : (index + 1) * step]
+        _report(chunk, batch, classify(network, batch, top=args.top), names, show=args.show)
+    return 0
+
+
+def _report(
+    chunk: list[tuple[str, np.ndarray[Any, Any]]],
+    batch: np.ndarray[Any, Any],
+    predictions: tuple[Prediction, ...],
+    names: tuple[str, ...],
+    *,
+    show: bool,
+) -> None:
+    for (name, _), pixels, prediction in zip(chunk, batch, predictions, strict=True):
         ranked = ", ".join(f"{_label(label, names)} {p:.2%}" for label, p in prediction.top)
         print(
             f"{name}: {_label(prediction.label, names)} ({prediction.probability:.2%}) | "
             f"top {len(prediction.top)}: {ranked}"
         )
-        if args.show:
+        if show:
             print(ascii_art(np.round(pixels * 255).astype(np.uint8)))
-    return 0

@@ -2,18 +2,18 @@
 
 import argparse
 import dataclasses
-import json
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from verified_nn.core import InvalidArgumentError
+from verified_nn.core import AUTO, InvalidArgumentError
 from verified_nn.data import DATASETS
-from verified_nn.files import check_output
+from verified_nn.files import check_output, check_workers
 from verified_nn.optimizer import OPTIMIZERS
 from verified_nn.robust import METHODS as CERTIFIED_METHODS
 from verified_nn.training import (
     PRESETS,
+    ModelError,
     TrainConfig,
     check_run_name,
     load_model,
@@ -119,7 +119,13 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     config.add_argument("--samples-per-epoch", type=int, help="examples drawn per epoch (default: all)")
     config.add_argument("--dtype", choices=("float32", "float64"), help="parameter dtype (default float32)")
     config.add_argument("--seed", type=int, help="seed of initialisation, split, shuffling, dropout (default 0)")
-    config.add_argument("--threads", type=int, help=f"BLAS threads (default {_default('threads')})")
+    config.add_argument(
+        "--threads",
+        type=threads_value,
+        metavar="N|auto",
+        help="BLAS threads: a number fixes them (a rerun or a resumed run repeats bit for bit); auto chooses "
+        "each epoch from the free cores and a timed step (default auto)",
+    )
     sizes = parser.add_argument_group("data sizes and diagnostics (each overrides the preset)")
     sizes.add_argument(
         "--train-size", type=int, help="train on the first N training images (default: all not held out)"
@@ -194,6 +200,16 @@ def eps_value(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number such as 0.1 or 8/255, got {text!r}") from None
 
 
+def threads_value(text: str) -> int | str:
+    """``"auto"`` or a whole number (argparse type; the configuration checks that it is >= 1)."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number or auto, got {text!r}") from None
+
+
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The configuration fields the command line sets."""
     return {field: getattr(args, option) for option, field in FIELDS.items() if getattr(args, option, None) is not None}
@@ -213,7 +229,18 @@ def _config(args: argparse.Namespace, resume: Any) -> TrainConfig:
     try:
         if resume is None:
             return preset(args.preset, **values)
-        base = TrainConfig.from_json(resume.metadata["config"])
+        try:
+            base = TrainConfig.from_json(resume.metadata["config"])
+        except (KeyError, TypeError, InvalidArgumentError) as error:
+            reason = f" ({error})" if isinstance(error, InvalidArgumentError) else ""
+            raise InvalidArgumentError(
+                f"{args.resume}: the checkpoint records no usable training configuration{reason}"
+            ) from None
+        if "threads" not in values and base.threads != AUTO:  # the checkpoint's machine may have had more cores
+            try:
+                check_workers(base.threads, option="threads")
+            except InvalidArgumentError as error:
+                raise InvalidArgumentError(f"{args.resume}: the checkpoint's {error}; or pass --threads N") from None
         changed = [f"--{name}" for name in _ARCHITECTURE if name in values and values[name] != getattr(base, name)]
         if changed:
             raise InvalidArgumentError(
@@ -223,8 +250,6 @@ def _config(args: argparse.Namespace, resume: Any) -> TrainConfig:
         return dataclasses.replace(base, **values)
     except InvalidArgumentError as error:
         raise flag_error(error) from None
-    except (KeyError, json.JSONDecodeError, TypeError):
-        raise InvalidArgumentError(f"{args.resume}: the checkpoint records no usable training configuration") from None
 
 
 def plot_paths(log_dir: Path, name: str) -> tuple[Path, Path]:
@@ -268,6 +293,10 @@ def run_train(args: argparse.Namespace) -> int:
         )
     except InvalidArgumentError as error:
         raise flag_error(error) from None
+    except ModelError as error:  # the checkpoint's history does not describe its parameters: name the file
+        if args.resume is not None and str(error).startswith("the checkpoint"):
+            raise ModelError(f"{args.resume}: {error}") from None
+        raise
     if args.plot:
         curves, confusion = plot_paths(args.log_dir, result.log_path.stem)
         plot_history(result.history, curves, option="--plot")

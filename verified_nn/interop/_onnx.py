@@ -21,7 +21,7 @@ from verified_nn.core import InvalidArgumentError, require_extra
 from verified_nn.files import write_output
 from verified_nn.layers import AvgPool2D, Conv2D, Dense, Layer, LeakyReLU, MaxPool2D, Normalize, Reshape
 from verified_nn.network import Network
-from verified_nn.training import architecture_json
+from verified_nn.training import architecture_json, check_network
 
 OPSET: Final = 17  # Gemm, Relu, LeakyRelu, Tanh, Softmax(axis) in their current forms; widely supported
 IR_VERSION: Final = 8  # the IR version that goes with opset 17
@@ -192,5 +192,6 @@ def save_onnx(
 ) -> None:
     """Write :func:`to_onnx` of ``network`` to ``path`` with :func:`verified_nn.files.write_output`: atomically,
     creating missing directories, never through a symbolic link nor over one of ``inputs``."""
+    check_network(network, path, read=False)  # a float32 export of large float64 values would hold infinities
     model = to_onnx(network, metadata=metadata)
     write_output(path, model.SerializeToString(), inputs=inputs, parents=True)

@@ -8,12 +8,13 @@ from typing import Any
 
 import numpy as np
 
-from verified_nn.core import INPUT_DIM, InvalidArgumentError, ShapeError, describe
+from verified_nn.core import INPUT_DIM, InvalidArgumentError, ShapeError
 from verified_nn.data import DATASETS
 from verified_nn.network import Network
 
 from ._image import read_digit
 from ._input import as_model_input
+from ._npy import SIDE, read_npy
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,16 +77,7 @@ def read_inputs(path: str | Path) -> list[tuple[str, np.ndarray[Any, Any]]]:
     name = str(path)
     if path.suffix.lower() != ".npy":
         return [(name, read_digit(path))]
-    try:
-        array = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise InvalidArgumentError(f"{path}: no such file") from None
-    except ValueError as error:
-        raise InvalidArgumentError(f"{path}: not a numeric .npy array ({error})") from None
-    if not isinstance(array, np.ndarray):
-        raise InvalidArgumentError(f"{path}: expected one array, got {describe(array)}")
-    if array.shape in ((INPUT_DIM,), (28, 28)):
+    array = read_npy(path)  # within the ceilings; the shape is one image or a batch
+    if array.shape in ((INPUT_DIM,), (SIDE, SIDE)):
         return [(name, array)]
-    if (array.ndim == 2 and array.shape[1] == INPUT_DIM) or (array.ndim == 3 and array.shape[1:] == (28, 28)):
-        return [(f"{name}[{index}]", image) for index, image in enumerate(array)]
-    raise ShapeError(f"{path}: expected (784,), (28, 28), (n, 784) or (n, 28, 28), got {describe(array)}")
+    return [(f"{name}[{index}]", image) for index, image in enumerate(array)]

@@ -7,6 +7,7 @@ can stand in for the other; ``dropout`` and the ``nesterov``/``adamw`` solvers a
 """
 
 import dataclasses
+import itertools
 import math
 import sys
 from typing import Any, Final
@@ -20,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]  # ships no types
 
 from verified_nn.core import InvalidArgumentError
+from verified_nn.files import PARAMETERS, check_workers
 from verified_nn.layers import Dense, Mode, activation_named
 from verified_nn.network import Batch, Network, mlp
 from verified_nn.optimizer import SGD, Adam, AdamW, Momentum, Optimizer
@@ -148,6 +150,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sc
         for name, fine in checks.items():
             if not fine:
                 raise ValueError(f"{name}: invalid value {getattr(self, name)!r} (see MLPClassifier's docstring)")
+        if self.threads is not None:
+            try:
+                check_workers(int(self.threads), option="threads")  # no more BLAS threads than cores
+            except InvalidArgumentError as error:
+                raise ValueError(str(error)) from None
         return _Settings(hidden=tuple(int(w) for w in hidden), optimizer=self._optimizer(), dtype=np.dtype(self.dtype))
 
     def _optimizer(self) -> Optimizer[Any]:
@@ -170,6 +177,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sc
         """A new network and optimizer state; the seed of everything random in this fit."""
         self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         sizes = (n_features, *settings.hidden, len(classes))
+        count = sum((fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(sizes))
+        where = f"hidden_layer_sizes {settings.hidden} on {n_features} features: the network has"
+        problem = PARAMETERS.over(count, where)
+        if problem is not None:
+            raise ValueError(problem)
         network = mlp(
             sizes,
             rng=np.random.default_rng([self._seed, 0]),

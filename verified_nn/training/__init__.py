@@ -1,5 +1,6 @@
 """Training: configuration and presets, the trainer, evaluation, and model files."""
 
+from ._checks import check_network as check_network
 from ._config import (
     DEFAULT_LEARNING_RATES as DEFAULT_LEARNING_RATES,
     PRESETS as PRESETS,
@@ -29,6 +30,13 @@ from ._plots import (
 )
 from ._runs import RunFiles as RunFiles, check_run_name as check_run_name, default_run_name as default_run_name
 from ._schedule import learning_rate_at as learning_rate_at
+from ._size import (
+    NetworkSize as NetworkSize,
+    mlp_parameters as mlp_parameters,
+    network_size as network_size,
+    samples_per_pass as samples_per_pass,
+    size_problem as size_problem,
+)
 from ._trainer import (
     EpochRecord as EpochRecord,
     MnistNetwork as MnistNetwork,

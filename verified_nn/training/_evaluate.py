@@ -8,6 +8,8 @@ import numpy as np
 from verified_nn.core import ClassDim, Features, InvalidArgumentError, ShapeError, cross_entropy_and_gradient
 from verified_nn.network import Network
 
+from ._size import samples_per_pass
+
 EVAL_BATCH: Final = 2_000  # images per forward pass when evaluating
 
 
@@ -31,7 +33,8 @@ class Evaluation:
 def evaluate(
     network: Network[Features[ClassDim], Any], images: np.ndarray[Any, Any], labels: np.ndarray[Any, Any]
 ) -> Evaluation:
-    """Evaluate ``network`` on ``images`` (n, *input shape) and integer ``labels`` (n,) in batches of 2,000."""
+    """Evaluate ``network`` on ``images`` (n, *input shape) and integer ``labels`` (n,) in batches of 2,000
+    (fewer for a network whose samples make many values: one pass stays within $VERIFIED_NN_MAX_BATCH_VALUES)."""
     classes = network.classes
     images = np.asarray(images)
     labels = np.asarray(labels)
@@ -41,9 +44,10 @@ def evaluate(
         raise InvalidArgumentError(f"evaluate: labels must lie in [0, {classes}), the network's classes")
     confusion = np.zeros((classes, classes), dtype=np.int64)
     total_loss = 0.0
-    for start in range(0, len(labels), EVAL_BATCH):
-        batch = images[start : start + EVAL_BATCH].astype(network.dtype, copy=False)
-        truth = labels[start : start + EVAL_BATCH]
+    step = samples_per_pass(network, EVAL_BATCH)
+    for start in range(0, len(labels), step):
+        batch = images[start : start + step].astype(network.dtype, copy=False)
+        truth = labels[start : start + step]
         network.check_input("evaluate", batch)
         logits = network.logits(batch)
         np.add.at(confusion, (truth, logits.argmax(axis=1)), 1)

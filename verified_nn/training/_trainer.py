@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]  # ships no types
 from tqdm import tqdm
 
 import verified_nn
 from verified_nn.core import (
+    AUTO,
     INPUT_DIM,
     NUM_CLASSES,
     ClassDim,
@@ -22,11 +22,13 @@ from verified_nn.core import (
     InputDim,
     InvalidArgumentError,
     ShapeError,
+    ThreadChoice,
+    choose_threads,
 )
 from verified_nn.data import Dataset, load
-from verified_nn.files import check_output, remove_stale_parts
+from verified_nn.files import JSONError, check_output, parse_json, remove_stale_parts
 from verified_nn.layers import Mode
-from verified_nn.network import Network, cnn, global_norm, map_unchecked, mlp
+from verified_nn.network import Network, backprop, cnn, global_norm, map_unchecked, mlp
 from verified_nn.optimizer import SGD, Adam, AdamW, Momentum, Optimizer, state_trees
 from verified_nn.robust import Ramp, certified_loss_and_gradients, check_supported, interval_verified
 
@@ -37,8 +39,10 @@ from ._evaluate import Evaluation, evaluate
 from ._log import RunLog
 from ._memory import retain_freed_memory
 from ._models import SavedModel, save_model
+from ._provenance import check_resumed, recorded_config
 from ._runs import RunFiles, RunLock, check_run_name, default_run_name
 from ._schedule import learning_rate_at
+from ._size import check_network, check_run
 
 MnistNetwork = Network[Features[ClassDim], Features[InputDim]]
 
@@ -60,6 +64,7 @@ class EpochRecord:
     # Certified training only: the fraction proven robust at certified_eps by interval bounds (None otherwise).
     validation_verified: float | None = None  # on the validation images; chooses the best epoch when present
     test_verified: float | None = None  # on the test images: reported, never used to choose
+    threads: int | None = None  # the BLAS threads the epoch ran on (None: not recorded, older checkpoints)
 
 
 def best_record(history: tuple[EpochRecord, ...] | list[EpochRecord], validation_size: int = 0) -> EpochRecord:
@@ -257,9 +262,9 @@ def _history(resume: SavedModel) -> list[EpochRecord]:
     """The epochs a checkpoint records, validated: a list of complete records for epochs 1, 2, ..., n."""
     source = resume.metadata.get("run", "the checkpoint")
     try:
-        records = json.loads(resume.metadata.get("history", ""))
+        records = parse_json(resume.metadata.get("history", ""))
         history = [EpochRecord(**record) for record in records]
-    except (json.JSONDecodeError, TypeError):
+    except (JSONError, TypeError):
         raise ModelError(f"{source}: the checkpoint's history is not a list of epoch records") from None
     fields = {field.name: field for field in dataclasses.fields(EpochRecord)}
     for index, record in enumerate(history, start=1):
@@ -303,19 +308,23 @@ def train(
     epoch with its parameters, optimizer state and history. The run's files are named after ``name``
     (default: a fresh timestamped name); a name whose files exist is refused unless resuming or
     ``overwrite``, and a name another process is training is refused. BLAS runs on ``config.threads``
-    threads. A run that ends near chance accuracy raises TrainingError after saving its files. The
+    threads, chosen per epoch when it is "auto" (each epoch's record holds the count). A run that ends
+    near chance accuracy raises TrainingError after saving its files. The
     process keeps the memory it frees for reuse from then on (:func:`retain_freed_memory`).
     """
     if network is not None and resume is not None:
         raise InvalidArgumentError("train: give a network or a checkpoint to resume, not both")
+    check_run(config)  # epochs, threads, parameters: before the network is built
     history = _history(resume) if resume is not None else []
     if resume is not None and len(history) >= config.epochs:
         raise InvalidArgumentError(
             f"the checkpoint has completed {len(history)} of {config.epochs} epochs; "
             f"pass --epochs {len(history) + 1} or more to train further"
         )
+    start = resume.network if resume is not None else network if network is not None else _buildable(config)
+    check_network(start, batch_size=config.batch_size)
     if resume is None:  # a network that cannot be built, or bounded, is refused before any file is written
-        _check_certified(config, network if network is not None else _buildable(config))
+        _check_certified(config, start)
     files = RunFiles.of(_run_name(name, resume), out_dir, log_dir)
     fresh = _missing(files.log.parent, files.best.parent, files.log)
     progress = _Progress(files)
@@ -377,7 +386,8 @@ def _train_files(
         log = RunLog(files.log, echo=echo)
         retain_freed_memory()  # no page faults for each step's large arrays (a CNN's: a fifth of its time)
         try:
-            with threadpool_limits(limits=config.threads):
+            # Loading and the first evaluation: the fixed count, or one thread until "auto" chooses per epoch.
+            with ThreadChoice(1 if config.threads == AUTO else int(config.threads), "").limits():
                 log(f"run {files.name} | verified-nn {verified_nn.__version__} | config {config.to_json()}")
                 full_train = load(config.dataset, "train", directory=data_dir, dtype=config.dtype, report=log)
                 train_set, validation_set = split_validation(full_train, config.validation_size, config.train_size)
@@ -551,6 +561,17 @@ def _start(
     return start, state
 
 
+def _threads_text(threads: int) -> str:
+    return "1 thread" if threads == 1 else f"{threads} threads"
+
+
+def _probe(config: TrainConfig, network: Network[Any, Any], train_set: Dataset) -> Any:
+    """What "auto" threads time to choose: the gradient of one training batch (pure: nothing changes)."""
+    images, labels = train_set.images[: config.batch_size], train_set.labels[: config.batch_size]
+    mode = Mode.train(config.seed, 0, 0)
+    return lambda: backprop(network, images, labels, mode=mode)
+
+
 def _run(
     config: TrainConfig,
     files: RunFiles,
@@ -562,6 +583,11 @@ def _run(
     progress: _Progress,
 ) -> TrainResult:
     current, state = _start(config, network, resume, log)
+    if resume is not None and history:  # the last record must describe the parameters it is saved with
+        recorded = recorded_config(resume.metadata, config)
+        check_resumed(
+            history[-1], current, config, recorded, train=data.train, validation=data.validation, test=data.test
+        )
     log(f"network {current.describe()}")
     if not history:
         initial = evaluate(current, data.test.images, data.test.labels)
@@ -574,15 +600,17 @@ def _run(
     progress.started = True
     for epoch in range(len(history) + 1, config.epochs + 1):
         optimizer = build_optimizer(config, learning_rate_at(config, epoch))
-        start = time.perf_counter()
-        current, state, losses = _epoch(config, epoch, optimizer, current, state, data.train, guard, log)
-        train_seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        train_accuracy = evaluate(current, data.train.images[train_eval], data.train.labels[train_eval]).accuracy
-        validation = evaluate(current, data.validation.images, data.validation.labels) if data.validation else None
-        final = evaluate(current, data.test.images, data.test.labels)
-        validation_verified = _verified(config, current, data.validation)
-        test_verified = _verified(config, current, data.test)
+        start = time.perf_counter()  # the choice of threads (its timed probe) counts as training time
+        threads = choose_threads(config.threads, probe=_probe(config, current, data.train))
+        with threads.limits():
+            current, state, losses = _epoch(config, epoch, optimizer, current, state, data.train, guard, log)
+            train_seconds = time.perf_counter() - start
+            start = time.perf_counter()
+            train_accuracy = evaluate(current, data.train.images[train_eval], data.train.labels[train_eval]).accuracy
+            validation = evaluate(current, data.validation.images, data.validation.labels) if data.validation else None
+            final = evaluate(current, data.test.images, data.test.labels)
+            validation_verified = _verified(config, current, data.validation)
+            test_verified = _verified(config, current, data.test)
         record = EpochRecord(
             epoch=epoch,
             learning_rate=optimizer.rate,
@@ -596,6 +624,7 @@ def _run(
             eval_seconds=time.perf_counter() - start,
             validation_verified=validation_verified,
             test_verified=test_verified,
+            threads=threads.threads,
         )
         history.append(record)
         improved = best_record(history, config.validation_size) is record
@@ -610,7 +639,8 @@ def _run(
             validation_text += f" | val verified {validation_verified:.2%}"
         verified_text = f" | test verified {test_verified:.2%}" if test_verified is not None else ""
         log(
-            f"epoch {epoch}/{config.epochs} | {train_seconds:.2f} s | mean loss {record.mean_loss:.4f} | "
+            f"epoch {epoch}/{config.epochs} | {train_seconds:.2f} s | {_threads_text(threads.threads)} | "
+            f"mean loss {record.mean_loss:.4f} | "
             f"train acc {train_accuracy:.2%}{validation_text} | test acc {final.accuracy:.2%}{verified_text}"
             + (f" | best, saved {files.best}" if improved else "")
         )
