@@ -154,6 +154,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except user_errors() as error:
         return _error(error)
     except KeyboardInterrupt as error:
-        print(f"verified-nn: {error or 'interrupted'}", file=sys.stderr)
+        print(f"verified-nn: {str(error) or 'interrupted'}", file=sys.stderr)
         return 130
     return status
