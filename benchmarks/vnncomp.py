@@ -1,14 +1,15 @@
 """A VNN-COMP benchmark folder run with verify-spec and compared with the tools' published results.
 
-``python -m benchmarks.vnncomp FOLDER --published RESULTS [--instances CSV] [--jobs 2] [--ours CSV]
-[--markdown FILE]``: FOLDER is a benchmark folder as the competition's repository lays it out, unzipped
-(``instances.csv``, ``onnx/``, ``vnnlib/``); RESULTS a folder of published results in the layout of the
-competition's results repository (``RESULTS/<tool>/<category>/results.csv``). Nothing is downloaded.
-The instances run with their own time limits (``--instances`` a subset in the same format); ``--ours``
-compares a results file written earlier instead. Prints the table (instance, each tool's answer, ours,
-our time), the answers per network, every answer that contradicts a published one, and the check of
-every counterexample by onnxruntime in float32 against the property (exactly, without tolerance),
-with the load average beside the time.
+``python -m benchmarks.vnncomp FOLDER --published RESULTS [--instances CSV] [--jobs 2] [--ours CSV
+[--counterexamples DIR]] [--markdown FILE]``: FOLDER is a benchmark folder as the competition's repository
+lays it out, unzipped (``instances.csv``, ``onnx/``, ``vnnlib/``); RESULTS a folder of published results in
+the layout of the competition's results repository (``RESULTS/<tool>/<category>/results.csv``). Nothing is
+downloaded. The instances run with their own time limits (``--instances`` a subset in the same format);
+``--ours`` compares a results file written earlier instead, with the answers ``verify-spec
+--counterexamples DIR`` wrote beside it. Prints the table (instance, each tool's answer, ours, our time),
+the answers per network, every answer that contradicts a published one, and the check of every
+counterexample by onnxruntime in float32 against the property (exactly, without tolerance), with the load
+average beside the time.
 """
 
 import argparse
@@ -67,22 +68,34 @@ def _counterexample(text: str) -> tuple[np.ndarray, np.ndarray]:
     return np.array(xs), np.array(ys)
 
 
-def check_counterexamples(folder: Path, results: list[InstanceResult]) -> list[tuple[str, bool, str]]:
-    """Each sat answer's input run by onnxruntime in float32: (instance, valid, why)."""
+def check_counterexamples(folder: Path, answers: list[tuple[str, str, str, str]]) -> list[tuple[str, bool, str]]:
+    """Each sat answer ``(name, model, property, answer text)``: its input run by onnxruntime in float32,
+    checked against the property: (name, valid, why)."""
     checked = []
     runners: dict[str, OnnxRunner] = {}
-    for result in results:
-        if result.result != "sat":
-            continue
-        x, _ = _counterexample(result.answer)
-        model = result.instance.model
+    for name, model, vnnlib, answer in answers:
+        x, _ = _counterexample(answer)
         runner = runners.setdefault(model, OnnxRunner(read_onnx(folder / model)))
         outputs = runner(x.astype(runner.dtype)[np.newaxis])[0]
-        spec = read_vnnlib(folder / result.instance.vnnlib)
+        spec = read_vnnlib(folder / vnnlib)
         point = x.astype(runner.dtype)
         valid = bool(np.array_equal(point.astype(np.float64), x)) and spec.violated_by(point, outputs)
-        checked.append((result.instance.name, valid, "" if valid else "not violated under onnxruntime"))
+        checked.append((name, valid, "" if valid else "not violated under onnxruntime"))
     return checked
+
+
+def _sat_answers(results: list[InstanceResult]) -> list[tuple[str, str, str, str]]:
+    return [(r.instance.name, r.instance.model, r.instance.vnnlib, r.answer) for r in results if r.result == "sat"]
+
+
+def _written_answers(results: Path, directory: Path) -> list[tuple[str, str, str, str]]:
+    """The sat rows of a results.csv with the answers ``verify-spec --counterexamples DIR`` wrote."""
+    answers = []
+    for row in csv.reader(results.read_text().splitlines()):
+        if len(row) >= 6 and row[4] == "sat":
+            name = f"{Path(row[1]).stem}_{Path(row[2]).stem}"
+            answers.append((name, row[1], row[2], (directory / f"{name}.counterexample").read_text()))
+    return answers
 
 
 def main() -> None:
@@ -92,6 +105,9 @@ def main() -> None:
     parser.add_argument("--instances", type=Path, help="a subset of instances.csv (default: the folder's)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--ours", type=Path, help="compare this results.csv instead of running")
+    parser.add_argument(
+        "--counterexamples", type=Path, help="with --ours: check the sat answers verify-spec wrote to this folder"
+    )
     parser.add_argument("--results", type=Path, help="write our results.csv here")
     parser.add_argument("--markdown", type=Path, help="write the table here as Markdown")
     args = parser.parse_args()
@@ -116,9 +132,11 @@ def main() -> None:
         ours = {
             _key(r.instance.model, r.instance.vnnlib): (r.result, r.prepare_seconds + r.run_seconds) for r in results
         }
-        checked = check_counterexamples(args.folder, results)
+        checked = check_counterexamples(args.folder, _sat_answers(results))
     else:
         ours = _ours(args.ours)
+        if args.counterexamples is not None:
+            checked = check_counterexamples(args.folder, _written_answers(args.ours, args.counterexamples))
     names = sorted(tools)
     lines = ["| instance | " + " | ".join(names) + " | ours | our time (s) |", "|---" * (len(names) + 3) + "|"]
     contradictions = []
