@@ -118,6 +118,7 @@ def build_network(config: TrainConfig) -> Network[Any, Any]:
         return cnn(
             config.conv,
             kernel=config.kernel,
+            stride=config.conv_stride,
             hidden=config.hidden,
             rng=rng,
             activation=config.activation,
@@ -561,10 +562,6 @@ def _start(
     return start, state
 
 
-def _threads_text(threads: int) -> str:
-    return "1 thread" if threads == 1 else f"{threads} threads"
-
-
 def _probe(config: TrainConfig, network: Network[Any, Any], train_set: Dataset) -> Any:
     """What "auto" threads time to choose: the gradient of one training batch (pure: nothing changes)."""
     images, labels = train_set.images[: config.batch_size], train_set.labels[: config.batch_size]
@@ -639,7 +636,7 @@ def _run(
             validation_text += f" | val verified {validation_verified:.2%}"
         verified_text = f" | test verified {test_verified:.2%}" if test_verified is not None else ""
         log(
-            f"epoch {epoch}/{config.epochs} | {train_seconds:.2f} s | {_threads_text(threads.threads)} | "
+            f"epoch {epoch}/{config.epochs} | {train_seconds:.2f} s | threads {threads.threads} | "
             f"mean loss {record.mean_loss:.4f} | "
             f"train acc {train_accuracy:.2%}{validation_text} | test acc {final.accuracy:.2%}{verified_text}"
             + (f" | best, saved {files.best}" if improved else "")
