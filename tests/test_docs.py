@@ -77,10 +77,11 @@ def workdir(tmp_path_factory: pytest.TempPathFactory, real_data_dir: Path) -> Pa
     return folder
 
 
-# In this order: float-check.md checks the CNN that convolutions.md trains.
+# In this order: float-check.md checks the CNN that convolutions.md trains; competition.md imports the ONNX file
+# that interop.md exports.
 DOCUMENTS = [
     ROOT / "README.md",
-    *(ROOT / "docs" / f"{name}.md" for name in ("tutorial", "convolutions", "float-check", "interop", "reliability")),
+    *(ROOT / "docs" / f"{name}.md" for name in ("tutorial", "convolutions", "float-check", "interop", "reliability", "competition")),
 ]
 COMMANDS = [(doc, command, expected) for doc in DOCUMENTS for command, expected in runnable_blocks(doc)]
 
@@ -88,7 +89,7 @@ COMMANDS = [(doc, command, expected) for doc in DOCUMENTS for command, expected 
 def test_the_documents_mark_commands_to_run() -> None:
     assert sum(doc.name == "tutorial.md" for doc, _, _ in COMMANDS) >= 8
     assert any(doc.name == "README.md" for doc, _, _ in COMMANDS)
-    for name in ("convolutions.md", "float-check.md", "interop.md", "reliability.md"):
+    for name in ("convolutions.md", "float-check.md", "interop.md", "reliability.md", "competition.md"):
         assert any(doc.name == name for doc, _, _ in COMMANDS), name
 
 

@@ -175,3 +175,38 @@ def test_an_instances_list_that_is_not_a_regular_text_file_is_refused_at_once(tm
         with pytest.raises(SearchError, match=re.escape(message)) as caught:
             read_instances(tmp_path / name)
         assert str(caught.value).startswith(str(tmp_path / name)) and "\n" not in str(caught.value)
+
+
+def test_an_interrupted_folder_run_writes_the_instances_that_finished(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _folder(tmp_path)
+    calls = []
+
+    def interrupted_on_the_second(*args: Any, **kwargs: Any) -> Verdict:
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return verify(*args, **kwargs)
+
+    monkeypatch.setattr("verified_nn.search._instances.verify", interrupted_on_the_second)
+    results, ce = tmp_path / "results.csv", tmp_path / "ce"
+    argv = ["verify-spec", "--instances", str(folder), "--results", str(results), "--counterexamples", str(ce)]
+    assert main(argv) == 130
+    assert f"the 1 of 3 instances that finished are in {results}" in capsys.readouterr().err
+    rows = list(csv.reader(results.read_text().splitlines()))
+    assert [row[2] for row in rows] == ["sat.vnnlib"] and rows[0][4] == "sat"
+    assert (ce / "net_sat.counterexample").read_text().startswith("sat\n")
+
+
+def test_an_interrupted_single_property_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _folder(tmp_path)
+
+    def interrupted(*args: Any, **kwargs: Any) -> Verdict:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("verified_nn.cli._verify_spec.verify", interrupted)
+    assert main(["verify-spec", str(tmp_path / "net.safetensors"), str(tmp_path / "sat.vnnlib")]) == 130
+    assert capsys.readouterr().err == "verified-nn: interrupted\n"

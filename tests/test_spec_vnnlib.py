@@ -42,10 +42,14 @@ def test_the_mnist_form_is_one_box_with_one_row_per_other_class() -> None:
 
 def test_a_counterexample_is_decided_exactly_including_ties_and_the_boxs_edge() -> None:
     spec = parse_vnnlib(MNIST_LIKE)
-    # float32(0.03) = 0.0299999993294477462768..., just above the decimal bound: outside the box.
-    assert not spec.violated_by(np.array([0.03, 0.5], dtype=np.float32), np.array([1.0, 1.0, 0.0]))
-    x = np.array([np.nextafter(np.float32(0.03), np.float32(0)), 0.5], dtype=np.float32)
+    # float32(0.03) = 0.0299999993294477462768..., just above the decimal bound 0.029999999329447746 but the
+    # float32 it rounds to: an input of the box; the next float32 up is not.
+    x = np.array([0.03, 0.5], dtype=np.float32)
     assert spec.violated_by(x, np.array([1.0, 1.0, 0.0], dtype=np.float32))  # a tie violates (>=)
+    beyond = np.array([np.nextafter(np.float32(0.03), np.float32(1)), 0.5], dtype=np.float32)
+    assert not spec.violated_by(beyond, np.array([1.0, 1.0, 0.0], dtype=np.float32))
+    # In float64 the same decimal is its own rounding: float64(0.03) is another number, outside.
+    assert not spec.violated_by(np.array([0.03, 0.5]), np.array([1.0, 1.0, 0.0]))
     assert not spec.violated_by(x, np.array([1.0, np.float32(1.0) + np.float32(2**-23), 0.0], dtype=np.float32))
     assert not spec.violated_by(np.array([-0.0, 0.6]), np.array([0.0, 1.0, 0.0]))
     assert spec.violated_by(np.array([-0.0, 0.6]), np.array([0.0, 0.0, 0.0]))
@@ -77,15 +81,30 @@ def test_strict_rows_and_contradictory_cases() -> None:
     assert empty.regions == ()  # no input at all: nothing can violate it
 
 
-def test_the_inner_box_holds_only_inputs_of_the_box_and_the_outer_box_contains_it() -> None:
-    spec = parse_vnnlib(_declare(2, 1) + _box([("0.1", "0.2"), ("-1e-40", "1e-40")]) + "(assert (<= Y_0 0))")
+def test_the_inputs_of_a_box_are_the_roundings_of_its_reals_and_the_outer_box_holds_both() -> None:
+    text = _box([("0.1", "0.2"), ("-1e-40", "1e-40"), ("0.42109073316360257", "0.42109073316360257")])
+    spec = parse_vnnlib(_declare(3, 1) + text + "(assert (<= Y_0 0))")
     box = spec.regions[0].box
     low, high = box.inner(np.float32)
+    assert low.dtype == np.float32 and low[0] == np.float32(0.1) and high[0] == np.float32(0.2)
+    assert low[2] == high[2] == np.float32(0.42109073316360257)  # one real, no float32: its rounding
+    assert low[1] == np.float32(-1e-40) and high[1] == np.float32(1e-40)  # subnormal in float32
     assert box.contains(low) and box.contains(high)
     assert not box.contains(np.nextafter(low, np.float32(-1))) and not box.contains(np.nextafter(high, np.float32(1)))
-    outer_low, outer_high = box.outer()
+    outer_low, outer_high = box.outer(np.float32)
     assert all(Fraction(float(v)) <= b for v, b in zip(outer_low, box.lower, strict=True))
     assert all(Fraction(float(v)) >= b for v, b in zip(outer_high, box.upper, strict=True))
+    assert np.all(outer_low <= low) and np.all(outer_high >= high)
+
+
+def test_rounding_to_nearest_breaks_ties_to_even() -> None:
+    from verified_nn.spec._property import _nearest
+
+    one = Fraction(1)
+    half_ulp = Fraction(1, 2**24)  # float32: 1 and 1 + 2**-23 are neighbours
+    assert _nearest(one + half_ulp, np.float32) == 1  # a tie: 1 is even
+    assert _nearest(one + 3 * half_ulp, np.float32) == np.float32(1 + 2**-22)  # a tie: 1 + 2**-22 is even
+    assert _nearest(one + half_ulp + Fraction(1, 2**40), np.float32) == np.float32(1 + 2**-23)
 
 
 def test_rows_as_matrices_round_coefficients_with_a_slack() -> None:

@@ -15,6 +15,7 @@ each row's linear bound is attained (a start for attacks) come out of the same p
 """
 
 import dataclasses
+import time
 from collections.abc import Mapping
 from typing import Any, TypeAlias
 
@@ -36,7 +37,8 @@ class SplitBounds:
     *shape)``) that gave it; ``costs[i]`` ``(domains, rows, *shape)`` what each value's upper line at layer
     ``i`` took from the bound (``-lam * intercept``); ``backup[i]`` what its lower line may take at most
     (``|lam| min(u, -l)`` where unstable), for when no upper line costs anything; ``corner`` ``(domains,
-    rows, *input shape)`` the input attaining the bound."""
+    rows, *input shape)`` the input attaining the bound; ``inputs`` the bound's coefficients there (how much
+    each input's range costs it: what input splitting halves)."""
 
     lower: Array
     slopes: dict[int, Array]
@@ -44,6 +46,7 @@ class SplitBounds:
     costs: dict[int, Array]
     corner: Array
     backup: dict[int, Array] = dataclasses.field(default_factory=dict)  # |lam| min(u, -l) where unstable
+    inputs: Array | None = None  # (domains, rows, *input shape): the bound's coefficients on the input
 
 
 def _walk(
@@ -108,12 +111,14 @@ def split_bounds(
     rate: float = 0.1,
     slopes: Mapping[int, Array] | None = None,
     betas: Mapping[int, Array] | None = None,
+    deadline: float | None = None,
 ) -> SplitBounds:
     """Lower bounds of ``spec . output`` over the domains whose split constraints ``splits`` are (node ->
     ``(domains, *shape)`` int8, +1 ``>= 0``, -1 ``<= 0``), with ``iterations`` steps of joint gradient
     ascent on the slopes and the multipliers (Adam, from ``slopes``/``betas`` or CROWN's slopes and zero).
 
     Each row keeps the best bound seen with its slopes and multipliers; infeasible domains get ``+inf``.
+    Past ``deadline`` (``time.monotonic``) no further step is taken: the best bound so far is returned.
     """
     if iterations < 0 or not rate > 0:
         raise BoundsError(f"split_bounds: iterations must be >= 0 and rate > 0, got {iterations}, {rate}")
@@ -147,6 +152,7 @@ def split_bounds(
     best_costs: dict[int, Array] = {}
     best_backup: dict[int, Array] = {}
     best_corner = np.zeros((nodes.domains, count, *nodes.boxes[0].shape))
+    best_inputs = np.zeros((nodes.domains, count, *nodes.boxes[0].shape))
     infeasible = nodes.infeasible()[:, np.newaxis]
     for iteration in range(iterations + 1):
         slope_now = {i: variables[("a", i)] for i in current}
@@ -165,8 +171,10 @@ def split_bounds(
             mask = better.reshape(*better.shape, *([1] * (cost.ndim - 2)))
             best_costs[i] = np.where(mask, cost, best_costs.get(i, cost))
             best_backup[i] = np.where(mask, backup[i], best_backup.get(i, backup[i]))
-        best_corner = np.where(better.reshape(*better.shape, *([1] * (corner.ndim - 2))), corner, best_corner)
-        if iteration == iterations:
+        where = better.reshape(*better.shape, *([1] * (corner.ndim - 2)))
+        best_corner = np.where(where, corner, best_corner)
+        best_inputs = np.where(where, form.lam, best_inputs)
+        if iteration == iterations or (deadline is not None and time.monotonic() > deadline):
             break
         for key, value in variables.items():
             gradient = slope_grad.get(key[1]) if key[0] == "a" else beta_grad.get(key[1])
@@ -190,4 +198,5 @@ def split_bounds(
         best_costs,
         best_corner,
         best_backup,
+        best_inputs,
     )

@@ -108,16 +108,23 @@ def _one(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(total: int) -> Callable[[InstanceResult], None]:
-    done = [0]
+def _progress(total: int, finished: list[InstanceResult]) -> Callable[[InstanceResult], None]:
+    """Print a line per finished instance and keep it in ``finished`` (written out if the run is interrupted)."""
 
     def report(result: InstanceResult) -> None:
-        done[0] += 1
+        finished.append(result)
         name = result.instance.name
         seconds = result.prepare_seconds + result.run_seconds
-        print(f"[{done[0]}/{total}] {name}: {result.result} ({seconds:.1f} s)", file=sys.stderr, flush=True)
+        print(f"[{len(finished)}/{total}] {name}: {result.result} ({seconds:.1f} s)", file=sys.stderr, flush=True)
 
     return report
+
+
+def _write(args: argparse.Namespace, results: list[InstanceResult], category: str) -> None:
+    write_output(args.results, results_csv(results, category).encode(), inputs=[args.instances], option="--results")
+    if args.counterexamples is not None:
+        written = counterexample_files(results, args.counterexamples)
+        print(f"wrote {len(written)} counterexamples to {args.counterexamples}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -125,21 +132,27 @@ def run(args: argparse.Namespace) -> int:
     if args.instances is None:
         return _one(args)
     instances = read_instances(args.instances)
-    start = time.monotonic()
-    results = run_instances(
-        instances,
-        jobs=args.jobs,
-        scheduler=args.scheduler,
-        config=SearchConfig(seed=args.seed),
-        on_result=_progress(len(instances)),
-    )
     category = args.instances.resolve().parent.name
-    write_output(args.results, results_csv(results, category).encode(), inputs=[args.instances], option="--results")
+    start = time.monotonic()
+    finished: list[InstanceResult] = []
+    try:
+        results = run_instances(
+            instances,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            config=SearchConfig(seed=args.seed),
+            on_result=_progress(len(instances), finished),
+        )
+    except KeyboardInterrupt:  # keep what finished: a long benchmark run stopped by hand is not wasted
+        order = {instance: index for index, instance in enumerate(instances)}
+        done = sorted(finished, key=lambda result: order[result.instance])
+        _write(args, done, category)
+        raise KeyboardInterrupt(
+            f"interrupted: the {len(done)} of {len(instances)} instances that finished are in {args.results}"
+        ) from None
+    _write(args, results, category)
     counts = {kind: sum(r.result == kind for r in results) for kind in RESULTS}
     summary = ", ".join(f"{count} {kind}" for kind, count in counts.items())
     print(f"{category}: {len(results)} instances in {time.monotonic() - start:.1f} s: {summary}")
     print(f"wrote {args.results}")
-    if args.counterexamples is not None:
-        written = counterexample_files(results, args.counterexamples)
-        print(f"wrote {len(written)} counterexamples to {args.counterexamples}")
     return 0

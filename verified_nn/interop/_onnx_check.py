@@ -48,9 +48,12 @@ class OnnxRunner:
         return np.asarray(output)
 
 
-def compare_with_onnxruntime(model: Any, network: Network[Any, Any], *, seed: int = 0) -> None:
-    """ModelError unless ``network`` and onnxruntime agree on random inputs (normal, and uniform in [0, 1])."""
-    runner = OnnxRunner(model)
+def compare_with_onnxruntime(
+    model: Any, network: Network[Any, Any], *, seed: int = 0, runner: OnnxRunner | None = None
+) -> None:
+    """ModelError unless ``network`` and onnxruntime agree on random inputs (normal, and uniform in [0, 1]);
+    ``runner`` is a session on ``model`` already made (else one is made here)."""
+    runner = runner or OnnxRunner(model)
     width = math.prod(runner.shape)
     rng = np.random.default_rng(seed)
     rows = np.concatenate([rng.normal(size=(CHECK_SAMPLES, width)), rng.random((CHECK_SAMPLES, width))])

@@ -18,7 +18,7 @@ import dataclasses
 import heapq
 import time
 from collections.abc import Callable
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 
@@ -26,10 +26,12 @@ from verified_nn.bounds import Box, Context, NodeBounds, Rounding, SplitBounds, 
 from verified_nn.network import Network
 
 from ._domains import Domain, Tree
+from ._inputs import split_inputs
 from ._milp import solve_domain
 from ._problem import Problem
 
 Array: TypeAlias = np.ndarray[Any, Any]
+ROOT_LIMIT: Final = 1024  # hidden layers wider than this are tightened at the root only where unstable
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,6 +48,8 @@ class BabConfig:
     exact_seconds: float = 20.0  # time for each such program
     intermediate: bool = True  # re-bound the unstable values after each split (tighter boxes, slower rounds)
     compare: bool = True  # choose each split among several by the children's bounds (else the costliest)
+    input_split: int = 16  # networks with at most this many inputs halve the input box instead of splitting ReLUs
+    exact_network: int = 40  # with at most this many unstable ReLUs at the root, a MILP is tried first
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,6 +84,8 @@ def _grow(tree: Tree, config: BabConfig, deadline: float, check: Check, bounded:
             continue
         if config.compare:
             tree.select(parents)
+            if time.monotonic() > deadline:  # a round's stages each take a while: the limit is checked between
+                return BabOutcome("timeout", bounded[0])
         nodes, splits, kids = tree.children(parents)
         if config.intermediate:
             first = min(p.choice[0] for p in parents if p.choice is not None) + 1
@@ -90,10 +96,19 @@ def _grow(tree: Tree, config: BabConfig, deadline: float, check: Check, bounded:
             nodes = linear_bounds(
                 network, box, rounding=tree.rounding, splits=splits, known=nodes, reuse=first, limit=0
             )
+        if time.monotonic() > deadline:
+            return BabOutcome("timeout", bounded[0])
         slopes, betas = tree.warm(parents, splits)
         spec = problem.matrix[tree.rows]
         found = split_bounds(
-            network, nodes, spec, splits=splits, iterations=config.iterations, slopes=slopes, betas=betas
+            network,
+            nodes,
+            spec,
+            splits=splits,
+            iterations=config.iterations,
+            slopes=slopes,
+            betas=betas,
+            deadline=deadline,
         )
         bounded[0] += nodes.domains
         candidates = np.clip(
@@ -159,8 +174,20 @@ def branch_and_bound(
     check = confirm or (lambda x: problem.counterexample(network, x))
     everything = Tree(network, problem, np.arange(len(problem.bound)), precision=settings.precision)
     box = Box(problem.outer_lower[np.newaxis], problem.outer_upper[np.newaxis])
-    nodes = linear_bounds(network, box, rounding=everything.rounding, optimise=settings.root_intermediate)
-    found = split_bounds(network, nodes, problem.matrix, iterations=settings.root_iterations)
+    start = time.monotonic()
+    # Wide layers are tightened where unstable only; alpha-CROWN on the hidden layers when it fits the time.
+    nodes = linear_bounds(network, box, rounding=everything.rounding, limit=ROOT_LIMIT)
+    crown = time.monotonic() - start
+    if settings.root_intermediate and crown * 4 * (settings.root_intermediate + 1) < deadline - time.monotonic():
+        nodes = linear_bounds(
+            network,
+            box,
+            rounding=everything.rounding,
+            limit=ROOT_LIMIT,
+            known=nodes,
+            optimise=settings.root_intermediate,
+        )
+    found = split_bounds(network, nodes, problem.matrix, iterations=settings.root_iterations, deadline=deadline)
     bounds = everything.violations(found, nodes)[0]  # (rows,)
     bounded = [1]
     open_conjuncts = [k for k in range(problem.conjuncts) if not np.any(bounds[problem.conjunct == k] > 0)]
@@ -170,9 +197,26 @@ def branch_and_bound(
     hit = attack_from(corners) if attack_from is not None else None
     if hit is not None:
         return BabOutcome("sat", bounded[0], example=hit[0], outputs=hit[1], note="attack")
+    unstable = sum(int(np.sum((box.lower < 0) & (box.upper > 0))) for box in nodes.boxes[1:-1])
     # Easiest conjunction first: each refuted one leaves the rest of the time to the harder ones.
     for k in sorted(open_conjuncts, key=lambda k: -float(bounds[problem.conjunct == k].max())):
         rows = np.flatnonzero(problem.conjunct == k)
+        few_inputs = len(problem.lower) <= settings.input_split
+        if unstable <= settings.exact_network and not few_inputs:  # a small program may settle it at once
+            whole = Domain(0.0, {}, tuple((b.lower[0], b.upper[0]) for b in nodes.boxes), None, [], unstable, {}, {})
+            budget = (deadline - time.monotonic()) / 3
+            solved = _exactly(Tree(network, problem, rows, precision="float64"), whole, budget, deadline, check)
+            if solved is None:
+                continue
+            if solved[0] == "sat":
+                return BabOutcome("sat", bounded[0], example=solved[1], outputs=solved[2], note="milp")
+        if few_inputs:
+            result, x, outputs, count = split_inputs(network, problem, rows, deadline=deadline, check=check)
+            bounded[0] += count
+            if result != "unsat":
+                note = "input splitting: a box too small to halve" if result == "unknown" else "input splitting"
+                return BabOutcome(result, bounded[0], example=x, outputs=outputs, note=note)
+            continue
         tree = Tree(network, problem, rows, precision=settings.precision)
         root = SplitBounds(
             found.lower[:, rows],

@@ -6,7 +6,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from verified_nn.interop import OnnxRunner, load_onnx, read_onnx
+from verified_nn.interop import OnnxRunner, compare_with_onnxruntime, from_onnx, read_onnx
 from verified_nn.network import Network
 from verified_nn.training import ModelError, load_model
 
@@ -22,10 +22,12 @@ def load_network(path: str | Path) -> tuple[Network[Any, Any], Callable[[Array],
     try:
         if path.suffix.lower() != ".onnx":
             return load_model(path).network, None
-        network = load_onnx(path)
-        runner = OnnxRunner(read_onnx(path))
+        model = read_onnx(path)
+        network = from_onnx(model)
+        runner = OnnxRunner(model)
+        compare_with_onnxruntime(model, network, runner=runner)  # the import reproduces the graph
     except ModelError as error:
-        raise SearchError(str(error)) from None
+        raise SearchError(f"{path}: {error}" if str(path) not in str(error) else str(error)) from None
 
     def confirm(x: Array) -> Array:
         outputs: Array = runner(np.asarray(x)[np.newaxis])[0]

@@ -1,6 +1,12 @@
-"""Running a function over many items in worker processes, each holding BLAS to one thread (as certify does)."""
+"""Running a function over many items in worker processes, each holding BLAS to one thread (as certify does).
 
-import concurrent.futures
+The workers are a ``multiprocessing`` pool: when the caller is interrupted (Ctrl-C, or ``kill``, which the
+command line turns into the same), the workers are terminated at once instead of finishing instances
+that may each run for minutes.
+"""
+
+import functools
+import multiprocessing
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -16,6 +22,11 @@ def _start_worker() -> None:
     _LIMITS.append(single_blas_thread())
 
 
+def _indexed(function: Callable[..., R], options: dict[str, Any], pair: tuple[int, Any]) -> tuple[int, R]:
+    index, item = pair
+    return index, function(item, **options)
+
+
 def map_in_processes(
     function: Callable[..., R],
     items: Sequence[T],
@@ -26,18 +37,25 @@ def map_in_processes(
 ) -> list[R]:
     """``[function(item, **options) for item in items]`` in ``jobs`` processes (in this one for ``jobs == 1``),
     in the items' order; ``on_result`` is called with each result as it finishes."""
-    results: list[R | None] = [None] * len(items)
+    results: list[Any] = [None] * len(items)
     if jobs == 1:
         with single_blas_thread():
             for index, item in enumerate(items):
                 results[index] = function(item, **options)
                 if on_result is not None:
-                    on_result(results[index])  # type: ignore[arg-type]
-    else:
-        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker) as pool:
-            futures = {pool.submit(function, item, **options): index for index, item in enumerate(items)}
-            for future in concurrent.futures.as_completed(futures):
-                results[futures[future]] = future.result()
-                if on_result is not None:
-                    on_result(future.result())
-    return [result for result in results if result is not None]
+                    on_result(results[index])
+        return results
+    pool = multiprocessing.Pool(processes=jobs, initializer=_start_worker, maxtasksperchild=None)
+    try:
+        task = functools.partial(_indexed, function, options)
+        for index, result in pool.imap_unordered(task, list(enumerate(items))):
+            results[index] = result
+            if on_result is not None:
+                on_result(result)
+        pool.close()
+    except BaseException:
+        pool.terminate()  # interrupted: stop the workers now, not after their current instances
+        raise
+    finally:
+        pool.join()
+    return results

@@ -23,9 +23,9 @@ class Problem:
 
     region: Region
     dtype: np.dtype[Any]
-    lower: Array  # (n,) in dtype: the box's inner corner, every point between lower and upper is in the box
+    lower: Array  # (n,) in dtype: the box's inputs in dtype are the numbers between lower and upper
     upper: Array  # (n,)
-    outer_lower: Array  # (n,) float64, at most the box's exact lower bounds
+    outer_lower: Array  # (n,) float64, around the box's reals and its inputs in dtype
     outer_upper: Array  # (n,) float64
     matrix: Array  # (rows, outputs) float64: C, rounded to nearest
     bound: Array  # (rows,) float64: d, rounded up
@@ -63,15 +63,12 @@ class Problem:
 
 
 def problems(network: Network[Any, Any], spec: Property) -> list[Problem]:
-    """One :class:`Problem` per region of ``spec`` (regions with no input of the network's dtype dropped)."""
+    """One :class:`Problem` per region of ``spec``."""
     dtype: np.dtype[Any] = network.dtype
     found = []
     for region in spec.regions:
-        try:
-            lower, upper = region.box.inner(dtype)
-        except ValueError:  # SpecError: no input of this dtype in the box, so nothing can violate the region
-            continue
-        outer_lower, outer_upper = region.box.outer()
+        lower, upper = region.box.inner(dtype)
+        outer_lower, outer_upper = region.box.outer(dtype)
         parts = [conjunct.matrix(spec.outputs) for conjunct in region.conjuncts]
         rows = [index for index, part in enumerate(parts) for _ in range(len(part[1]))]
         found.append(

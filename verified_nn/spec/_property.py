@@ -2,8 +2,12 @@
 
 The property is *violated* (the answer is ``sat``) when some input ``x`` of some region's box gives
 outputs ``y`` that meet one of that region's conjunctions, every row ``c . y <= d`` (``< d`` if strict).
-Numbers are exact rationals as written in the file, and membership and violation are decided exactly
-on the float values a network takes and gives, so a counterexample is checked without rounding.
+Numbers are exact rationals as written in the file. The box is a set of reals; a network takes floats,
+and a runtime converts a real to its dtype by rounding to nearest, so the inputs of the box in a dtype
+are the roundings of its reals: the floats between the roundings of its bounds (rounding is monotone).
+A box whose bounds are one real not representable in float32 (a common form: ``X_0 >= 0.42109073316360257``
+and ``<= 0.42109073316360257``) thus holds exactly one float32 input, that real rounded. Membership and
+violation are decided exactly on those float values, so a counterexample is checked without tolerance.
 """
 
 import dataclasses
@@ -34,6 +38,20 @@ def _float_at_least(value: Fraction, dtype: Any) -> Any:
     return -_float_at_most(-value, kind)
 
 
+def _nearest(value: Fraction, dtype: Any) -> Any:
+    """``value`` rounded to the nearest number of ``dtype``, ties to even (IEEE's rounding of a conversion)."""
+    kind = np.dtype(dtype).type
+    low = _float_at_most(value, kind)
+    if Fraction(float(low)) == value:
+        return low
+    high = np.nextafter(low, kind(np.inf))
+    below, above = value - Fraction(float(low)), Fraction(float(high)) - value
+    if below != above:
+        return low if below < above else high
+    bits = np.array([low]).view(np.int32 if kind == np.float32 else np.int64)[0]
+    return low if int(bits) % 2 == 0 else high
+
+
 @dataclasses.dataclass(frozen=True)
 class Box:
     """``lower[i] <= x_i <= upper[i]`` for every input, with exact bounds."""
@@ -51,38 +69,43 @@ class Box:
         return any(low > high for low, high in zip(self.lower, self.upper, strict=True))
 
     @functools.cached_property
-    def _outer(self) -> tuple[Array, Array]:
+    def _reals(self) -> tuple[Array, Array]:
         lower = np.array([_float_at_most(v, np.float64) for v in self.lower], dtype=np.float64)
         upper = np.array([_float_at_least(v, np.float64) for v in self.upper], dtype=np.float64)
         return lower, upper
 
-    def outer(self) -> tuple[Array, Array]:
-        """float64 ``(lower, upper)`` that contain the box (rounded outward); fresh arrays."""
-        lower, upper = self._outer
-        return lower.copy(), upper.copy()
+    @functools.cached_property
+    def _roundings(self) -> dict[np.dtype[Any], tuple[Array, Array]]:
+        return {}
+
+    def _rounded(self, dtype: np.dtype[Any]) -> tuple[Array, Array]:
+        """The bounds rounded to nearest in ``dtype``, computed once per dtype (read-only)."""
+        if dtype not in self._roundings:
+            lower = np.array([_nearest(v, dtype) for v in self.lower], dtype=dtype)
+            upper = np.array([_nearest(v, dtype) for v in self.upper], dtype=dtype)
+            lower.flags.writeable = upper.flags.writeable = False
+            self._roundings[dtype] = (lower, upper)
+        return self._roundings[dtype]
 
     def inner(self, dtype: Any) -> tuple[Array, Array]:
-        """``(lower, upper)`` in ``dtype`` inside the box: every point between them is an input of the box.
+        """The box's inputs in ``dtype``: ``(lower, upper)``, the bounds rounded to nearest; every number of
+        ``dtype`` between them is the rounding of a real of the box, and every such rounding lies between."""
+        lower, upper = self._rounded(np.dtype(dtype))
+        return lower.copy(), upper.copy()
 
-        SpecError when the box holds no number of ``dtype`` on some axis.
-        """
-        lower = np.array([_float_at_least(v, dtype) for v in self.lower], dtype=dtype)
-        upper = np.array([_float_at_most(v, dtype) for v in self.upper], dtype=dtype)
-        if np.any(lower > upper):
-            axis = int(np.flatnonzero(lower > upper)[0])
-            raise SpecError(f"X_{axis}: no {np.dtype(dtype)} number lies in [{self.lower[axis]}, {self.upper[axis]}]")
-        return lower, upper
+    def outer(self, dtype: Any = np.float64) -> tuple[Array, Array]:
+        """float64 ``(lower, upper)`` around both the box's reals and its inputs in ``dtype`` (rounded outward)."""
+        lower, upper = self._reals
+        inner_lower, inner_upper = self._rounded(np.dtype(dtype))
+        return np.minimum(lower, inner_lower), np.maximum(upper, inner_upper)
 
     def contains(self, x: Array) -> bool:
-        """Whether the point ``x`` (any float dtype) lies in the box, decided exactly."""
+        """Whether ``x`` (float32 or float64) is an input of the box in its dtype: the rounding of one of its reals."""
         x = np.asarray(x)
-        if x.shape != (len(self.lower),) or not np.isfinite(x).all():
+        if x.shape != (len(self.lower),) or x.dtype not in (np.float32, np.float64) or not np.isfinite(x).all():
             return False
-        outer_low, outer_high = self._outer
-        if np.any(x < outer_low) or np.any(x > outer_high):
-            return False
-        close = np.flatnonzero((x <= np.nextafter(outer_low, np.inf)) | (x >= np.nextafter(outer_high, -np.inf)))
-        return all(self.lower[i] <= Fraction(float(x[i])) <= self.upper[i] for i in close)
+        lower, upper = self._rounded(x.dtype)
+        return bool(np.all(x >= lower) and np.all(x <= upper))
 
 
 @dataclasses.dataclass(frozen=True)
