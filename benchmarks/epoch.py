@@ -112,7 +112,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads for verified-nn and plain numpy")
     args = parser.parse_args()
     train = load("mnist", "train", directory=args.data_dir, report=lambda _: None)
-    images, labels = train.images, train.labels
+    images, labels = np.asarray(train.inputs), train.labels
     checks = "on" if RUNTIME_CHECKS else "off"
     print(f"one epoch of 60,000 MNIST images, batch {BATCH}, float32, SGD; runtime checks {checks}")
     print(f"verified-nn and plain numpy on {args.threads} BLAS thread(s)")

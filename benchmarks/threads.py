@@ -51,12 +51,13 @@ def main() -> None:
     args = parser.parse_args()
     train = load("mnist", "train", directory=args.data_dir, report=lambda _: None)
     settings = (1, 2)
-    quiet = {threads: _median(train.images, train.labels, threads, args.repeats) for threads in settings}
+    quiet = {threads: _median(np.asarray(train.inputs), train.labels, threads, args.repeats) for threads in settings}
     spinners = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(2)]
     for spinner in spinners:
         spinner.start()
     try:
-        loaded = {threads: _median(train.images, train.labels, threads, args.repeats) for threads in settings}
+        images = np.asarray(train.inputs)
+        loaded = {threads: _median(images, train.labels, threads, args.repeats) for threads in settings}
     finally:
         for spinner in spinners:
             spinner.terminate()

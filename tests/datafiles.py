@@ -75,6 +75,18 @@ def use_synthetic_mnist(folder: Path, monkeypatch: Any) -> Path:
     return folder
 
 
+def interrupt_in(epoch: int) -> Any:
+    """A training callback that stops the run by force (KeyboardInterrupt, as Ctrl-C does) in ``epoch``."""
+    from verified_nn.training import BatchEnd, Callback
+
+    class Interrupt(Callback):
+        def on_batch_end(self, step: BatchEnd) -> None:
+            if step.epoch == epoch:
+                raise KeyboardInterrupt
+
+    return Interrupt()
+
+
 def fast_training(epochs: int, *, train_eval: int, log_every: int | None = 10, validation: int = 100) -> list[str]:
     """``train`` options for a run on the synthetic dataset that takes a fraction of a second."""
     options = ["--epochs", str(epochs), "--batch-size", "16", "--train-eval-size", str(train_eval)]

@@ -22,7 +22,7 @@ ALLOWED = {
     "proofs": {"core", "layers", "network"},
     "robust": {"core", "layers", "network", "verification"},
     "predict": {"core", "layers", "network", "data", "training"},
-    "sklearn": {"core", "layers", "network", "optimizer"},
+    "sklearn": {"core", "layers", "network", "optimizer", "data", "training"},
     "interop": {"core", "layers", "network", "data", "training"},
     "cli": {
         "core",

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import safetensors.numpy
-from datafiles import write_synthetic
+from datafiles import interrupt_in, write_synthetic
 
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATASETS
@@ -19,10 +19,8 @@ from verified_nn.training import (
     TrainConfig,
     TrainingError,
     TrainingInterrupted,
-    _trainer,
     check_run_name,
     default_run_name,
-    learning_rate_at,
     load_model,
     train,
 )
@@ -115,17 +113,11 @@ def test_an_unwritable_output_directory_fails_before_training(root: Path) -> Non
 def test_an_interrupted_run_says_what_was_saved_and_how_to_continue(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def stop_in_epoch_2(config: TrainConfig, epoch: int) -> float:
-        if epoch == 2:
-            raise KeyboardInterrupt
-        return learning_rate_at(config, epoch)
-
-    monkeypatch.setattr(_trainer, "learning_rate_at", stop_in_epoch_2)
     with pytest.raises(
         TrainingInterrupted,
         match=r"interrupted; epoch 1 is saved in .*cut-last.safetensors: continue with verified-nn train --resume .*cut-last.safetensors",
     ):
-        _train(root, name="cut")
+        _train(root, name="cut", callbacks=[interrupt_in(2)])
     assert not (root / "models" / ".cut.lock").exists()
 
 

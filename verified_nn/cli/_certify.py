@@ -26,9 +26,9 @@ from verified_nn.certify import (
     summarize,
     write_png,
 )
-from verified_nn.data import load
 from verified_nn.training import load_model
 
+from ._data_options import model_data
 from ._options import add_dataset_options
 
 
@@ -39,7 +39,7 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     parser.add_argument("model", type=Path, help="a model file written by train")
     group = parser.add_argument_group("certification")
     group.add_argument("--eps", required=True, help="radius in pixel units of [0, 1]: 2/255, 0.01, ...")
-    group.add_argument("--count", type=int, default=100, help="the first N test images (default 100)")
+    group.add_argument("--count", type=int, default=100, help="the first N test examples (default 100)")
     group.add_argument("--method", choices=METHODS, default="complete", help="ibp, crown, or complete (default)")
     group.add_argument("--time-limit", type=float, default=60.0, help="MILP seconds per image (default 60)")
     group.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
@@ -53,7 +53,7 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     output = parser.add_argument_group("output")
     output.add_argument("--json", type=Path, default=None, help="write the summary and every verdict here")
     output.add_argument("--png", type=Path, default=None, help="write each counterexample beside its original here")
-    add_dataset_options(parser)
+    add_dataset_options(parser, default=None, data=True)
     parser.set_defaults(run=run)
 
 
@@ -94,14 +94,16 @@ def run(args: argparse.Namespace) -> int:
     if args.scheduler is not None and args.jobs != 1:
         raise CertifyError("--jobs and --scheduler cannot be combined: the cluster's workers set the parallelism")
     config = CertifyConfig(eps=eps, method=args.method, time_limit=args.time_limit, seed=args.seed)
-    network = load_network(args.model)
-    test = load(args.dataset, "test", directory=args.data_dir, dtype=str(network.dtype), report=lambda _: None)
+    saved = load_model(args.model)
+    network = from_model(saved.network)
+    test, _ = model_data(args, args.model, saved)
     count = min(args.count, len(test))
+    images = test.take(slice(0, count), dtype=network.dtype).reshape(count, -1)  # flat rows, as the dense layers take
     start = time.perf_counter()
     with tqdm(total=count, desc="certify", unit="image", file=sys.stderr, leave=False) as bar:
         results = certify_images(
             network,
-            test.images[:count],
+            images,
             test.labels[:count],
             config,
             jobs=args.jobs,
@@ -116,6 +118,6 @@ def run(args: argparse.Namespace) -> int:
         args.json.write_text(json.dumps(as_json(summary, results), indent=1) + "\n")
         print(f"wrote {args.json}")
     if args.png is not None:
-        written = write_counterexamples(args.png, results, test.images, float(eps))
+        written = write_counterexamples(args.png, results, images, float(eps))
         print(f"wrote {written} counterexample images to {args.png}")
     return 0

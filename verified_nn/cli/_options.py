@@ -8,14 +8,31 @@ from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATA_DIR_VARIABLE, DATASETS, SPLITS
 from verified_nn.layers import ACTIVATIONS
 
+from ._data_options import add_data_options
 
-def add_dataset_options(parser: argparse.ArgumentParser, *, split: bool = False, default: str | None = "mnist") -> None:
+
+def add_dataset_options(
+    parser: argparse.ArgumentParser,
+    *,
+    split: bool = False,
+    default: str | None = "mnist",
+    data: bool = False,
+    test_size: bool = True,
+) -> None:
+    """--dataset and --data-dir (and --split); with ``data``, also --data, --test-data, --label-column and
+    (with ``test_size``) --test-size: a user's own data (``_data_options.py``)."""
     group = parser.add_argument_group("data")
     shown = default or "the model's, else mnist"
-    group.add_argument("--dataset", choices=sorted(DATASETS), default=default, help=f"which dataset (default {shown})")
-    group.add_argument("--data-dir", default=None, help=f"data directory (default ${DATA_DIR_VARIABLE}, else ./data)")
+    group.add_argument(
+        "--dataset", choices=sorted(DATASETS), default=default, help=f"a built-in dataset (default {shown})"
+    )
+    group.add_argument(
+        "--data-dir", default=None, help=f"where built-in datasets live (default ${DATA_DIR_VARIABLE}, else ./data)"
+    )
     if split:
         group.add_argument("--split", choices=SPLITS, default="train", help="which split (default train)")
+    if data:
+        add_data_options(group, test_size=test_size)
 
 
 def widths(text: str) -> tuple[int, ...]:

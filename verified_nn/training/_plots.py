@@ -1,5 +1,9 @@
-"""PNG plots of a run (loss and accuracies per epoch) and of a confusion matrix; needs matplotlib."""
+"""PNG plots of a run (loss and accuracies per epoch) and of a confusion matrix; needs matplotlib.
 
+Each PNG is rendered in memory and written atomically, like every other output of a run.
+"""
+
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -7,8 +11,9 @@ from typing import Any
 import numpy as np
 
 from verified_nn.core import InvalidArgumentError
+from verified_nn.data import atomic_write
 
-from ._trainer import EpochRecord
+from ._history import EpochRecord
 
 
 def pyplot() -> Any:
@@ -23,22 +28,44 @@ def pyplot() -> Any:
     return plt
 
 
+def _save(figure: Any, path: Path) -> None:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    atomic_write(path, buffer.getvalue())
+
+
+def _curve(axis: Any, epochs: list[int], values: list[float | None], label: str, scale: float = 1.0) -> None:
+    """One line, drawn only where the history has values (validation and test may be absent)."""
+    points = [
+        (epoch, value * scale)
+        for epoch, value in zip(epochs, values, strict=True)
+        if value is not None and value == value  # None or NaN: not measured
+    ]
+    if points:
+        axis.plot(*zip(*points, strict=True), marker="o", label=label)
+
+
 def plot_history(history: Sequence[EpochRecord], path: Path) -> None:
-    """Training curves: mean training loss, and train and test accuracy, per epoch."""
+    """Training curves per epoch: the mean training loss beside the validation and test losses, and the
+    train, validation and test accuracies; epochs on integer ticks."""
     plt = pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     epochs = [record.epoch for record in history]
     figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 4))
-    loss_axis.plot(epochs, [r.mean_loss for r in history], marker="o", label="train (mean over epoch)")
-    loss_axis.plot(epochs, [r.test_loss for r in history], marker="o", label="test")
+    _curve(loss_axis, epochs, [r.mean_loss for r in history], "train (mean over epoch)")
+    _curve(loss_axis, epochs, [r.validation_loss for r in history], "validation")
+    _curve(loss_axis, epochs, [r.test_loss for r in history], "test")
     loss_axis.set(xlabel="epoch", ylabel="cross-entropy", title="loss", yscale="log")
-    loss_axis.legend()
-    accuracy_axis.plot(epochs, [100 * r.train_accuracy for r in history], marker="o", label="train")
-    accuracy_axis.plot(epochs, [100 * r.test_accuracy for r in history], marker="o", label="test")
+    _curve(accuracy_axis, epochs, [r.train_accuracy for r in history], "train", 100)
+    _curve(accuracy_axis, epochs, [r.validation_accuracy for r in history], "validation", 100)
+    _curve(accuracy_axis, epochs, [r.test_accuracy for r in history], "test", 100)
     accuracy_axis.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
-    accuracy_axis.legend()
+    for axis in (loss_axis, accuracy_axis):
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axis.legend()
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
+    _save(figure, path)
     plt.close(figure)
 
 
@@ -57,6 +84,5 @@ def plot_confusion(confusion: np.ndarray[Any, Any], class_names: Sequence[str], 
         color = "white" if count > threshold else "black"
         axis.text(column, row, str(count), ha="center", va="center", fontsize=7, color=color)
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
+    _save(figure, path)
     plt.close(figure)
