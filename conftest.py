@@ -15,6 +15,17 @@ from verified_nn.network import DefaultNetwork, default_network
 
 load_profile()
 
+pytest_plugins = ["pytester"]
+
+SLOW_TEST_TIMEOUT = 1200  # seconds; the quick tests' limit is `timeout` in pyproject.toml
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked slow (real training runs) get a longer time limit unless they set their own."""
+    for item in items:
+        if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SLOW_TEST_TIMEOUT))
+
 
 @pytest.fixture(scope="session", autouse=True)
 def one_blas_thread() -> Iterator[None]:

@@ -20,6 +20,7 @@ SUBPACKAGES = (
     "network",
     "optimizer",
     "verification",
+    "files",
     "data",
     "training",
     "predict",

@@ -183,7 +183,7 @@ def test_render_refuses_a_png_it_could_not_write_before_loading_anything(tmp_pat
     result = _run("render", "--png", str(tmp_path / "x.png"), "--count", "5000", "--data-dir", str(tmp_path / "data"))
     assert _one_line(result) == "verified-nn: error: --count must be at most 200 with --png, got 5000"
     result = _run("render", "--png", str(tmp_path), "--data-dir", str(tmp_path / "data"))
-    assert _one_line(result) == f"verified-nn: error: --png {tmp_path}: is a directory"
+    assert _one_line(result) == f"verified-nn: error: --png {tmp_path}: is a directory, not a regular file"
 
 
 PARSER_ERRORS = [

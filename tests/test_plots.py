@@ -17,7 +17,7 @@ def _record(epoch: int, validation: float | None) -> EpochRecord:
 
 def _figures(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     saved: list[Any] = []
-    monkeypatch.setattr(plots, "_save", lambda figure, path: saved.append(figure))
+    monkeypatch.setattr(plots, "save_figure", lambda figure, path, **_: saved.append(figure))
     return saved
 
 

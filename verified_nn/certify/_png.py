@@ -7,10 +7,13 @@ filter byte 0, "none"), and IEND (the PNG specification, sections 5 and 11).
 
 import struct
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Final, TypeAlias
 
 import numpy as np
+
+from verified_nn.files import write_output
 
 from ._errors import CertifyError
 
@@ -37,9 +40,10 @@ def png_bytes(pixels: Array) -> bytes:
     )
 
 
-def write_png(path: str | Path, pixels: Array) -> None:
-    """Write a ``(height, width)`` uint8 greyscale image to ``path`` as PNG."""
-    Path(path).write_bytes(png_bytes(pixels))
+def write_png(path: str | Path, pixels: Array, *, inputs: Iterable[str | Path] = ()) -> None:
+    """Write a ``(height, width)`` uint8 greyscale image to ``path`` as PNG (:func:`verified_nn.files.write_output`:
+    atomically, never through a symbolic link nor over one of ``inputs``)."""
+    write_output(path, png_bytes(pixels), inputs=inputs)
 
 
 def side_by_side(original: Array, counterexample: Array, eps: float, *, scale: int = 4) -> Array:

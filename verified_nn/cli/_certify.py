@@ -26,10 +26,11 @@ from verified_nn.certify import (
     summarize,
     write_png,
 )
+from verified_nn.files import OutputError, check_output, check_output_directory, write_output
 from verified_nn.training import load_model
 
 from ._data_options import model_data
-from ._options import add_dataset_options
+from ._options import add_dataset_options, dataset_files
 
 
 def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -62,15 +63,30 @@ def load_network(path: Path) -> DenseNetwork:
     return from_model(load_model(path).network)
 
 
-def write_counterexamples(directory: Path, results: list[ImageResult], images: np.ndarray[Any, Any], eps: float) -> int:
-    """One PNG per counterexample: original (``images[index]``), counterexample, difference; returns the count."""
-    directory.mkdir(parents=True, exist_ok=True)
+def write_counterexamples(
+    directory: Path,
+    results: list[ImageResult],
+    images: np.ndarray[Any, Any],
+    eps: float,
+    *,
+    inputs: list[Path] | None = None,
+) -> int:
+    """One PNG per counterexample: original (``images[index]``), counterexample, difference; returns the count.
+
+    ``directory`` is created if missing (never a symbolic link to one); each PNG is written by
+    :func:`verified_nn.files.write_output`, never over one of ``inputs``.
+    """
+    check_output_directory(directory, option="--png", parents=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"--png {directory}: cannot create the directory ({error.strerror})") from None
     written = 0
     for result in results:
         if result.status != COUNTEREXAMPLE or result.counterexample is None:
             continue
         name = f"{result.index:05d}-label{result.label}-as{result.counterexample_class}.png"
-        write_png(directory / name, side_by_side(images[result.index], result.counterexample, eps))
+        write_png(directory / name, side_by_side(images[result.index], result.counterexample, eps), inputs=inputs or [])
         written += 1
     return written
 
@@ -94,6 +110,11 @@ def run(args: argparse.Namespace) -> int:
     if args.scheduler is not None and args.jobs != 1:
         raise CertifyError("--jobs and --scheduler cannot be combined: the cluster's workers set the parallelism")
     config = CertifyConfig(eps=eps, method=args.method, time_limit=args.time_limit, seed=args.seed)
+    inputs = [args.model, *dataset_files(args)]
+    if args.json is not None:  # before any image is certified: a bad path must not cost the whole run
+        check_output(args.json, inputs=inputs, option="--json", parents=True)
+    if args.png is not None:
+        check_output_directory(args.png, option="--png", parents=True)
     saved = load_model(args.model)
     network = from_model(saved.network)
     test, _ = model_data(args, args.model, saved)
@@ -114,10 +135,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.model} on {test.name} test")
     print(format_table(summary))
     if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(as_json(summary, results), indent=1) + "\n")
+        text = json.dumps(as_json(summary, results), indent=1) + "\n"
+        write_output(args.json, text.encode("utf-8"), inputs=inputs, option="--json", parents=True)
         print(f"wrote {args.json}")
     if args.png is not None:
-        written = write_counterexamples(args.png, results, images, float(eps))
+        written = write_counterexamples(args.png, results, images, float(eps), inputs=inputs)
         print(f"wrote {written} counterexample images to {args.png}")
     return 0

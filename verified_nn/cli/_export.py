@@ -7,6 +7,7 @@ from typing import Any
 
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATASETS
+from verified_nn.files import OutputError, check_output
 from verified_nn.interop import (
     exported_metadata,
     from_torch_state_dict,
@@ -19,7 +20,7 @@ from verified_nn.interop import (
 from verified_nn.layers import activation_named
 from verified_nn.training import ModelError, load_model, save_model
 
-from ._options import check_output_file, widths
+from ._options import widths
 
 
 def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -71,18 +72,26 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
 def run_export(args: argparse.Namespace) -> int:
     if args.onnx is None and args.torch is None:
         raise InvalidArgumentError("export: say where to write: --onnx FILE and/or --torch FILE")
+    inputs = [args.model]
     for option, path in (("--onnx", args.onnx), ("--torch", args.torch)):
         if path is not None:
-            check_output_file(option, path)
+            check_output(path, inputs=inputs, option=option)
+    if args.onnx is not None and args.torch is not None and _same_path(args.onnx, args.torch):
+        raise OutputError(f"--onnx {args.onnx} and --torch {args.torch} name the same file: give each its own")
     saved = load_model(args.model)
     network = saved.network.astype(args.dtype) if args.dtype else saved.network
     if args.onnx is not None:
-        save_onnx(args.onnx, network, metadata=exported_metadata(saved.metadata))
+        save_onnx(args.onnx, network, metadata=exported_metadata(saved.metadata), inputs=inputs)
         print(f"wrote {args.onnx}: ONNX, input 'input' (batch, 784) {network.dtype}, outputs 'logits', 'probabilities'")
     if args.torch is not None:
-        save_torch(args.torch, network, metadata=exported_metadata(saved.metadata))
+        save_torch(args.torch, network, metadata=exported_metadata(saved.metadata), inputs=inputs)
         print(f"wrote {args.torch}: a state dict ({network.dtype}) for {torch_sequential_code(network)}")
     return 0
+
+
+def _same_path(first: Path, second: Path) -> bool:
+    """Whether two output paths name one file (by their resolved directories and names; neither need exist)."""
+    return first.parent.resolve() / first.name == second.parent.resolve() / second.name
 
 
 def _natural(name: str) -> tuple[int, str]:
@@ -154,7 +163,10 @@ def _mlp_architecture(args: argparse.Namespace, tensors: dict[str, Any]) -> list
 
 def run_import(args: argparse.Namespace) -> int:
     given = _given_architecture(args)
-    check_output_file("--out", args.out)
+    inputs = [args.file]
+    if args.architecture is not None and args.architecture.startswith("@"):
+        inputs.append(Path(args.architecture[1:]))
+    check_output(args.out, inputs=inputs, option="--out")
     tensors = read_state_dict(args.file)
     architecture = given if given is not None else _mlp_architecture(args, tensors)
     try:
@@ -162,6 +174,6 @@ def run_import(args: argparse.Namespace) -> int:
     except ModelError as error:
         raise ModelError(f"{args.file}: {error}") from None
     metadata = {"dataset": args.dataset, "imported_from": f"torch state dict {args.file.name}"}
-    save_model(args.out, network, metadata)
+    save_model(args.out, network, metadata, inputs=inputs)
     print(f"wrote {args.out}: {network.describe()} ({network.dtype}) from {args.file}")
     return 0

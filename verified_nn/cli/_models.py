@@ -6,11 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
+from verified_nn.files import check_output
 from verified_nn.network import parameter_count
 from verified_nn.training import load_model, plot_confusion, pyplot, score
 
 from ._data_options import model_data, same_test_note
-from ._options import add_dataset_options, check_output_file, class_column
+from ._options import add_dataset_options, class_column, dataset_files
 
 _SHOWN = (
     "format",
@@ -95,9 +96,10 @@ def run_inspect(args: argparse.Namespace) -> int:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
+    inputs = [args.model, *dataset_files(args)]
     if args.confusion_png is not None:
         pyplot()  # before evaluating: a missing matplotlib is reported first, not after the whole table
-        check_output_file("--confusion-png", args.confusion_png)
+        check_output(args.confusion_png, inputs=inputs, option="--confusion-png")
     saved = load_model(args.model)
     test, record = model_data(args, args.model, saved)
     if record.built_in and args.dataset is not None and args.dataset != record.name:
@@ -117,6 +119,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
     for label, row in enumerate(result.confusion):
         print(f"    {label:>2} " + "".join(f"{count:>{width}}" for count in row))
     if args.confusion_png is not None:
-        plot_confusion(result.confusion, test.classes, args.confusion_png)
+        plot_confusion(result.confusion, test.classes, args.confusion_png, inputs=inputs, option="--confusion-png")
         print(f"  wrote {args.confusion_png}")
     return 0

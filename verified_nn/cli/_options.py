@@ -1,11 +1,10 @@
 """Option groups shared by several subcommands."""
 
 import argparse
-import os
 from pathlib import Path
 
 from verified_nn.core import InvalidArgumentError
-from verified_nn.data import DATA_DIR_VARIABLE, DATASETS, SPLITS
+from verified_nn.data import DATA_DIR_VARIABLE, DATASETS, SPLITS, DataError, data_dir, spec_of
 from verified_nn.layers import ACTIVATIONS
 
 from ._data_options import add_data_options
@@ -83,12 +82,15 @@ def class_column(label: int, names: tuple[str, ...]) -> str:
     return f"{label:<14}" if name == str(label) else f"{label} {name:<12}"
 
 
-def check_output_file(option: str, path: Path) -> None:
-    """Refuse, before any work, a file to write that is a directory or whose folder does not exist
-    (folders are not created silently: a typo in a path would otherwise leave a stray tree)."""
-    if path.is_dir():
-        raise InvalidArgumentError(f"{option} {path}: is a directory")
-    if not path.parent.is_dir():
-        raise InvalidArgumentError(f"{option} {path}: the directory {path.parent} does not exist")
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        raise InvalidArgumentError(f"{option} {path}: the directory {path.parent} is not writable")
+def dataset_files(args: argparse.Namespace) -> list[Path]:
+    """The files of the data the command reads (``--data``, ``--test-data``, or the built-in ``--dataset`` in
+    ``--data-dir``): outputs must not replace them."""
+    given = [*(getattr(args, "data", None) or []), *(getattr(args, "test_data", None) or [])]
+    if given:
+        return [Path(path) for path in given]
+    try:
+        spec = spec_of(args.dataset or "mnist")
+        folder = data_dir(args.data_dir) / spec.name
+    except (InvalidArgumentError, DataError):  # reported when the data is loaded
+        return []
+    return [folder / name for name in spec.sha256]

@@ -8,9 +8,10 @@ import numpy as np
 
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import load
-from verified_nn.training import pyplot
+from verified_nn.files import check_output
+from verified_nn.training import pyplot, save_figure
 
-from ._options import add_dataset_options, check_output_file
+from ._options import add_dataset_options, dataset_files
 
 RAMP = " .:-=+*#%@"  # dark to bright on a dark terminal
 MAX_PNG_SAMPLES = 200  # a 10-column grid; matplotlib takes minutes and gigabytes for thousands of panels
@@ -33,7 +34,9 @@ def ascii_art(image: np.ndarray[Any, Any], *, inverted: bool = False) -> str:
     return "\n".join("".join(ramp[level] for level in row) for row in levels)
 
 
-def _png(path: Path, images: np.ndarray[Any, Any], titles: list[str], *, inverted: bool) -> None:
+def _png(
+    path: Path, images: np.ndarray[Any, Any], titles: list[str], *, inverted: bool, inputs: list[Path]
+) -> None:
     plt = pyplot()
     columns = min(len(images), 10)
     rows = -(-len(images) // columns)
@@ -44,23 +47,23 @@ def _png(path: Path, images: np.ndarray[Any, Any], titles: list[str], *, inverte
         axis.imshow(image.reshape(28, 28), cmap="gray_r" if inverted else "gray", vmin=0, vmax=255)
         axis.set_title(title, fontsize=8)
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    save_figure(figure, path, inputs=inputs, option="--png")
 
 
-def _check_png_target(path: Path, count: int) -> None:
+def _check_png_target(path: Path, count: int, inputs: list[Path]) -> None:
     """Refuse a --png run that would fail only after loading the data and drawing the grid."""
     if count > MAX_PNG_SAMPLES:
         raise InvalidArgumentError(f"--count must be at most {MAX_PNG_SAMPLES} with --png, got {count}")
-    check_output_file("--png", path)
+    check_output(path, inputs=inputs, option="--png")
     pyplot()  # says how to install matplotlib if it is missing
 
 
 def run(args: argparse.Namespace) -> int:
     if args.count < 1:
         raise InvalidArgumentError(f"--count must be >= 1, got {args.count}")
+    inputs = dataset_files(args)
     if args.png is not None:
-        _check_png_target(args.png, args.count)
+        _check_png_target(args.png, args.count, inputs)
     dataset = load(args.dataset, args.split, directory=args.data_dir, dtype="uint8")
     if not 0 <= args.index < len(dataset) or args.index + args.count > len(dataset):
         raise InvalidArgumentError(
@@ -70,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
     chosen = range(args.index, args.index + args.count)
     titles = [f"#{i}: {dataset.classes[dataset.labels[i]]}" for i in chosen]
     if args.png is not None:
-        _png(args.png, dataset.inputs[args.index : args.index + args.count], titles, inverted=args.inverted)
+        chosen_images = dataset.inputs[args.index : args.index + args.count]
+        _png(args.png, chosen_images, titles, inverted=args.inverted, inputs=inputs)
         print(f"wrote {args.png} ({args.count} samples of {dataset.name} {args.split})")
         return 0
     for i in chosen:

@@ -9,11 +9,14 @@ from typing import Any
 
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATASETS
+from verified_nn.files import check_output
 from verified_nn.optimizer import OPTIMIZERS
 from verified_nn.robust import METHODS as CERTIFIED_METHODS
 from verified_nn.training import (
     PRESETS,
+    RunFiles,
     TrainConfig,
+    check_run_name,
     load_model,
     plot_confusion,
     plot_history,
@@ -260,6 +263,20 @@ def _resumed_data(args: argparse.Namespace, resume: Any) -> None:
         )
 
 
+def _check_plots(args: argparse.Namespace, resume: Any) -> None:
+    """Refuse before training a --plot whose files could not be written (a link or a directory in their place)."""
+    name = args.name if args.name is not None else (resume.metadata.get("run") if resume is not None else None)
+    if not isinstance(name, str):  # a fresh default name: no file can be in its place
+        return
+    try:
+        check_run_name(name)
+    except InvalidArgumentError:  # train() refuses it with its own message
+        return
+    files = RunFiles.of(name, args.out, args.log_dir)
+    for path in (files.curves, files.confusion):
+        check_output(path, option="--plot", parents=True)
+
+
 def run_train(args: argparse.Namespace) -> int:
     if args.plot:
         pyplot()  # before training: a missing matplotlib must not cost a whole run
@@ -267,6 +284,8 @@ def run_train(args: argparse.Namespace) -> int:
     resume = load_model(args.resume) if args.resume is not None else None
     if resume is not None:
         _resumed_data(args, resume)
+    if args.plot:
+        _check_plots(args, resume)
     config = _config(args, resume)
     if args.kernel is not None and not config.conv:
         raise InvalidArgumentError(
@@ -289,9 +308,9 @@ def run_train(args: argparse.Namespace) -> int:
     files = result.files
     assert files is not None
     if args.plot:
-        plot_history(result.history, files.curves)
+        plot_history(result.history, files.curves, option="--plot")
         classes = data.classes if data is not None else DATASETS[config.dataset].class_names
-        plot_confusion(result.final.confusion, classes, files.confusion)
+        plot_confusion(result.final.confusion, classes, files.confusion, option="--plot")
         print(f"plots: {files.curves}, {files.confusion}")
     best = result.best
     chosen = "validation accuracy" if best.validation_accuracy is not None else "the last epoch"

@@ -12,6 +12,8 @@ from typing import Any
 
 from hypothesis.internal.observability import add_observability_callback
 
+from verified_nn.files import write_output
+
 from ._profiles import load_profile
 from ._verify import REPORT_VARIABLE
 
@@ -96,4 +98,4 @@ def pytest_sessionfinish() -> None:
         row["examples"] = str(_examples.get(nodeid, 0) or _examples.get(row["function"], 0))
     target = os.environ.get(REPORT_VARIABLE)
     if target:
-        Path(target).write_text(json.dumps(list(_rows.values())))
+        write_output(target, json.dumps(list(_rows.values())).encode("utf-8"))

@@ -13,13 +13,7 @@ from ._checks import PIXEL_SCALE as PIXEL_SCALE, as_floats as as_floats
 from ._dataset import Dataset as Dataset, check_name as check_name
 from ._errors import DataError as DataError
 from ._fetch import fetch as fetch, file_status as file_status, sha256_of as sha256_of
-from ._files import (
-    atomic_write as atomic_write,
-    open_file as open_file,
-    part_path as part_path,
-    read_file as read_file,
-    remove_stale_parts as remove_stale_parts,
-)
+from ._files import open_file as open_file, read_file as read_file
 from ._foreign import cache_dir as cache_dir, in_own_cache as in_own_cache
 from ._idx import (
     IMAGES_MAGIC as IMAGES_MAGIC,

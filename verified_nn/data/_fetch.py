@@ -22,9 +22,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
+from verified_nn.files import remove_stale_parts, write_output
+
 from ._archives import read_from_deb, read_from_wheel
 from ._errors import DataError
-from ._files import atomic_write, open_file, read_file, remove_stale_parts
+from ._files import open_file, read_file
 from ._foreign import in_own_cache, refusal
 from ._limits import data_limit
 from ._sources import Carrier, DatasetSpec
@@ -87,7 +89,7 @@ def _store(spec: DatasetSpec, directory: Path, name: str, content: bytes, origin
         raise RouteFailedError(
             f"{name} from {origin} has SHA-256 {digest[:12]}..., expected {spec.sha256[name][:12]}..."
         )
-    atomic_write(directory / name, content)
+    write_output(directory / name, content, parents=True)
 
 
 def _download(url: str, report: Report) -> bytes:

@@ -18,8 +18,10 @@ from typing import Any, Final
 
 import numpy as np
 
+from verified_nn.files import write_output
+
 from ._errors import DataError
-from ._files import atomic_write, read_file
+from ._files import read_file
 from ._inflate import GZIP_SIGNATURE, GzipStream, gzip_can_hold
 from ._limits import LIMIT_VARIABLE, data_limit
 
@@ -191,8 +193,8 @@ def read_labels(path: Path, *, limit: int | None = None) -> np.ndarray[Any, Any]
 def write_idx(path: Path, array: np.ndarray[Any, Any], *, compress: bool | None = None) -> None:
     """Write ``array`` as an IDX file (gzip-compressed when ``compress`` or the name ends in .gz).
 
-    The write is atomic and durable (:func:`atomic_write`): the file appears complete under its name or
-    not at all.
+    The write is atomic and durable (:func:`verified_nn.files.write_output`, creating missing directories):
+    the file appears complete under its name or not at all.
     """
     dtype = np.dtype(array.dtype).newbyteorder("=")
     if dtype not in _CODES:
@@ -204,4 +206,4 @@ def write_idx(path: Path, array: np.ndarray[Any, Any], *, compress: bool | None 
     content = header + np.ascontiguousarray(array, dtype=_DTYPES[code]).tobytes()
     if compress if compress is not None else str(path).endswith(".gz"):
         content = gzip.compress(content, mtime=0)
-    atomic_write(Path(path), content)
+    write_output(path, content, parents=True)

@@ -10,13 +10,14 @@ here), a flatten ``Flatten(axis=1)``. ONNX writes paddings as ``(top, left, bott
 the network's dtype. Needs the ``onnx`` extra.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 
 from verified_nn.core import InvalidArgumentError, require_extra
+from verified_nn.files import write_output
 from verified_nn.layers import AvgPool2D, Conv2D, Dense, Layer, LeakyReLU, MaxPool2D, Reshape
 from verified_nn.network import Network
 from verified_nn.training import architecture_json
@@ -163,9 +164,14 @@ def to_onnx(network: Network[Any, Any], *, metadata: Mapping[str, str] | None = 
     return model
 
 
-def save_onnx(path: str | Path, network: Network[Any, Any], *, metadata: Mapping[str, str] | None = None) -> None:
-    """Write :func:`to_onnx` of ``network`` to ``path``."""
+def save_onnx(
+    path: str | Path,
+    network: Network[Any, Any],
+    *,
+    metadata: Mapping[str, str] | None = None,
+    inputs: Iterable[str | Path] = (),
+) -> None:
+    """Write :func:`to_onnx` of ``network`` to ``path`` with :func:`verified_nn.files.write_output`: atomically,
+    creating missing directories, never through a symbolic link nor over one of ``inputs``."""
     model = to_onnx(network, metadata=metadata)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(model.SerializeToString())
+    write_output(path, model.SerializeToString(), inputs=inputs, parents=True)

@@ -11,7 +11,7 @@ explicitly (:func:`mlp_layers` writes it for an MLP). PyTorch itself is needed o
 and :func:`from_torch`; files go through safetensors, which verified-nn already uses.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -105,18 +105,26 @@ def torch_state_dict(network: Network[Any, Any]) -> dict[str, np.ndarray[Any, An
 
 
 def save_torch(
-    path: str | Path, network: Network[Any, Any], *, dtype: Any = None, metadata: Mapping[str, Any] | None = None
+    path: str | Path,
+    network: Network[Any, Any],
+    *,
+    dtype: Any = None,
+    metadata: Mapping[str, Any] | None = None,
+    inputs: Iterable[str | Path] = (),
 ) -> None:
     """Write the network as a safetensors state dict that ``torch.nn.Sequential.load_state_dict`` accepts.
 
     The file holds only the parameters (no optimizer state, so ``strict=True`` loading works), in
     ``dtype`` if given (PyTorch's default is float32), with the metadata of a verified-nn model file
     (it loads back with ``load_model``) plus ``torch_sequential``: the expression of the module to load into.
+    Written as :func:`~verified_nn.training.save_model` writes, never over one of ``inputs``.
     """
     if dtype is not None:
         network = network.astype(dtype)
     torch_state_dict(network)  # refuses layers without a PyTorch counterpart before anything is written
-    save_model(Path(path), network, {**(metadata or {}), TORCH_SEQUENTIAL_KEY: torch_sequential_code(network)})
+    save_model(
+        Path(path), network, {**(metadata or {}), TORCH_SEQUENTIAL_KEY: torch_sequential_code(network)}, inputs=inputs
+    )
 
 
 def mlp_layers(

@@ -34,7 +34,12 @@ from ._models import (
     save_model as save_model,
 )
 from ._objectives import Certified as Certified, Objective as Objective, Plain as Plain, objective_for as objective_for
-from ._plots import plot_confusion as plot_confusion, plot_history as plot_history, pyplot as pyplot
+from ._plots import (
+    plot_confusion as plot_confusion,
+    plot_history as plot_history,
+    pyplot as pyplot,
+    save_figure as save_figure,
+)
 from ._provenance import DataRecord as DataRecord, data_metadata as data_metadata, data_record as data_record
 from ._runs import RunFiles as RunFiles, check_run_name as check_run_name, default_run_name as default_run_name
 from ._schedule import Schedule as Schedule

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from verified_nn.data import atomic_write
+from verified_nn.files import write_output
 
 from ._errors import ModelError
 
@@ -83,15 +83,16 @@ def parse_history(text: str | None, epoch: str | None, source: str) -> list[Epoc
 
 def write_history(history: Sequence[EpochRecord], csv_path: Path, json_path: Path) -> None:
     """The history as a CSV table (one row per epoch, empty cells for absent values) and as JSON, each
-    written atomically."""
+    written by :func:`verified_nn.files.write_output` (atomically, never through a link)."""
     names = [field.name for field in dataclasses.fields(EpochRecord)]
     table = io.StringIO()
     writer = csv.writer(table, lineterminator="\n")
     writer.writerow(names)
     for record in history:
         writer.writerow(["" if value is None else _cell(value) for value in dataclasses.astuple(record)])
-    atomic_write(csv_path, table.getvalue().encode())
-    atomic_write(json_path, (json.dumps([dataclasses.asdict(r) for r in history], indent=1) + "\n").encode())
+    write_output(csv_path, table.getvalue().encode(), parents=True)
+    records = [dataclasses.asdict(record) for record in history]
+    write_output(json_path, (json.dumps(records, indent=1) + "\n").encode(), parents=True)
 
 
 def _cell(value: Any) -> str:

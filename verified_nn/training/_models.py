@@ -10,6 +10,7 @@ Files of the first release (``architecture`` = ``784-128-10``, tensors ``W1 b1 W
 import dataclasses
 import json
 import struct
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Final
 
@@ -17,7 +18,8 @@ import numpy as np
 import safetensors.numpy
 
 from verified_nn.core import InvalidArgumentError, ShapeError
-from verified_nn.data import DataError, atomic_write, read_file
+from verified_nn.data import DataError, read_file
+from verified_nn.files import write_output
 from verified_nn.layers import Dense, Layer, activation_named, layer_from_config
 from verified_nn.network import Network
 from verified_nn.optimizer import Momentum, MomentumState, Optimizer, optimizer_from_config, state_trees
@@ -58,8 +60,14 @@ def save_model(
     *,
     optimizer: Optimizer[Any] | None = None,
     state: Any = None,
+    inputs: Iterable[str | Path] = (),
 ) -> None:
-    """Write ``network`` (and an optimizer with its ``state``) to ``path`` as safetensors, atomically."""
+    """Write ``network`` (and an optimizer with its ``state``) to ``path`` as safetensors, atomically.
+
+    The file is written by :func:`verified_nn.files.write_output` (missing directories are created): it
+    appears complete or not at all, never through a symbolic link, and never over one of ``inputs``
+    (the files the caller read, such as the model being converted). OutputError says why it was refused.
+    """
     tensors = {
         name: np.ascontiguousarray(block)
         for name, block in zip(network.parameter_names(), network.parameters(), strict=True)
@@ -75,7 +83,7 @@ def save_model(
                     tensors[f"{_OPTIMIZER}{field}.{name}"] = np.ascontiguousarray(block)
             scalars = {f.name: getattr(state, f.name) for f in dataclasses.fields(state) if f.name not in trees}
             header["optimizer_state"] = json.dumps({"type": type(state).__name__, **scalars})
-    atomic_write(path, safetensors.numpy.save(tensors, metadata=header))  # flushed, fsynced, renamed
+    write_output(path, safetensors.numpy.save(tensors, metadata=header), inputs=inputs, parents=True)
 
 
 def _metadata(content: bytes, path: Path) -> dict[str, str]:

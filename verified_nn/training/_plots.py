@@ -1,17 +1,16 @@
-"""PNG plots of a run (loss and accuracies per epoch) and of a confusion matrix; needs matplotlib.
-
-Each PNG is rendered in memory and written atomically, like every other output of a run.
-"""
+"""PNG plots of a run (loss and accuracies per epoch, validation beside train and test) and of a confusion
+matrix; needs matplotlib. Each PNG is drawn in memory and written like every other output
+(:func:`verified_nn.files.write_output`)."""
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from verified_nn.core import InvalidArgumentError
-from verified_nn.data import atomic_write
+from verified_nn.files import write_output
 
 from ._history import EpochRecord
 
@@ -28,10 +27,18 @@ def pyplot() -> Any:
     return plt
 
 
-def _save(figure: Any, path: Path) -> None:
+def save_figure(figure: Any, path: Path, *, inputs: Iterable[str | Path] = (), option: str | None = None) -> None:
+    """Write a matplotlib figure to ``path`` as PNG and close it.
+
+    The PNG is drawn in memory and written by :func:`verified_nn.files.write_output` (creating missing
+    directories): atomically, never through a symbolic link nor over one of ``inputs``.
+    """
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    atomic_write(path, buffer.getvalue())
+    try:
+        figure.savefig(buffer, format="png", dpi=100)
+    finally:
+        pyplot().close(figure)
+    write_output(path, buffer.getvalue(), inputs=inputs, option=option, parents=True)
 
 
 def _curve(axis: Any, epochs: list[int], values: list[float | None], label: str, scale: float = 1.0) -> None:
@@ -45,7 +52,7 @@ def _curve(axis: Any, epochs: list[int], values: list[float | None], label: str,
         axis.plot(*zip(*points, strict=True), marker="o", label=label)
 
 
-def plot_history(history: Sequence[EpochRecord], path: Path) -> None:
+def plot_history(history: Sequence[EpochRecord], path: Path, *, option: str | None = None) -> None:
     """Training curves per epoch: the mean training loss beside the validation and test losses, and the
     train, validation and test accuracies; epochs on integer ticks."""
     plt = pyplot()
@@ -65,11 +72,17 @@ def plot_history(history: Sequence[EpochRecord], path: Path) -> None:
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.legend()
     figure.tight_layout()
-    _save(figure, path)
-    plt.close(figure)
+    save_figure(figure, path, option=option)
 
 
-def plot_confusion(confusion: np.ndarray[Any, Any], class_names: Sequence[str], path: Path) -> None:
+def plot_confusion(
+    confusion: np.ndarray[Any, Any],
+    class_names: Sequence[str],
+    path: Path,
+    *,
+    inputs: Iterable[str | Path] = (),
+    option: str | None = None,
+) -> None:
     """The confusion matrix (rows: true class, columns: predicted class) with counts in each cell."""
     plt = pyplot()
     figure, axis = plt.subplots(figsize=(7, 6))
@@ -84,5 +97,4 @@ def plot_confusion(confusion: np.ndarray[Any, Any], class_names: Sequence[str], 
         color = "white" if count > threshold else "black"
         axis.text(column, row, str(count), ha="center", va="center", fontsize=7, color=color)
     figure.tight_layout()
-    _save(figure, path)
-    plt.close(figure)
+    save_figure(figure, path, inputs=inputs, option=option)

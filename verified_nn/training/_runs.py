@@ -73,7 +73,7 @@ class RunFiles:
         )
 
     def existing(self) -> list[Path]:
-        """The run's files that already exist."""
+        """The run's files that already exist (a symbolic link counts, even a dangling one)."""
         paths = (self.best, self.last, self.log, self.history_csv, self.history_json, self.curves, self.confusion)
         return [path for path in paths if os.path.lexists(path)]
 

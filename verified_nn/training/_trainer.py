@@ -17,7 +17,8 @@ from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unus
 
 import verified_nn
 from verified_nn.core import InvalidArgumentError
-from verified_nn.data import DATASETS, Dataset, holdout, load, remove_stale_parts, split
+from verified_nn.data import DATASETS, Dataset, holdout, load, split
+from verified_nn.files import check_output, remove_stale_parts
 from verified_nn.network import Network
 from verified_nn.optimizer import Optimizer, optimizer_named, state_trees
 
@@ -359,7 +360,10 @@ def _train_files(
                 f"continue it with --resume {files.last}, or replace it with --overwrite"
             )
         for path in existing:
-            path.unlink()
+            if path.is_symlink() or path.is_file():  # a link is removed, never followed
+                path.unlink()
+    for path in (files.best, files.last, files.log, files.history_csv, files.history_json):
+        check_output(path, parents=True)  # a link, directory or FIFO in their place: refused now
     log = RunLog(files.log, echo=echo)
     retain_freed_memory()  # no page faults for each step's large arrays (a CNN's: a fifth of its time)
     fitted = None

@@ -1,9 +1,7 @@
-"""The safe file layer: bounded reads of regular files only, durable atomic writes, stale part files."""
+"""Reading files safely: bounded reads of regular files only (writing is tests/test_files_*.py)."""
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,12 +11,9 @@ from verified_nn.data import (
     DEFAULT_DATA_LIMIT,
     LIMIT_VARIABLE,
     DataError,
-    atomic_write,
     data_limit,
     open_file,
-    part_path,
     read_file,
-    remove_stale_parts,
 )
 
 
@@ -91,84 +86,6 @@ def test_open_file_checks_the_descriptor_it_opened(tmp_path: Path, monkeypatch: 
 def test_a_negative_limit_is_an_invalid_argument(tmp_path: Path) -> None:
     with pytest.raises(InvalidArgumentError, match="limit must be a non-negative number of bytes, got -1"):
         read_file(tmp_path, limit=-1)
-
-
-def test_atomic_write_replaces_the_file_and_leaves_no_part_file(tmp_path: Path) -> None:
-    target = tmp_path / "sub" / "model.bin"
-    atomic_write(target, b"first")
-    atomic_write(target, b"second")
-    assert target.read_bytes() == b"second"
-    assert sorted(p.name for p in target.parent.iterdir()) == ["model.bin"]
-
-
-def test_atomic_write_flushes_and_fsyncs_the_file_before_the_rename_and_the_directory_after(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    events: list[str] = []
-    real_fsync, real_replace = os.fsync, os.replace
-
-    def fsync(descriptor: int) -> None:
-        events.append("fsync directory" if os.path.isdir(f"/proc/self/fd/{descriptor}") else "fsync file")
-        real_fsync(descriptor)
-
-    def replace(source: str, target: str) -> None:
-        events.append("rename")
-        real_replace(source, target)
-
-    monkeypatch.setattr("os.fsync", fsync)
-    monkeypatch.setattr("os.replace", replace)
-    atomic_write(tmp_path / "f", b"content")
-    assert events == ["fsync file", "rename", "fsync directory"]
-
-
-def test_a_failed_atomic_write_leaves_the_old_file_and_no_part_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    target = tmp_path / "f"
-    atomic_write(target, b"old")
-
-    def full(descriptor: int) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr("os.fsync", full)
-    with pytest.raises(OSError, match="No space left on device"):
-        atomic_write(target, b"new")
-    assert target.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["f"]
-
-
-def test_atomic_write_does_not_follow_a_planted_symlink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    victim = tmp_path / "victim"
-    victim.write_bytes(b"untouched")
-    planted = tmp_path / ".f.part-1-00000000"
-    planted.symlink_to(victim)
-    monkeypatch.setattr("verified_nn.data._files.part_path", lambda path: planted)
-    with pytest.raises(FileExistsError):
-        atomic_write(tmp_path / "f", b"payload")
-    assert victim.read_bytes() == b"untouched" and planted.is_symlink(), "a name we did not create is not removed"
-
-
-def _dead_pid() -> int:
-    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    return int(child.stdout)
-
-
-def test_stale_part_files_of_dead_writers_are_removed_and_live_ones_kept(tmp_path: Path) -> None:
-    dead = _dead_pid()
-    stale = [tmp_path / f".a.gz.part-{dead}", tmp_path / f".b.part-{dead}-0123abcd"]
-    live = [tmp_path / f".c.part-{os.getpid()}-00ff", tmp_path / f".d.part-{os.getppid()}"]
-    unrelated = [tmp_path / "e.part-1", tmp_path / ".f.part-x", tmp_path / "g"]
-    for path in stale + live + unrelated:
-        path.write_bytes(b"half")
-    assert sorted(remove_stale_parts(tmp_path)) == sorted(stale)
-    assert sorted(tmp_path.iterdir()) == sorted(live + unrelated)
-    assert remove_stale_parts(tmp_path / "missing") == []
-
-
-def test_part_path_names_a_hidden_sibling_carrying_the_process_id(tmp_path: Path) -> None:
-    part = part_path(tmp_path / "model.safetensors")
-    assert part.parent == tmp_path and part.name.startswith(f".model.safetensors.part-{os.getpid()}-")
-    assert part != part_path(tmp_path / "model.safetensors")
 
 
 def test_the_data_limit_comes_from_the_argument_the_environment_or_the_default(monkeypatch: pytest.MonkeyPatch) -> None:

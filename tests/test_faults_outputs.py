@@ -1,0 +1,183 @@
+"""Fault suite for outputs: every command's files refused in one line when a link, a directory, a FIFO or an
+input stands in their place, checked before any long work, and never written through or half-written."""
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from datafiles import fast_training, use_synthetic_mnist
+
+from verified_nn.cli import main
+from verified_nn.files import OutputError
+from verified_nn.training import RunFiles, TrainConfig, load_model, train
+
+FAST = fast_training(2, train_eval=400)
+VICTIM = b"a file outside the command's reach\n"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model file trained once on the synthetic dataset (copied into each test's directory)."""
+    folder = tmp_path_factory.mktemp("trained")
+    with pytest.MonkeyPatch.context() as patch:
+        use_synthetic_mnist(folder, patch)
+        assert main(["train", *FAST, "--name", "m"]) == 0
+    return folder / "models" / "m-best.safetensors"
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trained: Path) -> Path:
+    use_synthetic_mnist(tmp_path, monkeypatch)
+    (tmp_path / "m.safetensors").write_bytes(trained.read_bytes())
+    (tmp_path / "victim").write_bytes(VICTIM)
+    return tmp_path
+
+
+def _plant(kind: str, path: Path, victim: Path) -> None:
+    if kind == "link":
+        path.symlink_to(victim)
+    elif kind == "dangling link":
+        path.symlink_to(path.parent / "nowhere")
+    elif kind == "directory":
+        path.mkdir()
+    else:
+        os.mkfifo(path)
+
+
+KINDS = {
+    "link": "is a symbolic link",
+    "dangling link": "is a symbolic link",
+    "directory": "is a directory, not a regular file",
+    "fifo": r"is a FIFO \(named pipe\), not a regular file",
+}
+
+# (command, the option naming the output, the output's name in the working directory)
+COMMANDS: list[tuple[list[str], str, str]] = [
+    (["export", "m.safetensors", "--torch", "{out}"], "--torch", "t.safetensors"),
+    (["export", "m.safetensors", "--onnx", "{out}"], "--onnx", "m.onnx"),
+    (["certify", "m.safetensors", "--eps", "0.01", "--count", "3", "--json", "{out}"], "--json", "c.json"),
+    (["evaluate", "m.safetensors", "--confusion-png", "{out}"], "--confusion-png", "c.png"),
+    (["render", "0", "--png", "{out}"], "--png", "r.png"),
+    (["import-torch", "m.safetensors", "--hidden", "128", "--out", "{out}"], "--out", "i.safetensors"),
+]
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize(("command", "option", "name"), COMMANDS, ids=[c[1] + " " + c[0][0] for c in COMMANDS])
+def test_an_output_in_the_place_of_a_link_directory_or_fifo_is_refused_before_any_work(
+    workdir: Path, capsys: pytest.CaptureFixture[str], command: list[str], option: str, name: str, kind: str
+) -> None:
+    if option == "--onnx":
+        pytest.importorskip("onnx")
+    target = workdir / name
+    _plant(kind, target, workdir / "victim")
+    before = sorted(p.name for p in workdir.iterdir())
+    assert main([part.replace("{out}", name) for part in command]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "", "refused before any work: nothing was printed"
+    line = captured.err.strip()
+    assert "\n" not in line and line.startswith(f"verified-nn: error: {option} {name}: "), line
+    assert re.search(KINDS[kind], line), line
+    assert sorted(p.name for p in workdir.iterdir()) == before, "nothing written, no part file left"
+    assert (workdir / "victim").read_bytes() == VICTIM and not (workdir / "nowhere").exists()
+
+
+def test_export_refuses_to_write_over_its_own_input_and_two_outputs_on_one_file(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = (workdir / "m.safetensors").read_bytes()
+    os.link(workdir / "m.safetensors", workdir / "hard-link")
+    for command in (
+        ["export", "m.safetensors", "--torch", "m.safetensors"],
+        ["export", "m.safetensors", "--torch", "hard-link"],
+        ["export", "m.safetensors", "--torch", "./m.safetensors"],
+        ["import-torch", "m.safetensors", "--hidden", "128", "--out", "m.safetensors"],
+        ["evaluate", "m.safetensors", "--confusion-png", "m.safetensors"],
+        ["certify", "m.safetensors", "--eps", "0", "--json", "m.safetensors"],
+    ):
+        assert main(command) == 2
+        assert "is the same file as the input m.safetensors; choose another output path" in capsys.readouterr().err
+    pytest.importorskip("onnx")
+    assert main(["export", "m.safetensors", "--torch", "x", "--onnx", f"{workdir}/x"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"verified-nn: error: --onnx {workdir}/x and --torch x name the same file: give each its own"
+    )
+    assert (workdir / "m.safetensors").read_bytes() == model and not (workdir / "x").exists()
+
+
+def test_certify_refuses_a_png_directory_that_is_a_link_or_a_file(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (workdir / "linked").symlink_to(workdir)
+    for name, message in (("linked", "is a symbolic link"), ("victim", "is a regular file, not a directory")):
+        assert main(["certify", "m.safetensors", "--eps", "0.01", "--png", name]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and f"--png {name}: {message}" in captured.err
+    assert (workdir / "victim").read_bytes() == VICTIM
+
+
+def test_train_plot_files_in_the_place_of_links_are_refused_before_training(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("matplotlib")
+    (workdir / "logs").mkdir()
+    (workdir / "logs" / "p-curves.png").symlink_to(workdir / "victim")
+    assert main(["train", *FAST, "--name", "p", "--plot"]) == 2
+    captured = capsys.readouterr()
+    assert "--plot logs/p-curves.png: is a symbolic link" in captured.err
+    assert not (workdir / "models").exists() and (workdir / "victim").read_bytes() == VICTIM
+
+
+@pytest.mark.parametrize("which", ["log", "best", "last"])
+def test_a_link_planted_in_a_runs_place_is_an_existing_run_and_never_followed(
+    workdir: Path, which: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = RunFiles.of("r", workdir / "models", workdir / "logs")
+    path: Path = getattr(files, which)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(workdir / "absent-victim")  # dangling: it still counts as the run's file
+    assert main(["train", *FAST, "--name", "r"]) == 2
+    assert f"run r exists ({path.relative_to(workdir)})" in capsys.readouterr().err
+    assert main(["train", *FAST, "--name", "r", "--overwrite"]) == 0  # the link is removed, not followed
+    assert not (workdir / "absent-victim").exists() and not path.is_symlink()
+
+
+def test_resuming_into_a_planted_link_is_refused_before_training(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["train", *FAST, "--name", "s"]) == 0
+    last = workdir / "models" / "s-last.safetensors"
+    (workdir / "resume.safetensors").write_bytes(last.read_bytes())
+    log = workdir / "logs" / "s.log"
+    log.unlink()
+    log.symlink_to(workdir / "victim")
+    assert main(["train", *fast_training(3, train_eval=400), "--resume", "resume.safetensors"]) == 2
+    assert f"logs/s.log: is a symbolic link to {workdir / 'victim'}" in capsys.readouterr().err
+    assert (workdir / "victim").read_bytes() == VICTIM
+    assert load_model(last).metadata["epoch"] == "2", "the run's checkpoint is untouched"
+
+
+def test_the_training_log_keeps_every_line_of_a_resumed_run(workdir: Path) -> None:
+    config = TrainConfig(epochs=2, batch_size=16, log_every=10, train_eval_size=400, validation_size=100)
+    first = train(config, out_dir=workdir / "models", log_dir=workdir / "logs", name="l", echo=False)
+    before = first.log_path.read_text()
+    resumed: Callable[[], object] = lambda: train(  # noqa: E731
+        TrainConfig(**{**config.__dict__, "epochs": 3}),
+        out_dir=workdir / "models",
+        log_dir=workdir / "logs",
+        resume=load_model(first.last_path),
+        echo=False,
+    )
+    resumed()
+    after = first.log_path.read_text()
+    assert after.startswith(before) and "epoch 3/3" in after[len(before) :]
+
+
+def test_the_library_writers_refuse_links_too(workdir: Path) -> None:
+    from verified_nn.interop import save_torch
+
+    saved = load_model(workdir / "m.safetensors")
+    (workdir / "planted").symlink_to(workdir / "victim")
+    with pytest.raises(OutputError, match="planted: is a symbolic link"):
+        save_torch(workdir / "planted", saved.network)
+    assert (workdir / "victim").read_bytes() == VICTIM

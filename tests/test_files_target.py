@@ -1,0 +1,90 @@
+"""What a path to write may be: no link, directory, FIFO, device or socket in its place, never an input."""
+
+import os
+import re
+import socket
+import stat
+from pathlib import Path
+
+import pytest
+
+from verified_nn.files import OutputError, check_output, check_output_directory
+
+
+def _refused(path: Path, message: str, **options: object) -> str:
+    with pytest.raises(OutputError) as caught:
+        check_output(path, **options)  # type: ignore[arg-type]
+    text = str(caught.value)
+    assert "\n" not in text and re.search(message, text), text
+    return text
+
+
+def test_a_new_file_or_a_regular_file_in_an_existing_directory_may_be_written(tmp_path: Path) -> None:
+    assert check_output(tmp_path / "new.json") == tmp_path / "new.json"
+    (tmp_path / "old.json").write_text("{}")
+    assert check_output(str(tmp_path / "old.json")) == tmp_path / "old.json"
+
+
+def test_a_symbolic_link_is_refused_naming_it_whether_its_target_exists_or_not(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("keep")
+    (tmp_path / "link").symlink_to(victim)
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "to-dir").symlink_to(tmp_path)
+    for name in ("link", "dangling", "to-dir"):
+        text = _refused(tmp_path / name, r"is a symbolic link to .*; outputs never write through a link")
+        assert text.startswith(f"{tmp_path / name}: ")
+    assert victim.read_text() == "keep" and not (tmp_path / "nowhere").exists()
+
+
+def test_directories_fifos_sockets_and_devices_are_refused_by_kind(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "dir").mkdir()
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(tmp_path / "socket"))
+        cases = {"fifo": "a FIFO \\(named pipe\\)", "dir": "a directory", "socket": "a socket"}
+        try:  # a private device node inside tmp (never the machine's /dev); needs CAP_MKNOD
+            os.mknod(tmp_path / "device", stat.S_IFCHR | 0o600, os.makedev(1, 7))
+            cases["device"] = "a character device"
+        except PermissionError:
+            pass
+        for name, kind in cases.items():
+            _refused(tmp_path / name, f"^{re.escape(str(tmp_path / name))}: is {kind}, not a regular file$")
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "fifo").st_mode), "the FIFO is left as it was"
+
+
+def test_an_output_that_is_an_input_is_refused_by_path_hard_link_or_link(tmp_path: Path) -> None:
+    model = tmp_path / "m.safetensors"
+    model.write_bytes(b"model")
+    os.link(model, tmp_path / "hard")
+    (tmp_path / "soft").symlink_to(model)
+    for output, given in ((model, model), (tmp_path / "hard", model), (model, tmp_path / "soft")):
+        _refused(output, rf"is the same file as the input {re.escape(str(given))}; choose another", inputs=[given])
+    check_output(tmp_path / "other", inputs=[model, tmp_path / "absent"])  # a missing input is no conflict
+
+
+def test_the_option_is_named_and_a_missing_directory_is_refused_unless_the_writer_creates_it(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "x.png"
+    _refused(target, rf"^--png {re.escape(str(target))}: the directory {re.escape(str(target.parent))} does not exist$", option="--png")
+    assert check_output(target, parents=True) == target and not target.parent.exists()
+    (tmp_path / "file").write_text("")
+    _refused(tmp_path / "file" / "x", r"a component of the path is not a directory")
+    _refused(tmp_path / "file" / "x", r"a component of the path is not a directory", parents=True)
+
+
+def test_names_that_are_not_file_names_are_refused(tmp_path: Path) -> None:
+    _refused(Path("bad\0name"), r"not a valid file name")
+    _refused(tmp_path / "..", r"names a directory, not a file")
+    _refused(Path("."), r"names a directory, not a file")
+
+
+def test_an_output_directory_may_exist_or_be_created_but_never_be_a_link_or_a_file(tmp_path: Path) -> None:
+    assert check_output_directory(tmp_path / "new", option="--png") == tmp_path / "new"
+    assert check_output_directory(tmp_path) == tmp_path
+    (tmp_path / "link").symlink_to(tmp_path)
+    (tmp_path / "file").write_text("")
+    for name, message in (("link", "is a symbolic link"), ("file", "is a regular file, not a directory")):
+        with pytest.raises(OutputError, match=rf"^--png {re.escape(str(tmp_path / name))}: {message}"):
+            check_output_directory(tmp_path / name, option="--png")
+    with pytest.raises(OutputError, match="does not exist"):
+        check_output_directory(tmp_path / "a" / "b")
