@@ -108,10 +108,13 @@ def test_every_schedule_warms_up_linearly_step_by_step_then_follows_itself(kind:
 
 def test_data_dependent_defaults_resolve_from_the_training_set_size() -> None:
     mnist = TrainConfig().resolved(60_000)
-    assert (mnist.epochs, mnist.validation_size) == (8, 5_000)  # MNIST's defaults, unchanged
+    assert (mnist.epochs, mnist.validation_size, mnist.dropout) == (8, 5_000, 0.0)  # MNIST's defaults, unchanged
     digits = TrainConfig().resolved(1_347)
     assert (digits.validation_size, digits.epochs) == (0, 100)  # a twelfth would be too few; 100 epochs at most
     assert TrainConfig(patience=3).resolved(1_347).validation_size == 112  # early stopping needs one
+    assert digits.dropout == 0.2 and TrainConfig().resolved(12_000).dropout == 0.0  # small data: no epoch chosen
+    assert TrainConfig(dropout=0.05).resolved(100).dropout == 0.05
+    assert TrainConfig(certified_eps=0.1, epochs=8).resolved(100).dropout == 0.0  # never with certified training
     table = TrainConfig().resolved(20_000)
     assert (table.validation_size, table.epochs) == (1_666, 24)  # 440,000 examples / 18,334 per epoch, rounded up
     given = TrainConfig(epochs=3, validation_size=0).resolved(1_000)

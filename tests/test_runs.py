@@ -27,7 +27,7 @@ from verified_nn.training import (
 from verified_nn.training._runs import RunLock
 
 CONFIG = TrainConfig(
-    epochs=2, batch_size=16, learning_rate=0.05, log_every=10, train_eval_size=400, validation_size=100
+    epochs=2, batch_size=16, learning_rate=0.05, log_every=10, train_eval_size=400, validation_size=100, dropout=0.0
 )
 
 

@@ -34,7 +34,7 @@ def synthetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 CONFIG = TrainConfig(
-    epochs=4, batch_size=16, learning_rate=0.05, log_every=10, train_eval_size=400, validation_size=100
+    epochs=4, batch_size=16, learning_rate=0.05, log_every=10, train_eval_size=400, validation_size=100, dropout=0.0
 )
 
 

@@ -71,7 +71,10 @@ def add_architecture_options(parser: argparse.ArgumentParser, *, defaults: str, 
         help=f"activation between dense layers: {', '.join(ACTIVATIONS)} or leaky_relu(SLOPE) (default relu)",
     )
     group.add_argument(
-        "--dropout", type=float, metavar="RATE", help="dropout rate after each hidden activation (default 0)"
+        "--dropout",
+        type=float,
+        metavar="RATE",
+        help="dropout rate after each hidden activation (default 0; train: 0.2 for fewer than 12,000 examples)",
     )
 
 

@@ -25,12 +25,13 @@ _ARCHITECTURE = ("hidden", "conv", "kernel", "activation", "dropout")  # TrainCo
 def build_network(config: TrainConfig, shape: tuple[int, ...], classes: int) -> Network[Any, Any]:
     """The network ``config`` describes for examples of ``shape`` and ``classes`` classes, initialised from
     ``config.seed``: the MLP ``prod(shape) -> hidden... -> classes``, or with ``config.conv`` the CNN of those
-    convolution blocks on the images (``network.cnn``) followed by the hidden layers."""
+    convolution blocks on the images (``network.cnn``) followed by the hidden layers. A ``dropout`` left
+    unset (it depends on the data's size: :meth:`TrainConfig.resolved`) counts as none."""
     rng = np.random.default_rng(config.seed)
     features = math.prod(shape)
     if not config.conv:
         sizes = (features, *config.hidden, classes)
-        return mlp(sizes, rng=rng, activation=config.activation, dropout=config.dropout, dtype=config.dtype)
+        return mlp(sizes, rng=rng, activation=config.activation, dropout=config.dropout or 0.0, dtype=config.dtype)
     try:
         image = image_shape(shape)
     except InvalidArgumentError:
@@ -44,7 +45,7 @@ def build_network(config: TrainConfig, shape: tuple[int, ...], classes: int) -> 
             classes=classes,
             rng=rng,
             activation=config.activation,
-            dropout=config.dropout,
+            dropout=config.dropout or 0.0,
             dtype=config.dtype,
         )
     except ShapeError as error:
