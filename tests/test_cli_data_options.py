@@ -88,6 +88,18 @@ def test_a_csv_table_with_named_labels_and_a_separate_test_file(
     assert "note: this is not the test set models/t-best.safetensors was reported on" in capsys.readouterr().out
 
 
+def test_certify_refuses_inputs_outside_the_pixel_range_before_any_work(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    options = ["--data", "train.csv", "--test-data", "test.csv", "--label-column", "species"]
+    assert main(["train", *options, *QUICK, "--name", "t"]) == 0
+    capsys.readouterr()
+    assert main(["certify", "models/t-best.safetensors", *options, "--eps", "0.01"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("verified-nn: error: test.csv: certify takes eps-balls within [0, 1], the pixel range; ")
+    assert "scale them into [0, 1] (for training too) to certify the model" in err and err.count("\n") == 1
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [

@@ -118,6 +118,12 @@ def run(args: argparse.Namespace) -> int:
     saved = load_model(args.model)
     network = from_model(saved.network)
     test, _ = model_data(args, args.model, saved)
+    low, high = test.value_range
+    if low < 0 or high > 1:  # the eps-ball is clipped to the pixel range: say so before any work
+        raise CertifyError(
+            f"{test.source}: certify takes eps-balls within [0, 1], the pixel range; these inputs range over "
+            f"[{low:g}, {high:g}]: scale them into [0, 1] (for training too) to certify the model"
+        )
     count = min(args.count, len(test))
     images = test.take(slice(0, count), dtype=network.dtype).reshape(count, -1)  # flat rows, as the dense layers take
     start = time.perf_counter()
