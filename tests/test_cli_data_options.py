@@ -157,3 +157,12 @@ def test_the_progress_bar_stays_off_a_pipe_and_the_log_has_one_line_per_epoch(wo
     log = (workdir / "logs" / "p.log").read_text().splitlines()
     assert [line.split(" |")[0] for line in log if line.startswith("epoch ")] == [f"epoch {e}/4" for e in (1, 2, 3, 4)]
     assert (workdir / "logs" / "p-history.csv").exists() and (workdir / "logs" / "p-history.json").exists()
+
+
+def test_data_distribution_describes_ones_own_data(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["data", "distribution", "--data", "train.csv", "--label-column", "species"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("train: 180 examples of shape (5,), 3 classes | value range [")
+    assert out[1] == "train: 180 samples" and out[2].startswith("  0 cat ") and out[-1].startswith("balanced")
+    assert main(["data", "distribution", "--data", "bands.npz", "--split", "test"]) == 2
+    assert "bands.npz: has no test split of its own (--split train shows all of it)" in capsys.readouterr().err

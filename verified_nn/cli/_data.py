@@ -25,7 +25,7 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     distribution = commands.add_parser(
         "distribution", help="class counts and percentages of a split, or of your own data (--data)"
     )
-    add_dataset_options(distribution, split=True, data=True, test_size=False)
+    add_dataset_options(distribution, split=True, data=True, test_size=False, default=None, shown="mnist")
     distribution.set_defaults(run=run_distribution)
 
 
@@ -64,7 +64,7 @@ def run_distribution(args: argparse.Namespace) -> int:
         print(f"{dataset.describe()} | value range [{dataset.value_range[0]:g}, {dataset.value_range[1]:g}]")
         title = f"{dataset.name}{' ' + part if part else ''}"
     else:
-        dataset = load(args.dataset, args.split, directory=args.data_dir)
+        dataset = load(args.dataset or "mnist", args.split, directory=args.data_dir)
         title = f"{dataset.name} {args.split}"
     counts = np.bincount(dataset.labels, minlength=len(dataset.classes))
     total = int(counts.sum())

@@ -17,11 +17,12 @@ def add_dataset_options(
     default: str | None = "mnist",
     data: bool = False,
     test_size: bool = True,
+    shown: str | None = None,
 ) -> None:
     """--dataset and --data-dir (and --split); with ``data``, also --data, --test-data, --label-column and
     (with ``test_size``) --test-size: a user's own data (``_data_options.py``)."""
     group = parser.add_argument_group("data")
-    shown = default or "the model's, else mnist"
+    shown = shown or default or "the model's, else mnist"
     group.add_argument(
         "--dataset", choices=sorted(DATASETS), default=default, help=f"a built-in dataset (default {shown})"
     )
