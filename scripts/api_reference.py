@@ -26,6 +26,7 @@ SUBPACKAGES = (
     "predict",
     "interop",
     "sklearn",
+    "bounds",
     "exact",
     "certify",
     "proofs",

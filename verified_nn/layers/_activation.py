@@ -3,12 +3,15 @@
 To add an activation, subclass :class:`Activation` as a frozen dataclass and define ``function(x)`` and
 ``derivative(x, y)`` (the elementwise derivative at input ``x`` whose output is ``y``); forward and
 backward come from the base class: ``y = f(x)``, ``dx = dy * f'(x)``. Set ``kind`` and call
-``register_layer`` to save it in model files; ``examples/custom_layer.py`` adds one.
+``register_layer`` to save it in model files; ``examples/custom_layer.py`` adds one. What the analyses
+(bounds, certification, float checks, proofs) may rely on is declared beside it: ``monotone``,
+``curvature``, ``float_error``, :meth:`Activation.kinks` and :meth:`Activation.linear_pieces`
+(docs/certification.md, "Adding a layer").
 """
 
 import abc
 import dataclasses
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Literal, Self, TypeAlias, TypeVar
 
 import numpy as np
 
@@ -26,6 +29,9 @@ from ._dense import Scheme
 from ._layer import EVAL, FLOAT_DTYPES, Array, Layer, Mode, ShapePreserving, require_batch
 
 S = TypeVar("S", bound=tuple[Any, ...])  # the shape of one call's batch, kept by every activation
+# The shape of a nondecreasing activation's graph: convex, concave, or convex below ``inflection`` and
+# concave above it (tanh, the logistic sigmoid).
+Curvature: TypeAlias = Literal["convex", "concave", "s-shaped"]
 
 
 class Activation(Layer[Any, Any], ShapePreserving):
@@ -37,6 +43,22 @@ class Activation(Layer[Any, Any], ShapePreserving):
 
     init_scheme: ClassVar[Scheme] = "he"
     smooth: ClassVar[bool] = False  # False: the derivative jumps at 0 (gradient checks watch the sign of x)
+    # What the analyses may rely on (a bound rule is derived from these; None or False: not analysable).
+    monotone: ClassVar[bool] = False  # nondecreasing everywhere
+    curvature: ClassVar[Curvature | None] = None  # the shape of the graph (linear bounds follow from it)
+    inflection: ClassVar[float] = 0.0  # where an s-shaped graph turns from convex to concave
+    # The kernel's rounding: |fl(f(x)) - f(x)| <= a u |f(x)| + b tiny with (a, b) = float_error, u the unit
+    # roundoff and tiny the smallest normal number of the dtype it computes in; None: not known.
+    float_error: ClassVar[tuple[float, float] | None] = None
+
+    def kinks(self) -> tuple[float, ...]:
+        """The inputs where the derivative jumps (proofs test the derivative there; none by default)."""
+        return ()
+
+    def linear_pieces(self) -> tuple[float, float] | None:
+        """``(left slope, right slope)`` if ``f(x)`` is ``left * x`` for ``x <= 0`` and ``right * x`` for ``x >= 0``
+        (the ReLU family: linear bounds, exact MILP encodings); None otherwise."""
+        return None
 
     @abc.abstractmethod
     def function(self, x: Shaped[S]) -> Shaped[S]:
@@ -71,6 +93,15 @@ class ReLU(Activation):
     """``max(x, 0)``; derivative 1 where ``x > 0``, else 0 (0 at the kink, a subgradient)."""
 
     kind: ClassVar[str] = "relu"
+    monotone: ClassVar[bool] = True
+    curvature: ClassVar[Curvature | None] = "convex"
+    float_error: ClassVar[tuple[float, float] | None] = (0.0, 0.0)  # exact
+
+    def kinks(self) -> tuple[float, ...]:
+        return (0.0,)
+
+    def linear_pieces(self) -> tuple[float, float] | None:
+        return (0.0, 1.0)
 
     def function(self, x: Shaped[S]) -> Shaped[S]:
         return relu_kernel(x)
@@ -91,9 +122,19 @@ class LeakyReLU(Activation):
     slope: float = DEFAULT_LEAKY_SLOPE  # the negative side's slope
 
     kind: ClassVar[str] = "leaky_relu"
+    monotone: ClassVar[bool] = True
+    curvature: ClassVar[Curvature | None] = "convex"
+    # fl(x fl(slope)) against x slope: one rounding of the product and one of the slope, u each, and an underflow.
+    float_error: ClassVar[tuple[float, float] | None] = (3.0, 1.0)
 
     def __post_init__(self) -> None:
         check_slope(self.slope)
+
+    def kinks(self) -> tuple[float, ...]:
+        return (0.0,)
+
+    def linear_pieces(self) -> tuple[float, float] | None:
+        return (float(self.slope), 1.0)
 
     def function(self, x: Shaped[S]) -> Shaped[S]:
         return leaky_relu_kernel(x, self.slope)
@@ -112,6 +153,10 @@ class Tanh(Activation):
     kind: ClassVar[str] = "tanh"
     init_scheme: ClassVar[Scheme] = "glorot"
     smooth: ClassVar[bool] = True
+    monotone: ClassVar[bool] = True
+    curvature: ClassVar[Curvature | None] = "s-shaped"
+    # numpy's tanh is within 4 ulp of the real value (docs/float-check.md): 4 ulp of t are at most 8 u |t|.
+    float_error: ClassVar[tuple[float, float] | None] = (8.0, 4.0)
 
     def function(self, x: Shaped[S]) -> Shaped[S]:
         return np.tanh(x)

@@ -1,0 +1,115 @@
+"""The deployed network's rounding: every float32 value lies inside the boxes, margins on a rounding
+boundary are never proven, and the allowance is tight (a doubled allowance would fail here)."""
+
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pytest
+from bounds_cases import exact_nodes, within
+
+from verified_nn.bounds import Box, Rounding, interval_bounds, linear_bounds, margin_spec, spec_bounds
+from verified_nn.layers import Dense, LeakyReLU, ReLU, Tanh
+from verified_nn.network import Network
+
+Array = np.ndarray[Any, Any]
+SOUND = Rounding.sound(deployed=np.float32)
+
+
+def _point(x: Array) -> Box:
+    return Box(x.astype(np.float64)[None], x.astype(np.float64)[None])
+
+
+def _deployed_nodes(network: Network[Any, Any], x: Array) -> list[Array]:
+    values = [x[None]]
+    for layer in network.layers:
+        values.append(layer.forward(values[-1])[0])
+    return [v[0] for v in values]
+
+
+def boundary_network(ones: int, gap: float, *, big: float = 2.0**24) -> Network[Any, Any]:
+    """One float32 layer: logit 0 is ``big + ones - big``, logit 1 the constant ``ones - gap``: at the all-ones
+    input the real margin is ``gap``, and float32 may drop the units."""
+    w = np.zeros((2, ones + 2), dtype=np.float32)
+    w[0] = [big] + [1.0] * ones + [-big]
+    return Network((Dense(weights=w, bias=np.array([0, ones - gap], dtype=np.float32)),))
+
+
+@pytest.mark.parametrize(("ones", "gap"), [(1, 0.5), (2, 1.5), (4, 3.5), (6, 0.25)])
+def test_a_margin_the_deployed_network_loses_is_never_proven(ones: int, gap: float) -> None:
+    network = boundary_network(ones, gap)
+    x = np.ones(ones + 2, dtype=np.float32)
+    real_margin = Fraction(ones) - (Fraction(ones) - Fraction(gap))
+    deployed = network.logits(x[None])[0]
+    assert real_margin > 0 and deployed[0] - deployed[1] <= gap  # float32 loses some of the units
+    nodes = linear_bounds(network, _point(x), rounding=SOUND)
+    assert within(np.array([Fraction(float(v)) for v in deployed]), nodes.output.lower[0], nodes.output.upper[0])
+    bound = spec_bounds(network, nodes, margin_spec(np.array([0]), 2)).lower[0, 0]
+    assert bound <= deployed[0] - deployed[1]
+    real = spec_bounds(
+        network,
+        linear_bounds(network, _point(x), rounding=Rounding.sound(deployed=None)),
+        margin_spec(np.array([0]), 2),
+    )
+    assert real.lower[0, 0] > 0  # a verifier of the real network alone would prove it
+
+
+def _cancelling(rng: np.random.Generator) -> tuple[Network[Any, Any], Array]:
+    """A float32 layer or two whose biases cancel their rows' float dot products: outputs are rounding error."""
+    n = int(rng.integers(1, 6))
+    scale = 2.0 ** rng.integers(-30, 9, size=n)
+    x = (rng.normal(0, 1, n) * scale).astype(np.float32)
+    w = (rng.normal(0, 1, (3, n)) * 2.0 ** rng.integers(-8, 9, size=(3, n))).astype(np.float32)
+    b = -(x[None] @ w.T)[0]  # the float dot products, negated: the deployed outputs are 0
+    b = (b + rng.normal(0, 1, 3) * np.abs(b) * 2.0**-30).astype(np.float32)
+    layers: list[Any] = [Dense(weights=w, bias=b)]
+    if rng.random() < 0.5:
+        layers += [
+            ReLU() if rng.random() < 0.5 else LeakyReLU(0.1),
+            Dense(weights=rng.normal(0, 1, (2, 3)).astype(np.float32), bias=np.zeros(2, np.float32)),
+        ]
+    return Network(tuple(layers)), x
+
+
+def test_deployed_values_lie_in_their_boxes_and_the_allowance_is_tight() -> None:
+    """300 cancelling networks: every float32 value lies in its box; and the largest ratio of actual error to
+    the first layer's allowance exceeds 1/2, so an allowance twice as large as needed would fail here."""
+    rng = np.random.default_rng(0)
+    worst = 0.0
+    for _ in range(300):
+        network, x = _cancelling(rng)
+        nodes = interval_bounds(network, _point(x), rounding=SOUND)
+        real = exact_nodes(network, x.astype(np.float64))
+        deployed = _deployed_nodes(network, x)
+        for node in range(1, len(network.layers) + 1):
+            values = np.vectorize(lambda v: Fraction(float(v)), otypes=[object])(deployed[node])
+            assert within(values, nodes.boxes[node].lower[0], nodes.boxes[node].upper[0]), node
+        allowance = nodes.boxes[1].upper[0] - nodes.boxes[1].lower[0]  # 2 (noise + float64 slack), point input
+        errors = np.array([abs(Fraction(float(d)) - r) for d, r in zip(deployed[1], real[1], strict=True)], dtype=float)
+        worst = max(worst, float(np.max(2 * errors / np.maximum(allowance, 1e-300))))
+    assert worst > 0.5, worst
+
+
+def test_a_tanh_network_keeps_its_deployed_values_in_the_boxes() -> None:
+    rng = np.random.default_rng(1)
+    network: Network[Any, Any] = Network(
+        (
+            Dense(weights=rng.normal(0, 1, (4, 3)).astype(np.float32), bias=np.zeros(4, np.float32)),
+            Tanh(),
+            Dense(weights=rng.normal(0, 1, (2, 4)).astype(np.float32), bias=np.zeros(2, np.float32)),
+        )
+    )
+    for _ in range(20):
+        x = rng.random(3).astype(np.float32)
+        nodes = linear_bounds(
+            network, Box(x.astype(np.float64)[None] - 0.01, x.astype(np.float64)[None] + 0.01), rounding=SOUND
+        )
+        out = network.logits(x[None])[0]
+        assert np.all(nodes.output.lower[0] <= out) and np.all(out <= nodes.output.upper[0])
+
+
+def test_an_overflowing_layer_gets_no_bound() -> None:
+    huge = np.full((2, 2), 1e38, dtype=np.float32)
+    network: Network[Any, Any] = Network((Dense(weights=huge, bias=np.zeros(2, np.float32)),))
+    nodes = interval_bounds(network, _point(np.ones(2, np.float32)), rounding=SOUND)
+    assert np.all(np.isinf(nodes.output.upper))

@@ -1,0 +1,79 @@
+"""One bound-propagation core for every layer: intervals, linear bounds with optimisable slopes, float-sound.
+
+Certification (``verified_nn.certify``), certified training (``verified_nn.robust``), the float check
+(``verified_nn.exact``) and branch-and-bound are clients of this package; it knows networks, and each
+layer kind is known to it only through its :class:`Rule` (docs/certification.md has the table).
+
+**Domains.** Everything is bounded for a batch of *domains* in one numpy pass: a :class:`Box` holds
+``lower``/``upper`` of shape ``(domains, *shape)``: images of a batch, or the sub-domains of a
+branch-and-bound, each with its own input box.
+
+**Nodes.** Node 0 is the network's input, node ``i + 1`` the output of layer ``i``. :class:`NodeBounds`
+holds a box per node for every domain.
+
+**Rounding** (:class:`Rounding`) is a parameter of every rule, not a fork: ``Rounding.none(dtype)`` is plain
+arithmetic in ``dtype`` (certified training, differentiable); ``Rounding.sound(deployed=np.float32)``
+computes in float64, moves every result outward by a rigorous bound on its own rounding, and treats each
+deployed layer's float32 rounding as a bounded noise per neuron. That noise enters back-substitution
+weighted by ``|lam|`` (the back-substituted coefficients), so the float allowance scales with what the
+bound itself sees, not with interval magnitudes, and one bound covers the real and the deployed network.
+
+**API** (all functions take the network first):
+
+- ``interval_bounds(network, box, rounding=...)`` -> NodeBounds: interval propagation (IBP).
+- ``linear_bounds(network, box, rounding=..., splits=None, known=None, reuse=0)`` -> NodeBounds: IBP with
+  every node that feeds a relaxed layer (an activation, a max pool) tightened by back-substitution (CROWN).
+  ``splits[node]`` ``(domains, *shape)`` int8 fixes values ``>= 0`` (+1) or ``<= 0`` (-1) per domain: the
+  per-ReLU split constraints of branch-and-bound. ``known`` bounds (a parent's, via ``NodeBounds.take``) are
+  intersected, and its first ``reuse`` nodes taken as they are.
+- ``spec_bounds(network, nodes, spec, slopes=None, node=None, stop=0)`` -> SpecBounds: lower bounds of
+  ``spec . y`` for rows ``spec`` ``(rows, *shape)`` or ``(domains, rows, *shape)`` of any node (the output by
+  default), by back-substitution to node ``stop``. ``SpecBounds.noise`` is the float allowance inside the
+  bound; ``SpecBounds.slopes`` the slopes used, to warm-start the next call.
+- ``optimise_slopes(network, nodes, spec, iterations=20, slopes=None)`` -> SpecBounds: alpha-CROWN, the
+  free lower slopes (per layer, domain, row and neuron) improved by projected gradient ascent, with the
+  gradient ``bound_gradient`` computed by hand.
+- ``margin_spec(labels, classes)``: the rows ``e_label - e_j``; a margin is positive when the label wins.
+- ``encode(network, nodes, domain=0)`` -> (Program, variables): the exact mixed-integer program of the network
+  over one domain (piecewise-linear layers only), big-M constants from the node boxes, the deployed
+  rounding as one bounded variable per neuron; ``verified_nn.certify`` solves it with HiGHS.
+- ``register_rule(layer_type, rule)``, ``rule_for(layer)``: the registry. Activations get their rule from
+  what they declare (``monotone``, ``curvature``, ``float_error``, ``linear_pieces``).
+
+Float dtypes are chosen deliberately: certificates compute in float64 (``Rounding.sound``), training in
+the network's dtype (float32 by default) without rounding allowances.
+"""
+
+from . import _affine as _affine, _conv as _conv, _elementwise as _elementwise, _maxpool as _maxpool
+from ._affine import AffineRule as AffineRule, DenseRule as DenseRule, ReshapeRule as ReshapeRule
+from ._box import Box as Box, Splits as Splits, input_box as input_box
+from ._conv import AvgPoolRule as AvgPoolRule, ConvRule as ConvRule
+from ._elementwise import ElementwiseRule as ElementwiseRule
+from ._errors import BoundsError as BoundsError
+from ._lines import Lines as Lines
+from ._maxpool import MaxPoolRule as MaxPoolRule
+from ._optimise import optimise_slopes as optimise_slopes
+from ._program import Program as Program, encode as encode
+from ._rounding import (
+    Rounding as Rounding,
+    gamma as gamma,
+    smallest_normal as smallest_normal,
+    unit_roundoff as unit_roundoff,
+)
+from ._rule import (
+    Context as Context,
+    LinearForm as LinearForm,
+    Rule as Rule,
+    Step as Step,
+    register_rule as register_rule,
+    rule_for as rule_for,
+)
+from ._spec import margin_spec as margin_spec
+from ._walk import (
+    NodeBounds as NodeBounds,
+    SpecBounds as SpecBounds,
+    bound_gradient as bound_gradient,
+    interval_bounds as interval_bounds,
+    linear_bounds as linear_bounds,
+    spec_bounds as spec_bounds,
+)

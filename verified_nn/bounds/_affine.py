@@ -1,0 +1,275 @@
+"""Affine layers ``y = A x + b``: one generic rule built on four primitives of the map ``A``.
+
+A subclass of :class:`AffineRule` says how to apply ``A``, ``|A|`` and ``A^T`` to a batch and what the bias
+and the number of products per output are; the rule derives the rest:
+
+- interval: ``mu' = A mu + b``, ``r' = |A| r`` (exact for a box, up to rounding);
+- back-substitution: ``lam . (A x + b) = (A^T lam) . x + lam . b``;
+- outward rounding: the float64 products round, by at most ``gamma_n |A| |x|`` (Higham, Lemma 3.1);
+- the deployed layer's rounding, a noise ``|e| <= gamma_{n+1} (|A| |x| + |b|)`` per output, which enters
+  the interval as extra radius and the back-substitution as ``-|lam| . e``.
+Dense, Conv2D and AvgPool2D are such maps; Flatten, Reshape and Dropout (in evaluation) are exact ones
+(:class:`ReshapeRule`).
+"""
+
+import abc
+from typing import Any, TypeAlias
+
+import numpy as np
+
+from verified_nn.layers import Dense, Dropout, Flatten, Layer, Reshape
+
+from ._box import Box
+from ._cast import cached
+from ._program import Program, chunked_matrix
+from ._rounding import Rounding, gamma, smallest_normal
+from ._rule import Context, LinearForm, Rule, Step, register_rule, rows_dot
+
+Array: TypeAlias = np.ndarray[Any, Any]
+
+
+class AffineRule(Rule):
+    """The rule of a layer ``y = A x + b``; subclasses give the primitives."""
+
+    @abc.abstractmethod
+    def apply(self, layer: Layer[Any, Any], x: Array) -> Array:
+        """``A x`` for a batch ``x`` ``(n, *in)``, in ``x``'s dtype: ``(n, *out)``."""
+
+    @abc.abstractmethod
+    def apply_abs(self, layer: Layer[Any, Any], x: Array) -> Array:
+        """``|A| x`` for a batch ``x`` ``(n, *in)``: ``(n, *out)``."""
+
+    @abc.abstractmethod
+    def transpose(self, layer: Layer[Any, Any], lam: Array, shape: tuple[int, ...]) -> Array:
+        """``A^T lam`` for a batch ``lam`` ``(n, *out)``: ``(n, *shape)``, ``shape`` the input's per-sample shape."""
+
+    def bias(self, layer: Layer[Any, Any], dtype: Any) -> Array | None:
+        """``b``, broadcastable to one sample's output shape (None: no bias)."""
+        return None
+
+    @abc.abstractmethod
+    def terms(self, layer: Layer[Any, Any]) -> int:
+        """Products summed into one output (0 for an exact map such as a reshape)."""
+
+    @abc.abstractmethod
+    def transpose_terms(self, layer: Layer[Any, Any]) -> int:
+        """Products summed into one entry of ``A^T lam``."""
+
+    # Derived quantities, remembered per layer and box.
+
+    def _image(self, layer: Layer[Any, Any], box: Box, ctx: Context) -> tuple[Array, Array, Array]:
+        """``(center, radius, products)`` of the real layer over the box, ``(domains, *out)`` each:
+        ``A mu + b``, ``|A| r`` widened by its own float rounding (when outward), and ``|A| |x|``."""
+
+        def make() -> tuple[Array, Array, Array]:
+            rounding = ctx.rounding
+            mu, r = box.center_radius(rounding)
+            center = self.apply(layer, mu)
+            bias = self.bias(layer, mu.dtype)
+            if bias is not None:
+                center = center + bias
+            radius = self.apply_abs(layer, r)
+            products = self.apply_abs(layer, np.abs(mu) + r) if rounding.outward else radius
+            if rounding.outward:
+                # center and radius each sum `terms` products (and the bias): both within |A| (|mu| + r) + |b|.
+                absolute = products + np.abs(bias) if bias is not None else products
+                radius = rounding.up(radius + rounding.sum_error(absolute, self.terms(layer)))
+            return center, radius, products
+
+        image: tuple[Array, Array, Array] = ctx.remember("image", make)
+        return image
+
+    def _noise(self, layer: Layer[Any, Any], box: Box, ctx: Context) -> Array | None:
+        """The deployed layer's rounding per output, ``(domains, *out)`` (None for the real network)."""
+        if not ctx.rounding.noisy or self.terms(layer) == 0:
+            return None
+
+        def make() -> Array:
+            center, radius, products = self._image(layer, box, ctx)
+            output = ctx.rounding.up(np.abs(center) + radius)
+            return ctx.rounding.dot_noise(products, self.terms(layer), output)
+
+        noise: Array = ctx.remember("noise", make)
+        return noise
+
+    # The rule.
+
+    def interval(self, layer: Layer[Any, Any], box: Box, ctx: Context) -> Box:
+        rounding = ctx.rounding
+        center, radius, _ = self._image(layer, box, ctx)
+        noise = self._noise(layer, box, ctx)
+        if noise is not None:
+            radius = rounding.up(radius + noise)
+        return Box(rounding.down(center - radius), rounding.up(center + radius))
+
+    def linear(
+        self, layer: Layer[Any, Any], form: LinearForm, box: Box, ctx: Context, slopes: Array | None
+    ) -> tuple[LinearForm, Step]:
+        rounding = ctx.rounding
+        lam = form.lam
+        domains, rows = lam.shape[:2]
+        below = self.transpose(layer, lam.reshape(domains * rows, *lam.shape[2:]), box.shape)
+        below = below.reshape(domains, rows, *below.shape[1:])
+        bias = self.bias(layer, lam.dtype)
+        out_shape = lam.shape[2:]
+        const, error, noise = form.const, form.error, form.noise
+        if bias is not None:
+            full = np.broadcast_to(bias, out_shape)
+            const = const + rows_dot(lam, full)
+        if rounding.outward:
+            magnitude = box.magnitude()
+            absolute = np.abs(lam)
+            # A^T lam rounds by gamma_t |lam| |A| entrywise, met by |x| <= magnitude; lam . b by its own sum.
+            spread = self.apply_abs(layer, magnitude)  # (domains, *out)
+            t = self.transpose_terms(layer)
+            error = error + rounding.sum_error(rows_dot(absolute, spread), t)
+            error = error + 2 * t * smallest_normal(rounding.dtype) * magnitude.reshape(domains, 1, -1).sum(axis=2)
+            if bias is not None:
+                error = error + rounding.sum_error(
+                    rows_dot(absolute, np.abs(full)) + np.abs(const), int(np.prod(out_shape))
+                )
+            layer_noise = self._noise(layer, box, ctx)
+            if layer_noise is not None:
+                count = int(np.prod(out_shape))
+                noise = noise + rounding.up(rows_dot(absolute, layer_noise) * (1 + 4 * gamma(count, rounding.u)))
+        step = _AffineStep(self, layer, bias, lam, self._noise(layer, box, ctx))
+        return LinearForm(below, const, error, noise), step
+
+    def matrix(self, layer: Layer[Any, Any], shape: tuple[int, ...]) -> Array:
+        """``A`` as a dense float64 ``(out, in)`` matrix for inputs of per-sample ``shape`` (for exact programs)."""
+        return chunked_matrix(lambda x: self.apply(layer, x), shape)
+
+    def encode(
+        self, layer: Layer[Any, Any], program: Any, inputs: Array, box: Box, out: Box, rounding: Rounding
+    ) -> Array:
+        assert isinstance(program, Program)
+        outputs = program.variables(out.lower[0], out.upper[0])
+        matrix = self.matrix(layer, box.shape)
+        bias = self.bias(layer, np.float64)
+        offset = np.broadcast_to(bias, out.shape).ravel() if bias is not None else np.zeros(outputs.size)
+        noise = self._noise(layer, box, Context(rounding)) if self.terms(layer) else None
+        rows, columns = np.nonzero(matrix)
+        count = outputs.size
+        row = [np.arange(count), rows]
+        column = [outputs.ravel(), inputs.ravel()[columns]]
+        value = [np.ones(count), -matrix[rows, columns]]
+        if noise is not None:  # z = A x + b + e with |e| <= the deployed layer's rounding
+            errors = program.variables(-noise[0], noise[0])
+            row.append(np.arange(count))
+            column.append(errors.ravel())
+            value.append(-np.ones(count))
+        program.add_rows(np.concatenate(row), np.concatenate(column), np.concatenate(value), offset, offset)
+        program.link(outputs.ravel()[rows], inputs.ravel()[columns], matrix[rows, columns])
+        return outputs
+
+
+class _AffineStep(Step):
+    def __init__(self, rule: AffineRule, layer: Layer[Any, Any], bias: Array | None, lam: Array, noise: Array | None):
+        self.rule, self.layer, self.bias, self.lam, self.noise = rule, layer, bias, lam, noise
+
+    def witness(self, below: Array) -> Array:
+        domains, rows = below.shape[:2]
+        above = self.rule.apply(self.layer, below.reshape(domains * rows, *below.shape[2:]))
+        above = above.reshape(domains, rows, *above.shape[1:])
+        if self.bias is not None:
+            above = above + self.bias
+        if self.noise is not None:  # the bound subtracts |lam| e: its gradient in lam is -sign(lam) e
+            above = above - np.sign(self.lam) * self.noise[:, np.newaxis]
+        return above
+
+
+class DenseRule(AffineRule):
+    """``y = x W^T + b``: ``A = W`` ``(out, in)``."""
+
+    def _weights(self, layer: Layer[Any, Any], dtype: Any) -> Array:
+        assert isinstance(layer, Dense)
+        value: Array = cached(layer, "weights", dtype, lambda: np.asarray(layer.weights, dtype=dtype))
+        return value
+
+    def _abs_weights(self, layer: Layer[Any, Any], dtype: Any) -> Array:
+        value: Array = cached(layer, "abs_weights", dtype, lambda: np.abs(self._weights(layer, dtype)))
+        return value
+
+    def apply(self, layer: Layer[Any, Any], x: Array) -> Array:
+        result: Array = x @ self._weights(layer, x.dtype).T
+        return result
+
+    def apply_abs(self, layer: Layer[Any, Any], x: Array) -> Array:
+        result: Array = x @ self._abs_weights(layer, x.dtype).T
+        return result
+
+    def transpose(self, layer: Layer[Any, Any], lam: Array, shape: tuple[int, ...]) -> Array:
+        result: Array = lam @ self._weights(layer, lam.dtype)
+        return result
+
+    def bias(self, layer: Layer[Any, Any], dtype: Any) -> Array | None:
+        assert isinstance(layer, Dense)
+        value: Array = cached(layer, "bias", dtype, lambda: np.asarray(layer.bias, dtype=dtype))
+        return value
+
+    def terms(self, layer: Layer[Any, Any]) -> int:
+        assert isinstance(layer, Dense)
+        return int(layer.weights.shape[1])
+
+    def transpose_terms(self, layer: Layer[Any, Any]) -> int:
+        assert isinstance(layer, Dense)
+        return int(layer.weights.shape[0])
+
+    def matrix(self, layer: Layer[Any, Any], shape: tuple[int, ...]) -> Array:
+        return self._weights(layer, np.float64)
+
+
+class ReshapeRule(AffineRule):
+    """An exact map that only rearranges values (Flatten, Reshape) or passes them on (Dropout in evaluation):
+    its image of a box is the box rearranged, and it adds no rounding."""
+
+    def _out(self, layer: Layer[Any, Any], x: Array) -> Array:
+        result: Array = x.reshape(x.shape[0], *layer.output_shape(tuple(x.shape[1:])))
+        return result
+
+    def apply(self, layer: Layer[Any, Any], x: Array) -> Array:
+        return self._out(layer, x)
+
+    def apply_abs(self, layer: Layer[Any, Any], x: Array) -> Array:
+        return self._out(layer, x)
+
+    def transpose(self, layer: Layer[Any, Any], lam: Array, shape: tuple[int, ...]) -> Array:
+        result: Array = lam.reshape(lam.shape[0], *shape)
+        return result
+
+    def terms(self, layer: Layer[Any, Any]) -> int:
+        return 0
+
+    def transpose_terms(self, layer: Layer[Any, Any]) -> int:
+        return 0
+
+    def interval(self, layer: Layer[Any, Any], box: Box, ctx: Context) -> Box:
+        return Box(self._out(layer, box.lower), self._out(layer, box.upper))
+
+    def encode(
+        self, layer: Layer[Any, Any], program: Any, inputs: Array, box: Box, out: Box, rounding: Rounding
+    ) -> Array:
+        return inputs.reshape(out.shape)  # the same variables, rearranged
+
+    def linear(
+        self, layer: Layer[Any, Any], form: LinearForm, box: Box, ctx: Context, slopes: Array | None
+    ) -> tuple[LinearForm, Step]:
+        lam = form.lam
+        return form.replace(lam=lam.reshape(*lam.shape[:2], *box.shape)), _ReshapeStep(lam.shape[2:])
+
+
+class _ReshapeStep(Step):
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+    def witness(self, below: Array) -> Array:
+        result: Array = below.reshape(*below.shape[:2], *self.shape)
+        return result
+
+
+DENSE = DenseRule()
+RESHAPE = ReshapeRule()
+
+register_rule(Dense, DENSE)
+for _kind in (Flatten, Reshape, Dropout):
+    register_rule(_kind, RESHAPE)

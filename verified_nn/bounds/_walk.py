@@ -1,0 +1,299 @@
+"""The walkers: boxes forward through a network's layers, linear bounds backward; no layer kind known here.
+
+Nodes are numbered by position: node 0 is the network's input, node ``i + 1`` the output of layer ``i``.
+Each layer's :class:`Rule` (``rule_for``) does the work; the walkers only carry boxes, linear forms and
+split constraints from node to node, remember per-node values the rules compute, and decide which nodes
+to tighten by back-substitution (those feeding a layer whose linear bounds depend on its input box).
+"""
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import Any, Final, TypeAlias
+
+import numpy as np
+
+from verified_nn.layers import Layer
+from verified_nn.network import Network
+
+from ._box import Box, Splits
+from ._errors import BoundsError
+from ._rounding import Rounding
+from ._rule import Context, LinearForm, Step, rule_for
+
+Array: TypeAlias = np.ndarray[Any, Any]
+# Back-substitution rows per pass are chunked so that one coefficient array stays below this many values.
+CHUNK_VALUES: Final = 2**23
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeBounds:
+    """Boxes around every node for a batch of domains: ``boxes[0]`` the input, ``boxes[i + 1]`` layer ``i``'s
+    output; sound under ``rounding``. ``contexts`` hold what the rules remembered about each node."""
+
+    boxes: tuple[Box, ...]
+    rounding: Rounding
+    contexts: tuple[Context, ...] = dataclasses.field(compare=False, repr=False)
+
+    @property
+    def output(self) -> Box:
+        """The box around the network's output."""
+        return self.boxes[-1]
+
+    @property
+    def domains(self) -> int:
+        """How many domains are bounded."""
+        return self.boxes[0].domains
+
+    def infeasible(self) -> Array:
+        """``(domains,)``: where split constraints leave some node with no value (the domain is empty)."""
+        empty = np.zeros(self.domains, dtype=bool)
+        for box in self.boxes:
+            empty |= box.empty()
+        return empty
+
+    def take(self, domains: Array) -> "NodeBounds":
+        """The bounds of the chosen domains (index array or boolean mask), e.g. to start a child domain."""
+        boxes = tuple(box.take(domains) for box in self.boxes)
+        return NodeBounds(boxes, self.rounding, tuple(Context(self.rounding) for _ in boxes))
+
+
+@dataclasses.dataclass(frozen=True)
+class SpecBounds:
+    """Rigorous lower bounds ``(domains, rows)`` of ``spec . node``, the part of them the deployed rounding
+    took (the float allowance, 0 for the real network), and the slopes used per layer index (``(domains,
+    rows, *in)``; pass them back as ``slopes=`` to warm-start)."""
+
+    lower: Array
+    noise: Array
+    slopes: dict[int, Array]
+
+
+def _layers(network: Network[Any, Any]) -> tuple[Layer[Any, Any], ...]:
+    if not isinstance(network, Network):
+        raise BoundsError(f"bounds walk a verified_nn Network, got {type(network).__name__}")
+    return network.layers
+
+
+def _sane(box: Box) -> Box:
+    """NaN (an overflow met a zero) becomes the widest bound."""
+    if np.isnan(box.lower).any() or np.isnan(box.upper).any():
+        return Box(np.nan_to_num(box.lower, nan=-np.inf), np.nan_to_num(box.upper, nan=np.inf))
+    return box
+
+
+def _start(network: Network[Any, Any], box: Box, rounding: Rounding, splits: Splits | None) -> Box:
+    expected = network.input_shape()
+    if expected is not None and box.shape != expected:
+        raise BoundsError(f"the input box has shape {box.shape}, the network takes {expected}")
+    return box.astype(rounding.dtype).constrained((splits or {}).get(0))
+
+
+def interval_bounds(
+    network: Network[Any, Any], box: Box, *, rounding: Rounding, splits: Splits | None = None
+) -> NodeBounds:
+    """Interval bound propagation: each layer's rule maps the box of its input to one of its output."""
+    layers = _layers(network)
+    boxes = [_start(network, box, rounding, splits)]
+    contexts = [Context(rounding)]
+    for index, layer in enumerate(layers):
+        out = _sane(rule_for(layer, index=index).interval(layer, boxes[-1], contexts[-1]))
+        boxes.append(out.constrained((splits or {}).get(index + 1)))
+        contexts.append(Context(rounding))
+    return NodeBounds(tuple(boxes), rounding, tuple(contexts))
+
+
+def linear_bounds(
+    network: Network[Any, Any],
+    box: Box,
+    *,
+    rounding: Rounding,
+    splits: Splits | None = None,
+    known: NodeBounds | None = None,
+    reuse: int = 0,
+    limit: int = 4096,
+    optimise: int = 0,
+) -> NodeBounds:
+    """Boxes around every node, those feeding a relaxed layer tightened by back-substitution (CROWN).
+
+    ``known`` (bounds of the same domains, or of larger domains containing them) are intersected with what
+    is computed; its first ``reuse`` nodes are taken as they are (a branch-and-bound child shares the
+    nodes before its first split with its parent). Nodes wider than ``limit`` values per domain are
+    tightened only where their box straddles 0 (where a ReLU's relaxation depends on it). With ``optimise``,
+    each tightening also runs that many steps of alpha-CROWN on its own slopes.
+    """
+    layers = _layers(network)
+    if known is not None and (known.domains != box.domains or len(known.boxes) != len(layers) + 1):
+        raise BoundsError("known bounds must cover the same domains and every node of the network")
+    if reuse and known is None:
+        raise BoundsError("reuse needs known bounds")
+    signs = splits or {}
+    boxes = [_start(network, box, rounding, splits)] if reuse == 0 else list(known.boxes[:reuse])  # type: ignore[union-attr]
+    contexts = [Context(rounding) for _ in boxes] if reuse == 0 else list(known.contexts[:reuse])  # type: ignore[union-attr]
+    relaxed_before = any(rule_for(layer, index=i).relaxed for i, layer in enumerate(layers[: len(boxes) - 1]))
+    for index in range(len(boxes) - 1, len(layers)):
+        layer = layers[index]
+        rule = rule_for(layer, index=index)
+        relaxed_before |= rule.relaxed
+        out = _sane(rule.interval(layer, boxes[-1], contexts[-1]))
+        node = index + 1
+        if known is not None:
+            out = out.intersect(known.boxes[node])
+        out = out.constrained(signs.get(node))
+        feeds_relaxed = node < len(layers) and rule_for(layers[node], index=node).relaxed
+        if relaxed_before and feeds_relaxed:
+            partial = NodeBounds((*boxes, out), rounding, (*contexts, Context(rounding)))
+            out = _tighten(layers, partial, node, limit, optimise).constrained(signs.get(node))
+        boxes.append(out)
+        contexts.append(Context(rounding))
+    return NodeBounds(tuple(boxes), rounding, tuple(contexts))
+
+
+def _tighten(layers: tuple[Layer[Any, Any], ...], nodes: NodeBounds, node: int, limit: int, optimise: int) -> Box:
+    """The box of ``node`` intersected with back-substituted bounds of each of its values."""
+    box = nodes.boxes[node]
+    domains, size = box.domains, math.prod(box.shape)
+    low, high = box.lower.reshape(domains, size), box.upper.reshape(domains, size)
+    open_ = np.any(low < high, axis=0)
+    if size > limit:
+        open_ &= np.any((low < 0) & (high > 0), axis=0)
+    chosen = np.flatnonzero(open_)
+    widest = max(math.prod(b.shape) for b in nodes.boxes[: node + 1])
+    per_chunk = max(1, CHUNK_VALUES // (2 * domains * widest))
+    new_low, new_high = low.copy(), high.copy()
+    for start in range(0, len(chosen), per_chunk):
+        part = chosen[start : start + per_chunk]
+        k = len(part)
+        spec = np.zeros((2 * k, size), dtype=nodes.rounding.dtype)
+        spec[np.arange(k), part] = 1
+        spec[k + np.arange(k), part] = -1
+        lam = np.broadcast_to(spec.reshape(2 * k, *box.shape), (domains, 2 * k, *box.shape))
+        if optimise:
+            from ._optimise import optimise_slopes
+
+            lower = optimise_slopes(Network(layers), nodes, lam, iterations=optimise, node=node).lower
+        else:
+            lower, _, _ = _back(layers, nodes, LinearForm.start(lam, nodes.rounding.dtype), node, 0, None)
+        new_low[:, part] = np.maximum(new_low[:, part], lower[:, :k])
+        new_high[:, part] = np.minimum(new_high[:, part], -lower[:, k:])
+    return Box(new_low.reshape(box.lower.shape), new_high.reshape(box.upper.shape))
+
+
+def _back(
+    layers: tuple[Layer[Any, Any], ...],
+    nodes: NodeBounds,
+    form: LinearForm,
+    top: int,
+    stop: int,
+    slopes: Mapping[int, Array] | None,
+) -> tuple[Array, LinearForm, list[tuple[int, Step]]]:
+    """Back-substitute ``form`` (on node ``top``) down to node ``stop``; its lower bound there, ``(domains, rows)``."""
+    steps: list[tuple[int, Step]] = []
+    for index in range(top - 1, stop - 1, -1):
+        layer = layers[index]
+        chosen = None if slopes is None else slopes.get(index)
+        form, step = rule_for(layer, index=index).linear(layer, form, nodes.boxes[index], nodes.contexts[index], chosen)
+        steps.append((index, step))
+    return _concretize(form, nodes.boxes[stop], nodes.rounding), form, steps
+
+
+def _concretize(form: LinearForm, box: Box, rounding: Rounding) -> Array:
+    """``min over the box of lam . x + const``, less the error and the noise, rounded down: ``(domains, rows)``."""
+    lam = form.lam
+    domains, rows = lam.shape[:2]
+    flat = lam.reshape(domains, rows, -1)
+    low = box.lower.reshape(domains, 1, -1)
+    high = box.upper.reshape(domains, 1, -1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        corner = np.where(flat > 0, low, np.where(flat < 0, high, 0.0))  # the minimising corner (0 * inf = 0)
+        value = (flat * corner).sum(axis=2) + form.const
+        error = form.error
+        if rounding.outward:
+            magnitude = np.abs(corner)
+            error = error + rounding.sum_error(
+                (np.abs(flat) * magnitude).sum(axis=2) + np.abs(form.const), flat.shape[2]
+            )
+        lower = rounding.down(value - rounding.up(error + form.noise))
+    result: Array = np.nan_to_num(lower, nan=-np.inf)
+    return result
+
+
+def _spec(spec: Array, nodes: NodeBounds, node: int) -> Array:
+    shape = nodes.boxes[node].shape
+    spec = np.asarray(spec, dtype=nodes.rounding.dtype)
+    if spec.shape[-len(shape) :] != shape or spec.ndim not in (len(shape) + 1, len(shape) + 2):
+        raise BoundsError(f"spec must be (rows, {shape}) or (domains, rows, {shape}), got {spec.shape}")
+    if spec.ndim == len(shape) + 1:
+        spec = np.broadcast_to(spec, (nodes.domains, *spec.shape))
+    if spec.shape[0] != nodes.domains:
+        raise BoundsError(f"spec has {spec.shape[0]} domains, the bounds {nodes.domains}")
+    return spec
+
+
+def _default_slopes(
+    layers: tuple[Layer[Any, Any], ...], nodes: NodeBounds, top: int, stop: int, rows: int
+) -> dict[int, Array]:
+    slopes = {}
+    for index in range(stop, top):
+        layer = layers[index]
+        initial = rule_for(layer, index=index).initial_slopes(layer, nodes.boxes[index], nodes.contexts[index])
+        if initial is not None:
+            slopes[index] = np.repeat(initial[:, np.newaxis], rows, axis=1)
+    return slopes
+
+
+def spec_bounds(
+    network: Network[Any, Any],
+    nodes: NodeBounds,
+    spec: Array,
+    *,
+    slopes: Mapping[int, Array] | None = None,
+    node: int | None = None,
+    stop: int = 0,
+) -> SpecBounds:
+    """Lower bounds of each row of ``spec`` dotted with node ``node`` (default: the output), by back-substitution
+    to node ``stop`` (default the input; ``stop = node - 1`` is interval propagation with the last layer folded).
+
+    ``spec`` is ``(rows, *node shape)`` shared by every domain or ``(domains, rows, *node shape)``; ``slopes``
+    (per layer index, ``(domains, rows, *in)``) choose the free lower slopes (default: CROWN's choice).
+    Infeasible domains (split constraints with no point) get ``+inf``.
+    """
+    layers = _layers(network)
+    top = len(layers) if node is None else node
+    rows_spec = _spec(spec, nodes, top)
+    chosen = dict(slopes) if slopes is not None else _default_slopes(layers, nodes, top, stop, rows_spec.shape[1])
+    lower, form, _ = _back(layers, nodes, LinearForm.start(rows_spec, nodes.rounding.dtype), top, stop, chosen)
+    lower = np.where(nodes.infeasible()[:, np.newaxis], np.inf, lower)
+    return SpecBounds(lower, form.noise, chosen)
+
+
+def bound_gradient(
+    network: Network[Any, Any],
+    nodes: NodeBounds,
+    spec: Array,
+    slopes: Mapping[int, Array],
+    *,
+    node: int | None = None,
+    stop: int = 0,
+) -> tuple[SpecBounds, dict[int, Array]]:
+    """The bound of :func:`spec_bounds` with these slopes and its gradient with respect to each slope array.
+
+    Written by hand: with the choices of every step fixed the bound is linear in the coefficients, so its
+    gradient with respect to a node's coefficients is the chosen linear bounds run forward from the
+    minimising corner of the input box; a slope's gradient follows from its layer's coefficients.
+    """
+    layers = _layers(network)
+    top = len(layers) if node is None else node
+    rows_spec = _spec(spec, nodes, top)
+    lower, form, steps = _back(layers, nodes, LinearForm.start(rows_spec, nodes.rounding.dtype), top, stop, slopes)
+    box = nodes.boxes[stop]
+    lam = form.lam
+    witness = np.where(lam >= 0, box.lower[:, np.newaxis], box.upper[:, np.newaxis])
+    gradients: dict[int, Array] = {}
+    for index, step in reversed(steps):
+        found = step.slope_gradient(witness)
+        if found is not None:
+            gradients[index] = found
+        witness = step.witness(witness)
+    lower = np.where(nodes.infeasible()[:, np.newaxis], np.inf, lower)
+    return SpecBounds(lower, form.noise, dict(slopes)), gradients
