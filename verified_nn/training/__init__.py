@@ -40,7 +40,8 @@ from ._plots import (
     pyplot as pyplot,
     save_figure as save_figure,
 )
+from ._prepare import build_optimizer as build_optimizer
 from ._provenance import DataRecord as DataRecord, data_metadata as data_metadata, data_record as data_record
 from ._runs import RunFiles as RunFiles, check_run_name as check_run_name, default_run_name as default_run_name
 from ._schedule import Schedule as Schedule
-from ._trainer import TrainResult as TrainResult, build_optimizer as build_optimizer, train as train
+from ._trainer import TrainResult as TrainResult, train as train

@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from verified_nn.files import write_output
 
-from ._errors import ModelError
+from ._errors import ModelError, TrainingError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,3 +99,23 @@ def write_history(history: Sequence[EpochRecord], csv_path: Path, json_path: Pat
 
 def _cell(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
+
+
+def refuse_chance(best: EpochRecord, confusion: np.ndarray[Any, Any], kept: Path) -> None:
+    """TrainingError when the chosen epoch is barely better than always answering the most common class:
+    below ``c + (1 - c) / 9`` for that class's share ``c`` of the test set (20% for ten balanced classes).
+    ``confusion`` is the last epoch's on the test set; ``kept`` the checkpoint the message points to."""
+    classes = confusion.shape[0]
+    common = float(confusion.sum(axis=1).max() / max(confusion.sum(), 1))
+    threshold = common + (1 - common) / 9
+    which, score = (
+        ("validation", best.validation_accuracy)
+        if best.validation_accuracy is not None
+        else ("test", best.test_accuracy)
+    )
+    if score is not None and score < threshold:
+        raise TrainingError(
+            f"the run ended near chance: {score:.2%} {which} accuracy over {classes} classes (files kept: "
+            f"{kept}); it learned nothing: train again with a smaller --lr (the defaults, --lr 0.05 "
+            "--momentum 0.9, train the default network)"
+        )

@@ -1,53 +1,38 @@
-"""Training a network on a dataset: the data split, the network fitted to it, the run's files, the loop.
+"""Training a network on a dataset: a run prepared, its files locked, the loop run with the trainer's hooks.
 
 ``train(config, data)`` trains on any :class:`Dataset` (without one, the built-in ``config.dataset``):
 input shape and class count come from the data; a test set is ``test_data``, the data's own, or a
-stratified part held out. The loop (``_loop.py``), the objective (``_objectives.py``) and the run's files
-(``_runs.py``) are their own modules; this one puts them together.
+stratified part held out. What can refuse a run (``_prepare.py``), the loop (``_loop.py``), the
+objective (``_objectives.py``), the run's files (``_runs.py``) and what each epoch end writes
+(``_checkpoints.py``) are their own modules; this one puts them together.
 """
 
 import dataclasses
-import json
-import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]  # ships no types
 
 import verified_nn
 from verified_nn.core import InvalidArgumentError
-from verified_nn.data import DATASETS, Dataset, holdout, load, split
+from verified_nn.data import Dataset
 from verified_nn.files import check_output, remove_stale_parts
 from verified_nn.network import Network
-from verified_nn.optimizer import Optimizer, optimizer_named, state_trees
 
-from ._augment import image_shape
-from ._build import _ARCHITECTURE, architecture_fields, build_network, check_fits
-from ._callbacks import Callback, Diagnostics, EarlyStopping, EpochEnd, Guard, Progress
+from ._callbacks import Callback, Diagnostics, EarlyStopping, Guard, Progress
+from ._checkpoints import Checkpoints
 from ._config import TrainConfig
-from ._errors import TrainingError, TrainingInterrupted
+from ._errors import TrainingInterrupted
 from ._evaluate import Evaluation, score
-from ._history import EpochRecord, best_record, parse_history, write_history
+from ._history import EpochRecord, best_record, parse_history, refuse_chance, write_history
 from ._log import RunLog
-from ._loop import Fitted, LoopData, LoopSettings, batches_per_epoch, fit
+from ._loop import Fitted, LoopSettings, batches_per_epoch, fit
 from ._memory import retain_freed_memory
-from ._models import SavedModel, load_model, save_model
-from ._objectives import Objective, objective_for
-from ._provenance import data_metadata
-from ._runs import (
-    RunFiles,
-    RunLock,
-    Saved,
-    check_run_name,
-    checkpoint_metadata,
-    default_run_name,
-    missing,
-    remove_fresh,
-)
+from ._models import SavedModel, load_model
+from ._prepare import Run, build_optimizer, prepare, start_state
+from ._runs import RunFiles, RunLock, Saved, check_run_name, default_run_name, missing, remove_fresh
 from ._schedule import Schedule
-
-SAVE_INTERVAL: Final = 10.0  # seconds between checkpoint writes at the most (and always at the end of a run)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,215 +57,6 @@ class TrainResult:
     @property
     def train_seconds(self) -> float:
         return sum(record.train_seconds for record in self.history)
-
-
-def build_optimizer(config: TrainConfig) -> Optimizer[Any]:
-    """The optimizer the configuration names, at its initial learning rate (built once per run)."""
-    return optimizer_named(
-        config.optimizer,
-        learning_rate=config.learning_rate,
-        weight_decay=config.weight_decay,
-        momentum=config.momentum,
-        beta1=config.beta1,
-        beta2=config.beta2,
-    )
-
-
-@dataclasses.dataclass(frozen=True)
-class _Run:
-    """A run's data and settings, resolved before any file is written."""
-
-    config: TrainConfig  # resolved: epochs and validation size set, dataset named after the data
-    full: Dataset  # the training data as given (before the validation split)
-    data: LoopData
-    start: Network[Any, Any]
-    objective: Objective
-    recorded: dict[str, str]  # what every checkpoint records besides the scores: data, objective, config
-
-
-def _given_test(test: Dataset, train: Dataset, size: int | float | None) -> Dataset:
-    if test.shape != train.shape or test.classes != train.classes:
-        raise InvalidArgumentError(
-            f"the test set ({test.describe()}: classes {', '.join(test.classes[:5])}...) does not match the "
-            f"training set ({train.describe()}: classes {', '.join(train.classes[:5])}...)"
-        )
-    if size is None:
-        return test
-    if isinstance(size, float):
-        raise InvalidArgumentError(f"test_size {size}: a fraction splits data without a test set; give a count")
-    if size > len(test):
-        raise InvalidArgumentError(f"test_size {size} exceeds the {len(test)} examples of the test set")
-    return test.subset(slice(0, size))
-
-
-def _datasets(
-    config: TrainConfig, data: Dataset | None, test_data: Dataset | None, data_dir: str | Path | None
-) -> tuple[Dataset, Dataset]:
-    """The training data as given and the test set: the built-in ``config.dataset``'s splits, ``test_data``,
-    or a stratified part of ``data`` (``config.test_size``, default a quarter)."""
-    if data is None:
-        if test_data is not None:
-            raise InvalidArgumentError("train: test data needs training data (data=...)")
-        if config.dataset not in DATASETS:
-            raise InvalidArgumentError(
-                f"dataset {config.dataset!r} is not built in ({', '.join(DATASETS)}): give its data "
-                "(train(config, data=Dataset.from_npz(...)), or --data PATH)"
-            )
-        # Named as the configuration names them: the built-in's key is what a checkpoint records.
-        train, test = (
-            load(config.dataset, part, directory=data_dir, dtype=config.dtype).subset(slice(None), name=config.dataset)
-            for part in ("train", "test")
-        )
-        return train, _given_test(test, train, config.test_size)
-    if not isinstance(data, Dataset) or not (test_data is None or isinstance(test_data, Dataset)):
-        raise InvalidArgumentError("train: data and test_data must be verified_nn.data.Dataset values")
-    if test_data is not None:
-        return data, _given_test(test_data, data, config.test_size)
-    return split(data, config.test_size if config.test_size is not None else 0.25, seed=config.seed)
-
-
-def _splits(config: TrainConfig, full: Dataset, test: Dataset) -> LoopData:
-    size = config.validation_size or 0
-    train, validation = holdout(full, size, seed=config.seed) if size else (full, None)
-    if config.train_size is not None:
-        if config.train_size > len(train):
-            raise InvalidArgumentError(
-                f"train_size {config.train_size} exceeds the {len(train)} training examples left after holding "
-                f"out {size} for validation (--validation-size)"
-            )
-        train = train.subset(slice(0, config.train_size))
-    return LoopData(train=train, validation=validation, test=test)
-
-
-def _recorded_config(config: TrainConfig, network: Network[Any, Any] | None) -> str:
-    """The configuration a checkpoint records: its architecture fields describe the network trained, and are
-    left out for a given network that no configuration builds (the model file's architecture describes it)."""
-    if network is None:
-        return config.to_json()
-    fields = architecture_fields(network)
-    if fields is not None:
-        return dataclasses.replace(config, **fields).to_json()
-    values = json.loads(config.to_json())
-    for key in _ARCHITECTURE:
-        del values[key]
-    return json.dumps(values, sort_keys=True)
-
-
-def _prepare(
-    config: TrainConfig,
-    data: Dataset | None,
-    test_data: Dataset | None,
-    network: Network[Any, Any] | None,
-    resume: SavedModel | None,
-    history: list[EpochRecord],
-    data_dir: str | Path | None,
-) -> _Run:
-    """Everything a run needs that can be refused before a file is written."""
-    full, test = _datasets(config, data, test_data, data_dir)
-    config = config.resolved(len(full))
-    if data is not None:
-        config = dataclasses.replace(config, dataset=full.name)  # the configuration names the data it trained on
-    assert config.epochs is not None
-    if resume is not None and len(history) >= config.epochs:
-        raise InvalidArgumentError(
-            f"the checkpoint has completed {len(history)} of {config.epochs} epochs; "
-            f"pass --epochs {len(history) + 1} or more to train further"
-        )
-    loop_data = _splits(config, full, test)
-    if resume is not None:
-        _check_same_data(resume, full)
-        start = resume.network.astype(config.dtype)
-    elif network is not None:
-        start = network.astype(config.dtype)
-    else:
-        start = build_network(config, full.shape, len(full.classes))
-    check_fits(start, full, source="the checkpoint's network" if resume is not None else "the network")
-    objective = objective_for(config)
-    objective.check(start, full)
-    if config.shift:
-        image_shape(full.shape)  # refuses data that are not images
-    given = network if resume is None else None
-    recorded = {**data_metadata(full, test), **objective.metadata(), "config": _recorded_config(config, given)}
-    return _Run(config, full, loop_data, start, objective, recorded)
-
-
-def _check_same_data(resume: SavedModel, full: Dataset) -> None:
-    """Refuse to resume a run on other training data than the checkpoint's (as its SHA-256 records it)."""
-    recorded = resume.metadata.get("train_sha256", "")
-    if recorded and recorded != full.sha256:
-        raise InvalidArgumentError(
-            f"the checkpoint was trained on other data ({resume.metadata.get('dataset', '?')}, SHA-256 "
-            f"{recorded[:12]}...; this is {full.name}, {full.sha256[:12]}...): resume with the same data and "
-            "--seed, or start a new run"
-        )
-
-
-def _state(run: _Run, optimizer: Optimizer[Any], resume: SavedModel | None, log: RunLog) -> Any:
-    """The optimizer state a run starts from."""
-    if resume is None:
-        return optimizer.init(run.start)
-    if resume.optimizer is not None and resume.optimizer.name != optimizer.name:
-        raise InvalidArgumentError(
-            f"the checkpoint was trained with {resume.optimizer.name}, "
-            f"the configuration asks for {optimizer.name} (--optimizer)"
-        )
-    log(f"resuming from {resume.metadata.get('run', 'a checkpoint')} after epoch {resume.metadata.get('epoch')}")
-    if resume.state is None:
-        return optimizer.init(run.start)
-    dtype = run.config.dtype
-    return dataclasses.replace(
-        resume.state, **{field: tree.astype(dtype) for field, tree in state_trees(resume.state).items()}
-    )
-
-
-class _Checkpoints(Callback):
-    """After each epoch: the epoch's line in the log, and the best and last checkpoints.
-
-    A checkpoint is written when :data:`SAVE_INTERVAL` seconds have passed since the last write, and always
-    when the run ends, however it ends (done, stopped early, diverged, interrupted): short epochs do not
-    spend their time in fsync, and only a run killed outright (SIGKILL) can lose up to that many seconds.
-    """
-
-    def __init__(self, run: _Run, files: RunFiles, saved: Saved, log: RunLog) -> None:
-        self.run, self.files, self.saved, self.log = run, files, saved, log
-        self.pending: dict[Path, tuple[EpochEnd, dict[str, Any]]] = {}
-        self.written = time.monotonic()
-
-    def on_epoch_end(self, end: EpochEnd) -> str | None:
-        config, record, files = self.run.config, end.record, self.files
-        validation_size = len(self.run.data.validation) if self.run.data.validation is not None else 0
-        improved = best_record(end.history, validation_size) is record
-        metadata = checkpoint_metadata(
-            config, record, end.history, files.name, {"train_size": str(len(self.run.data.train)), **self.run.recorded}
-        )
-        if improved:
-            self.pending[files.best] = (end, {**metadata, "kind": "best"})
-            self.saved.best = True  # written by the next flush, which every way out of the loop makes
-        self.pending[files.last] = (end, {**metadata, "kind": "last"})
-        self.saved.epoch = record.epoch
-        if time.monotonic() - self.written >= SAVE_INTERVAL:
-            self.flush()
-        text = f" | val acc {record.validation_accuracy:.2%}" if record.validation_accuracy is not None else ""
-        if record.validation_verified is not None:
-            text += f" | val verified {record.validation_verified:.2%}"
-        text += f" | test acc {record.test_accuracy:.2%}"
-        if record.test_verified is not None:
-            text += f" | test verified {record.test_verified:.2%}"
-        self.log(
-            f"epoch {record.epoch}/{config.epochs} | {record.train_seconds:.2f} s | mean loss {record.mean_loss:.4f}"
-            f" | train acc {record.train_accuracy:.2%}{text}" + (f" | best, saved {files.best}" if improved else "")
-        )
-        return None
-
-    def flush(self) -> None:
-        """Write the checkpoints not yet on disk."""
-        for path, (end, metadata) in self.pending.items():
-            save_model(path, end.network, metadata, optimizer=end.optimizer, state=end.state)
-        self.pending.clear()
-        self.written = time.monotonic()
-
-    def on_train_end(self) -> None:
-        self.flush()
 
 
 def _run_name(name: str | None, resume: SavedModel | None) -> str:
@@ -325,7 +101,7 @@ def train(
     if resume is not None:
         metadata = resume.metadata
         history = parse_history(metadata.get("history"), metadata.get("epoch"), metadata.get("run", "the checkpoint"))
-    run = _prepare(config, data, test_data, network, resume, history, data_dir)
+    run = prepare(config, data, test_data, network, resume, history, data_dir)
     files = RunFiles.of(_run_name(name, resume), out_dir, log_dir)
     fresh = missing(files.log.parent, files.best.parent, files.log)
     saved = Saved(files, epoch=len(history) or None, best=bool(history) and files.best.exists())
@@ -336,12 +112,12 @@ def train(
         if resume is None and not saved.started:
             remove_fresh(fresh)  # refused before its first epoch
         raise
-    _refuse_chance(result, files)
+    refuse_chance(result.best, result.final.confusion, files.best)
     return result
 
 
 def _train_files(
-    run: _Run,
+    run: Run,
     files: RunFiles,
     resume: SavedModel | None,
     history: list[EpochRecord],
@@ -403,7 +179,7 @@ def _saved_history(files: RunFiles, saved: Saved) -> tuple[EpochRecord, ...]:
 
 
 def _fit(
-    run: _Run,
+    run: Run,
     files: RunFiles,
     resume: SavedModel | None,
     history: list[EpochRecord],
@@ -419,7 +195,9 @@ def _fit(
     validation = f", validation {len(data.validation):,}" if data.validation is not None else ""
     log(f"data {run.full.describe()} | train {len(data.train):,}{validation}, test {len(test):,}")
     optimizer = build_optimizer(config)
-    state = _state(run, optimizer, resume, log)
+    if resume is not None:
+        log(f"resuming from {resume.metadata.get('run', 'a checkpoint')} after epoch {resume.metadata.get('epoch')}")
+    state = start_state(run, optimizer, resume)
     log(f"network {run.start.describe()}")
     if not history:
         initial = score(run.start, test)
@@ -443,7 +221,7 @@ def _fit(
             kept=saved.kept,
         ),
         Diagnostics(log, config.epochs),
-        _Checkpoints(run, files, saved, log),
+        Checkpoints(run, files, saved, log),
         *([EarlyStopping(config.patience)] if config.patience is not None else []),
         *callbacks,
     ]
@@ -473,24 +251,3 @@ def _fit(
         f"best epoch {best.epoch} (by {chosen}): test acc {best.test_accuracy:.2%}"
     )
     return fitted
-
-
-def _refuse_chance(result: TrainResult, files: RunFiles) -> None:
-    """TrainingError when the chosen epoch is barely better than always answering the most common class:
-    below ``c + (1 - c) / 9`` for that class's share ``c`` (20% for ten balanced classes)."""
-    best = result.best
-    confusion = result.final.confusion
-    classes = confusion.shape[0]
-    common = float(confusion.sum(axis=1).max() / max(confusion.sum(), 1))
-    threshold = common + (1 - common) / 9
-    which, score_value = (
-        ("validation", best.validation_accuracy)
-        if best.validation_accuracy is not None
-        else ("test", best.test_accuracy)
-    )
-    if score_value is not None and score_value < threshold:
-        raise TrainingError(
-            f"the run ended near chance: {score_value:.2%} {which} accuracy over {classes} classes (files kept: "
-            f"{files.best}); it learned nothing: train again with a smaller --lr (the defaults, --lr 0.05 "
-            "--momentum 0.9, train the default network)"
-        )
