@@ -1,34 +1,37 @@
-"""Epochs of a LeNet-style CNN on MNIST (float32, batch 64, SGD) in verified-nn and in PyTorch, same run, same CPU.
+"""Epochs of the ``cnn`` preset's network on MNIST (float32, batch 64, SGD) in verified-nn and in PyTorch.
 
-Run: ``python -m benchmarks.cnn [--data-dir DIR] [--repeats N] [--threads N] [--samples N]``. Both train
-the ``cnn`` preset's network (``--channels``, ``--kernel``, ``--hidden`` change it; dropout active) on
-the same seeded batches, starting from the same weights, with the same number of threads; epochs
-alternate between the two so that machine noise falls on both alike, and the medians are compared:
-wall-clock time, the figure that counts, and CPU time, which other processes on the cores disturb less.
-The machine's load average is printed before and after: other processes on the cores change the
-figures. PyTorch is compared only when it is installed (it is not a dependency).
+Run: ``python -m benchmarks.cnn [--data-dir DIR] [--repeats N] [--threads auto|N] [--samples N]``, or
+with ``--profile`` for where one step's time goes. Both libraries train the preset's network
+(``--channels``, ``--kernel``, ``--hidden`` change it; dropout active) on the same seeded batches from the
+same weights. Candidates: verified-nn on ``--threads`` BLAS threads (default ``auto``, the trainer's:
+chosen before each epoch from the free cores and a timed step) and on one thread; PyTorch (when it is
+installed) on its default thread count and on one thread. Epochs are interleaved, one of each in turn;
+medians of wall-clock time (the figure that counts) and of CPU time are compared, and
+``benchmarks/_epochs.py`` prints the load and marks ratios taken while it changed. Freed memory is kept
+for reuse, as the trainer keeps it, for both libraries (``--no-retain`` leaves glibc's defaults).
+
+``--profile`` times each layer's forward and backward pass on one batch (the best of ``--repeats`` blocks
+of 20 calls, on one thread, in the thread's CPU time), and PyTorch's whole step beside it.
 """
 
 import argparse
-import os
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]
 
-from verified_nn.core import RUNTIME_CHECKS
+from benchmarks._epochs import Epoch, load_average, measure, report
+from verified_nn.core import RUNTIME_CHECKS, Threads, check_threads, choose_threads, cross_entropy_and_gradient
 from verified_nn.data import load
 from verified_nn.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, Mode, ReLU, Reshape
-from verified_nn.network import Batch, Network
+from verified_nn.network import Batch, Network, backprop
 from verified_nn.optimizer import SGD
 from verified_nn.training import build_network, preset, retain_freed_memory
 
 BATCH = 64
 RATE = 0.01
 Array = np.ndarray[Any, Any]
-Epoch = Callable[[int], None]
 
 
 def _batches(count: int, samples: int, epoch: int) -> list[Array]:
@@ -36,16 +39,21 @@ def _batches(count: int, samples: int, epoch: int) -> list[Array]:
     return [order[start : start + BATCH] for start in range(0, samples, BATCH)]
 
 
-def _ours(network: Network[Any, Any], images: Array, labels: Array, samples: int, threads: int) -> Epoch:
+def ours(network: Network[Any, Any], images: Array, labels: Array, samples: int, threads: Threads) -> Epoch:
+    """verified-nn's epoch; with ``"auto"`` the thread count is chosen before each epoch, as the trainer does."""
     optimizer = SGD(learning_rate=RATE)
     state = optimizer.init(network)
+    probe_images, probe_labels = images[:BATCH], labels[:BATCH]
 
-    def epoch(number: int) -> None:
+    def epoch(number: int) -> int:
         nonlocal network, state
-        with threadpool_limits(limits=threads):
+        probe_mode = Mode.train(0, number, 0)
+        choice = choose_threads(threads, probe=lambda: backprop(network, probe_images, probe_labels, mode=probe_mode))
+        with choice.limits():
             for index, chosen in enumerate(_batches(len(labels), samples, number)):
                 batch = Batch(images[chosen], labels[chosen])
                 network, state, _ = optimizer.step(network, state, batch, mode=Mode.train(0, number, index))
+        return choice.threads
 
     return epoch
 
@@ -76,47 +84,124 @@ def torch_model(network: Network[Any, Any]) -> Any:
             raise ValueError(f"no PyTorch counterpart for {layer!r} here")
     model = torch.nn.Sequential(*modules)
     with torch.no_grad():
-        for theirs, ours in zip(model.parameters(), network.parameters(), strict=True):
-            theirs.copy_(torch.from_numpy(np.array(ours)))  # a writable copy
+        for theirs, mine in zip(model.parameters(), network.parameters(), strict=True):
+            theirs.copy_(torch.from_numpy(np.array(mine)))  # a writable copy
     return model
 
 
-def _torch(network: Network[Any, Any], images: Array, labels: Array, samples: int, threads: int) -> Epoch | None:
-    try:
-        import torch
-    except ImportError:
-        return None
-    torch.set_num_threads(threads)
+def torch_step(network: Network[Any, Any]) -> Callable[[Any, Any], None]:
+    """One PyTorch SGD step on a batch ``(x, y)`` of tensors, for a copy of ``network``."""
+    import torch
+
     model = torch_model(network).train()
     optimizer = torch.optim.SGD(model.parameters(), lr=RATE)
     criterion = torch.nn.CrossEntropyLoss()
+
+    def step(x: Any, y: Any) -> None:
+        optimizer.zero_grad()
+        criterion(model(x), y).backward()
+        optimizer.step()
+
+    return step
+
+
+def torch_epoch(network: Network[Any, Any], images: Array, labels: Array, samples: int, threads: int | None) -> Epoch:
+    """PyTorch's epoch on ``threads`` threads (None: its default)."""
+    import torch
+
+    default_threads = torch.get_num_threads()
+    step = torch_step(network)
     x_all, y_all = torch.from_numpy(np.ascontiguousarray(images)), torch.from_numpy(labels)
 
-    def epoch(number: int) -> None:
-        for chosen in _batches(len(labels), samples, number):
-            index = torch.from_numpy(chosen)
-            optimizer.zero_grad()
-            loss = criterion(model(x_all[index]), y_all[index])
-            loss.backward()
-            optimizer.step()
+    def epoch(number: int) -> int:
+        count = threads or default_threads
+        torch.set_num_threads(count)
+        try:
+            for chosen in _batches(len(labels), samples, number):
+                index = torch.from_numpy(chosen)
+                step(x_all[index], y_all[index])
+        finally:
+            torch.set_num_threads(default_threads)
+        return count
 
     return epoch
 
 
-def _medians(candidates: dict[str, Epoch], repeats: int) -> dict[str, tuple[float, float]]:
-    """Median wall-clock and CPU seconds (this process, all threads) per epoch of each candidate."""
-    for run in candidates.values():  # warm-up epoch
-        run(0)
-    times: dict[str, list[tuple[float, float]]] = {name: [] for name in candidates}
-    for repeat in range(1, repeats + 1):
-        for name, run in candidates.items():
-            start, cpu = time.perf_counter(), time.process_time()
-            run(repeat)
-            times[name].append((time.perf_counter() - start, time.process_time() - cpu))
-    return {
-        name: (float(np.median([w for w, _ in values])), float(np.median([c for _, c in values])))
-        for name, values in times.items()
-    }
+def _torch_version() -> str | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    return str(torch.__version__)
+
+
+def _best(function: Callable[[], object], repeats: int, calls: int = 20) -> float:
+    """The shortest mean time of ``repeats`` blocks of ``calls`` calls, in milliseconds of this thread's CPU
+    time: on one thread it is the wall-clock time of a quiet machine, and other processes disturb it least."""
+    function()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.thread_time()
+        for _ in range(calls):
+            function()
+        best = min(best, (time.thread_time() - start) / calls)
+    return best * 1e3
+
+
+def _profile_layer(
+    layer: Any, index: int, after_first: int, inputs: Array, upstream: Array, cache: Any, repeats: int
+) -> float:
+    """Print one layer's forward and backward times (``after_first``: its place after the first parameter
+    layer, whose backward forms no input gradient); return their sum in milliseconds."""
+    mode = Mode.train(0, 1, 0).child(index)
+    forward = _best(lambda: layer.forward(inputs, mode=mode), repeats)
+    if after_first < 0:
+        backward, what = 0.0, "(none needed)"
+    elif after_first == 0:
+        backward, what = _best(lambda: layer.parameter_gradients(upstream, cache), repeats), "(parameter gradients)"
+    else:
+        backward, what = _best(lambda: layer.backward(upstream, cache), repeats), ""
+    print(f"  {index:2d} {layer!r:<58} forward {forward:6.2f} ms  backward {backward:6.2f} ms {what}")
+    return forward + backward
+
+
+def profile(network: Network[Any, Any], images: Array, labels: Array, repeats: int) -> None:
+    """Each layer's forward and backward on one batch, one thread; then whole steps of both libraries."""
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]
+
+    x, y = images[:BATCH], labels[:BATCH]
+    mode = Mode.train(0, 1, 0)
+    print(
+        f"one step on a batch of {BATCH}, one thread; CPU time, best of {repeats} blocks of 20 calls; "
+        f"load {load_average()}"
+    )
+    with threadpool_limits(limits=1, user_api="blas"):
+        inputs, caches = [x], []
+        for index, layer in enumerate(network.layers):
+            output, cache = layer.forward(inputs[-1], mode=mode.child(index))
+            inputs.append(output)
+            caches.append(cache)
+        gradient: Array = cross_entropy_and_gradient(inputs[-1], y)[1]
+        upstream: list[Array] = [gradient] * len(network.layers)
+        first = next(index for index, layer in enumerate(network.layers) if layer.parameters())
+        for index in range(len(network.layers) - 1, first, -1):
+            upstream[index] = gradient
+            gradient, _ = network.layers[index].backward(gradient, caches[index])
+        upstream[first] = gradient
+        total = 0.0
+        for index, layer in enumerate(network.layers):
+            total += _profile_layer(layer, index, index - first, inputs[index], upstream[index], caches[index], repeats)
+        print(f"  sum of the layers {total:.2f} ms")
+        ours_step = _best(lambda: backprop(network, x, y, mode=mode), repeats)
+        print(f"  verified-nn backprop (forward, loss, backward) {ours_step:.2f} ms")
+    if _torch_version() is not None:
+        import torch
+
+        torch.set_num_threads(1)
+        step = torch_step(network)
+        tx, ty = torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)
+        theirs = _best(lambda: step(tx, ty), repeats)
+        print(f"  PyTorch {_torch_version()} step (zero_grad, forward, backward, SGD) {theirs:.2f} ms")
 
 
 def _widths(text: str) -> tuple[int, ...]:
@@ -127,12 +212,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--repeats", type=int, default=3, help="timed epochs per candidate (default 3)")
-    parser.add_argument("--threads", type=int, default=1, help="threads for both (default 1, the trainer's)")
+    parser.add_argument(
+        "--threads",
+        type=lambda text: check_threads(text if text == "auto" else int(text)),
+        default="auto",
+        help="verified-nn's BLAS threads (default auto, the trainer's)",
+    )
     parser.add_argument("--samples", type=int, default=60_000, help="images per timed epoch (default 60000)")
     parser.add_argument("--channels", type=_widths, default=None, help="conv channels (default: the preset's)")
     parser.add_argument("--kernel", type=int, default=None, help="conv kernel size (default: the preset's)")
     parser.add_argument("--hidden", type=_widths, default=None, help="dense widths after flatten (default: preset's)")
     parser.add_argument("--no-retain", action="store_true", help="leave glibc's thresholds (the trainer raises them)")
+    parser.add_argument("--profile", action="store_true", help="time each layer of one step instead of epochs")
     args = parser.parse_args()
     retained = False if args.no_retain else retain_freed_memory()
     train = load("mnist", "train", directory=args.data_dir, report=lambda _: None)
@@ -142,27 +233,26 @@ def main() -> None:
     config = preset("cnn", **{name: value for name, value in changes.items() if value is not None})
     network = build_network(config, train.shape, len(train.classes))
     print(f"network {network.describe()}")
+    if args.profile:
+        profile(network, images, labels, max(args.repeats, 5))
+        return
     checks = "on" if RUNTIME_CHECKS else "off"
     print(
-        f"epochs of {samples:,} MNIST images, batch {BATCH}, float32, SGD, {args.threads} thread(s); checks {checks}; "
+        f"epochs of {samples:,} MNIST images, batch {BATCH}, float32, SGD; checks {checks}; "
         f"freed memory retained: {'yes' if retained else 'no'}"
     )
-    print(f"load average before: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
-    candidates = {"verified-nn": _ours(network, images, labels, samples, args.threads)}
-    torch_epoch = _torch(network, images, labels, samples, args.threads)
-    if torch_epoch is not None:
-        import torch
-
-        candidates[f"PyTorch {torch.__version__}"] = torch_epoch
-    medians = _medians(candidates, args.repeats)
-    print(f"load average after:  {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
-    ours, ours_cpu = medians["verified-nn"]
-    for candidate, (seconds, cpu) in medians.items():
-        print(
-            f"  {candidate:<24} {seconds:8.2f} s per epoch ({cpu:6.2f} s CPU)   "
-            f"verified-nn / this = {ours / seconds:.3f} (CPU {ours_cpu / cpu:.3f})"
-        )
-    if torch_epoch is None:
+    mine, single = f"verified-nn ({args.threads})", "verified-nn (1 thread)"
+    candidates: dict[str, Epoch] = {mine: ours(network, images, labels, samples, args.threads)}
+    candidates[single] = ours(network, images, labels, samples, 1)
+    pairs = []
+    version = _torch_version()
+    if version is not None:
+        default, one = f"PyTorch {version} (default)", f"PyTorch {version} (1 thread)"
+        candidates[default] = torch_epoch(network, images, labels, samples, None)
+        candidates[one] = torch_epoch(network, images, labels, samples, 1)
+        pairs = [(mine, default), (single, one)]
+    report(measure(candidates, args.repeats), pairs)
+    if version is None:
         print("  (PyTorch not installed: pip install torch to compare)")
 
 

@@ -1,34 +1,39 @@
-"""Epochs of 60,000 MNIST images (float32, batch 64, SGD) for two networks, against plain numpy and PyTorch.
+"""Epochs of 60,000 MNIST images (float32, batch 64, SGD) for two MLPs, against plain numpy and PyTorch.
 
-Run: ``python -m benchmarks.epoch [--data-dir DIR] [--repeats N] [--threads N]``. Candidates, each on the
-same seeded batches, interleaved so that machine noise falls on all alike; medians are compared:
-- 784-128-10 (the default): verified-nn (``SGD.step``, runtime checks on), plain numpy (the same maths
-  written plainly, ``benchmarks.step.plain_step``), PyTorch (``nn.Sequential``, ``torch.optim.SGD``);
-- 784-512-512-10: verified-nn and PyTorch.
-verified-nn and plain numpy run with ``--threads`` BLAS threads (default 1, the trainer's default);
-PyTorch twice, with its own default thread count (printed) and with one thread. PyTorch is compared
-only when it is installed.
+Run: ``python -m benchmarks.epoch [--data-dir DIR] [--repeats N] [--threads auto|N]``. Every candidate
+trains on the same seeded batches; epochs are interleaved (one of each in turn) so that machine noise
+falls on all alike, and medians are compared (``benchmarks/_epochs.py`` prints the load and marks
+ratios taken while it changed):
+- 784-128-10 (the default network) and 784-512-512-10;
+- verified-nn (``SGD.step`` with runtime checks on) with ``--threads`` BLAS threads (default ``auto``, the
+  trainer's: chosen before each epoch by ``choose_threads`` from the free cores and a timed step) and
+  on one thread; plain numpy (the same maths written plainly, ``benchmarks.step.plain_step``) on one
+  thread, for the default network; PyTorch (``nn.Sequential``, ``torch.optim.SGD``) on its default
+  thread count and on one thread, when it is installed.
+Then each network's step on one thread against the arithmetic bound of one core: the step's
+floating-point operations at the speed of a large single-threaded float32 product measured here.
+Freed memory is kept for reuse, as the trainer keeps it (``retain_freed_memory``), for every candidate.
 """
 
 import argparse
 import itertools
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]
 
+from benchmarks._epochs import Epoch, Run, measure, report
 from benchmarks.step import plain_step
-from verified_nn.core import RUNTIME_CHECKS
+from verified_nn.core import RUNTIME_CHECKS, Threads, check_threads, choose_threads
 from verified_nn.data import load
-from verified_nn.network import Batch, mlp, parameters
+from verified_nn.network import Batch, backprop, mlp, parameters
 from verified_nn.optimizer import SGD
+from verified_nn.training import retain_freed_memory
 
 BATCH = 64
 RATE = 0.01
 Array = np.ndarray[Any, Any]
-Epoch = Callable[[int], None]
 
 
 def _batches(count: int, epoch: int) -> list[Array]:
@@ -36,38 +41,42 @@ def _batches(count: int, epoch: int) -> list[Array]:
     return [order[start : start + BATCH] for start in range(0, count, BATCH)]
 
 
-def _ours(sizes: tuple[int, ...], images: Array, labels: Array, threads: int) -> Epoch:
+def ours(sizes: tuple[int, ...], images: Array, labels: Array, threads: Threads) -> Epoch:
+    """verified-nn's epoch; with ``"auto"`` the thread count is chosen before each epoch, as the trainer does."""
     network = mlp(sizes, rng=np.random.default_rng(0), dtype=np.float32)
     optimizer = SGD(learning_rate=RATE)
     state = optimizer.init(network)
+    probe_images, probe_labels = images[:BATCH], labels[:BATCH]
 
-    def epoch(number: int) -> None:
+    def epoch(number: int) -> int:
         nonlocal network, state
-        with threadpool_limits(limits=threads):
+        choice = choose_threads(threads, probe=lambda: backprop(network, probe_images, probe_labels))
+        with choice.limits():
             for chosen in _batches(len(labels), number):
                 network, state, _ = optimizer.step(network, state, Batch(images[chosen], labels[chosen]))
+        return choice.threads
 
     return epoch
 
 
-def _plain(images: Array, labels: Array, threads: int) -> Epoch:
+def plain(images: Array, labels: Array) -> Epoch:
     network = mlp((784, 128, 10), rng=np.random.default_rng(0), dtype=np.float32)
     params = [np.ascontiguousarray(p) for p in parameters(network)]
 
-    def epoch(number: int) -> None:
+    def epoch(number: int) -> int:
         nonlocal params
-        with threadpool_limits(limits=threads):
+        with threadpool_limits(limits=1, user_api="blas"):
             for chosen in _batches(len(labels), number):
                 params, _ = plain_step(params, images[chosen], labels[chosen])
+        return 1
 
     return epoch
 
 
-def _torch(sizes: tuple[int, ...], images: Array, labels: Array, threads: int | None) -> Epoch | None:
-    try:
-        import torch
-    except ImportError:
-        return None
+def torch_epoch(sizes: tuple[int, ...], images: Array, labels: Array, threads: int | None) -> Epoch:
+    """PyTorch's epoch on ``threads`` threads (None: its default)."""
+    import torch
+
     torch.manual_seed(0)
     default_threads = torch.get_num_threads()
     layers: list[Any] = []
@@ -78,8 +87,9 @@ def _torch(sizes: tuple[int, ...], images: Array, labels: Array, threads: int | 
     criterion = torch.nn.CrossEntropyLoss()
     x_all, y_all = torch.from_numpy(np.ascontiguousarray(images)), torch.from_numpy(labels)
 
-    def epoch(number: int) -> None:
-        torch.set_num_threads(threads or default_threads)
+    def epoch(number: int) -> int:
+        count = threads or default_threads
+        torch.set_num_threads(count)
         try:
             for chosen in _batches(len(labels), number):
                 index = torch.from_numpy(chosen)
@@ -89,52 +99,85 @@ def _torch(sizes: tuple[int, ...], images: Array, labels: Array, threads: int | 
                 optimizer.step()
         finally:
             torch.set_num_threads(default_threads)
+        return count
 
     return epoch
 
 
-def _medians(candidates: dict[str, Epoch], repeats: int) -> dict[str, float]:
-    for run in candidates.values():  # warm-up epoch
-        run(0)
-    times: dict[str, list[float]] = {name: [] for name in candidates}
-    for repeat in range(1, repeats + 1):
-        for name, run in candidates.items():
+def _torch_version() -> str | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    return str(torch.__version__)
+
+
+def step_flops(sizes: tuple[int, ...]) -> int:
+    """Floating-point operations of one step's products: forward and weight gradient of every layer, input
+    gradient of all but the first (a multiply and an add each)."""
+    products = [fan_in * fan_out for fan_in, fan_out in itertools.pairwise(sizes)]
+    return 2 * BATCH * (2 * sum(products) + sum(products[1:]))
+
+
+def one_core_peak() -> float:
+    """FLOP/s of a large float32 product on one BLAS thread: the best of five 1536^3 products."""
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((1536, 1536)).astype(np.float32) for _ in range(2))
+    best = float("inf")
+    with threadpool_limits(limits=1, user_api="blas"):
+        a @ b
+        for _ in range(5):
             start = time.perf_counter()
-            run(repeat)
-            times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(values)) for name, values in times.items()}
+            a @ b
+            best = min(best, time.perf_counter() - start)
+    return 2 * 1536**3 / best
+
+
+def _bound(name: str, sizes: tuple[int, ...], run: Run, steps: int, peak: float) -> None:
+    step = run.results[f"verified-nn {name} (1 thread)"].median() / steps
+    flops = step_flops(sizes)
+    bound = flops / peak
+    print(
+        f"  {name} step on one thread: {step * 1e6:.0f} us; its {flops / 1e6:.1f} MFLOP at one core's "
+        f"{peak / 1e9:.0f} GFLOP/s take {bound * 1e6:.0f} us: {step / bound:.2f}x the arithmetic bound"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", default=None)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=1, help="BLAS threads for verified-nn and plain numpy")
+    parser.add_argument("--repeats", type=int, default=5, help="timed epochs per candidate (default 5)")
+    parser.add_argument(
+        "--threads", type=lambda text: check_threads(text if text == "auto" else int(text)), default="auto"
+    )
     args = parser.parse_args()
+    retain_freed_memory()
     train = load("mnist", "train", directory=args.data_dir, report=lambda _: None)
     images, labels = np.asarray(train.inputs), train.labels
+    steps = len(_batches(len(labels), 0))
     checks = "on" if RUNTIME_CHECKS else "off"
-    print(f"one epoch of 60,000 MNIST images, batch {BATCH}, float32, SGD; runtime checks {checks}")
-    print(f"verified-nn and plain numpy on {args.threads} BLAS thread(s)")
+    version = _torch_version()
+    print(f"epochs of {len(labels):,} MNIST images, batch {BATCH}, float32, SGD; runtime checks {checks}")
     for sizes in ((784, 128, 10), (784, 512, 512, 10)):
         name = "-".join(map(str, sizes))
-        candidates = {f"verified-nn {name}": _ours(sizes, images, labels, args.threads)}
+        mine, single = f"verified-nn {name} ({args.threads})", f"verified-nn {name} (1 thread)"
+        candidates: dict[str, Epoch] = {mine: ours(sizes, images, labels, args.threads)}
+        candidates[single] = ours(sizes, images, labels, 1)
+        pairs = []
         if sizes == (784, 128, 10):
-            candidates[f"plain numpy {name}"] = _plain(images, labels, args.threads)
-        torch_epoch = _torch(sizes, images, labels, None)
-        if torch_epoch is not None:
-            import torch
-
-            candidates[f"PyTorch {torch.__version__} {name} ({torch.get_num_threads()} threads)"] = torch_epoch
-            one = _torch(sizes, images, labels, 1)
-            assert one is not None
-            candidates[f"PyTorch {torch.__version__} {name} (1 thread)"] = one
-        medians = _medians(candidates, args.repeats)
-        ours = medians[f"verified-nn {name}"]
-        for candidate, seconds in medians.items():
-            print(f"  {candidate:<44} {seconds:7.3f} s   verified-nn / this = {ours / seconds:.3f}")
-        if torch_epoch is None:
-            print("  (PyTorch not installed: pip install torch to compare)")
+            candidates[f"plain numpy {name}"] = plain(images, labels)
+            pairs.append((single, f"plain numpy {name}"))
+        if version is not None:
+            default, one = f"PyTorch {version} {name} (default)", f"PyTorch {version} {name} (1 thread)"
+            candidates[default] = torch_epoch(sizes, images, labels, None)
+            candidates[one] = torch_epoch(sizes, images, labels, 1)
+            pairs += [(mine, default), (single, one)]
+        print(f"\n{name}:")
+        run = measure(candidates, args.repeats)
+        report(run, pairs)
+        _bound(name, sizes, run, steps, one_core_peak())
+    if version is None:
+        print("(PyTorch not installed: pip install torch to compare)")
 
 
 if __name__ == "__main__":

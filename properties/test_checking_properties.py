@@ -134,19 +134,24 @@ dtypes = st.sampled_from([np.float32, np.float64, np.int64, np.uint8])
 def test_constructors_accept_exactly_their_shape_and_keep_float_precision(
     shape: tuple[int, ...], dtype: Any, seed: int
 ) -> None:
-    """as_image, as_image_batch and unflatten (like the default network) accept only their shape; ints become float64."""
+    """as_image, as_image_batch and unflatten (like the default network) accept only their shape; the first two
+    turn ints into float64, unflatten refuses them (they would change a float32 network into float64)."""
     values = (np.random.default_rng(seed).random(shape) * 9).astype(dtype)
     expected_dtype = dtype if dtype in (np.float32, np.float64) else np.float64
 
     def unflatten_default(vector: Array) -> Array:
         return np.asarray(flatten(unflatten(vector, like=DEFAULT_NETWORK)))
 
-    for make, name, fits, text in (
-        (as_image, "as_image", shape == (784,), r"\(784\)"),
-        (as_image_batch, "as_image_batch", len(shape) == 2 and shape[1] == 784, r"\(batch, 784\)"),
-        (unflatten_default, "unflatten", shape == (101_770,), r"\(101770\)"),
+    for make, name, fits, text, takes_integers in (
+        (as_image, "as_image", shape == (784,), r"\(784\)", True),
+        (as_image_batch, "as_image_batch", len(shape) == 2 and shape[1] == 784, r"\(batch, 784\)", True),
+        (unflatten_default, "unflatten", shape == (101_770,), r"\(101770\)", False),
     ):
-        if fits:
+        if not takes_integers and dtype not in (np.float32, np.float64):
+            kind = np.dtype(dtype).name
+            with pytest.raises(ShapeError, match=rf"^{name}: expected a float32 or float64 vector, got {kind}$"):
+                make(values)
+        elif fits:
             made = make(values)
             assert made.dtype == expected_dtype and made.shape == shape
             np.testing.assert_array_equal(made, values.astype(expected_dtype))

@@ -219,7 +219,7 @@ def test_mismatch_messages_list_every_earlier_array_and_only_named_sizes(n: int)
         _three(np.zeros(n), np.zeros(n), np.zeros(n + 1, dtype=np.int64))
     assert str(caught.value).endswith(f"got int64[{n + 1}] (n={n} from a: float64[{n}], b: float64[{n}])")
     with pytest.raises(ShapeError) as caught:
-        _fixed_then_named(np.zeros(3), np.zeros(n))
+        _fixed_then_named(np.zeros(3), np.zeros(n))  # type: ignore[arg-type]  # float labels, refused statically too
     assert str(caught.value).endswith(f"got float64[{n}] (a: float64[3])")
     with pytest.raises(ShapeError) as caught:
         _variadic(np.zeros((2, n)), np.zeros(2, dtype=np.float64))
@@ -280,5 +280,5 @@ def _plain_then_named(a: np.ndarray[Any, np.dtype[Any]], b: Integer[np.ndarray[A
 def test_an_array_without_dims_adds_no_sizes_to_a_message(n: int) -> None:
     """An argument annotated as a plain ndarray is listed in the context but binds no named size."""
     with pytest.raises(ShapeError) as caught:
-        _plain_then_named(np.zeros(n), np.zeros(n))
+        _plain_then_named(np.zeros(n), np.zeros(n))  # type: ignore[arg-type]  # float labels, refused statically too
     assert str(caught.value).endswith(f"got float64[{n}] (a: float64[{n}])")

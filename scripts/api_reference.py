@@ -25,6 +25,8 @@ SUBPACKAGES = (
     "training",
     "predict",
     "interop",
+    "spec",
+    "search",
     "sklearn",
     "bounds",
     "exact",

@@ -1,14 +1,29 @@
 """Backpropagation through convolutional networks against an independent autodiff (explicit loops over output
 positions, ``tests/autodiff.py``) and against finite differences, for several shapes, strides and paddings."""
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 import pytest
 from autodiff import network_loss_gradients
 
-from verified_nn.layers import AvgPool2D, Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU, Reshape, Tanh
-from verified_nn.network import Batch, Network, cnn, parameters
+from verified_nn.core import InvalidArgumentError, ThreadChoice, workers
+from verified_nn.layers import (
+    EVAL,
+    AvgPool2D,
+    Conv2D,
+    Dense,
+    Flatten,
+    Layer,
+    MaxPool2D,
+    Mode,
+    ReLU,
+    Reshape,
+    ShapePreserving,
+    Tanh,
+)
+from verified_nn.network import Batch, Network, _backprop as backprop_module, backprop, cnn, parameters
 from verified_nn.verification import check_network_gradients
 
 
@@ -166,3 +181,80 @@ def test_without_the_pooling_pattern_the_same_check_would_fail(monkeypatch: pyte
     images = np.array([[1.0, 0.0, 0.0, 1.0]])
     report = checker.check_network_gradients(network, images, np.array([0]), rng=np.random.default_rng(2))
     assert not report.passed
+
+
+def _mode_network(rng: np.random.Generator) -> Network[Any, Any]:
+    return cnn((3, 4), kernel=3, hidden=(6,), image=(1, 8, 8), dropout=0.5, rng=rng, dtype=np.float64)
+
+
+@pytest.mark.parametrize(("name", "image", "layers"), ARCHITECTURES, ids=[a[0] for a in ARCHITECTURES])
+def test_a_batch_computed_in_halves_agrees_with_autodiff(name: str, image: tuple[int, int, int], layers: Any) -> None:
+    rng = np.random.default_rng(7)
+    network = _network(rng, layers(rng), image)
+    size = 2 * backprop_module.PART_ROWS + 1  # halves of 16 and 17 samples
+    assert backprop_module.parts(network, size) == 2
+    batch = Batch.of(rng.standard_normal((size, int(np.prod(image))))).labelled(rng.integers(0, 4, size=size))
+    ours_loss, ours = network.loss_and_gradients(batch)
+    ad_loss, theirs = network_loss_gradients(_spec(network), batch.images, batch.labels)
+    assert ours_loss == pytest.approx(ad_loss, rel=1e-12)
+    assert all(_relative(mine, reference) < 1e-9 for mine, reference in zip(parameters(ours), theirs, strict=True))
+
+
+def test_halves_draw_the_dropout_masks_of_the_whole_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(8)
+    network = _mode_network(rng)
+    images, labels = rng.random((40, 64)), rng.integers(0, 10, size=40)
+    mode = Mode.train(3, 1, 2)
+    halves = backprop(network, images, labels, mode=mode)
+    monkeypatch.setattr(backprop_module, "PARTS", 1)
+    whole = backprop(network, images, labels, mode=mode)
+    assert halves[0] == pytest.approx(whole[0], rel=1e-12)
+    assert all(_relative(a, b) < 1e-12 for a, b in zip(parameters(halves[1]), parameters(whole[1]), strict=True))
+    other = backprop(network, images, labels, mode=Mode.train(3, 1, 3))  # another key: other masks
+    assert not np.allclose(parameters(other[1])[-2], parameters(whole[1])[-2])
+
+
+def test_halves_give_the_same_bits_on_one_thread_and_on_two() -> None:
+    rng = np.random.default_rng(9)
+    network = cnn((4, 8), kernel=3, hidden=(16,), dropout=0.3, rng=rng)  # float32, as trained
+    images, labels = rng.random((64, 784)).astype(np.float32), rng.integers(0, 10, size=64)
+    mode = Mode.train(0, 1, 0)
+    alone = backprop(network, images, labels, mode=mode)
+    with ThreadChoice(2, "test").limits():
+        assert workers() == 2
+        together = backprop(network, images, labels, mode=mode)
+    assert alone[0] == together[0]
+    assert all(np.array_equal(a, b) for a, b in zip(parameters(alone[1]), parameters(together[1]), strict=True))
+
+
+def test_only_large_batches_of_per_sample_convolutional_networks_are_split() -> None:
+    rng = np.random.default_rng(10)
+    network = _mode_network(rng)
+    assert backprop_module.parts(network, 32) == 2
+    assert backprop_module.parts(network, 31) == 1  # a half would hold fewer than 16 samples
+    assert backprop_module.parts(Network(network.layers[-3:]), 64) == 1  # no convolution: dense products, whole
+    foreign: Network[Any, Any] = Network((*network.layers[:2], _Centred(), *network.layers[2:]))
+    assert backprop_module.parts(foreign, 64) == 1  # a layer that might mix the samples: whole
+    assert foreign.loss_and_gradients(Batch.of(rng.random((64, 64))).labelled(rng.integers(0, 10, 64)))[0] > 0
+
+
+@dataclasses.dataclass(frozen=True)
+class _Centred(Layer[Any, Any], ShapePreserving):
+    """A layer of one's own that subtracts the batch mean (as batch normalisation does): it mixes samples."""
+
+    def forward(self, x: Any, *, mode: Mode = EVAL) -> tuple[Any, None]:
+        return x - x.mean(axis=0), None
+
+    def backward(self, dy: Any, cache: None) -> tuple[Any, "_Centred"]:
+        return dy - dy.mean(axis=0), self
+
+
+def test_a_part_of_a_batch_draws_its_rows_of_the_whole_batch_s_numbers() -> None:
+    mode = Mode.train(1, 2, 3)
+    whole = mode.draw((10, 3))
+    np.testing.assert_array_equal(mode.part(4, 10, 10).draw((6, 3)), whole[4:])
+    np.testing.assert_array_equal(mode.part(4, 10, 10).child(5).draw((6, 3)), mode.child(5).draw((10, 3))[4:])
+    assert Mode().part(0, 1, 2) == Mode()  # evaluation draws nothing: no rows to keep
+    for rows in ((3, 3, 4), (-1, 2, 4), (0, 5, 4)):
+        with pytest.raises(InvalidArgumentError, match=r"^Mode: rows must be \(start, stop, total\) with 0 <= start"):
+            Mode(training=True, key=(1,), rows=rows)

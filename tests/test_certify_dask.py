@@ -23,9 +23,10 @@ distributed = pytest.importorskip("distributed")
 
 @pytest.fixture(scope="module")
 def scheduler() -> Iterator[str]:
-    """A one-worker, in-process cluster (two threads): seconds to start, nothing left behind."""
+    """A one-worker, in-process cluster (two threads) on loopback TCP, so the command line reaches it as any
+    scheduler: seconds to start, nothing left behind."""
     with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None, protocol="tcp", host="127.0.0.1"
     ) as cluster:
         yield str(cluster.scheduler_address)
 
@@ -45,6 +46,7 @@ def test_a_cluster_gives_the_same_verdicts_as_one_process_and_as_two(
     scheduler: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_dask, "IMAGES_PER_TASK", 5)  # three tasks of 5, 5 and 2 images
+    monkeypatch.setenv("VERIFIED_NN_MAX_WORKERS", "2")  # two processes even on a machine of one core
     network = tiny_network(seed=9, widths=(6, 12, 8, 4), dtype=np.float32)
     rng = np.random.default_rng(9)
     images = rng.random((12, 6)).astype(np.float32)

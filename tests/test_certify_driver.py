@@ -98,7 +98,8 @@ def _without_times(result: ImageResult) -> ImageResult:
     return dataclasses.replace(result, seconds=0.0, milp_seconds=0.0)
 
 
-def test_two_processes_give_the_same_results_as_one() -> None:
+def test_two_processes_give_the_same_results_as_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VERIFIED_NN_MAX_WORKERS", "2")  # two processes even on a machine of one core
     network = tiny_network(seed=9, widths=(6, 12, 8, 4), dtype=np.float32)
     rng = np.random.default_rng(9)
     images = rng.random((12, 6)).astype(np.float32)
@@ -116,3 +117,25 @@ def test_two_processes_give_the_same_results_as_one() -> None:
         if a.counterexample is not None and b.counterexample is not None:
             np.testing.assert_array_equal(a.counterexample, b.counterexample)
     assert {r.status for r in one} >= {MISCLASSIFIED}
+
+
+def test_certifying_in_process_takes_its_blas_threads_from_the_thread_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    from verified_nn.certify import _driver
+    from verified_nn.core import Machine, ThreadChoice, choose_threads
+
+    network, config = _hinge_network(), CertifyConfig(eps=Fraction(1, 10), method="crown")
+    images = np.array([[0.3, 0.3], [0.4, 0.2]])
+    policy = choose_threads
+    seen: list[Machine] = []
+
+    def choose(setting: object, *, probe: object) -> ThreadChoice:
+        return policy("auto", probe=probe, machine=seen[-1])  # type: ignore[arg-type]  # probe: a callable
+
+    monkeypatch.setattr(_driver, "choose_threads", choose)
+    seen.append(Machine(2, 3.0))
+    choice = _driver.blas_choice(network, images, config)
+    assert (choice.threads, choice.reason) == (1, "auto: 3 threads of other processes running on 2 cores")
+    seen.append(Machine(2, 0.0))
+    assert "a probe on 2 threads took" in _driver.blas_choice(network, images, config).reason
+    assert _driver.blas_choice(network, images[:0], config).reason == "no image to time"
+    assert _driver.blas_choice(network, images[:, :1], config).reason == "no image to time"

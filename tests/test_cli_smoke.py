@@ -55,7 +55,7 @@ def test_a_user_error_is_one_line_without_traceback() -> None:
         check=False,
     )
     assert result.returncode == 2
-    assert result.stderr == "verified-nn: error: --batch-size must lie in 1..100000, got 0\n"
+    assert result.stderr == "verified-nn: error: --batch-size must lie in 1..1000, got 0\n"
 
 
 def test_the_command_line_starts_without_the_development_tools() -> None:

@@ -18,6 +18,7 @@ MASKS = (
     (re.compile(r"\d+\.\d+ s\b"), "<seconds> s"),  # padded to the column's width: doc_figures ignores spacing
     (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00"), "<time>"),
     (re.compile(r"\d\.\d+e[-+]\d+"), "<small>"),
+    (re.compile(r"\b\d+ threads?\b"), "<n> threads"),  # an epoch's BLAS threads follow the machine's free cores
 )
 
 

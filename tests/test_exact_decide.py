@@ -52,6 +52,6 @@ def test_one_class_is_always_decided() -> None:
 def test_bounds_must_match_the_logits_and_be_float64() -> None:
     logits = np.zeros((2, 3), np.float32)
     with pytest.raises(ShapeError, match=r"decided_by_bound: argument 'bounds' expected .*got float64\[2,4\]"):
-        decided_by_bound(logits, np.zeros((2, 4)))
+        decided_by_bound(logits, np.zeros((2, 4)))  # type: ignore[shape]  # refused statically too
     with pytest.raises(ShapeError, match=r"argument 'bounds' expected Float64.*got float32\[2,3\]"):
         decided_by_bound(logits, np.zeros((2, 3), np.float32))

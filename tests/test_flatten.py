@@ -46,3 +46,8 @@ def test_unflattened_network_does_not_follow_later_writes_to_the_vector(
 def test_unflatten_refuses_a_vector_of_another_length(network: DefaultNetwork) -> None:
     with pytest.raises(ShapeError, match=r"unflatten: expected shape \(101770\), got \(101769,\)"):
         unflatten(np.zeros(101_769), like=network)
+
+
+def test_unflatten_refuses_an_integer_vector_instead_of_changing_the_dtype(network: DefaultNetwork) -> None:
+    with pytest.raises(ShapeError, match=r"unflatten: expected a float32 or float64 vector, got int64"):
+        unflatten(np.zeros(101_770, dtype=np.int64), like=network)

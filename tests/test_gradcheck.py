@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from planted import NoBiasDense, ReLUWrongForNegatives, SignDense, TransposedDense
 
-from verified_nn.core import relu, relu_derivative, softmax
+from verified_nn.core import ShapeError, relu, relu_derivative, softmax
 from verified_nn.layers import Dense, ReLU
 from verified_nn.network import Network, backprop, mlp
 from verified_nn.verification import (
@@ -16,6 +16,7 @@ from verified_nn.verification import (
     check_gradient,
     check_jacobian,
     check_network_gradients,
+    relative_error,
 )
 
 Array = np.ndarray[Any, Any]
@@ -105,3 +106,10 @@ def test_check_jacobian_of_relu_and_softmax() -> None:
     p = softmax(x)
     assert check_jacobian(softmax, np.diag(p) - np.outer(p, p), x).passed
     assert not check_jacobian(softmax, np.diag(p) - np.outer(p, p).T * 0.9, x).passed
+
+
+def test_relative_error_refuses_shapes_that_would_broadcast() -> None:
+    with pytest.raises(ShapeError, match=r"relative_error: shapes differ: \(3, 1\) \(analytic\) and \(4,\)"):
+        relative_error(np.zeros((3, 1)), np.zeros(4))
+    assert relative_error(np.ones(3), np.ones(3)).shape == (3,)
+    assert relative_error(np.ones(3), 1.0).shape == (3,)  # a scalar compares with every entry

@@ -11,18 +11,19 @@ from verified_nn.training._history import history_json, parse_history
 
 HISTORY = [
     EpochRecord(1, 0.05, 0.9, 0.8, 0.75, 0.7, 0.74, 0.71, 1.5, 0.2),
-    EpochRecord(2, 0.025, 0.4, 0.9, 0.85, 0.4, 0.84, 0.41, 1.4, 0.2, 0.5, 0.45),
+    EpochRecord(2, 0.025, 0.4, 0.9, 0.85, 0.4, 0.84, 0.41, 1.4, 0.2, 0.5, 0.45, 2),
 ]
 
 
 def test_the_csv_has_a_header_one_row_per_epoch_and_empty_cells_for_what_was_not_measured(tmp_path: Path) -> None:
     write_history(HISTORY, tmp_path / "h.csv", tmp_path / "h.json")
     rows = list(csv.reader((tmp_path / "h.csv").read_text().splitlines()))
-    assert rows[0][:3] == ["epoch", "learning_rate", "mean_loss"] and rows[0][-2:] == [
+    assert rows[0][:3] == ["epoch", "learning_rate", "mean_loss"] and rows[0][-3:] == [
         "validation_verified",
         "test_verified",
+        "threads",
     ]
-    assert rows[1][0] == "1" and rows[1][-2:] == ["", ""] and rows[2][-2:] == ["0.5", "0.45"]
+    assert rows[1][0] == "1" and rows[1][-3:] == ["", "", ""] and rows[2][-3:] == ["0.5", "0.45", "2"]
     assert [float(cell) for cell in rows[1][1:10]] == [0.05, 0.9, 0.8, 0.75, 0.7, 0.74, 0.71, 1.5, 0.2]
     assert [EpochRecord(**record) for record in json.loads((tmp_path / "h.json").read_text())] == HISTORY
 

@@ -185,7 +185,7 @@ def test_import_torch_builds_the_model_from_the_given_architecture(
             "hidden layer(s) needs tensors 0.weight and 4.weight; the file holds",
         ),
         (["--hidden", "32,8", "--dropout", "0.25"], "layer 3: dense layer: recorded as 32 -> 8"),
-        (["--architecture", "[{"], "--architecture is not JSON"),
+        (["--architecture", "[{"], "--architecture: not JSON (Expecting property name"),
         (["--architecture", "{}"], "the architecture must be a non-empty list of layers"),
         (
             ["--architecture", "[]", "--hidden", "32"],
@@ -201,7 +201,7 @@ def test_import_torch_builds_the_model_from_the_given_architecture(
         ),
         (
             ["--architecture", "@nonexistent.json"],
-            "--architecture @nonexistent.json: cannot read nonexistent.json (No ",
+            "--architecture @nonexistent.json: no such file",
         ),
         (["--architecture", "@{sd}"], "--architecture @{sd}: not a text file (expected a JSON layer list)"),
     ],

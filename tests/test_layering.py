@@ -28,6 +28,10 @@ ALLOWED = {
     "predict": {"core", "layers", "network", "data", "training", "files"},
     "sklearn": {"core", "layers", "network", "optimizer", "data", "training", "files"},
     "interop": {"core", "layers", "network", "data", "training", "files"},
+    # VNNLIB properties: exact numbers and files, nothing of networks.
+    "spec": {"data", "files"},
+    # Deciding properties: the bounds, the networks, the specifications, and models from files.
+    "search": {"core", "layers", "network", "data", "training", "interop", "spec", "bounds", "certify", "files"},
     "cli": {
         "core",
         "layers",
@@ -44,6 +48,8 @@ ALLOWED = {
         "predict",
         "interop",
         "proofs",
+        "spec",
+        "search",
     },
     # Loaded by mypy, not by the library: it may import nothing of ours.
     "mypy_plugin": set(),

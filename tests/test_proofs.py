@@ -14,7 +14,6 @@ from planted import NoBiasDense, ReLUWrongForNegatives, SignDense, TransposedDen
 from verified_nn.core import ShapeError, cross_entropy_and_gradient
 from verified_nn.layers import AvgPool2D, Conv2D, Dense, LeakyReLU, ReLU, Tanh
 from verified_nn.layers._layer import symbolic_arrays
-from verified_nn.layers._window import im2col
 from verified_nn.network import (
     Batch,
     Network,
@@ -168,15 +167,11 @@ class _SignErrorTanh(Tanh):
 
 
 class _UnturnedConv2D(Conv2D[Any, Any]):
-    def _transposed(self, dy: Array, shape: tuple[int, ...]) -> Array:
+    def _turned(self) -> Array:
         # The stride-1 input gradient with the kernel not turned by 180 degrees (a correlation where
         # a convolution is needed).
-        (kh, kw), _, (ph, pw) = self.window()
-        batch, channels, height, width = shape
-        kernel = self.weights.transpose(1, 0, 2, 3).reshape(channels, -1)
-        cols = im2col(dy, (kh, kw), (1, 1), (kh - 1 - ph, kw - 1 - pw), (height, width))
-        result: Array = (kernel @ cols).reshape(channels, batch, height, width).transpose(1, 0, 2, 3)
-        return result
+        kernel: Array = self.weights.transpose(1, 0, 2, 3).reshape(self.weights.shape[1], -1)
+        return kernel
 
 
 class _AvgPoolWithoutArea(AvgPool2D):

@@ -27,7 +27,8 @@ from verified_nn.training import (
 from verified_nn.training._runs import RunLock
 
 CONFIG = TrainConfig(
-    epochs=2, batch_size=16, learning_rate=0.05, log_every=10, train_eval_size=400, validation_size=100, dropout=0.0
+    epochs=2, batch_size=16, learning_rate=0.05, log_every=10, train_eval_size=400, validation_size=100, dropout=0.0,
+    threads=1,
 )
 
 
@@ -196,7 +197,8 @@ def test_resume_is_bit_identical_whatever_the_blas_threads_in_the_environment(ro
         "import sys, numpy as np; from datafiles import write_synthetic; from pathlib import Path;"
         "from verified_nn.data import DATASETS; from verified_nn.training import TrainConfig, train;"
         "root = Path(sys.argv[1]); DATASETS['mnist'] = write_synthetic(root / 'data' / 'synthetic');"
-        "r = train(TrainConfig(epochs=2, batch_size=16, train_eval_size=400, validation_size=100, hidden=(64,)),"
+        "r = train(TrainConfig(epochs=2, batch_size=16, train_eval_size=400, validation_size=100, hidden=(64,),"
+        " threads=1),"
         " data_dir=root / 'data', out_dir=root / sys.argv[2], log_dir=root / 'logs', name=sys.argv[2], echo=False);"
         "np.save(root / (sys.argv[2] + '.npy'), np.concatenate([p.ravel() for p in r.network.parameters()]))"
     )

@@ -140,6 +140,16 @@ CASES: dict[str, tuple[Callable[[], Any], Callable[[], Any], str]] = {
         lambda: layers.Dropout(0.5).backward(HIDDEN[:, :3], DROP_CACHE),  # type: ignore[shape]
         r"Dropout.backward: argument 'dy' has shape \(3, 3\), the mask \(3, 128\)",
     ),
+    "Normalize.forward": (
+        lambda: layers.Normalize((128,), (0.5,) * 128, (2.0,) * 128).forward(HIDDEN),
+        lambda: layers.Normalize((5,), (0.5,) * 5, (2.0,) * 5).forward(HIDDEN),
+        r"Normalize.forward: constants of shape \(5,\) do not fit samples float64\[3,128\]",
+    ),
+    "Normalize.backward": (
+        lambda: layers.Normalize((), (0.5,), (2.0,)).backward(HIDDEN, None),
+        lambda: layers.Normalize((), (0.5,), (2.0,)).backward([1.0], None),  # type: ignore[arg-type]
+        r"Normalize.backward: argument 'dy' expected a float array, got list \[1.0\]",
+    ),
     "Network": (
         lambda: network.Network(NET.layers),
         lambda: network.Network(
@@ -246,7 +256,7 @@ CASES.update(
         ),
         "Conv2D.backward": (
             lambda: CONV.backward(CONV_OUT, CONV_CACHE),
-            lambda: CONV.backward(IMAGE_BATCH, CONV_CACHE),
+            lambda: CONV.backward(IMAGE_BATCH, CONV_CACHE),  # type: ignore[arg-type]
             r"Conv2D.backward: argument 'dy' expected float64\[3,4,6,6\], got float64\[3,2,6,6\]",
         ),
         "Conv2D.parameter_gradients": (

@@ -3,6 +3,8 @@
 import csv
 import dataclasses
 import json
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +35,10 @@ def synthetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+# One fixed BLAS thread: the runs compared here must repeat bit for bit ("auto" may choose differently).
 CONFIG = TrainConfig(
-    epochs=4, batch_size=16, learning_rate=0.05, log_every=10, train_eval_size=400, validation_size=100, dropout=0.0
+    epochs=4, batch_size=16, learning_rate=0.05, log_every=10, train_eval_size=400, validation_size=100, dropout=0.0,
+    threads=1,
 )
 
 
@@ -231,7 +235,7 @@ TABLE_RNG = np.random.default_rng(7)
 CENTRES = TABLE_RNG.normal(0, 2.5, size=(3, 20))
 TABLE_LABELS = TABLE_RNG.integers(0, 3, size=600)
 TABLE = Dataset(CENTRES[TABLE_LABELS] + TABLE_RNG.normal(size=(600, 20)), TABLE_LABELS, name="table")
-QUICK = TrainConfig(epochs=3, batch_size=32, log_every=1000, train_eval_size=200)
+QUICK = TrainConfig(epochs=3, batch_size=32, log_every=1000, train_eval_size=200, threads=1)
 
 
 def _fit(root: Path, config: TrainConfig, data: Dataset, name: str, **options: object) -> TrainResult:
@@ -362,3 +366,14 @@ def test_a_warm_up_rises_step_by_step_and_is_recorded(tmp_path: Path) -> None:
     log = _fit(tmp_path, config, TABLE, "w").log_path.read_text()
     rates = [float(line.rsplit("| lr ", 1)[1]) for line in log.splitlines() if "| batch " in line]
     assert rates[:4] == sorted(rates[:4]) and rates[0] < rates[3] < 0.05
+
+
+def test_each_epoch_records_the_blas_threads_it_ran_on_fixed_or_chosen(synthetic: Path) -> None:
+    fixed = _train(synthetic, dataclasses.replace(CONFIG, epochs=2, threads=2), name="fixed")
+    assert [record.threads for record in fixed.history] == [2, 2]
+    assert re.search(r"^epoch 2/2 \| \d+\.\d\d s \| 2 threads \| mean loss", fixed.log_path.read_text(), re.M)
+    chosen = _train(synthetic, dataclasses.replace(CONFIG, epochs=2, threads="auto"), name="auto")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert all(record.threads in range(1, (cores or 1) + 1) for record in chosen.history)
+    saved = load_model(chosen.last_path).metadata
+    assert [record["threads"] for record in json.loads(saved["history"])] == [r.threads for r in chosen.history]

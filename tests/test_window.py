@@ -1,10 +1,22 @@
-"""Sliding windows: the output-size arithmetic and its message, settings as pairs, im2col and col2im."""
+"""Sliding windows: the output-size arithmetic and its message, settings as pairs, windows block by block."""
 
 import numpy as np
 import pytest
 
 from verified_nn.core import InvalidArgumentError, ShapeError
-from verified_nn.layers._window import col2im, im2col, offsets, output_size, pair, pair_text, require_images
+from verified_nn.layers import _window as window_module
+from verified_nn.layers._window import (
+    add_window_rows,
+    offsets,
+    output_size,
+    padded,
+    pair,
+    pair_text,
+    require_images,
+    rows_per_block,
+    window_blocks,
+    windows,
+)
 
 
 @pytest.mark.parametrize(
@@ -88,7 +100,7 @@ def _reference_im2col(
             for q in range(out[1]):
                 top, left = p * stride[0], q * stride[1]
                 window = xp[b, :, top : top + kernel[0], left : left + kernel[1]]
-                cols[:, (b * out[0] + p) * out[1] + q] = window.ravel()
+                cols[:, (p * out[1] + q) * batch + b] = window.ravel()
     return cols
 
 
@@ -96,28 +108,50 @@ SETTINGS = [((3, 3), (1, 1), (1, 1)), ((2, 3), (2, 1), (0, 2)), ((4, 2), (3, 3),
 
 
 @pytest.mark.parametrize(("kernel", "stride", "padding"), SETTINGS)
-def test_im2col_lays_each_window_out_as_a_column(
-    kernel: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int]
+@pytest.mark.parametrize("budget", [1, 10**9])  # one output row per block, and all rows in one block
+def test_window_blocks_lay_each_window_out_as_a_column_with_a_row_of_ones(
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    padding: tuple[int, int],
+    budget: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(window_module, "ROW_BLOCK_BYTES", budget)
     x = np.random.default_rng(0).standard_normal((2, 3, 7, 6))
     out = output_size((7, 6), kernel, stride, padding, where="test")
-    np.testing.assert_array_equal(
-        im2col(x, kernel, stride, padding, out), _reference_im2col(x, kernel, stride, padding)
-    )
+    blocks = [
+        (first, rows, cols.copy())
+        for first, rows, cols in window_blocks(padded(x, padding), kernel, stride, out, ones=True)
+    ]
+    assert [first for first, _, _ in blocks] == list(range(0, out[0], blocks[0][1]))
+    whole = np.concatenate([cols for _, _, cols in blocks], axis=1)
+    np.testing.assert_array_equal(whole[:-1], _reference_im2col(x, kernel, stride, padding))
+    np.testing.assert_array_equal(whole[-1], np.ones(whole.shape[1]))
+    plain = next(window_blocks(padded(x, padding), kernel, stride, out, ones=False))[2]
+    assert plain.shape[0] == whole.shape[0] - 1
 
 
 @pytest.mark.parametrize(("kernel", "stride", "padding"), SETTINGS)
-def test_col2im_is_the_adjoint_of_im2col(
+def test_adding_window_rows_is_the_adjoint_of_reading_them(
     kernel: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int]
 ) -> None:
     rng = np.random.default_rng(1)
     x = rng.standard_normal((2, 3, 7, 6))
     out = output_size((7, 6), kernel, stride, padding, where="test")
-    cols = rng.standard_normal((3 * kernel[0] * kernel[1], 2 * out[0] * out[1]))
-    back = col2im(cols, x.shape, kernel, stride, padding, out)
-    assert back.shape == x.shape
-    left = float(np.vdot(im2col(x, kernel, stride, padding, out), cols))
-    assert left == pytest.approx(float(np.vdot(x, back)), rel=1e-12)
+    source = padded(x, padding)
+    first = 1
+    read = windows(source, kernel, stride, out)[:, :, :, first:]
+    blocks = rng.standard_normal(read.shape)
+    back = np.zeros_like(source)
+    add_window_rows(back, kernel, stride, first, blocks)
+    assert float(np.vdot(read, blocks)) == pytest.approx(float(np.vdot(source, back)), rel=1e-12)
+
+
+def test_a_block_holds_as_many_rows_as_fit_and_at_least_one() -> None:
+    assert rows_per_block(14, 300_000) == 1
+    assert rows_per_block(14, 100_000) == 5
+    assert rows_per_block(3, 1) == 3
+    assert rows_per_block(14, 10**9) == 1
 
 
 def test_offsets_visit_each_kernel_position_once_in_row_major_order() -> None:

@@ -47,7 +47,7 @@ def _mypy(directory: Path, name: str, code: str, *, plugin: bool) -> list[str]:
 
 
 def test_the_docs_have_examples() -> None:
-    assert len(EXAMPLES) == 2
+    assert len(EXAMPLES) == 3
     assert LAYER is not None and LAYER_ERRORS is not None
 
 

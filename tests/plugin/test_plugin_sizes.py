@@ -12,19 +12,9 @@ import pytest
 from hypothesis import given, strategies as st
 from hypothesis.extra import numpy as hnp
 
-from verified_nn.mypy_plugin import _sizes as sz
-from verified_nn.mypy_plugin._sizes import (
-    UNKNOWN,
-    Count,
-    EllipsisIndex,
-    IntIndex,
-    Known,
-    NewAxis,
-    ShapeConflictError,
-    SliceIndex,
-    Symbol,
-    WholeShape,
-)
+from verified_nn.mypy_plugin import _index_sizes as ix, _layout_sizes as lay, _sizes as sz
+from verified_nn.mypy_plugin._index_sizes import EllipsisIndex, IntIndex, NewAxis, SliceIndex
+from verified_nn.mypy_plugin._sizes import UNKNOWN, Count, Known, ShapeConflictError, Symbol, WholeShape
 
 B = Symbol("b", "B")
 N = Symbol("n", "N")
@@ -227,36 +217,36 @@ def test_reshape_with_unknown_or_indivisible_symbolic_counts_is_left_open() -> N
 
 def test_basic_indexing() -> None:
     shape = (B, Known(784))
-    assert sz.index(shape, [IntIndex(0)]) == k(784)
-    assert sz.index(shape, [IntIndex(None)]) == k(784)
-    assert sz.index(shape, [SliceIndex(), NewAxis()]) == (B, Known(1), Known(784))
-    assert sz.index(shape, [NewAxis()]) == (Known(1), B, Known(784))
-    assert sz.index(shape, [EllipsisIndex(), NewAxis()]) == (B, Known(784), Known(1))
-    assert sz.index(shape, [SliceIndex(None, 32)]) == (U, Known(784))
-    assert sz.index(k(64, 784), [SliceIndex(None, 32), SliceIndex(None, None, 2)]) == k(32, 392)
-    assert sz.index(k(64, 784), [SliceIndex(0, 5, static=False)]) == (U, Known(784))
+    assert ix.index(shape, [IntIndex(0)]) == k(784)
+    assert ix.index(shape, [IntIndex(None)]) == k(784)
+    assert ix.index(shape, [SliceIndex(), NewAxis()]) == (B, Known(1), Known(784))
+    assert ix.index(shape, [NewAxis()]) == (Known(1), B, Known(784))
+    assert ix.index(shape, [EllipsisIndex(), NewAxis()]) == (B, Known(784), Known(1))
+    assert ix.index(shape, [SliceIndex(None, 32)]) == (U, Known(784))
+    assert ix.index(k(64, 784), [SliceIndex(None, 32), SliceIndex(None, None, 2)]) == k(32, 392)
+    assert ix.index(k(64, 784), [SliceIndex(0, 5, static=False)]) == (U, Known(784))
 
 
 def test_indexing_conflicts() -> None:
-    assert conflict(lambda: sz.index(k(3, 4), [IntIndex(0)] * 3)).what == "too many indices (3) for rank 2"
-    assert conflict(lambda: sz.index(k(3, 4), [IntIndex(3)])).what == "index 3 is out of range for axis 0 of size 3"
-    assert "single ellipsis" in conflict(lambda: sz.index(k(3), [EllipsisIndex(), EllipsisIndex()])).what
+    assert conflict(lambda: ix.index(k(3, 4), [IntIndex(0)] * 3)).what == "too many indices (3) for rank 2"
+    assert conflict(lambda: ix.index(k(3, 4), [IntIndex(3)])).what == "index 3 is out of range for axis 0 of size 3"
+    assert "single ellipsis" in conflict(lambda: ix.index(k(3), [EllipsisIndex(), EllipsisIndex()])).what
 
 
 def test_concatenate_adds_sizes_along_the_axis_and_checks_the_others() -> None:
-    assert sz.concatenate([k(64, 784), k(32, 784)], 0) == k(96, 784)
-    assert sz.concatenate([(B, Known(3)), (B, Known(4))], -1) == (B, Known(7))
-    assert sz.concatenate([(B, Known(3)), (B, Known(3))], 0) == (U, Known(3))
-    assert sz.concatenate([k(2, 3), k(4)], None) == k(10)
-    error = conflict(lambda: sz.concatenate([k(64, 784), k(32, 100)], 0))
+    assert lay.concatenate([k(64, 784), k(32, 784)], 0) == k(96, 784)
+    assert lay.concatenate([(B, Known(3)), (B, Known(4))], -1) == (B, Known(7))
+    assert lay.concatenate([(B, Known(3)), (B, Known(3))], 0) == (U, Known(3))
+    assert lay.concatenate([k(2, 3), k(4)], None) == k(10)
+    error = conflict(lambda: lay.concatenate([k(64, 784), k(32, 100)], 0))
     assert (error.what, error.sizes, error.operands) == ("sizes differ at axis 1", ("784", "100"), (0, 1))
-    assert conflict(lambda: sz.concatenate([k(2, 3), k(3)], 0)).what == "ranks differ"
+    assert conflict(lambda: lay.concatenate([k(2, 3), k(3)], 0)).what == "ranks differ"
 
 
 def test_stack_needs_equal_shapes_and_inserts_the_count() -> None:
-    assert sz.stack([(B, Known(3))] * 4, 0) == (Known(4), B, Known(3))
-    assert sz.stack([k(2, 3), k(2, 3)], -1) == k(2, 3, 2)
-    error = conflict(lambda: sz.stack([k(2, 3), k(2, 3), k(2, 4)], 0))
+    assert lay.stack([(B, Known(3))] * 4, 0) == (Known(4), B, Known(3))
+    assert lay.stack([k(2, 3), k(2, 3)], -1) == k(2, 3, 2)
+    error = conflict(lambda: lay.stack([k(2, 3), k(2, 3), k(2, 4)], 0))
     assert (error.sizes, error.operands) == (("3", "4"), (0, 2))
 
 
@@ -325,10 +315,10 @@ index_items = st.one_of(
 
 
 @given(shapes, st.lists(index_items, max_size=4))
-def test_indexing_agrees_with_numpy(shape: tuple[int, ...], items: list[tuple[sz.Index, Any]]) -> None:
+def test_indexing_agrees_with_numpy(shape: tuple[int, ...], items: list[tuple[ix.Index, Any]]) -> None:
     array = np.ones(shape)
     key = tuple(numpy_item for _, numpy_item in items)
-    assert _algebra(lambda: sz.index(k(*shape), [item for item, _ in items])) == _numpy(lambda: array[key])
+    assert _algebra(lambda: ix.index(k(*shape), [item for item, _ in items])) == _numpy(lambda: array[key])
 
 
 @given(st.lists(small_shapes, min_size=1, max_size=3), st.integers(-3, 3), st.booleans())
@@ -336,13 +326,13 @@ def test_concatenate_and_stack_agree_with_numpy(drawn: list[tuple[int, ...]], ax
     if alike:  # all but the first axis equal, so that joining often succeeds
         drawn = [(s[0], *drawn[0][1:]) for s in drawn]
     arrays = [np.ones(s) for s in drawn]
-    assert _algebra(lambda: sz.concatenate([k(*s) for s in drawn], axis)) == _numpy(
+    assert _algebra(lambda: lay.concatenate([k(*s) for s in drawn], axis)) == _numpy(
         lambda: np.concatenate(arrays, axis=axis)
     )
-    assert _algebra(lambda: sz.concatenate([k(*s) for s in drawn], None)) == _numpy(
+    assert _algebra(lambda: lay.concatenate([k(*s) for s in drawn], None)) == _numpy(
         lambda: np.concatenate(arrays, axis=None)
     )
-    assert _algebra(lambda: sz.stack([k(*s) for s in drawn], axis)) == _numpy(lambda: np.stack(arrays, axis=axis))
+    assert _algebra(lambda: lay.stack([k(*s) for s in drawn], axis)) == _numpy(lambda: np.stack(arrays, axis=axis))
 
 
 @given(shapes, st.lists(st.integers(-4, 4), max_size=4))

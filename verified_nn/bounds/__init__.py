@@ -33,6 +33,9 @@ bound itself sees, not with interval magnitudes, and one bound covers the real a
 - ``optimise_slopes(network, nodes, spec, iterations=20, slopes=None)`` -> SpecBounds: alpha-CROWN, the
   free lower slopes (per layer, domain, row and neuron) improved by projected gradient ascent, with the
   gradient ``bound_gradient`` computed by hand.
+- ``split_bounds(network, nodes, spec, splits=..., iterations=...)`` -> SplitBounds: the bound of branch-and-
+  bound's domains with their split constraints inside it (beta-CROWN), slopes and multipliers optimised
+  together, with what each relaxation cost the bound and the input attaining it.
 - ``margin_spec(labels, classes)``: the rows ``e_label - e_j``; a margin is positive when the label wins.
 - ``encode(network, nodes, domain=0)`` -> (Program, variables): the exact mixed-integer program of the network
   over one domain (piecewise-linear layers only), big-M constants from the node boxes, the deployed
@@ -44,8 +47,15 @@ Float dtypes are chosen deliberately: certificates compute in float64 (``Roundin
 the network's dtype (float32 by default) without rounding allowances.
 """
 
-from . import _affine as _affine, _conv as _conv, _elementwise as _elementwise, _maxpool as _maxpool
+from . import (
+    _affine as _affine,
+    _conv as _conv,
+    _elementwise as _elementwise,
+    _maxpool as _maxpool,
+    _normalize as _normalize,
+)
 from ._affine import AffineRule as AffineRule, DenseRule as DenseRule, ReshapeRule as ReshapeRule
+from ._beta import SplitBounds as SplitBounds, split_bounds as split_bounds
 from ._box import Box as Box, Splits as Splits, input_box as input_box
 from ._conv import AvgPoolRule as AvgPoolRule, ConvRule as ConvRule
 from ._elementwise import ElementwiseRule as ElementwiseRule

@@ -120,7 +120,8 @@ class AffineRule(Rule):
             magnitude = box.magnitude()
             absolute = np.abs(lam)
             # A^T lam rounds by gamma_t |lam| |A| entrywise, met by |x| <= magnitude; lam . b by its own sum.
-            spread = self.apply_abs(layer, magnitude)  # (domains, *out)
+            # |A| |x| depends on the box only: remembered, as every pass through the layer needs it.
+            spread = ctx.remember("spread", lambda: self.apply_abs(layer, magnitude))  # (domains, *out)
             t = self.transpose_terms(layer)
             error = error + rounding.sum_error(rows_dot(absolute, spread), t)
             error = error + 2 * t * smallest_normal(rounding.dtype) * magnitude.reshape(domains, 1, -1).sum(axis=2)

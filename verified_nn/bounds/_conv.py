@@ -13,7 +13,7 @@ from typing import Any, TypeAlias
 import numpy as np
 
 from verified_nn.layers import AvgPool2D, Conv2D, Layer
-from verified_nn.layers._window import col2im
+from verified_nn.layers._window import batch_last, col2im
 
 from ._affine import AffineRule
 from ._cast import cached
@@ -50,8 +50,8 @@ class ConvRule(AffineRule):
         copy = self._copy(layer, lam.dtype, absolute=False)
         kernel, stride, padding = copy.window()
         out_channels = copy.weights.shape[0]
-        flat = lam.transpose(1, 0, 2, 3).reshape(out_channels, -1)  # (out, n * oh * ow)
-        cols = copy.weights.reshape(out_channels, -1).T @ flat  # (in * kh * kw, n * oh * ow)
+        flat = batch_last(lam).reshape(out_channels, -1)  # (out, oh * ow * n)
+        cols = copy.weights.reshape(out_channels, -1).T @ flat  # (in * kh * kw, oh * ow * n)
         result: Array = col2im(cols, (lam.shape[0], *shape), kernel, stride, padding, (lam.shape[2], lam.shape[3]))
         return result
 

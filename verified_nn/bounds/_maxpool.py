@@ -28,10 +28,10 @@ def _windows(layer: MaxPool2D[Any], x: Array) -> tuple[Array, list[tuple[slice, 
     offsets' slices of the padded input."""
     kernel, stride, padding = layer.window()
     out = output_size((x.shape[2], x.shape[3]), kernel, stride, padding, where="MaxPool2D bounds")
-    source = padded(x, padding, fill=-np.inf)  # (c, n, hp, wp)
+    source = padded(x, padding, fill=-np.inf)  # (c, hp, wp, n)
     places = [(rows, columns) for _, _, (rows, columns) in offsets(kernel, stride, out)]
-    stacked = np.stack([source[:, :, rows, columns] for rows, columns in places])  # (K, c, n, oh, ow)
-    return stacked.transpose(0, 2, 1, 3, 4), places
+    stacked = np.stack([source[:, rows, columns] for rows, columns in places])  # (K, c, oh, ow, n)
+    return stacked.transpose(0, 4, 1, 2, 3), places
 
 
 class MaxPoolRule(Rule):

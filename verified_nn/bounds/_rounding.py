@@ -114,15 +114,17 @@ class Rounding:
 
         ``s^ = fl(w . a)`` errs by at most ``gamma_n |w| . |a|`` plus one underflow per operation (Higham,
         Lemma 3.1); adding the bias rounds once more, by ``u |s^ + b| <= u (output + gamma_n products)``.
-        ``inf`` where a partial sum could overflow. Computed in float64 from sums of at most ``2**23`` terms,
-        hence the factor ``1 + 2**-29`` that covers this computation's own rounding.
+        ``inf`` where a partial sum could overflow. ``products`` and this sum are computed in the bounds' own
+        dtype from at most ``terms + 3`` roundings each, hence the factor ``1 + 2 gamma_{terms + 4}`` (in the
+        bounds' unit roundoff) that covers that computation's own rounding, in float32 as in float64.
         """
         assert self.deployed is not None
         u, tiny = unit_roundoff(self.deployed), smallest_normal(self.deployed)
         largest = float(np.finfo(self.deployed).max)
         g = gamma(terms, u)
         noise = g * products + u * (output + g * products) + (2 * terms + 3) * tiny
-        result: Array = np.where(products + output < largest / 4, self.up(noise * (1 + 2.0**-29)), np.inf)
+        own = max(2.0**-29, 2 * gamma(terms + 4, self.u))
+        result: Array = np.where(products + output < largest / 4, self.up(noise * (1 + own)), np.inf)
         return result
 
     def kernel_noise(self, magnitude: Array, relative: float, absolute: float) -> Array:
@@ -133,7 +135,7 @@ class Rounding:
             return np.zeros_like(magnitude)
         noise = gamma(relative, unit_roundoff(self.deployed)) * magnitude
         noise = noise + absolute * smallest_normal(self.deployed)
-        result: Array = self.up(noise * (1 + 2.0**-29))
+        result: Array = self.up(noise * (1 + max(2.0**-29, 8 * self.u)))  # a few roundings of this computation
         return result
 
     def kernel_noise_in_bounds(self, value: Array, relative: float, absolute: float) -> Array:

@@ -15,7 +15,7 @@ from ._attack import (
     pgd_attack as pgd_attack,
 )
 from ._ball import Ball as Ball, linf_ball as linf_ball, parse_eps as parse_eps
-from ._dask import certify_on_cluster as certify_on_cluster
+from ._dask import certify_on_cluster as certify_on_cluster, map_on_cluster as map_on_cluster
 from ._driver import (
     COUNTEREXAMPLE as COUNTEREXAMPLE,
     FLOAT_UNDECIDED as FLOAT_UNDECIDED,
@@ -53,3 +53,9 @@ from ._network import DenseNetwork as DenseNetwork
 from ._png import png_bytes as png_bytes, side_by_side as side_by_side, write_png as write_png
 from ._report import Summary as Summary, as_json as as_json, format_table as format_table, summarize as summarize
 from ._rounding import gamma as gamma, unit_roundoff as unit_roundoff
+from ._scheduler import (
+    DEFAULT_CONNECT_TIMEOUT as DEFAULT_CONNECT_TIMEOUT,
+    SchedulerAddress as SchedulerAddress,
+    parse_address as parse_address,
+    probe_scheduler as probe_scheduler,
+)

@@ -3,7 +3,8 @@
 The network is sent to the workers once (scattered), then each image is one task running the same
 pure :func:`certify_image` as the in-process and ``jobs`` paths, with BLAS held to one thread on the
 worker. Results come back in the order of the images, so, time limits aside, they are the same
-whichever way the images ran.
+whichever way the images ran. The address is checked and the scheduler probed first, within
+``connect_timeout`` seconds (:mod:`._scheduler`), so a bad address fails fast, before the client starts.
 """
 
 from collections.abc import Callable, Sequence
@@ -14,7 +15,9 @@ import numpy as np
 from verified_nn.core import require_extra
 
 from ._driver import CertifyConfig, ImageResult, certify_image, single_blas_thread
+from ._errors import CertifyError
 from ._network import DenseNetwork
+from ._scheduler import DEFAULT_CONNECT_TIMEOUT, parse_address, probe_scheduler
 
 Array: TypeAlias = np.ndarray[Any, Any]
 IMAGES_PER_TASK: Final = 20
@@ -39,17 +42,30 @@ def certify_on_cluster(
     *,
     scheduler: str,
     on_result: Callable[[ImageResult], object] | None = None,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
 ) -> list[ImageResult]:
     """Certify each row of ``images`` ``(count, n)`` on the Dask cluster whose scheduler is at ``scheduler``
-    (``tcp://host:8786``, or any address ``distributed.Client`` accepts); ``on_result`` as the image finishes.
+    (``tcp://host:8786``, ``tls://host:port``, ``host:port``; or an ``inproc://`` address of a cluster in
+    this process); ``on_result`` as the image finishes.
 
-    Raises MissingExtraError (one line) when ``distributed`` is not installed.
+    The address's form is checked at once, and the scheduler must answer a Dask handshake within
+    ``connect_timeout`` seconds: CertifyError (one line naming ``--scheduler``) otherwise, and for a
+    client that fails to start. MissingExtraError (one line) when ``distributed`` is not installed.
     """
     distributed = require_extra(
         "distributed", extra="dask", purpose="certify --scheduler (a Dask cluster)", package="distributed"
     )
+    if not scheduler.startswith("inproc://"):
+        address = parse_address(scheduler)
+        probe_scheduler(address, timeout=connect_timeout)
+        scheduler = str(address)
+    try:
+        client = distributed.Client(scheduler, timeout=connect_timeout, set_as_default=False)
+    except Exception as error:  # distributed raises OSError, TimeoutError, ValueError, CommClosedError, ...
+        first = (str(error).splitlines() or [type(error).__name__])[0]
+        raise CertifyError(f"--scheduler {scheduler}: the Dask client could not start ({first})") from None
     results: list[ImageResult | None] = [None] * len(images)
-    with distributed.Client(scheduler, set_as_default=False) as client, client.as_current():
+    with client, client.as_current():
         [shared] = client.scatter([network], broadcast=True)
         futures = [
             client.submit(
@@ -70,3 +86,37 @@ def certify_on_cluster(
                 if on_result is not None:
                     on_result(result)
     return [result for result in results if result is not None]
+
+
+def _run_on_worker(function: Callable[..., Any], item: Any, options: dict[str, Any]) -> Any:
+    with single_blas_thread():
+        return function(item, **options)
+
+
+def map_on_cluster(
+    function: Callable[..., Any],
+    items: Sequence[Any],
+    *,
+    scheduler: str,
+    purpose: str,
+    on_result: Callable[[Any], object] | None = None,
+    **options: Any,
+) -> list[Any]:
+    """``[function(item, **options) for item in items]``, one task per item on the Dask cluster at ``scheduler``
+    (each worker holding BLAS to one thread), in the items' order; ``on_result`` as each finishes.
+
+    ``function`` must be a top-level function (the workers import it). ``purpose`` names the command in
+    the one-line MissingExtraError when ``distributed`` is not installed.
+    """
+    distributed = require_extra("distributed", extra="dask", purpose=purpose, package="distributed")
+    results: list[Any] = [None] * len(items)
+    with distributed.Client(scheduler, set_as_default=False) as client, client.as_current():
+        futures = {
+            client.submit(_run_on_worker, function, item, options, pure=False): index
+            for index, item in enumerate(items)
+        }
+        for future in distributed.as_completed(futures):
+            results[futures[future]] = future.result()
+            if on_result is not None:
+                on_result(results[futures[future]])
+    return results

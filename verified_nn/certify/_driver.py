@@ -16,6 +16,9 @@ from typing import Any, Final, TypeAlias
 import numpy as np
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]  # ships no types
 
+from verified_nn.core import AUTO, ThreadChoice, choose_threads
+from verified_nn.files import check_workers
+
 from ._attack import AttackConfig, confirmed, pgd_attack
 from ._ball import Ball, linf_ball
 from ._errors import CertifyError
@@ -24,6 +27,7 @@ from ._interval import Bounds, elided_margins, interval_bounds
 from ._linear import linear_bounds, linear_margins
 from ._milp import CANDIDATE, TIMEOUT as MILP_TIMEOUT, VERIFIED as MILP_VERIFIED, minimum_margin
 from ._network import DenseNetwork
+from ._scheduler import DEFAULT_CONNECT_TIMEOUT
 
 Array: TypeAlias = np.ndarray[Any, Any]
 
@@ -234,6 +238,17 @@ def single_blas_thread() -> contextlib.AbstractContextManager[Any]:
     return limits
 
 
+def blas_choice(network: DenseNetwork, images: Array, config: CertifyConfig) -> ThreadChoice:
+    """The BLAS threads for certifying in this process (``core.choose_threads``): one while other processes
+    hold the cores, else as many as make one image's back-substitution bounds (the products that grow with
+    the network) faster by 10%. Worker processes (``jobs``) keep one thread each."""
+    first = np.asarray(images[0]) if len(images) else None
+    if first is None or first.dtype != network.dtype or first.shape != (network.widths[0],):
+        return ThreadChoice(1, "no image to time")  # certify_image names what is wrong with it
+    ball = linf_ball(first, config.eps)
+    return choose_threads(AUTO, probe=lambda: linear_bounds(network, ball))
+
+
 _WORKER_LIMITS: list[Any] = []  # keeps each worker's limit alive for the worker's lifetime
 
 
@@ -250,13 +265,15 @@ def certify_images(
     jobs: int = 1,
     scheduler: str | None = None,
     on_result: Callable[[ImageResult], object] | None = None,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
 ) -> list[ImageResult]:
     """Certify each row of ``images`` ``(count, n)``; with ``jobs > 1`` in that many processes, or with
     ``scheduler`` (an address) on that Dask distributed cluster (the extra ``dask``).
 
     Results come back in the order of ``images`` and, time limits aside, equal those of ``jobs=1``.
     ``on_result`` is called once per image as it finishes (for a progress bar). ``jobs`` and
-    ``scheduler`` are exclusive: a cluster's parallelism is its workers'.
+    ``scheduler`` are exclusive: a cluster's parallelism is its workers'. ``connect_timeout`` bounds
+    the seconds spent reaching the scheduler (a bad address fails within it).
     """
     if jobs < 1:
         raise CertifyError(f"jobs must be at least 1, got {jobs}")
@@ -269,16 +286,19 @@ def certify_images(
             )
         from ._dask import certify_on_cluster  # here, not above: _dask imports this module
 
-        return certify_on_cluster(network, images, labels, config, scheduler=scheduler, on_result=on_result)
+        return certify_on_cluster(
+            network, images, labels, config, scheduler=scheduler, on_result=on_result, connect_timeout=connect_timeout
+        )
     results: list[ImageResult | None] = [None] * len(images)
     if jobs == 1:
-        with single_blas_thread():
+        with blas_choice(network, images, config).limits():
             for i, (image, label) in enumerate(zip(images, labels, strict=True)):
                 result = certify_image(network, image, int(label), config, index=i)
                 results[i] = result
                 if on_result is not None:
                     on_result(result)
     else:
+        check_workers(jobs, option="jobs")  # no more processes than cores (or $VERIFIED_NN_MAX_WORKERS)
         with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker) as pool:
             futures = {
                 pool.submit(certify_image, network, image, int(label), config, index=i): i

@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         _data,
         _export,
         _float_check,
+        _import_onnx,
         _models,
         _predict,
         _prove,
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         _smoke,
         _train,
         _verify,
+        _verify_spec,
     )
 
     parser = _Parser(
@@ -60,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     _prove.add_parser(subparsers)
     _predict.add_parser(subparsers)
     _export.add_parser(subparsers)
+    _import_onnx.add_parser(subparsers)
     _certify.add_parser(subparsers)
+    _verify_spec.add_parser(subparsers)
     return parser
 
 

@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ from tqdm import tqdm
 
 from verified_nn.certify import (
     COUNTEREXAMPLE,
+    DEFAULT_CONNECT_TIMEOUT,
     METHODS,
     CertifyConfig,
     CertifyError,
@@ -21,16 +23,21 @@ from verified_nn.certify import (
     certify_images,
     format_table,
     from_model,
+    parse_address,
     parse_eps,
+    probe_scheduler,
     side_by_side,
     summarize,
     write_png,
 )
-from verified_nn.files import OutputError, check_output, check_output_directory, write_output
+from verified_nn.core import require_extra
+from verified_nn.files import SECONDS, OutputError, check_output, check_output_directory, check_workers, write_output
 from verified_nn.training import load_model
 
 from ._data_options import model_data
 from ._options import add_dataset_options, dataset_files
+
+MAX_CONNECT_TIMEOUT = 60.0  # seconds: a scheduler that needs longer to answer is not one to certify on
 
 
 def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -49,6 +56,14 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
         metavar="ADDRESS",
         default=None,
         help="hand the images to this Dask distributed scheduler, e.g. tcp://host:8786 (extra 'dask'; not with --jobs)",
+    )
+    group.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=DEFAULT_CONNECT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"with --scheduler: seconds to reach the scheduler and hear its handshake, at most "
+        f"{MAX_CONNECT_TIMEOUT:g} (default {DEFAULT_CONNECT_TIMEOUT:g})",
     )
     group.add_argument("--seed", type=int, default=0, help="seed of the attack's random restarts (default 0)")
     output = parser.add_argument_group("output")
@@ -103,12 +118,23 @@ def run(args: argparse.Namespace) -> int:
         raise CertifyError("--" + message) from None
     if not args.time_limit > 0:
         raise CertifyError(f"--time-limit must be > 0 seconds, got {args.time_limit:g}")
+    problem = SECONDS.over(math.ceil(min(args.time_limit, 1e18)), "--time-limit: each image may take")
+    if problem is not None:
+        raise CertifyError(problem)
     if args.count < 1:
         raise CertifyError(f"--count must be >= 1, got {args.count}")
     if args.jobs < 1:
         raise CertifyError(f"--jobs must be >= 1, got {args.jobs}")
     if args.scheduler is not None and args.jobs != 1:
         raise CertifyError("--jobs and --scheduler cannot be combined: the cluster's workers set the parallelism")
+    check_workers(args.jobs, option="--jobs")
+    if not 0 < args.connect_timeout <= MAX_CONNECT_TIMEOUT:
+        raise CertifyError(
+            f"--connect-timeout must lie in (0, {MAX_CONNECT_TIMEOUT:g}] seconds, got {args.connect_timeout:g}"
+        )
+    if args.scheduler is not None:  # its form and a handshake now, not after loading the model and the data
+        require_extra("distributed", extra="dask", purpose="certify --scheduler (a Dask cluster)")
+        probe_scheduler(parse_address(args.scheduler), timeout=args.connect_timeout)
     config = CertifyConfig(eps=eps, method=args.method, time_limit=args.time_limit, seed=args.seed)
     inputs = [args.model, *dataset_files(args)]
     if args.json is not None:  # before any image is certified: a bad path must not cost the whole run
@@ -136,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             scheduler=args.scheduler,
             on_result=lambda _: _advance(bar),
+            connect_timeout=args.connect_timeout,
         )
     summary = summarize(results, method=args.method, eps=eps, seconds=time.perf_counter() - start)
     print(f"{args.model} on {test.name} test")

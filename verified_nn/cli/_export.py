@@ -1,13 +1,14 @@
 """``verified-nn export MODEL --onnx FILE --torch FILE`` and ``verified-nn import-torch FILE --out MODEL``."""
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from verified_nn.core import InvalidArgumentError
-from verified_nn.data import DATASETS
-from verified_nn.files import OutputError, check_output
+from verified_nn.data import DATASETS, DataError, read_file
+from verified_nn.files import ARGUMENT_BYTES, JSONError, OutputError, check_output, parse_json
 from verified_nn.interop import (
     exported_metadata,
     from_torch_state_dict,
@@ -79,7 +80,8 @@ def run_export(args: argparse.Namespace) -> int:
     if args.onnx is not None and args.torch is not None and _same_path(args.onnx, args.torch):
         raise OutputError(f"--onnx {args.onnx} and --torch {args.torch} name the same file: give each its own")
     saved = load_model(args.model)
-    network = saved.network.astype(args.dtype) if args.dtype else saved.network
+    with np.errstate(over="ignore"):  # a value float32 cannot hold becomes infinite: refused, by name, when written
+        network = saved.network.astype(args.dtype) if args.dtype else saved.network
     if args.onnx is not None:
         save_onnx(args.onnx, network, metadata=exported_metadata(saved.metadata), inputs=inputs)
         print(f"wrote {args.onnx}: ONNX, input 'input' (batch, 784) {network.dtype}, outputs 'logits', 'probabilities'")
@@ -101,20 +103,24 @@ def _natural(name: str) -> tuple[int, str]:
 
 
 def _layer_list(option: str) -> list[dict[str, Any]] | dict[str, Any]:
-    """The JSON of ``--architecture``: the text itself, or the text of the file after ``@``."""
-    text, source = option, "--architecture"
+    """The JSON of ``--architecture``: the text itself, or the text of the file after ``@`` (a regular file of
+    at most $VERIFIED_NN_MAX_ARGUMENT_BYTES, 1 MiB; a FIFO or device is refused at once)."""
+    text = option
+    source = "--architecture"
     if option.startswith("@"):
         source = f"--architecture {option}"
         try:
-            text = Path(option[1:]).read_text(encoding="utf-8")
+            text = read_file(option[1:], limit=ARGUMENT_BYTES.value(), what="architecture file").decode("utf-8")
+        except DataError as error:
+            raise InvalidArgumentError(f"{source}: {str(error).removeprefix(option[1:] + ': ')}") from None
         except UnicodeDecodeError:
             raise InvalidArgumentError(f"{source}: not a text file (expected a JSON layer list)") from None
-        except OSError as error:
-            raise InvalidArgumentError(f"{source}: cannot read {option[1:]} ({error.strerror})") from None
+    elif len(option.encode("utf-8", "surrogateescape")) > ARGUMENT_BYTES.value():
+        raise InvalidArgumentError(f"{source}: {ARGUMENT_BYTES.over(len(option), 'the text holds')}")
     try:
-        parsed: list[dict[str, Any]] | dict[str, Any] = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InvalidArgumentError(f"{source} is not JSON ({error})") from None
+        parsed: list[dict[str, Any]] | dict[str, Any] = parse_json(text)
+    except JSONError as error:
+        raise InvalidArgumentError(f"{source}: {error}") from None
     return parsed
 
 

@@ -116,6 +116,10 @@ def run(args: argparse.Namespace) -> int:
     saved = load_model(args.model)
     data, _ = model_data(args, args.model, saved, part=args.split)
     if args.count is not None:
+        if args.count > len(data):
+            raise InvalidArgumentError(
+                f"--count {args.count} exceeds the {len(data):,} examples of {data.name} {args.split}"
+            )
         data = data.subset(slice(0, args.count))
     network = from_network(saved.network)
     inputs = network_input(saved.network, data.take(slice(None), dtype=saved.network.dtype))

@@ -9,11 +9,14 @@ import numpy as np
 
 from verified_nn.core import InvalidArgumentError, ShapeError
 from verified_nn.data import Dataset, read_data
-from verified_nn.predict import as_model_input, class_names, classify, read_inputs
-from verified_nn.training import data_record, load_model
+from verified_nn.files import IMAGES
+from verified_nn.predict import Prediction, as_model_input, class_names, classify, read_inputs
+from verified_nn.training import data_record, load_model, samples_per_pass
 
 from ._data_options import check_data_arguments
 from ._render import ascii_art
+
+PASS = 1_000  # images per forward pass (fewer for a network whose samples make many values)
 
 
 def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -55,30 +58,59 @@ def run(args: argparse.Namespace) -> int:
     shape = network.input_shape() or (784,)
     also = [record.shape] if record.shape is not None else []
     pixels = record.value_range is None or (record.value_range[0] >= 0 and record.value_range[1] <= 1)
-    inputs = [pair for path in args.files for pair in read_inputs(path, shape=shape, also=also)]
+    inputs: list[tuple[str, np.ndarray[Any, Any]]] = []
+    for path in args.files:  # every file read before any output
+        inputs += read_inputs(path, shape=shape, also=also)
+        _check_count(len(inputs), f"{path}: the files given so far hold")
     truth: list[int | None] = [None] * len(inputs)
     if args.data:
         dataset: Dataset = read_data(args.data, label_column=args.label_column, classes=names)[0]
+        _check_count(len(inputs) + len(dataset), f"{args.data[0]}: the files and data given hold")
         rows = dataset.take(slice(None), dtype=network.dtype)
         inputs += [(f"{args.data[0]}[{index}]", row) for index, row in enumerate(rows)]
         truth += [int(label) for label in dataset.labels]
-    # Each file scaled on its own (uint8 images and float arrays may mix), then one forward pass.
-    batch = np.concatenate([_scaled(name, x, network.dtype, shape, also, pixels) for name, x in inputs])
-    predictions = classify(network, batch, top=args.top, pixels=False)
-    for (name, _), pixels_row, prediction, true in zip(inputs, batch, predictions, truth, strict=True):
+    # Each example scaled on its own (uint8 images and float arrays may mix), all before any output; then
+    # forward passes of a bounded size.
+    step = samples_per_pass(network, PASS)
+    scaled = [_scaled(name, x, network.dtype, shape, also, pixels) for name, x in inputs]
+    batches = [np.concatenate(scaled[start : start + step]) for start in range(0, len(scaled), step)]
+    predictions: list[Prediction] = []
+    for index, batch in enumerate(batches):
+        chunk = slice(index * step, (index + 1) * step)
+        found = classify(network, batch, top=args.top, pixels=False)
+        _report(inputs[chunk], batch, found, truth[chunk], names, show=args.show)
+        predictions += found
+    labelled = [(p.label, t) for p, t in zip(predictions, truth, strict=True) if t is not None]
+    if labelled:
+        right = sum(label == true for label, true in labelled)
+        print(f"accuracy {right / len(labelled):.2%} ({right} of {len(labelled)} labelled examples)")
+    return 0
+
+
+def _check_count(count: int, where: str) -> None:
+    problem = IMAGES.over(count, where)
+    if problem is not None:
+        raise InvalidArgumentError(problem)
+
+
+def _report(
+    chunk: list[tuple[str, np.ndarray[Any, Any]]],
+    batch: np.ndarray[Any, Any],
+    predictions: tuple[Prediction, ...],
+    truth: list[int | None],
+    names: tuple[str, ...],
+    *,
+    show: bool,
+) -> None:
+    for (name, _), row, prediction, true in zip(chunk, batch, predictions, truth, strict=True):
         ranked = ", ".join(f"{_label(label, names)} {p:.2%}" for label, p in prediction.top)
         known = "" if true is None else f" | true {_label(true, names)}"
         print(
             f"{name}: {_label(prediction.label, names)} ({prediction.probability:.2%}) | "
             f"top {len(prediction.top)}: {ranked}{known}"
         )
-        if args.show and pixels_row.size == 784:
-            print(ascii_art(np.round(pixels_row * 255).astype(np.uint8)))
-    labelled = [(p.label, t) for p, t in zip(predictions, truth, strict=True) if t is not None]
-    if labelled:
-        right = sum(label == true for label, true in labelled)
-        print(f"accuracy {right / len(labelled):.2%} ({right} of {len(labelled)} labelled examples)")
-    return 0
+        if show and row.size == 784:
+            print(ascii_art(np.round(row * 255).astype(np.uint8)))
 
 
 def _scaled(

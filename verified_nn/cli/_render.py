@@ -34,9 +34,7 @@ def ascii_art(image: np.ndarray[Any, Any], *, inverted: bool = False) -> str:
     return "\n".join("".join(ramp[level] for level in row) for row in levels)
 
 
-def _png(
-    path: Path, images: np.ndarray[Any, Any], titles: list[str], *, inverted: bool, inputs: list[Path]
-) -> None:
+def _png(path: Path, images: np.ndarray[Any, Any], titles: list[str], *, inverted: bool, inputs: list[Path]) -> None:
     plt = pyplot()
     columns = min(len(images), 10)
     rows = -(-len(images) // columns)

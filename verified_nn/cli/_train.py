@@ -2,18 +2,18 @@
 
 import argparse
 import dataclasses
-import json
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from verified_nn.core import InvalidArgumentError
+from verified_nn.core import AUTO, InvalidArgumentError
 from verified_nn.data import DATASETS
-from verified_nn.files import check_output
+from verified_nn.files import JSONError, check_output, check_workers, parse_json
 from verified_nn.optimizer import OPTIMIZERS
 from verified_nn.robust import METHODS as CERTIFIED_METHODS
 from verified_nn.training import (
     PRESETS,
+    ModelError,
     RunFiles,
     TrainConfig,
     check_run_name,
@@ -141,7 +141,13 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     config.add_argument("--samples-per-epoch", type=int, help="examples drawn per epoch (default: all)")
     config.add_argument("--dtype", choices=("float32", "float64"), help="parameter dtype (default float32)")
     config.add_argument("--seed", type=int, help="seed of initialisation, split, shuffling, dropout (default 0)")
-    config.add_argument("--threads", type=int, help=f"BLAS threads (default {_default('threads')})")
+    config.add_argument(
+        "--threads",
+        type=threads_value,
+        metavar="N|auto",
+        help="BLAS threads: a number fixes them (a rerun or a resumed run repeats bit for bit); auto chooses "
+        "each epoch from the free cores and a timed step (default auto)",
+    )
     sizes = parser.add_argument_group("data sizes and diagnostics (each overrides the preset)")
     sizes.add_argument(
         "--train-size", type=int, help="train on the first N training examples (default: all not held out)"
@@ -216,6 +222,16 @@ def eps_value(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number such as 0.1 or 8/255, got {text!r}") from None
 
 
+def threads_value(text: str) -> int | str:
+    """``"auto"`` or a whole number (argparse type; the configuration checks that it is >= 1)."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number or auto, got {text!r}") from None
+
+
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The configuration fields the command line sets."""
     return {field: getattr(args, option) for option, field in FIELDS.items() if getattr(args, option, None) is not None}
@@ -235,8 +251,19 @@ def _config(args: argparse.Namespace, resume: Any) -> TrainConfig:
     try:
         if resume is None:
             return preset(args.preset, **values)
-        recorded = json.loads(resume.metadata["config"])
-        base = TrainConfig.from_dict(recorded)
+        try:
+            recorded = parse_json(resume.metadata["config"])
+            base = TrainConfig.from_dict(recorded)
+        except (KeyError, TypeError, AttributeError, JSONError, InvalidArgumentError) as error:
+            reason = f" ({error})" if isinstance(error, InvalidArgumentError | JSONError) else ""
+            raise InvalidArgumentError(
+                f"{args.resume}: the checkpoint records no usable training configuration{reason}"
+            ) from None
+        if "threads" not in values and base.threads != AUTO:  # the checkpoint's machine may have had more cores
+            try:
+                check_workers(base.threads, option="threads")
+            except InvalidArgumentError as error:
+                raise InvalidArgumentError(f"{args.resume}: the checkpoint's {error}; or pass --threads N") from None
         changed = [
             f"--{name}"
             for name in _ARCHITECTURE
@@ -250,8 +277,6 @@ def _config(args: argparse.Namespace, resume: Any) -> TrainConfig:
         return dataclasses.replace(base, **values)
     except InvalidArgumentError as error:
         raise flag_error(error) from None
-    except (KeyError, json.JSONDecodeError, TypeError, AttributeError):
-        raise InvalidArgumentError(f"{args.resume}: the checkpoint records no usable training configuration") from None
 
 
 def _resumed_data(args: argparse.Namespace, resume: Any) -> None:
@@ -305,6 +330,10 @@ def run_train(args: argparse.Namespace) -> int:
         )
     except InvalidArgumentError as error:
         raise flag_error(error) from None
+    except ModelError as error:  # the checkpoint's history does not describe its parameters: name the file
+        if args.resume is not None and str(error).startswith("the checkpoint"):
+            raise ModelError(f"{args.resume}: {error}") from None
+        raise
     files = result.files
     assert files is not None
     if args.plot:

@@ -56,3 +56,15 @@ from ._softmax import (
     softmax as softmax,
     softmax_unchecked as softmax_unchecked,
 )
+from ._threads import (
+    AUTO as AUTO,
+    Machine as Machine,
+    ThreadChoice as ThreadChoice,
+    Threads as Threads,
+    blas_threads as blas_threads,
+    check_threads as check_threads,
+    choose_threads as choose_threads,
+    in_parallel as in_parallel,
+    machine_state as machine_state,
+    workers as workers,
+)

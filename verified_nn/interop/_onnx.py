@@ -5,11 +5,12 @@ kept in their ``(out, in)`` layout), ReLU is ``Relu``, leaky ReLU is ``LeakyRelu
 slope, tanh is ``Tanh``, and dropout, the identity at inference, writes nothing. Image layers: a reshape
 is ``Reshape`` to ``(-1, *shape)``, a convolution ``Conv`` (weights ``(out, in, kh, kw)`` as they are), max
 and average pooling ``MaxPool`` and ``AveragePool`` (``count_include_pad=1``: padding counts as zeros, as
-here), a flatten ``Flatten(axis=1)``. ONNX writes paddings as ``(top, left, bottom, right)``. The graph takes
-``input`` ``(batch, 784)`` and gives ``logits`` and ``probabilities`` (``Softmax`` over the classes), in
-the network's dtype. Needs the ``onnx`` extra.
+here), a flatten ``Flatten(axis=1)``, a normalisation ``Sub`` then ``Div``. ONNX writes paddings as
+``(top, left, bottom, right)``. The graph takes ``input`` ``(batch, 784)`` and gives ``logits`` and
+``probabilities`` (``Softmax`` over the classes), in the network's dtype. Needs the ``onnx`` extra.
 """
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -18,9 +19,9 @@ import numpy as np
 
 from verified_nn.core import InvalidArgumentError, require_extra
 from verified_nn.files import write_output
-from verified_nn.layers import AvgPool2D, Conv2D, Dense, Layer, LeakyReLU, MaxPool2D, Reshape
+from verified_nn.layers import AvgPool2D, Conv2D, Dense, Layer, LeakyReLU, MaxPool2D, Normalize, Reshape
 from verified_nn.network import Network
-from verified_nn.training import architecture_json
+from verified_nn.training import architecture_json, check_network
 
 OPSET: Final = 17  # Gemm, Relu, LeakyRelu, Tanh, Softmax(axis) in their current forms; widely supported
 IR_VERSION: Final = 8  # the IR version that goes with opset 17
@@ -92,6 +93,23 @@ def _pool(onnx: Any, layer: Layer[Any, Any], index: int, x: str, y: str) -> tupl
     return [node], []
 
 
+def _normalize(
+    onnx: Any, layer: Layer[Any, Any], index: int, x: str, y: str, *, dtype: Any
+) -> tuple[list[Any], list[Any]]:
+    """``Sub`` then ``Div`` by the constants in the network's dtype: the layer's two roundings, in order."""
+    assert isinstance(layer, Normalize)
+    shift, scale = (f"{index}.shift", f"{index}.scale")
+    initializers = [
+        onnx.numpy_helper.from_array(array, name)
+        for array, name in zip(layer.constants(dtype), (shift, scale), strict=True)
+    ]
+    nodes = [
+        onnx.helper.make_node("Sub", [x, shift], [f"{index}.shifted"], name=f"{index}.sub"),
+        onnx.helper.make_node("Div", [f"{index}.shifted", scale], [y], name=f"{index}.div"),
+    ]
+    return nodes, initializers
+
+
 def _flatten(onnx: Any, layer: Layer[Any, Any], index: int, x: str, y: str) -> tuple[list[Any], list[Any]]:
     return [onnx.helper.make_node("Flatten", [x], [y], name=f"{index}.flatten", axis=1)], []
 
@@ -107,6 +125,7 @@ RULES: Final[dict[str, Rule | None]] = {
     "max_pool2d": _pool,
     "avg_pool2d": _pool,
     "flatten": _flatten,
+    "normalize": None,  # written by _normalize, which needs the network's dtype
 }
 
 
@@ -131,7 +150,7 @@ def to_onnx(network: Network[Any, Any], *, metadata: Mapping[str, str] | None = 
                 f"ONNX export: no rule for layer {index} ({layer.kind or type(layer).__name__}); "
                 f"supported: {', '.join(RULES)}"
             )
-        rule = RULES[layer.kind]
+        rule = functools.partial(_normalize, dtype=network.dtype) if layer.kind == "normalize" else RULES[layer.kind]
         if rule is None:
             continue
         output = f"{index}.out"
@@ -173,5 +192,6 @@ def save_onnx(
 ) -> None:
     """Write :func:`to_onnx` of ``network`` to ``path`` with :func:`verified_nn.files.write_output`: atomically,
     creating missing directories, never through a symbolic link nor over one of ``inputs``."""
+    check_network(network, path, read=False)  # a float32 export of large float64 values would hold infinities
     model = to_onnx(network, metadata=metadata)
     write_output(path, model.SerializeToString(), inputs=inputs, parents=True)

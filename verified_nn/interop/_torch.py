@@ -19,6 +19,8 @@ import numpy as np
 import safetensors.numpy
 
 from verified_nn.core import InvalidArgumentError, ShapeError, require_extra, size_of
+from verified_nn.data import DataError, read_file
+from verified_nn.files import LAYERS, MODEL_BYTES
 from verified_nn.layers import (
     AvgPool2D,
     Conv2D,
@@ -36,7 +38,7 @@ from verified_nn.layers import (
     layer_from_config,
 )
 from verified_nn.network import Network
-from verified_nn.training import ModelError, save_model
+from verified_nn.training import ModelError, check_network, save_model, size_problem
 
 TORCH_SEQUENTIAL_KEY: Final = "torch_sequential"  # metadata: the Python expression of the equivalent Sequential
 # The layer kinds with a PyTorch module.
@@ -120,7 +122,8 @@ def save_torch(
     Written as :func:`~verified_nn.training.save_model` writes, never over one of ``inputs``.
     """
     if dtype is not None:
-        network = network.astype(dtype)
+        with np.errstate(over="ignore"):  # a value the dtype cannot hold becomes infinite: refused when written
+            network = network.astype(dtype)
     torch_state_dict(network)  # refuses layers without a PyTorch counterpart before anything is written
     save_model(
         Path(path), network, {**(metadata or {}), TORCH_SEQUENTIAL_KEY: torch_sequential_code(network)}, inputs=inputs
@@ -201,11 +204,16 @@ def from_torch_state_dict(
             or a model file's architecture ``{"layers": [...]}``; :func:`mlp_layers` writes one.
 
     Raises:
-        ModelError: a tensor that is missing, extra, of another shape or dtype; the message lists the tensors.
+        ModelError: a tensor that is missing, extra, of another shape or dtype, or one ``load_model`` would
+            refuse (NaN, infinite, beyond the magnitude ceiling); the message lists the tensors.
     """
     tensors = {str(name): _as_array(str(name), value) for name, value in state_dict.items()}
+    listed = _layer_list(layers)
+    problem = LAYERS.over(len(listed), "the architecture has")
+    if problem is not None:
+        raise ModelError(problem)
     built: list[Layer[Any, Any]] = []
-    for index, config in enumerate(_layer_list(layers)):
+    for index, config in enumerate(listed):
         prefix = f"{index}."
         arrays = {name[len(prefix) :]: block for name, block in tensors.items() if name.startswith(prefix)}
         try:
@@ -219,18 +227,29 @@ def from_torch_state_dict(
             f"tensors the architecture has no place for: {', '.join(extra)}; the state dict holds {_summary(tensors)}"
         )
     try:
-        return Network(tuple(built))
+        network: Network[Any, Any] = Network(tuple(built))
     except ShapeError as error:
         raise ModelError(str(error)) from None
+    problem = size_problem(network)
+    if problem is not None:
+        raise ModelError(problem)
+    check_network(network, None)  # finite, float32/float64, within the magnitude ceiling: as load_model requires
+    return network
 
 
 def read_state_dict(path: str | Path) -> dict[str, np.ndarray[Any, Any]]:
-    """The tensors of a safetensors file (``safetensors.torch.save_file(model.state_dict(), path)``)."""
+    """The tensors of a safetensors file (``safetensors.torch.save_file(model.state_dict(), path)``).
+
+    The file is read as model files are: a regular file (a FIFO, device or directory is refused at once)
+    of at most $VERIFIED_NN_MAX_MODEL_BYTES (1 GiB); ModelError names the file and the problem.
+    """
     path = Path(path)
     try:
-        return dict(safetensors.numpy.load_file(path))
-    except FileNotFoundError:
-        raise ModelError(f"{path}: no such file") from None
+        content = read_file(path, limit=MODEL_BYTES.value(), what="state dict file")
+    except DataError as error:
+        raise ModelError(str(error)) from None
+    try:
+        return dict(safetensors.numpy.load(content))
     except TypeError as error:  # a dtype numpy lacks, such as bfloat16
         raise ModelError(f"{path}: {error}; save the state dict as float32 (model.float()) first") from None
     except Exception as error:  # safetensors raises its own error type for a malformed file

@@ -13,6 +13,7 @@ from ._layer import (
     ShapePreserving as ShapePreserving,
     require_batch as require_batch,
 )
+from ._normalize import Normalize as Normalize
 from ._pool import AvgPool2D as AvgPool2D, MaxPool2D as MaxPool2D, Pool2D as Pool2D
 from ._registry import (
     ACTIVATIONS as ACTIVATIONS,

@@ -1,16 +1,23 @@
-"""A 2-D convolution (cross-correlation, as in PyTorch) over image batches, by im2col and one matrix product.
+"""A 2-D convolution (cross-correlation, as in PyTorch) over image batches, by matrix products over blocks of rows.
 
 Forward, for weights ``W`` ``(out_channels, in_channels, kh, kw)`` and bias ``b`` ``(out_channels,)``:
 ``y[n, o, p, q] = b[o] + sum_{c, i, j} W[o, c, i, j] x_pad[n, c, p sh + i, q sw + j]``, that is
-``Y = W2 @ cols + b`` with ``W2 = W`` reshaped to ``(out, in * kh * kw)`` and ``cols = im2col(x)``
-``(in * kh * kw, batch * out_h * out_w)``. Backward from ``dy`` ``(batch, out, out_h, out_w)``, as
-``dY`` ``(out, batch * out_h * out_w)``: ``dW2 = dY @ cols^T``, ``db = dY`` summed over its columns,
-``dx = col2im(W2^T @ dY)``.
+``Y = [W2 | b] @ [cols; 1]`` with ``W2 = W`` reshaped to ``(out, in * kh * kw)`` and ``cols`` the windows
+``(in * kh * kw, out_h * out_w * batch)`` (im2col, batch last: ``_window.py``), with a row of ones that
+brings in the bias. Backward from ``dy`` ``(batch, out, out_h, out_w)``, as ``dY`` ``(out, out_h * out_w *
+batch)``: ``[dW2 | db] = dY @ [cols; 1]^T`` and ``dx = col2im(W2^T @ dY)``.
+
+The window matrix of the whole batch is large (for the ``cnn`` preset's second convolution, 14 MB: nine
+copies of the input), and writing it out and reading it back twice costs more than the products. So it
+is never formed: the output rows are taken in blocks whose windows fit in a core's cache
+(``rows_per_block``), each block's windows are copied into one reused buffer, multiplied, and forgotten;
+the backward pass copies them again block by block (a copy from cache costs less than keeping them),
+and adds each block's ``W2^T dY`` straight into the input gradient.
 """
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Self, TypeVar, overload
 
 import numpy as np
@@ -19,7 +26,22 @@ from verified_nn.core import Dim, FloatDType, Floating, InvalidArgumentError, Sh
 
 from ._dense import SCHEMES, Scheme
 from ._layer import EVAL, FLOAT_DTYPES, Array, Layer, Mode, require_weights_and_bias
-from ._window import Maps, Pair, col2im, im2col, output_size, pair, pair_text, require_images
+from ._window import (
+    Maps,
+    Pair,
+    add_window_rows,
+    batch_first,
+    batch_last,
+    output_size,
+    padded,
+    padded_zeros,
+    pair,
+    pair_text,
+    require_images,
+    rows_per_block,
+    unpadded,
+    window_blocks,
+)
 
 Out = TypeVar("Out", bound=int)  # output channels
 In = TypeVar("In", bound=int)  # input channels
@@ -172,54 +194,99 @@ class Conv2D(Layer[Maps[Out, Any, Any], Maps[In, Any, Any]], Generic[Out, In]):
     def forward(
         self, x: np.ndarray[Maps[In, Any, Any], np.dtype[Any]], *, mode: Mode = EVAL
     ) -> tuple[np.ndarray[Maps[Out, Any, Any], Any], Any]:
-        """``(batch, in, h, w) -> (batch, out, out_h, out_w)``; the cache holds the columns and the input shape."""
+        """``(batch, in, h, w) -> (batch, out, out_h, out_w)``; the cache holds the padded input and the sizes."""
+        source, shape, out = self.prepared(x)
+        count = self.weights.shape[0]
+        extended = self.extended()
+        result = np.empty((count, out[0], out[1], shape[0]), dtype=extended.dtype)
+        for first, rows, cols in self.blocks(source, out):
+            np.matmul(extended, cols, out=result[:, first : first + rows].reshape(count, -1))
+        outputs: Array = batch_first(result)
+        return outputs, (source, shape, out)
+
+    def prepared(self, x: object) -> tuple[Array, tuple[int, ...], Pair]:
+        """``(source, shape, out)`` for an input batch ``x``: the input in the weights' dtype, padded and laid out
+        batch last ``(in, h + 2ph, w + 2pw, batch)``, its shape, the output size; ShapeError if it does not fit."""
         weights = self.weights
         fits = x.__class__ is np.ndarray and x.ndim == 4 and x.shape[1] == weights.shape[1] and x.dtype in FLOAT_DTYPES
         if not fits:  # the slow, thorough check only when the fast one fails (it raises on a real mismatch)
             require_images("Conv2D.forward", "x", x, weights.shape[1])
+        assert isinstance(x, np.ndarray)
         out = self._output((x.shape[2], x.shape[3]), where=lambda: f"Conv2D.forward ({self!r})")
         inputs = x.astype(weights.dtype, copy=False)
-        cols = im2col(inputs, self.kernel, self._stride(), self._padding(), out)  # (in*kh*kw, batch*oh*ow)
-        flat = weights.reshape(weights.shape[0], -1) @ cols  # (out, batch*oh*ow)
-        flat += self.bias[:, None]
-        batch = x.shape[0]
-        outputs: Array = flat.reshape(weights.shape[0], batch, out[0], out[1]).transpose(1, 0, 2, 3)
-        return outputs, (cols, inputs.shape, out)
+        return padded(inputs, self._padding()), inputs.shape, out
+
+    def extended(self) -> Array:
+        """``[W2 | b]`` ``(out, in * kh * kw + 1)``: what multiplies the windows with their row of ones."""
+        count = self.weights.shape[0]
+        extended: Array = np.concatenate([self.weights.reshape(count, -1), self.bias[:, None]], axis=1)
+        return extended
 
     def backward(
         self, dy: np.ndarray[Maps[Out, Any, Any], np.dtype[Any]], cache: Any
     ) -> tuple[np.ndarray[Maps[In, Any, Any], Any], Self]:
-        """``(dx, grads)``: ``dx = col2im(W2^T dY)`` ``(batch, in, h, w)``; grads hold ``dW`` and ``db``.
-
-        With stride 1 and padding below the kernel, ``dx`` is computed as the equal convolution of ``dy``
-        padded by ``k - 1 - p`` with the kernel turned by 180 degrees and its channel axes swapped: one
-        im2col copy of ``dy`` costs less than col2im's ``kh * kw`` scattered additions.
-        """
-        flat = self._upstream(dy, cache)
-        cols, shape, out = cache
-        kernel, stride, padding = self.window()
-        if stride == (1, 1) and padding[0] < kernel[0] and padding[1] < kernel[1]:
-            d_inputs = self._transposed(dy, shape)
-        else:
-            d_cols = self.weights.reshape(self.weights.shape[0], -1).T @ flat  # (in*kh*kw, batch*oh*ow)
-            d_inputs = col2im(d_cols, shape, kernel, stride, padding, out)
-        return d_inputs, self._gradients(flat, cols)
-
-    def _transposed(self, dy: Array, shape: tuple[int, ...]) -> Array:
-        """``dx`` for stride 1: ``dx[n, c] = sum_o correlate(dy_pad[n, o], W[o, c] turned 180 degrees)``."""
-        (kh, kw), _, (ph, pw) = self.window()
-        batch, channels, height, width = shape
-        turned = self.weights[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(channels, -1)  # (in, out*kh*kw)
-        cols = im2col(dy, (kh, kw), (1, 1), (kh - 1 - ph, kw - 1 - pw), (height, width))  # (out*kh*kw, n*h*w)
-        result: Array = (turned @ cols).reshape(channels, batch, height, width).transpose(1, 0, 2, 3)
-        return result
+        """``(dx, grads)``: ``dx = col2im(W2^T dY)`` ``(batch, in, h, w)``; grads hold ``dW`` and ``db``."""
+        return self.gradients(dy, cache, inputs=True)
 
     def parameter_gradients(self, dy: np.ndarray[Maps[Out, Any, Any], np.dtype[Any]], cache: Any) -> Self:
         """``dW`` and ``db`` without forming ``dx`` (what the first layer of a network needs)."""
-        return self._gradients(self._upstream(dy, cache), cache[0])
+        return self.gradients(dy, cache, inputs=False)[1]
+
+    def gradients(self, dy: object, cache: Any, *, inputs: bool) -> tuple[Any, Self]:
+        """``[dW2 | db]^T = sum over blocks of [cols; 1] dY_block^T`` (the windows copied again, block by block),
+        and with ``inputs`` the input gradient (:meth:`_input_gradient`)."""
+        flat = self._upstream(dy, cache)  # (out, oh*ow*batch)
+        source, shape, out = cache
+        count, size = self.weights.shape[0], self.weights[0].size  # size: in * kh * kw
+        gradients = np.zeros((size + 1, count), dtype=flat.dtype)  # [dW2 | db]^T: this order multiplies faster
+        width = out[1] * shape[0]  # columns per output row
+        for first, rows, cols in self.blocks(source, out):
+            gradients += cols @ flat[:, first * width : (first + rows) * width].T
+        grads = self._holding(gradients[:size].T.reshape(self.weights.shape), gradients[size])
+        return (self._input_gradient(dy, flat, shape, out) if inputs else None), grads
+
+    def _input_gradient(self, dy: Any, flat: Array, shape: tuple[int, ...], out: Pair) -> Array:
+        """``dx`` ``(batch, in, h, w)``, block by block of rows.
+
+        With stride 1 and padding below the kernel, ``dx`` is the convolution of ``dy`` padded by ``k - 1 - p``
+        with the kernel turned by 180 degrees and its channel axes swapped: each block of ``dx``'s rows is one
+        product written in place. Otherwise ``col2im(W2^T dY)``: each block's ``W2^T dY_block`` is added into
+        the padded gradient where its windows came from.
+        """
+        kernel, stride, padding = self.window()
+        count, channels = self.weights.shape[:2]
+        if stride == (1, 1) and padding[0] < kernel[0] and padding[1] < kernel[1]:
+            turned = self._turned()  # (in, out*kh*kw)
+            spread = (kernel[0] - 1 - padding[0], kernel[1] - 1 - padding[1])
+            size = (shape[2], shape[3])
+            result = np.empty((channels, *size, shape[0]), dtype=flat.dtype)
+            for first, rows, cols in window_blocks(padded(dy, spread), kernel, (1, 1), size, ones=False):
+                np.matmul(turned, cols, out=result[:, first : first + rows].reshape(channels, -1))
+            return batch_first(result)
+        transposed = self.weights.reshape(count, -1).T  # (in*kh*kw, out)
+        d_source = padded_zeros(shape, padding, flat.dtype)
+        width = out[1] * shape[0]
+        step = rows_per_block(out[0], transposed.shape[0] * width * flat.itemsize)
+        for first in range(0, out[0], step):
+            rows = min(step, out[0] - first)
+            d_cols = transposed @ flat[:, first * width : (first + rows) * width]
+            add_window_rows(d_source, kernel, stride, first, d_cols.reshape(channels, *kernel, rows, out[1], shape[0]))
+        return unpadded(d_source, padding)
+
+    def _turned(self) -> Array:
+        """``(in, out * kh * kw)``: the kernels turned by 180 degrees, input and output channels swapped."""
+        turned: Array = self.weights[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(self.weights.shape[1], -1)
+        return turned
+
+    def blocks(self, source: Array, out: Pair) -> Iterator[tuple[int, int, Array]]:
+        """``(first row, rows, [cols; 1])`` for each block of output rows (``window_blocks``): an even number of
+        rows in every block but the last, so that 2x2 pooling can take them block by block (``_conv_pool.py``)
+        from the same products, to the last bit."""
+        kernel, stride, _ = self.window()
+        return window_blocks(source, kernel, stride, out, ones=True, multiple=2)
 
     def _upstream(self, dy: object, cache: Any) -> Array:
-        """``dy`` ``(batch, out, oh, ow)`` as ``dY`` ``(out, batch * oh * ow)``; ShapeError unless it fits the cache."""
+        """``dy`` ``(batch, out, oh, ow)`` as ``dY`` ``(out, oh * ow * batch)``; ShapeError unless it fits the cache."""
         _, shape, out = cache
         expected = (shape[0], self.weights.shape[0], out[0], out[1])
         if not isinstance(dy, np.ndarray) or dy.shape != expected or dy.dtype != self.weights.dtype:
@@ -227,13 +294,10 @@ class Conv2D(Layer[Maps[Out, Any, Any], Maps[In, Any, Any]], Generic[Out, In]):
                 f"Conv2D.backward: argument 'dy' expected {self.weights.dtype}[{','.join(map(str, expected))}], "
                 f"got {describe(dy)}"
             )
-        return dy.transpose(1, 0, 2, 3).reshape(expected[1], -1)  # a view when dy is laid out channels first
+        return batch_last(dy).reshape(expected[1], -1)  # a view when dy is laid out batch last, as ours are
 
-    def _gradients(self, flat: Array, cols: Array) -> Self:
-        d_weights = (flat @ cols.T).reshape(self.weights.shape)  # (out, in, kh, kw)
-        # (out,): a matrix-vector product with ones, a third of the time of flat.sum(axis=1) for the first layer
-        d_bias = flat @ np.ones(flat.shape[1], dtype=flat.dtype)
-        return type(self).trusted(d_weights, d_bias, self._stride(), self._padding())  # type: ignore[return-value]
+    def _holding(self, weights: Array, bias: Array) -> Self:
+        return type(self).trusted(weights, bias, self._stride(), self._padding())  # type: ignore[return-value]
 
     def parameters(self) -> tuple[Array, Array]:
         """``(weights, bias)``."""

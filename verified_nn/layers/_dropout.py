@@ -30,7 +30,7 @@ class Dropout(Layer[Any, Any], ShapePreserving):
 
     def mask(self, shape: S, dtype: Any, mode: Mode) -> Shaped[S]:
         """The scaled keep-mask that training mode multiplies by: ``0`` or ``1 / (1 - rate)`` per value."""
-        keep = mode.rng().random(shape) >= self.rate  # (*shape) booleans
+        keep = mode.draw(shape) >= self.rate  # (*shape) booleans
         return np.multiply(keep, 1.0 / (1.0 - self.rate), dtype=dtype)
 
     def forward(self, x: Shaped[S], *, mode: Mode = EVAL) -> tuple[Shaped[S], Shaped[S] | None]:

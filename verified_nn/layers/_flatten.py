@@ -1,6 +1,9 @@
 """Flatten: each sample's array becomes one row, ``(batch, c, h, w) -> (batch, c * h * w)``, as a dense layer takes it.
 
-Backward reshapes ``dy`` ``(batch, c * h * w)`` back to the input's shape. The width can be declared
+Backward reshapes ``dy`` ``(batch, c * h * w)`` back to the input's shape. Image batches are laid out
+batch last (``_window.py``): their rows are the columns of one ``(c * h * w, batch)`` matrix, handed out
+as its transpose with no copy, and the gradient goes back to that layout (one copy, which the
+convolution and pooling below it repay: they stream contiguous rows). The width can be declared
 (``Flatten.to(Dim[Literal[800]]())``): mypy then checks the dense layer that follows against it, and
 the network's construction checks it against what the layers before actually produce.
 """
@@ -60,7 +63,10 @@ class Flatten(Layer[Features[N], tuple[Any, ...]], Generic[N]):
         if not (isinstance(x, np.ndarray) and x.dtype in FLOAT_DTYPES and x.ndim >= 2):
             raise ShapeError(f"Flatten.forward: argument 'x' expected float[batch, ...], got {describe(x)}")
         width = self._width(x.shape[1:])
-        rows: Array = x.reshape(x.shape[0], width)
+        if x.ndim == 4:  # image batches are laid out batch last: (c*h*w, batch) is a view, its transpose the rows
+            rows: Array = np.moveaxis(x, 0, -1).reshape(width, x.shape[0]).T
+        else:
+            rows = x.reshape(x.shape[0], width)
         return rows, x.shape
 
     def backward(
@@ -73,6 +79,8 @@ class Flatten(Layer[Features[N], tuple[Any, ...]], Generic[N]):
             raise ShapeError(
                 f"Flatten.backward: argument 'dy' expected float[{expected[0]},{expected[1]}], got {describe(dy)}"
             )
+        if len(shape) == 4:  # back to the batch-last layout of image batches: one transposing copy of dy
+            return np.moveaxis(np.ascontiguousarray(dy.T).reshape(*shape[1:], shape[0]), -1, 0), self
         return dy.reshape(shape), self
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:

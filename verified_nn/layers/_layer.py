@@ -22,6 +22,7 @@ from verified_nn.core import InvalidArgumentError, ShapeError, describe
 
 OutS = TypeVar("OutS", bound=tuple[Any, ...])
 InS = TypeVar("InS", bound=tuple[Any, ...])
+_S = TypeVar("_S", bound=tuple[Any, ...])  # the shape of one draw
 
 Array: TypeAlias = np.ndarray[Any, Any]
 
@@ -69,12 +70,19 @@ class Mode:
 
     training: bool = False  # whether random layers are active
     key: tuple[int, ...] = ()  # seed entropy for random layers; non-negative integers
+    # (start, stop, total): the pass computes rows start .. stop - 1 of a batch of total rows, and random
+    # layers draw for the whole batch and keep those rows (a batch split in parts draws what it would whole)
+    rows: tuple[int, int, int] | None = None
 
     def __post_init__(self) -> None:
         if any(isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0 for k in self.key):
             raise InvalidArgumentError(f"Mode: key entries must be integers >= 0, got {self.key!r}")
         if self.training and not self.key:
             raise InvalidArgumentError("Mode: training mode needs a key (Mode.train(seed, ...))")
+        if self.rows is not None and not 0 <= self.rows[0] < self.rows[1] <= self.rows[2]:
+            raise InvalidArgumentError(
+                f"Mode: rows must be (start, stop, total) with 0 <= start < stop <= total, got {self.rows!r}"
+            )
 
     @classmethod
     def train(cls, *key: int) -> "Mode":
@@ -82,12 +90,26 @@ class Mode:
         return cls(training=True, key=tuple(int(k) for k in key))
 
     def child(self, index: int) -> "Mode":
-        """The mode for the ``index``-th part of a composite: the same switch, a key of its own."""
-        return Mode(self.training, (*self.key, index)) if self.training else self
+        """The mode for the ``index``-th part of a composite: the same switch and rows, a key of its own."""
+        return Mode(self.training, (*self.key, index), self.rows) if self.training else self
+
+    def part(self, start: int, stop: int, total: int) -> "Mode":
+        """The mode for rows ``start .. stop - 1`` of a batch of ``total`` rows, computed apart from the rest."""
+        return Mode(self.training, self.key, (start, stop, total)) if self.training else self
 
     def rng(self) -> np.random.Generator:
         """A generator seeded by the key (training mode only)."""
         return np.random.default_rng(list(self.key))
+
+    def draw(self, shape: _S) -> np.ndarray[_S, np.dtype[np.float64]]:
+        """Uniform numbers in [0, 1) for a batch of ``shape``: the key's draws for the whole batch, or the rows
+        of them this part computes (the same numbers whether the batch is computed whole or in parts)."""
+        if self.rows is None:
+            values: np.ndarray[Any, np.dtype[np.float64]] = self.rng().random(shape)
+            return values
+        start, stop, total = self.rows
+        rows: np.ndarray[Any, np.dtype[np.float64]] = self.rng().random((total, *shape[1:]))[start:stop]
+        return rows
 
 
 EVAL = Mode()

@@ -9,7 +9,7 @@ vectorised pass per kernel offset ``(i, j)``.
 """
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeAlias
 
 import numpy as np
 
@@ -19,7 +19,8 @@ from ._layer import EVAL, FLOAT_DTYPES, Array, Layer, Mode
 from ._window import (
     Maps,
     Pair,
-    channels_first,
+    batch_first,
+    batch_last,
     offsets,
     output_size,
     padded,
@@ -84,14 +85,14 @@ class Pool2D(Layer[Maps[C, Any, Any], Maps[C, Any, Any]], Generic[C]):
         return x, out
 
     def _check_upstream(self, dy: object, shape: tuple[int, ...], out: Pair, dtype: Any) -> Array:
-        """``dy`` seen channels first, ``(channels, batch, out_h, out_w)``; ShapeError unless it fits."""
+        """``dy`` seen batch last, ``(channels, out_h, out_w, batch)``; ShapeError unless it fits."""
         expected = (shape[0], shape[1], out[0], out[1])
         if not isinstance(dy, np.ndarray) or dy.shape != expected or dy.dtype != dtype:
             raise ShapeError(
                 f"{type(self).__name__}.backward: argument 'dy' expected {dtype}[{','.join(map(str, expected))}], "
                 f"got {describe(dy)}"
             )
-        return channels_first(dy)
+        return batch_last(dy)
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """``(channels, out_h, out_w)`` for ``(channels, h, w)``; ShapeError naming the sizes if it does not fit."""
@@ -121,18 +122,9 @@ class MaxPool2D(Pool2D[C], Generic[C]):
         """``(batch, c, h, w) -> (batch, c, out_h, out_w)``; the cache is the winning offsets, shapes and dtype."""
         images, out = self._check_input(x)
         kernel, stride, padding = self.window()
-        source = padded(images, padding, fill=-np.inf)  # (c, batch, hp, wp)
-        windows = offsets(kernel, stride, out)
-        _, _, (rows, columns) = windows[0]
-        best = source[:, :, rows, columns].copy()  # (c, batch, oh, ow)
-        winner = np.zeros(best.shape, dtype=np.uint8 if len(windows) < 256 else np.int32)
-        for number, (_, _, (rows, columns)) in enumerate(windows[1:], start=1):
-            candidate = source[:, :, rows, columns]
-            better = np.greater(candidate, best)  # strictly: on ties the earlier offset keeps the gradient
-            np.maximum(best, candidate, out=best)
-            # winner = number where better; numbers only grow, so a maximum does it (faster than a masked write)
-            np.maximum(winner, better * winner.dtype.type(number), out=winner)
-        return channels_first(best), (winner, images.shape, out, images.dtype)
+        source = padded(images, padding, fill=-np.inf)  # (c, hp, wp, batch)
+        best, winner = largest(source, offsets(kernel, stride, out))
+        return batch_first(best), (winner, images.shape, out, images.dtype)
 
     def backward(
         self, dy: np.ndarray[Maps[C, Any, Any], np.dtype[Any]], cache: Any
@@ -142,12 +134,36 @@ class MaxPool2D(Pool2D[C], Generic[C]):
         upstream = self._check_upstream(dy, shape, out, dtype)
         kernel, stride, padding = self.window()
         result = padded_zeros(shape, padding, dtype)
-        for number, (_, _, (rows, columns)) in enumerate(offsets(kernel, stride, out)):
-            if self.overlapping():
-                result[:, :, rows, columns] += upstream * (winner == number)
-            else:  # each input lies in one window at most: write, do not add
-                np.multiply(upstream, winner == number, out=result[:, :, rows, columns])
+        route(upstream, winner, offsets(kernel, stride, out), result, add=self.overlapping())
         return unpadded(result, padding), self
+
+
+Windows: TypeAlias = list[tuple[int, int, tuple[slice, slice]]]
+
+
+def largest(source: Array, windows: Windows) -> tuple[Array, Array]:
+    """``(best, winner)``: the maximum of each window of ``source`` ``(c, hp, wp, batch)`` and the number of the
+    first window offset that holds it, both ``(c, oh, ow, batch)``."""
+    _, _, (rows, columns) = windows[0]
+    best = source[:, rows, columns].copy()  # (c, oh, ow, batch)
+    winner = np.zeros(best.shape, dtype=np.uint8 if len(windows) < 255 else np.int32)
+    for number, (_, _, (rows, columns)) in enumerate(windows[1:], start=1):
+        candidate = source[:, rows, columns]
+        better = np.greater(candidate, best)  # strictly: on ties the earlier offset keeps the gradient
+        np.maximum(best, candidate, out=best)
+        # winner = number where better; numbers only grow, so a maximum does it (faster than a masked write)
+        np.maximum(winner, better * winner.dtype.type(number), out=winner)
+    return best, winner
+
+
+def route(upstream: Array, winner: Array, windows: Windows, result: Array, *, add: bool) -> None:
+    """Send each value of ``upstream`` ``(c, oh, ow, batch)`` to the input of ``result`` ``(c, hp, wp, batch)`` that
+    won its window (``winner``); with ``add`` (overlapping windows) add it, else write it (and zero the others)."""
+    for number, (_, _, (rows, columns)) in enumerate(windows):
+        if add:
+            result[:, rows, columns] += upstream * (winner == number)
+        else:  # each input lies in one window at most: write, do not add
+            np.multiply(upstream, winner == number, out=result[:, rows, columns])
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -162,12 +178,12 @@ class AvgPool2D(Pool2D[C], Generic[C]):
         """``(batch, c, h, w) -> (batch, c, out_h, out_w)``; the cache is the shapes and the dtype."""
         images, out = self._check_input(x)
         kernel, stride, padding = self.window()
-        source = padded(images, padding)  # (c, batch, hp, wp)
-        total = np.zeros((source.shape[0], source.shape[1], out[0], out[1]), dtype=images.dtype)
+        source = padded(images, padding)  # (c, hp, wp, batch)
+        total = np.zeros((source.shape[0], out[0], out[1], source.shape[3]), dtype=images.dtype)
         for _, _, (rows, columns) in offsets(kernel, stride, out):
-            total += source[:, :, rows, columns]
+            total += source[:, rows, columns]
         total /= kernel[0] * kernel[1]  # a Python number: the division stays in the images' dtype
-        return channels_first(total), (images.shape, out, images.dtype)
+        return batch_first(total), (images.shape, out, images.dtype)
 
     def backward(
         self, dy: np.ndarray[Maps[C, Any, Any], np.dtype[Any]], cache: Any
@@ -176,11 +192,11 @@ class AvgPool2D(Pool2D[C], Generic[C]):
         shape, out, dtype = cache
         upstream = self._check_upstream(dy, shape, out, dtype)
         kernel, stride, padding = self.window()
-        share = upstream / (kernel[0] * kernel[1])  # (c, batch, oh, ow), in dy's dtype
+        share = upstream / (kernel[0] * kernel[1])  # (c, oh, ow, batch), in dy's dtype
         result = padded_zeros(shape, padding, dtype)
         for _, _, (rows, columns) in offsets(kernel, stride, out):
             if self.overlapping():
-                result[:, :, rows, columns] += share
+                result[:, rows, columns] += share
             else:  # each input lies in one window at most: write, do not add
-                result[:, :, rows, columns] = share
+                result[:, rows, columns] = share
         return unpadded(result, padding), self

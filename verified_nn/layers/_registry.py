@@ -11,6 +11,7 @@ from ._dense import Dense
 from ._dropout import Dropout
 from ._flatten import Flatten
 from ._layer import Array, Layer
+from ._normalize import Normalize
 from ._pool import AvgPool2D, MaxPool2D
 from ._reshape import Reshape
 
@@ -32,7 +33,7 @@ def register_layer(cls: LayerT) -> LayerT:
     return cls
 
 
-for _cls in (Dense, ReLU, LeakyReLU, Tanh, Dropout, Conv2D, MaxPool2D, AvgPool2D, Flatten, Reshape):
+for _cls in (Dense, ReLU, LeakyReLU, Tanh, Dropout, Conv2D, MaxPool2D, AvgPool2D, Flatten, Reshape, Normalize):
     register_layer(_cls)
 
 

@@ -11,28 +11,44 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mypy.erasetype import erase_typevars
+from mypy.expandtype import expand_type
 from mypy.maptype import map_instance_to_supertype
 from mypy.nodes import Expression, TypeInfo
-from mypy.plugin import FunctionSigContext, MethodSigContext
+from mypy.plugin import FunctionContext, FunctionSigContext, MethodContext, MethodSigContext
+from mypy.typeops import get_all_type_vars
 from mypy.types import (
     AnyType,
     CallableType,
     FunctionLike,
     Instance,
+    LiteralType,
+    Overloaded,
     ProperType,
     TupleType,
     Type,
     TypeOfAny,
+    TypeVarId,
     TypeVarType,
     UnionType,
+    UnpackType,
     get_proper_type,
 )
 
 from ._codes import SHAPE, SHAPE_UNKNOWN
+from ._jaxtyping import NAMESPACE, dims_variables, inline_dims_aliases
 from ._sizes import UNKNOWN, AnyShape, Dim, Known, Shape, Symbol, definitely_differ, render_dim, render_shape
 from ._types import array_of, shape_of_shape_type
 
-__all__ = ["CALLEE_WAYS_IN", "WAYS_IN", "Declared", "check_call", "declared_literal", "describe_callee", "way_in"]
+__all__ = [
+    "CALLEE_WAYS_IN",
+    "WAYS_IN",
+    "Declared",
+    "check_call",
+    "declared_literal",
+    "describe_callee",
+    "generalize",
+    "way_in",
+]
 
 # The hint table, for callees in verified_nn: what is declared (an array's shape, sizes named by type
 # variables read as ``?``; or a class and the shape it is generic in) and the library's way to give a
@@ -186,13 +202,13 @@ def _unknown_shape_type(shape_type: Type, declared: Shape, *, bare_any: bool) ->
     if isinstance(proper, AnyType):
         return bare_any
     if isinstance(proper, Instance) and proper.type.fullname == "builtins.tuple":
-        return isinstance(get_proper_type(proper.args[0]), AnyType)  # tuple[Any, ...]
+        return True  # tuple[Any, ...], tuple[int, ...]: rank and sizes unknown
     if isinstance(proper, TupleType):
         shape = shape_of_shape_type(proper)
         if shape is None:
             return True  # tuple[Any, *tuple[Any, ...]]: the rank is not known either
         return len(proper.items) == len(declared) and any(
-            isinstance(d, Known) and isinstance(get_proper_type(item), AnyType)
+            isinstance(d, Known) and (isinstance(get_proper_type(item), AnyType) or _plain_int(item))
             for d, item in zip(declared, proper.items, strict=True)
         )
     return False
@@ -228,12 +244,125 @@ def _argument_name(signature: CallableType, formal: int) -> str:
     return name if name is not None else f"argument {formal + 1}"
 
 
-def check_call(ctx: FunctionSigContext | MethodSigContext, fullname: str, callee: str, *, strict: bool) -> FunctionLike:
-    """A signature hook for calls into checked modules: report, and leave the signature as it is."""
-    signature = ctx.default_signature
-    strict_formals = {i: d for i, t in enumerate(signature.arg_types) if strict and (d := declared_literal(t))}
-    if not signature.variables and not strict_formals:
+def _free_dims(signature: CallableType, int_type: Instance) -> CallableType:
+    """The signature with its dims variables bound by the call: those of the parameters become type
+    variables of the call (mypy solves them from the arguments, and the return carries the sizes), those
+    only in the return are unknown sizes (``int``), as nothing binds them."""
+    bound = {v.id for v in signature.variables}
+    in_arguments = [v for t in signature.arg_types for v in dims_variables(t) if v.id not in bound]
+    unique = list({v.id: v for v in in_arguments}.values())
+    unbound = {v.id: (int_type if not _whole(v) else v.upper_bound) for v in dims_variables(signature.ret_type)}
+    for v in unique:
+        unbound.pop(v.id, None)
+    unbound = {key: value for key, value in unbound.items() if key not in bound}
+    if not unique and not unbound:
         return signature
+    ret_type = inline_dims_aliases(signature.ret_type)
+    return signature.copy_modified(
+        variables=[*signature.variables, *unique],
+        arg_types=[inline_dims_aliases(t) for t in signature.arg_types],
+        ret_type=expand_type(ret_type, unbound) if unbound else ret_type,
+    )
+
+
+def generalize(ctx: FunctionContext | MethodContext) -> Type:
+    """A return-type hook for calls that return a function (a decorator: ``checked(softmax)``): the dims
+    variables of the function returned become its type variables, so that each call of it binds them
+    (mypy gives a plugin no hook for calls of a value that has no name)."""
+    result = get_proper_type(ctx.default_return_type)
+    if isinstance(result, CallableType):
+        return _generic(result)
+    if isinstance(result, Overloaded):
+        return Overloaded([_generic(item) for item in result.items])
+    return ctx.default_return_type
+
+
+def _generic(signature: CallableType) -> CallableType:
+    bound = {v.id for v in signature.variables}
+    free = {v.id: v for t in signature.arg_types for v in dims_variables(t) if v.id not in bound}
+    if not free:
+        return signature
+    return signature.copy_modified(
+        variables=[*signature.variables, *free.values()],
+        arg_types=[inline_dims_aliases(t) for t in signature.arg_types],
+        ret_type=inline_dims_aliases(signature.ret_type),
+    )
+
+
+def _whole(variable: TypeVarType) -> bool:
+    """A dims variable for a whole shape (``*name``), not one size."""
+    return variable.fullname.startswith(f"{NAMESPACE}.*")
+
+
+def _widened_shape(formal: Type, actual: Type) -> Type | None:
+    """The formal shape with its literal sizes opened where the argument's size is unknown (``int``, or a
+    shape of unknown rank): an unknown size never conflicts (numpy 2.5's stubs give ``tuple[int, int]``
+    where 2.4's gave ``tuple[Any, ...]``). None when nothing changes."""
+    formal_p, actual_p = get_proper_type(formal), get_proper_type(actual)
+    if not isinstance(formal_p, TupleType) or any(isinstance(item, UnpackType) for item in formal_p.items):
+        return None
+    if isinstance(actual_p, Instance) and actual_p.type.fullname == "builtins.tuple":
+        return actual_p.copy_modified(args=[AnyType(TypeOfAny.special_form)])  # the rank is unknown too
+    if not isinstance(actual_p, TupleType) or len(actual_p.items) != len(formal_p.items):
+        return None
+    items = list(formal_p.items)
+    changed = False
+    for index, (item, size) in enumerate(zip(formal_p.items, actual_p.items, strict=True)):
+        if isinstance(get_proper_type(item), LiteralType) and _plain_int(size):
+            items[index] = AnyType(TypeOfAny.special_form)
+            changed = True
+    return formal_p.copy_modified(items=items) if changed else None
+
+
+def _plain_int(typ: Type) -> bool:
+    proper = get_proper_type(typ)
+    return isinstance(proper, Instance) and proper.type.fullname == "builtins.int" and proper.last_known_value is None
+
+
+def _widened(formal: Type, actual: Type) -> Type | None:
+    """The formal type with ``_widened_shape`` applied to its arrays (also inside tuples and unions)."""
+    formal_p, actual_p = get_proper_type(formal), get_proper_type(actual)
+    if isinstance(formal_p, TupleType) and isinstance(actual_p, TupleType):
+        if len(formal_p.items) != len(actual_p.items):
+            return None
+        items = [_widened(f, a) for f, a in zip(formal_p.items, actual_p.items, strict=True)]
+        if all(item is None for item in items):
+            return None
+        return formal_p.copy_modified(
+            items=[new if new is not None else old for new, old in zip(items, formal_p.items, strict=True)]
+        )
+    formal_array, actual_array = _the_array(formal_p), _the_array(actual_p)
+    if formal_array is None and isinstance(formal_p, Instance) and isinstance(actual_p, Instance):
+        return _widened_container(formal_p, actual_p)
+    if formal_array is None or actual_array is None:
+        return None
+    shape = _widened_shape(formal_array.args[0], actual_array.args[0])
+    if shape is None:
+        return None
+    new_array = formal_array.copy_modified(args=[shape, formal_array.args[1]])
+    if isinstance(formal_p, UnionType):
+        return UnionType([new_array if array_of(i) is not None else i for i in formal_p.items], formal_p.line)
+    return new_array
+
+
+def _widened_container(formal: Instance, actual: Instance) -> Type | None:
+    """A generic class's shape arguments (``Batch[tuple[Any, Literal[784]]]``) widened like an array's."""
+    if not actual.type.has_base(formal.type.fullname) or formal.type.has_base(_LAYER):
+        return None
+    mapped = map_instance_to_supertype(actual, formal.type)
+    args = [_widened_shape(f, a) for f, a in zip(formal.args, mapped.args, strict=False)]
+    if all(arg is None for arg in args):
+        return None
+    return formal.copy_modified(args=[new or old for new, old in zip(args, formal.args, strict=False)])
+
+
+def check_call(ctx: FunctionSigContext | MethodSigContext, fullname: str, callee: str, *, strict: bool) -> FunctionLike:
+    """A signature hook for calls of functions with shapes in their parameters (and, with ``strict``, of a
+    checked module's functions): bind the dims variables, open literal sizes where the argument's are
+    unknown, report sizes shared between arguments that cannot be equal, and (``strict``) arguments of
+    unknown shape where literal sizes are declared."""
+    signature = _free_dims(ctx.default_signature, ctx.api.named_generic_type("builtins.int", []))
+    strict_formals = {i: d for i, t in enumerate(signature.arg_types) if strict and (d := declared_literal(t))}
     types: dict[int, Type] = {}
 
     def actual(formal: int, expr: Expression) -> Type:
@@ -245,20 +374,42 @@ def check_call(ctx: FunctionSigContext | MethodSigContext, fullname: str, callee
         return types[id(expr)]
 
     bindings: dict[str, tuple[str, list[_Binding]]] = {}
+    arg_types = list(signature.arg_types)
     for formal, exprs in enumerate(ctx.args[: len(signature.arg_types)]):
         for expr in exprs:
+            typ = actual(formal, expr)
             if signature.variables:
-                _collect(signature.arg_types[formal], actual(formal, expr), _argument_name(signature, formal), bindings)
+                _collect(signature.arg_types[formal], typ, _argument_name(signature, formal), bindings)
             declared = strict_formals.get(formal)
-            if declared is not None and _unknown_where_literal(declared, actual(formal, expr)):
+            if declared is not None and _unknown_where_literal(declared, typ):
                 ctx.api.fail(
                     f'{callee}: argument "{_argument_name(signature, formal)}" has no static shape where '
                     f"{declared.render()} is declared; {way_in(fullname, declared)}",
                     expr,
                     code=SHAPE_UNKNOWN,
                 )
+            if len(exprs) == 1:
+                widened = _widened(arg_types[formal], typ)
+                arg_types[formal] = widened if widened is not None else arg_types[formal]
     for name, found in bindings.values():
         message = _conflict(name, found)
         if message is not None:
             ctx.api.fail(f"{callee}: {message}", ctx.context, code=SHAPE)
-    return signature
+    if arg_types == signature.arg_types:
+        return signature
+    return _without_lost_variables(signature.copy_modified(arg_types=arg_types), signature)
+
+
+def _without_lost_variables(widened: CallableType, original: CallableType) -> CallableType:
+    """The widened signature with the type variables that only a widened shape held made ``Any``: nothing
+    binds them any more, and mypy would solve them to ``Never``."""
+    remaining = {v.id for t in widened.arg_types for v in get_all_type_vars(t)}
+    before = {v.id for t in original.arg_types for v in get_all_type_vars(t)}
+    lost: dict[TypeVarId, Type] = {
+        v.id: AnyType(TypeOfAny.special_form) for v in widened.variables if v.id in before - remaining
+    }
+    if not lost:
+        return widened
+    return widened.copy_modified(
+        variables=[v for v in widened.variables if v.id not in lost], ret_type=expand_type(widened.ret_type, lost)
+    )

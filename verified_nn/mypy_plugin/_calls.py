@@ -22,8 +22,10 @@ from mypy.nodes import (
     IndexExpr,
     ListExpr,
     MemberExpr,
+    NameExpr,
     OpExpr,
     StarExpr,
+    StrExpr,
     TupleExpr,
 )
 from mypy.operators import op_methods
@@ -34,7 +36,7 @@ from mypy.plugin import (
     MethodContext,
     MethodSigContext,
 )
-from mypy.types import Instance, TupleType, Type, TypeVarType, get_proper_type
+from mypy.types import Instance, LiteralType, TupleType, Type, TypeVarType, get_proper_type
 
 from ._sizes import AnyShape, Count, Dim, Known, ShapeConflictError, Unknown, WholeShape, count, render_shape
 from ._types import (
@@ -86,6 +88,8 @@ def explained(operation: str, operands: Sequence[Operand]) -> Iterator[None]:
     try:
         yield
     except ShapeConflictError as conflict:
+        if any(i >= len(operands) for i in conflict.operands):
+            raise RuleError(f"{operation}: {conflict.what}") from None
         names = [f"{operands[i].name}: {render_shape(operands[i].shape)}" for i in conflict.operands]
         if conflict.sizes:
             parts = " and ".join(f"{size} ({name})" for size, name in zip(conflict.sizes, names, strict=True))
@@ -280,6 +284,34 @@ class CallView:
         if literal_int_of_type(typ) is not None or _is_int(typ):
             return (dim_of(typ, keep_unknown=False),)
         return None
+
+    def ints(self, expr: Expression | None) -> list[int] | None:
+        """An int or a tuple/list of ints given as literals (or ``Literal`` types); None otherwise."""
+        if expr is None:
+            return None
+        items = expr.items if isinstance(expr, TupleExpr | ListExpr) else [expr]
+        values = [self.int_value(item) for item in items]
+        return None if any(v is None for v in values) else [v for v in values if v is not None]
+
+    def int_value(self, expr: Expression) -> int | None:
+        """One integer given as a literal expression or a ``Literal`` type."""
+        value = evaluate_int(expr)
+        return value if value is not None else literal_int_of_type(self.type_of(expr))
+
+    def is_none(self, expr: Expression | None) -> bool:
+        """Whether the argument is the literal ``None`` (an absent argument is not)."""
+        return isinstance(expr, NameExpr) and expr.fullname == "builtins.None"
+
+    def text(self, expr: Expression | None) -> str | None:
+        """A string given as a literal (or a ``Final`` or ``Literal``-typed one)."""
+        if isinstance(expr, StrExpr):
+            return expr.value
+        if expr is None:
+            return None
+        proper = get_proper_type(self.type_of(expr))
+        if isinstance(proper, Instance) and proper.last_known_value is not None:
+            proper = proper.last_known_value
+        return proper.value if isinstance(proper, LiteralType) and isinstance(proper.value, str) else None
 
     def size_product(self, expr: Expression) -> Count | None:
         """A size as a product of literals and symbols: ``x.shape[1] * x.shape[2]`` is ``R*C``; None if unknown."""

@@ -1,4 +1,5 @@
-"""Elementwise operations with broadcasting: arithmetic and comparison operators, ufuncs, ``np.where``.
+"""Elementwise operations with broadcasting: arithmetic and comparison operators, ufuncs (and their ``outer``),
+``np.where``, ``np.clip``, ``np.isclose``.
 
 Operands broadcast as numpy does (sizes align from the right; a size 1 stretches); two literal sizes
 that differ, neither 1, cannot broadcast. In-place operators must leave the target's shape unchanged.
@@ -115,6 +116,51 @@ def _binary_ufunc(view: CallView) -> Inferred | None:
     return _broadcast(_ufunc_name(view), operands, view)
 
 
+def _clip(method: bool) -> Rule:
+    """``np.clip(a, lo, hi)`` and ``a.clip(lo, hi)``: the array and the bounds broadcast (``None`` is no bound)."""
+
+    def rule(view: CallView) -> Inferred | None:
+        if method:
+            array = view.receiver_operand("receiver")
+            bounds = [view.arg("min", 0), view.arg("max", 1)]
+        else:
+            a = view.arg("a", 0)
+            if a is None:
+                return None
+            array = view.operand(a, "a")
+            bounds = [view.arg("a_min", 1) or view.arg("min", None), view.arg("a_max", 2) or view.arg("max", None)]
+        if view.has_keyword("out") or array.shape is None:
+            return None
+        given = [(b, name) for b, name in zip(bounds, ("min", "max"), strict=True) if b is not None]
+        operands = [array] + [view.operand(b, name) for b, name in given if not view.is_none(b)]
+        return _broadcast("clip", operands, view)
+
+    return rule
+
+
+def _pair_of(operation: str, first: str, second: str) -> Rule:
+    """A function of two arrays that broadcast (``np.isclose(a, b)``)."""
+
+    def rule(view: CallView) -> Inferred | None:
+        a, b = view.arg(first, 0), view.arg(second, 1)
+        if a is None or b is None:
+            return None
+        return _broadcast(operation, [view.operand(a, first), view.operand(b, second)], view)
+
+    return rule
+
+
+def _ufunc_outer(view: CallView) -> Inferred | None:
+    """``np.multiply.outer(a, b)``: every pair, ``a.shape + b.shape``."""
+    exprs = [view.arg(None, 0), view.arg(None, 1)]
+    if exprs[0] is None or exprs[1] is None or view.has_keyword("out"):
+        return None
+    shapes = [operand_shape(view.type_of(e)) for e in exprs if e is not None]
+    if not all(isinstance(s, tuple) for s in shapes):
+        return None
+    return Inferred(tuple(d for s in shapes if isinstance(s, tuple) for d in s), any_dtype(view.api))
+
+
 def _where(view: CallView) -> Inferred | None:
     """``np.where(condition, x, y)``: all three broadcast. ``np.where(condition)`` returns indices: left alone."""
     exprs = [view.arg("condition", 0), view.arg("x", 1), view.arg("y", 2)]
@@ -133,5 +179,13 @@ METHODS: dict[str, Rule] = {
 METHODS.update({f"numpy.ndarray.{method}": _in_place(operation) for operation, method in _IN_PLACE.items()})
 METHODS["numpy._typing._ufunc._UFunc_Nin1_Nout1.__call__"] = _unary_ufunc
 METHODS["numpy._typing._ufunc._UFunc_Nin2_Nout1.__call__"] = _binary_ufunc
+METHODS["numpy._typing._ufunc._UFunc_Nin1_Nout2.__call__"] = _unary_ufunc  # np.modf, np.frexp: two outputs
+METHODS["numpy._typing._ufunc._UFunc_Nin2_Nout2.__call__"] = _binary_ufunc  # np.divmod: two outputs
+METHODS["numpy._typing._ufunc._UFunc_Nin2_Nout1.outer"] = _ufunc_outer
+METHODS["numpy.ndarray.clip"] = _clip(method=True)
 
-FUNCTIONS: dict[str, Rule] = {"numpy._core.multiarray.where": _where}
+FUNCTIONS: dict[str, Rule] = {
+    "numpy._core.multiarray.where": _where,
+    "numpy._core.fromnumeric.clip": _clip(method=False),
+    "numpy._core.numeric.isclose": _pair_of("isclose", "a", "b"),
+}

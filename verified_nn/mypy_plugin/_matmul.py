@@ -45,14 +45,52 @@ def _operator(method: str) -> Rule:
     return rule
 
 
+def _vecdot(a: Shape, b: Shape) -> Shape:
+    """``(..., n) . (..., n) -> (...)``."""
+    _ranks(a, 1, b, 1)
+    return _contracted(a[-1], b[-1], a[:-1], b[:-1], ())
+
+
+def _matvec(a: Shape, b: Shape) -> Shape:
+    """``(..., m, n) @ (..., n) -> (..., m)``."""
+    _ranks(a, 2, b, 1)
+    return _contracted(a[-1], b[-1], a[:-2], b[:-1], a[-2:-1])
+
+
+def _vecmat(a: Shape, b: Shape) -> Shape:
+    """``(..., n) @ (..., n, m) -> (..., m)``."""
+    _ranks(a, 1, b, 2)
+    return _contracted(a[-1], b[-2], a[:-1], b[:-2], b[-1:])
+
+
+def _ranks(a: Shape, least_a: int, b: Shape, least_b: int) -> None:
+    for operand, (shape, least) in enumerate(((a, least_a), (b, least_b))):
+        if len(shape) < least:
+            raise sizes.ShapeConflictError(f"needs an array of rank {least} or more", operands=(operand,))
+
+
+def _contracted(left: sizes.Dim, right: sizes.Dim, batch_a: Shape, batch_b: Shape, kept: Shape) -> Shape:
+    """The sizes ``left`` and ``right`` are summed over (they must agree); the stacks broadcast; ``kept`` follows."""
+    if sizes.definitely_differ(left, right):
+        raise sizes.ShapeConflictError("inner sizes differ", (sizes.render_dim(left), sizes.render_dim(right)), (0, 1))
+    batch = sizes.broadcast([batch_a, batch_b])
+    assert isinstance(batch, tuple)
+    return (*batch, *kept)
+
+
+_GUFUNCS: dict[str, Product] = {"matmul": sizes.matmul, "vecdot": _vecdot, "matvec": _matvec, "vecmat": _vecmat}
+
+
 def _matmul_ufunc(view: CallView) -> Inferred | None:
-    """``np.matmul(a, b)``: a generalized ufunc named ``"matmul"`` in numpy's stubs."""
+    """``np.matmul(a, b)``, ``np.vecdot``, ``np.matvec``, ``np.vecmat``: generalized ufuncs, named in numpy's stubs."""
     receiver = get_proper_type(view.receiver)
     name = get_proper_type(receiver.args[0]) if isinstance(receiver, Instance) and receiver.args else None
     a, b = view.arg(None, 0), view.arg(None, 1)
-    if not (isinstance(name, LiteralType) and name.value == "matmul") or a is None or b is None:
+    product = _GUFUNCS.get(name.value) if isinstance(name, LiteralType) and isinstance(name.value, str) else None
+    if product is None or a is None or b is None or view.has_keyword("out"):
         return None
-    return _multiply("matmul", sizes.matmul, view.operand(a, "argument 1"), view.operand(b, "argument 2"), view)
+    operation = str(name.value) if isinstance(name, LiteralType) else "matmul"
+    return _multiply(operation, product, view.operand(a, "argument 1"), view.operand(b, "argument 2"), view)
 
 
 def _dot_function(view: CallView) -> Inferred | None:

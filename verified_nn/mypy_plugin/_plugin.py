@@ -5,9 +5,12 @@ import sys
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
+from mypy.nodes import Decorator, FuncDef, OverloadedFuncDef, SymbolNode, TypeAlias, TypeInfo, Var
 from mypy.options import Options
 from mypy.plugin import (
+    AnalyzeTypeContext,
     AttributeContext,
     FunctionContext,
     FunctionSigContext,
@@ -16,16 +19,36 @@ from mypy.plugin import (
     Plugin,
     ReportConfigContext,
 )
-from mypy.types import FunctionLike, Type
+from mypy.types import AnyType, FunctionLike, Instance, Type, TypeOfAny, get_proper_type
 
-from . import _construction, _elementwise, _joining, _matmul, _reductions, _reshape
-from ._boundary import check_call, describe_callee
+from . import (
+    _construction,
+    _contract,
+    _elementwise,
+    _gather,
+    _jaxtyping,
+    _joining,
+    _layout,
+    _matmul,
+    _reductions,
+    _reshape,
+)
+from ._boundary import check_call, describe_callee, generalize
 from ._calls import CallView, Rule, RuleError
 from ._codes import SHAPE
+from ._networks import BATCH_METHODS, NETWORK_BUILDERS
 from ._options import OptionsError, PluginOptions, read_options
-from ._sized import SIZED, literal_sizes
+from ._sized import SIZED, length, literal_sizes
 from ._sizes import Shape
-from ._types import any_dtype, array_shape, has_unknown_dtype, is_loose_type_variable, unknown_shape, with_shape
+from ._types import (
+    any_dtype,
+    array_shape,
+    has_shapes,
+    has_unknown_dtype,
+    is_loose_type_variable,
+    unknown_shape,
+    with_shape,
+)
 
 __all__ = ["ShapePlugin", "plugin"]
 
@@ -38,6 +61,8 @@ METHOD_RULES: dict[str, Rule] = {
     **_elementwise.METHODS,
     **_reductions.METHODS,
     **_reshape.METHODS,
+    **_gather.METHODS,
+    **_layout.METHODS,
 }
 FUNCTION_RULES: dict[str, Rule] = {
     **_construction.FUNCTIONS,
@@ -46,8 +71,14 @@ FUNCTION_RULES: dict[str, Rule] = {
     **_reductions.FUNCTIONS,
     **_reshape.FUNCTIONS,
     **_joining.FUNCTIONS,
+    **_gather.FUNCTIONS,
+    **_layout.FUNCTIONS,
+    **_contract.FUNCTIONS,
 }
 ATTRIBUTE_RULES: dict[str, Callable[[Shape], Shape | None]] = dict(_matmul.ATTRIBUTES)
+# The hooked names that numpy's stubs have in some versions only (the others are in every supported
+# version): ``(first version with it, first version without it)``, None for no limit.
+STUB_VERSIONS = dict(_construction.STUB_VERSIONS)
 
 
 def _check(rule: Rule, ctx: FunctionSigContext | MethodSigContext) -> FunctionLike:
@@ -67,6 +98,13 @@ def _infer(rule: Rule, ctx: FunctionContext | MethodContext) -> Type:
     except RuleError:
         return unknown_shape(ctx.api)
     if result is None:
+        return ctx.default_return_type
+    if result.shape == () and isinstance(get_proper_type(ctx.default_return_type), AnyType):
+        # A reduction of every axis: numpy 2.4's stubs say Any; the dtype's scalar type is more use
+        # (``x - x.mean()`` keeps the shape of ``x``).
+        scalar_dtype = get_proper_type(result.dtype)
+        if isinstance(scalar_dtype, Instance) and scalar_dtype.type.fullname == "numpy.dtype" and scalar_dtype.args:
+            return scalar_dtype.args[0]
         return ctx.default_return_type
     # With an operand of unknown dtype (or a shape variable bound to ``tuple[Any, ...]``) several overload
     # items match, and mypy keeps the result only if every item gives the same type: then the rule's
@@ -109,50 +147,181 @@ class ShapePlugin(Plugin):
             raise SystemExit(2) from None
         self._checked_prefixes = tuple(f"{module}." for module in self.shape_options.checked_modules)
         self._digest = _source_digest()
+        self._shaped: dict[str, bool] = {}  # callee -> whether its parameters declare shapes
+        self._dims_aliases: dict[str, bool] = {}  # alias -> whether it holds dims variables
+        self._bypass: str | None = None  # a name whose next type analysis is mypy's own
 
     def _checked(self, fullname: str) -> bool:
         return fullname.startswith(self._checked_prefixes) and not fullname.startswith("verified_nn.mypy_plugin.")
+
+    # ------------------------------------------------------------ calls
+
+    def _declares_shapes(self, fullname: str) -> bool | None:
+        """Whether the function (method, class, variable holding a function) ``fullname`` has a parameter
+        of static shape; None when the name is not found (a local variable: its type decides at the call)."""
+        if fullname in self._shaped:
+            return self._shaped[fullname]
+        symbol = self.lookup_fully_qualified(fullname) if self._modules is not None else None
+        if symbol is None or symbol.node is None:
+            return None
+        callee = _signature_of(symbol.node)
+        self._shaped[fullname] = known = callee is not None and has_shapes(callee)
+        return known
+
+    def _call_hook(self, fullname: str, *, method: bool) -> Callable[..., FunctionLike] | None:
+        checked = self._checked(fullname)
+        if fullname.startswith(("numpy.", "builtins.", "typing.")) and not checked:
+            return None
+        shaped = checked or self._declares_shapes(fullname)
+        if shaped is False:
+            return None
+        callee = describe_callee(fullname, method=method)
+        hook = partial(check_call, fullname=fullname, callee=callee, strict=checked and self.shape_options.strict)
+        return hook if shaped else partial(_if_shaped, hook)
 
     def get_function_signature_hook(self, fullname: str) -> SignatureHook | None:
         rule = FUNCTION_RULES.get(fullname)
         if rule is not None:
             return partial(_check, rule)
-        if self._checked(fullname):
-            callee = describe_callee(fullname, method=False)
-            return partial(check_call, fullname=fullname, callee=callee, strict=self.shape_options.strict)
-        return None
+        hook: SignatureHook | None = self._call_hook(fullname, method=False)
+        return hook
 
     def get_method_signature_hook(self, fullname: str) -> MethodSignatureHook | None:
         rule = METHOD_RULES.get(fullname)
         if rule is not None:
             return partial(_check, rule)
-        if self._checked(fullname):
-            callee = describe_callee(fullname, method=True)
-            return partial(check_call, fullname=fullname, callee=callee, strict=self.shape_options.strict)
-        return None
+        hook: MethodSignatureHook | None = self._call_hook(fullname, method=True)
+        return hook
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         rule = FUNCTION_RULES.get(fullname)
         if rule is not None:
             return partial(_infer, rule)
+        if fullname == "builtins.len":
+            return length
         sized = SIZED.get(fullname)
-        return None if sized is None else literal_sizes(sized)
+        if sized is not None:
+            return literal_sizes(sized)
+        builder = NETWORK_BUILDERS.get(fullname)
+        if builder is not None:
+            return builder
+        return None if fullname.startswith(("numpy.", "builtins.")) else generalize
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         rule = METHOD_RULES.get(fullname)
         if rule is not None:
             return partial(_infer, rule)
         sized = SIZED.get(fullname)
-        return None if sized is None else literal_sizes(sized)
+        if sized is not None:
+            return literal_sizes(sized)
+        keeps_batch = BATCH_METHODS.get(fullname)
+        if keeps_batch is not None:
+            return keeps_batch
+        return None if fullname.startswith(("numpy.", "builtins.")) else generalize
 
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         transform = ATTRIBUTE_RULES.get(fullname)
         return None if transform is None else partial(_attribute, transform)
 
+    # ------------------------------------------------------------ annotations (semantic analysis)
+
+    def get_type_analyze_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type] | None:
+        if fullname == self._bypass:
+            self._bypass = None
+            return None
+        if fullname in _jaxtyping.ANNOTATED:
+            return self._annotated
+        if fullname in _jaxtyping.ARRAY_NAMES:
+            return partial(self._array_in_alias, fullname)
+        if self._alias_with_dims(fullname):
+            return partial(self._alias_use, fullname)
+        return None
+
+    def _mypy_analysis(self, fullname: str, typ: Type, ctx: AnalyzeTypeContext) -> Type:
+        """What mypy makes of ``typ`` (whose name is ``fullname``) without this plugin's hook."""
+        self._bypass = fullname
+        try:
+            return ctx.api.analyze_type(typ)
+        finally:
+            self._bypass = None
+
+    def _annotated(self, ctx: AnalyzeTypeContext) -> Type:
+        """``Annotated[X, ...]``: a jaxtyping annotation becomes a shaped array; any other is ``X``, as in mypy."""
+        args = ctx.type.args
+        if len(args) < 2:
+            ctx.api.fail(
+                "Annotated[...] must have exactly one type argument and at least one annotation", ctx.context
+            )
+            return AnyType(TypeOfAny.from_error)
+        text = _jaxtyping.dims_text(args[1]) if len(args) == 2 else None
+        if text is not None and _jaxtyping.dtype_class(ctx.type.name, ctx) is not None:
+            return _jaxtyping.shaped(ctx.type.name, args[0], text, ctx, _analyze_nested(ctx))
+        return _analyze_nested(ctx)(args[0])
+
+    def _array_in_alias(self, fullname: str, ctx: AnalyzeTypeContext) -> Type:
+        """An array type read from an alias definition: the jaxtyping subscript mypy dropped around it, if any."""
+        found = _jaxtyping.alias_dims(ctx) if getattr(ctx.api, "defining_alias", False) else None
+        if found is None:
+            return self._mypy_analysis(fullname, ctx.type, ctx)
+        written, text = found
+        result = _jaxtyping.shaped(written, ctx.type, text, ctx, partial(self._mypy_analysis, fullname, ctx=ctx))
+        proper = get_proper_type(result)
+        if not ctx.type.args and isinstance(proper, Instance):
+            # mypy reads an alias of a bare generic (``X = np.ndarray``) as taking type arguments, and would
+            # give the shape ``Any`` at each use: the arguments found here make it a complete type.
+            ctx.type.args = tuple(proper.args)
+        return result
+
+    def _alias_with_dims(self, fullname: str) -> bool:
+        known = self._dims_aliases.get(fullname)
+        if known is not None:
+            return known
+        symbol = self.lookup_fully_qualified(fullname) if self._modules is not None else None
+        node = symbol.node if symbol is not None else None
+        if not isinstance(node, TypeAlias):
+            if isinstance(node, TypeInfo | FuncDef):
+                self._dims_aliases[fullname] = False
+            return False
+        self._dims_aliases[fullname] = bool(_jaxtyping.dims_variables(node.target))
+        return self._dims_aliases[fullname]
+
+    def _alias_use(self, fullname: str, ctx: AnalyzeTypeContext) -> Type:
+        """An alias holding named sizes, used where they cannot be bound (a class body, a module): unknown sizes."""
+        return _jaxtyping.localize(self._mypy_analysis(fullname, ctx.type, ctx), ctx)
+
     def report_config_data(self, ctx: ReportConfigContext) -> dict[str, object]:
         """The options and the plugin's source digest: mypy's cache is invalidated when either changes."""
         options = self.shape_options
         return {"strict": options.strict, "checked_modules": list(options.checked_modules), "source": self._digest}
+
+
+def _analyze_nested(ctx: AnalyzeTypeContext) -> Callable[[Type], Type]:
+    """mypy's own analysis of the first argument of ``Annotated`` (as its ``typeanal`` does it)."""
+    api = ctx.api
+    anal_type = getattr(api, "anal_type", None)
+    if anal_type is None:
+        return api.analyze_type
+    allow = getattr(api, "allow_typed_dict_special_forms", False)
+    return partial(anal_type, allow_typed_dict_special_forms=allow)
+
+
+def _if_shaped(hook: Callable[[Any], FunctionLike], ctx: FunctionSigContext | MethodSigContext) -> FunctionLike:
+    """Run ``hook`` for a callee known only by its type (a function held in a local variable) that has shapes."""
+    return hook(ctx) if has_shapes(ctx.default_signature) else ctx.default_signature
+
+
+def _signature_of(node: SymbolNode | None) -> Type | None:
+    """The type of a function, a method (decorated or overloaded), a variable, or a class's ``__init__``."""
+    if isinstance(node, Var):
+        return node.type
+    if isinstance(node, Decorator):
+        return node.var.type or node.func.type
+    if isinstance(node, FuncDef | OverloadedFuncDef):
+        return node.type
+    if isinstance(node, TypeInfo):
+        init = node.get("__init__")
+        return _signature_of(init.node) if init is not None and node.fullname != "builtins.object" else None
+    return None
 
 
 def plugin(version: str) -> type[Plugin]:

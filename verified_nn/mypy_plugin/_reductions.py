@@ -34,9 +34,11 @@ def _unknown(array: Operand, view: CallView) -> Type | None:
     return any_dtype(view.api)
 
 
-def _axes(expr: Expression | None) -> tuple[bool, list[int] | None]:
-    """``axis`` as (literal?, axes): absent or None reduces every axis (None); an int or a tuple of ints."""
-    if expr is None or (isinstance(expr, NameExpr) and expr.fullname == "builtins.None"):
+def _axes(expr: Expression | None, default: int | None) -> tuple[bool, list[int] | None]:
+    """``axis`` as (literal?, axes): absent gives ``default``; None reduces every axis; an int or a tuple of ints."""
+    if expr is None:
+        return True, None if default is None else [default]
+    if isinstance(expr, NameExpr) and expr.fullname == "builtins.None":
         return True, None
     items = expr.items if isinstance(expr, TupleExpr) else [expr]
     values = [evaluate_int(item) for item in items]
@@ -50,28 +52,37 @@ def _keepdims(view: CallView, expr: Expression | None) -> bool | None:
     return value if value is not None else literal_bool_of_type(view.type_of(expr))
 
 
-def _reduction(operation: str, dtype: DTypeRule, *, method: bool) -> Rule:
-    first = 0 if method else 1  # a function takes the array first, a method has it as receiver
+def _reduction(
+    operation: str,
+    dtype: DTypeRule,
+    *,
+    method: bool,
+    array: str = "a",
+    axis_at: int | None = None,
+    default_axis: int | None = None,
+) -> Rule:
+    """A reduction over ``axis`` (at position ``axis_at``, after the array by default)."""
+    first = (0 if method else 1) if axis_at is None else axis_at
 
     def rule(view: CallView) -> Inferred | None:
         if view.has_keyword("out"):
             return None  # the result is ``out`` itself, as numpy's stubs say
         if method:
-            array = view.receiver_operand("receiver")
+            operand = view.receiver_operand("receiver")
         else:
-            a = view.arg("a", 0)
+            a = view.arg(array, 0)
             if a is None:
                 return None
-            array = view.operand(a, "argument 1")
-        if not isinstance(array.shape, tuple):
+            operand = view.operand(a, "argument 1")
+        if not isinstance(operand.shape, tuple):
             return None
-        literal, axes = _axes(view.arg("axis", first))
+        literal, axes = _axes(view.arg("axis", first), default_axis)
         keepdims = _keepdims(view, view.arg("keepdims", None))
         if not literal or keepdims is None:
             return None
-        with explained(operation, [array]):
-            shape = sizes.reduce(array.shape, axes, keepdims=keepdims)
-        return Inferred(shape, dtype(array, view))
+        with explained(operation, [operand]):
+            shape = sizes.reduce(operand.shape, axes, keepdims=keepdims)
+        return Inferred(shape, dtype(operand, view))
 
     return rule
 
@@ -102,4 +113,16 @@ FUNCTIONS.update(
         f"numpy._core.fromnumeric.{alias}": _reduction(name, _REDUCTIONS[name], method=False)
         for alias, name in _FUNCTION_ALIASES.items()
     }
+)
+_NAN = {
+    name: _REDUCTIONS[name.removeprefix("nan")]
+    for name in ("nansum", "nanmean", "nanmax", "nanmin", "nanstd", "nanvar")
+}
+FUNCTIONS.update(
+    {f"numpy.lib._nanfunctions_impl.{name}": _reduction(name, dtype, method=False) for name, dtype in _NAN.items()}
+)
+# ``np.add.reduce(a)`` reduces axis 0 unless told otherwise; ``np.linalg.norm(x, ord, axis)`` every axis.
+FUNCTIONS["numpy.linalg._linalg.norm"] = _reduction("norm", _inexact, method=False, array="x", axis_at=2)
+METHODS["numpy._typing._ufunc._UFunc_Nin2_Nout1.reduce"] = _reduction(
+    "reduce", _unknown, method=False, array="array", axis_at=1, default_axis=0
 )

@@ -1,15 +1,13 @@
-"""Reshaping and indexing: ``reshape`` (element count checked, one ``-1`` inferred), ``ravel``, ``flatten``,
-``astype`` (shape kept), and basic indexing with integers, slices, ``None``/``np.newaxis`` and ``...``."""
+"""Reshaping: ``reshape`` (element count checked, one ``-1`` inferred), ``ravel``, ``flatten``, ``astype``."""
 
 from collections.abc import Sequence
 
-from mypy.nodes import EllipsisExpr, Expression, ListExpr, NameExpr, SliceExpr, TupleExpr
-from mypy.types import Instance, LiteralType, TypeVarType, get_proper_type
+from mypy.nodes import Expression, ListExpr, TupleExpr
 
 from . import _sizes as sizes
 from ._calls import CallView, Inferred, Operand, Rule, explained
-from ._sizes import UNKNOWN, AnyShape, EllipsisIndex, Index, IntIndex, Known, NewAxis, SliceIndex, WholeShape
-from ._types import dtype_of, evaluate_int, is_none, literal_int_of_type
+from ._sizes import UNKNOWN, AnyShape, Known, WholeShape
+from ._types import dtype_of
 
 __all__ = ["FUNCTIONS", "METHODS"]
 
@@ -70,63 +68,11 @@ def _astype(view: CallView) -> Inferred | None:
     return None if array.shape is None else Inferred(array.shape)
 
 
-# ------------------------------------------------------------ indexing
-
-
-def _bound(view: CallView, expr: Expression | None) -> tuple[bool, int | None]:
-    """A slice bound as (literal?, value); an absent bound or ``None`` is literal with value None."""
-    if expr is None or (isinstance(expr, NameExpr) and expr.fullname == "builtins.None"):
-        return True, None
-    value = evaluate_int(expr)
-    if value is None:
-        value = literal_int_of_type(view.type_of(expr))
-    return value is not None, value
-
-
-def _is_integer(view: CallView, expr: Expression) -> bool:
-    typ = get_proper_type(view.type_of(expr))
-    if isinstance(typ, TypeVarType):
-        typ = get_proper_type(typ.upper_bound)
-    if isinstance(typ, LiteralType):
-        return type(typ.value) is int
-    return isinstance(typ, Instance) and (typ.type.fullname == "builtins.int" or typ.type.has_base("numpy.integer"))
-
-
-def _item(view: CallView, expr: Expression) -> Index | None:
-    if isinstance(expr, SliceExpr):
-        bounds = [_bound(view, e) for e in (expr.begin_index, expr.end_index, expr.stride)]
-        (start_ok, start), (stop_ok, stop), (step_ok, step) = bounds
-        return SliceIndex(start, stop, step, static=start_ok and stop_ok and step_ok)
-    if isinstance(expr, EllipsisExpr):
-        return EllipsisIndex()
-    value = evaluate_int(expr)
-    if value is not None:
-        return IntIndex(value)
-    if (isinstance(expr, NameExpr) and expr.fullname == "builtins.None") or is_none(view.type_of(expr)):
-        return NewAxis()
-    if _is_integer(view, expr):
-        return IntIndex(literal_int_of_type(view.type_of(expr)))
-    return None  # an array, a list, a boolean, a slice object held in a variable: left to the stubs
-
-
-def _getitem(view: CallView) -> Inferred | None:
-    array = view.receiver_operand("receiver")
-    key = view.arg(None, 0)
-    if not isinstance(array.shape, tuple) or key is None:
-        return None
-    items = [_item(view, e) for e in (key.items if isinstance(key, TupleExpr) else [key])]
-    if any(item is None for item in items):
-        return None
-    with explained("index", [array]):
-        return Inferred(sizes.index(array.shape, [i for i in items if i is not None]), dtype_of(array.type))
-
-
 METHODS: dict[str, Rule] = {
     "numpy.ndarray.reshape": _reshape_method,
     "numpy.ndarray.ravel": _ravel_method,
     "numpy.ndarray.flatten": _ravel_method,
     "numpy.ndarray.astype": _astype,
-    "numpy.ndarray.__getitem__": _getitem,
 }
 FUNCTIONS: dict[str, Rule] = {
     "numpy._core.fromnumeric.reshape": _reshape_function,

@@ -14,14 +14,16 @@ from mypy.plugin import FunctionContext, MethodContext
 from mypy.types import Instance, LiteralType, Type, get_proper_type
 
 from ._calls import CallView
-from ._sizes import Known
+from ._sizes import Known, Unknown
+from ._types import array_shape, dim_type
 
-__all__ = ["SIZED"]
+__all__ = ["SIZED", "length"]
 
 # callee -> for each type argument of the result, the size parameter (name, position) that gives it.
 SIZED: dict[str, tuple[tuple[str, int], ...]] = {
     "verified_nn.core._dims.Dim": (("size", 0),),
     "verified_nn.layers._dense.Dense.init": (("out", 0), ("inputs", 1)),
+    "verified_nn.layers._conv.Conv2D.init": (("out", 0), ("inputs", 1)),
 }
 
 
@@ -49,3 +51,13 @@ def literal_sizes(parameters: tuple[tuple[str, int], ...]) -> Callable[[Function
         return result.copy_modified(args=args)
 
     return hook
+
+
+def length(ctx: FunctionContext) -> Type:
+    """``len(x)`` for an array of static shape: its first size (``Literal[64]``, or the type variable ``B``),
+    so that ``np.zeros(len(x))`` keeps it."""
+    arg_types = [t for types in ctx.arg_types for t in types]
+    shape = array_shape(arg_types[0]) if len(arg_types) == 1 else None
+    if not isinstance(shape, tuple) or not shape or isinstance(shape[0], Unknown):
+        return ctx.default_return_type
+    return dim_type(shape[0], ctx.api)

@@ -17,23 +17,16 @@ __all__ = [
     "AnyShape",
     "Count",
     "Dim",
-    "EllipsisIndex",
-    "Index",
-    "IntIndex",
     "Known",
-    "NewAxis",
     "Shape",
     "ShapeConflictError",
-    "SliceIndex",
     "Symbol",
     "Unknown",
     "WholeShape",
     "broadcast",
-    "concatenate",
     "count",
     "definitely_differ",
     "dot",
-    "index",
     "matmul",
     "merge",
     "normalize_axis",
@@ -42,7 +35,6 @@ __all__ = [
     "render_dim",
     "render_shape",
     "reshape",
-    "stack",
     "swapaxes",
     "transpose",
 ]
@@ -374,122 +366,3 @@ def reshape(shape: Shape, requested: Sequence[Dim], products: Sequence[Count | N
 def ravel(shape: Shape) -> Shape:
     """Flatten to one axis holding every element."""
     return (count(shape).as_dim(),)
-
-
-# ---------------------------------------------------------------- indexing
-
-
-@dataclass(frozen=True)
-class IntIndex:
-    """An integer index; ``value`` None when only its type (``int``) is known."""
-
-    value: int | None = None
-
-
-@dataclass(frozen=True)
-class SliceIndex:
-    """A slice; each bound None when absent. ``static`` False when a bound is present but not literal."""
-
-    start: int | None = None
-    stop: int | None = None
-    step: int | None = None
-    static: bool = True
-
-
-@dataclass(frozen=True)
-class NewAxis:
-    """``None`` / ``np.newaxis``: a new axis of size 1."""
-
-
-@dataclass(frozen=True)
-class EllipsisIndex:
-    """``...``: as many full slices as needed."""
-
-
-Index = IntIndex | SliceIndex | NewAxis | EllipsisIndex
-
-
-def _slice_size(dim: Dim, item: SliceIndex) -> Dim:
-    if item.static and item.start is None and item.stop is None and item.step in (None, 1):
-        return dim
-    if item.static and isinstance(dim, Known):
-        return Known(len(range(*slice(item.start, item.stop, item.step).indices(dim.value))))
-    return UNKNOWN
-
-
-def index(shape: Shape, items: Sequence[Index]) -> Shape:
-    """Basic indexing: integers drop an axis, slices keep it (resized), ``None`` adds one, ``...`` fills."""
-    consumed = sum(isinstance(i, IntIndex | SliceIndex) for i in items)
-    if sum(isinstance(i, EllipsisIndex) for i in items) > 1:
-        raise ShapeConflictError("an index can only have a single ellipsis")
-    if consumed > len(shape):
-        raise ShapeConflictError(f"too many indices ({consumed}) for rank {len(shape)}")
-    result: list[Dim] = []
-    axis = 0
-    for item in items:
-        if isinstance(item, NewAxis):
-            result.append(Known(1))
-        elif isinstance(item, EllipsisIndex):
-            width = len(shape) - consumed
-            result.extend(shape[axis : axis + width])
-            axis += width
-        elif isinstance(item, IntIndex):
-            dim = shape[axis]
-            if item.value is not None and isinstance(dim, Known) and not -dim.value <= item.value < dim.value:
-                raise ShapeConflictError(f"index {item.value} is out of range for axis {axis} of size {dim.value}")
-            axis += 1
-        else:
-            result.append(_slice_size(shape[axis], item))
-            axis += 1
-    return (*result, *shape[axis:])
-
-
-# ---------------------------------------------------------------- joining
-
-
-def _sum_dims(dims: Sequence[Dim]) -> Dim:
-    if all(isinstance(d, Known) for d in dims):
-        return Known(sum(d.value for d in dims if isinstance(d, Known)))
-    nonzero = [d for d in dims if d != Known(0)]
-    return nonzero[0] if len(nonzero) == 1 and isinstance(nonzero[0], Symbol) else UNKNOWN
-
-
-def _agree(shapes: Sequence[Shape], skip: int | None, what: str) -> list[Dim]:
-    """Sizes that must be equal across operands (except axis ``skip``), merged; conflicts name both."""
-    merged = list(shapes[0])
-    for position, shape in enumerate(shapes[1:], start=1):
-        if len(shape) != len(merged):
-            raise ShapeConflictError("ranks differ", (str(len(shapes[0])), str(len(shape))), (0, position))
-        for axis, dim in enumerate(shape):
-            if axis == skip:
-                continue
-            if definitely_differ(merged[axis], dim):
-                first = next(i for i in range(position) if shapes[i][axis] == merged[axis])
-                raise ShapeConflictError(
-                    f"{what} at axis {axis}", (render_dim(merged[axis]), render_dim(dim)), (first, position)
-                )
-            merged[axis] = merge(merged[axis], dim)
-    return merged
-
-
-def concatenate(shapes: Sequence[Shape], axis: int | None) -> Shape:
-    """Join along an existing axis (``axis=None`` flattens first); other sizes must agree."""
-    if not shapes:
-        raise ShapeConflictError("needs at least one array")
-    if axis is None:
-        return (_sum_dims([ravel(s)[0] for s in shapes]),)
-    if not shapes[0]:
-        raise ShapeConflictError("zero-dimensional arrays cannot be concatenated")
-    normal = normalize_axis(axis, len(shapes[0]))
-    merged = _agree(shapes, normal, "sizes differ")
-    merged[normal] = _sum_dims([s[normal] for s in shapes])
-    return tuple(merged)
-
-
-def stack(shapes: Sequence[Shape], axis: int) -> Shape:
-    """Join along a new axis; all shapes must be equal."""
-    if not shapes:
-        raise ShapeConflictError("needs at least one array")
-    merged = _agree(shapes, None, "sizes differ")
-    normal = normalize_axis(axis, len(merged) + 1)
-    return (*merged[:normal], Known(len(shapes)), *merged[normal:])

@@ -14,9 +14,11 @@ from mypy.nodes import (
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import (
     AnyType,
+    CallableType,
     Instance,
     LiteralType,
     NoneType,
+    Overloaded,
     ProperType,
     TupleType,
     Type,
@@ -153,6 +155,30 @@ def is_scalar(typ: Type | None) -> bool:
     return isinstance(proper, Instance) and (proper.type.fullname in _SCALARS or proper.type.has_base("numpy.generic"))
 
 
+def has_shapes(typ: Type) -> bool:
+    """Whether a callable's parameters declare an array of static shape (fixed rank, or a shape variable),
+    directly or inside a tuple or union: its calls get the call-boundary checks."""
+    proper = get_proper_type(typ)
+    if isinstance(proper, Overloaded):
+        return any(has_shapes(item) for item in proper.items)
+    if isinstance(proper, CallableType):
+        return any(_declares_shape(t) for t in proper.arg_types)
+    return False
+
+
+def _declares_shape(typ: Type) -> bool:
+    proper = get_proper_type(typ)
+    if isinstance(proper, TupleType):
+        return any(_declares_shape(item) for item in proper.items)
+    if isinstance(proper, UnionType):
+        return any(_declares_shape(item) for item in proper.items)
+    array = array_of(proper)
+    if array is None:
+        return False
+    shape = get_proper_type(array.args[0])
+    return isinstance(shape, TupleType | TypeVarType)
+
+
 def operand_shape(typ: Type | None) -> AnyShape:
     """The shape an operand broadcasts with: its array shape, () for a scalar, None when unknown."""
     return () if is_scalar(typ) else array_shape(typ)
@@ -205,15 +231,16 @@ def any_dtype(api: CheckerPluginInterface) -> Type:
 
 
 def dim_type(dim: Dim, api: CheckerPluginInterface, stub: Type | None = None) -> Type:
-    """The type of one size: ``Literal[n]``, the type variable itself, or, for an unknown size, the type it
-    was read from, else what numpy's stubs give at that position (``stub``), else ``Any``."""
+    """The type of one size: ``Literal[n]``, the type variable itself, or ``Any`` for an unknown size.
+
+    An unknown size is ``Any``, never ``int`` (as numpy 2.5's stubs write it): mypy accepts ``Any`` where a
+    size is declared, so an unknown size never conflicts, in the plugin's rules or in mypy's own checks
+    (a result returned where a function declares ``"batch 10"``)."""
     if isinstance(dim, Known):
         return LiteralType(dim.value, api.named_generic_type("builtins.int", []))
     if isinstance(dim, Symbol) and isinstance(dim.origin, TypeVarType):
         return dim.origin
-    if isinstance(dim, Unknown) and isinstance(dim.origin, Type):
-        return dim.origin
-    return stub if stub is not None else AnyType(TypeOfAny.special_form)
+    return AnyType(TypeOfAny.special_form)
 
 
 def shape_type(shape: AnyShape, api: CheckerPluginInterface, stub_shape: Type | None = None) -> Type | None:
@@ -240,6 +267,14 @@ def with_shape(
     if shape is None or shape == ():
         return default
     proper: ProperType = get_proper_type(default)
+    if isinstance(proper, TupleType):
+        # ``np.divmod``, ``np.modf``: one array per output, each of the shape
+        return proper.copy_modified(
+            items=[with_shape(item, shape, api, dtype, replace_dtype=replace_dtype) for item in proper.items]
+        )
+    if isinstance(proper, Instance) and proper.type.fullname == "builtins.list" and array_of(proper.args[0]):
+        # ``np.split``: a list of arrays, each of the shape
+        return proper.copy_modified(args=[with_shape(proper.args[0], shape, api, dtype, replace_dtype=replace_dtype)])
     if isinstance(proper, UnionType):
         # ``np.bool | NDArray[np.bool]`` and the like: a result of rank 1 or more is the array.
         arrays = [item for item in proper.items if array_of(item) is not None]

@@ -106,6 +106,9 @@ def unflatten(vector: Any, *, like: TreeT) -> TreeT:
     is float32 or float64, and the result holds it in that dtype.
     """
     count = parameter_count(like)
+    kind = np.asarray(vector).dtype
+    if kind not in (np.float32, np.float64):  # an integer vector would silently change the network's dtype
+        raise ShapeError(f"unflatten: expected a float32 or float64 vector, got {kind}")
     owned = as_float_array(vector, (count,), name="unflatten").copy()  # later writes to vector change nothing
     blocks = []
     start = 0

@@ -8,12 +8,13 @@ from typing import Any
 
 import numpy as np
 
-from verified_nn.core import INPUT_DIM, InvalidArgumentError, ShapeError, describe
+from verified_nn.core import INPUT_DIM, InvalidArgumentError
 from verified_nn.network import Network
 from verified_nn.training import data_record, network_input
 
 from ._image import read_digit
 from ._input import as_model_input, example_shapes
+from ._npy import read_npy
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,17 +83,7 @@ def read_inputs(
                 "give .npy arrays of that shape"
             )
         return [(name, read_digit(path))]
-    try:
-        array = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise InvalidArgumentError(f"{path}: no such file") from None
-    except ValueError as error:
-        raise InvalidArgumentError(f"{path}: not a numeric .npy array ({error})") from None
-    if not isinstance(array, np.ndarray):
-        raise InvalidArgumentError(f"{path}: expected one array, got {describe(array)}")
+    array = read_npy(path, forms)  # within the ceilings; one example or a batch of them
     if array.shape in forms:
         return [(name, array)]
-    if array.ndim >= 1 and array.shape[1:] in forms:
-        return [(f"{name}[{index}]", example) for index, example in enumerate(array)]
-    shown = ", ".join(str(form) for form in forms)
-    raise ShapeError(f"{path}: expected one example {shown} or a batch of them, got {describe(array)}")
+    return [(f"{name}[{index}]", example) for index, example in enumerate(array)]

@@ -16,12 +16,17 @@ set). A photo or a drawing of any size goes through the same steps here (``docs/
 Reading files needs Pillow (the ``images`` extra); the steps after decoding are numpy.
 """
 
+import io
+import re
+import warnings
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 
 from verified_nn.core import InvalidArgumentError, ShapeError, describe, require_extra
+from verified_nn.data import DataError, read_file
+from verified_nn.files import IMAGE_PIXELS, INPUT_BYTES
 
 FIELD: Final = 28  # side of the output image
 BOX: Final = 20  # the longer side of the digit after scaling
@@ -36,40 +41,77 @@ def _pillow() -> Any:
 
 
 def read_grayscale(path: str | Path) -> Gray:
-    """The image file at ``path`` as a uint8 grayscale array ``(height, width)``, any size.
+    """The image file at ``path`` as a uint8 grayscale array ``(height, width)``.
 
-    EXIF orientation is applied; transparency is composited over white (a transparent background
-    reads as paper). InvalidArgumentError if Pillow cannot read the file.
+    The file must be a regular file (a FIFO or device is refused at once) of at most
+    $VERIFIED_NN_MAX_INPUT_BYTES, and its header must declare at most $VERIFIED_NN_MAX_IMAGE_PIXELS
+    (16,777,216: 4096 x 4096), checked before anything is decoded. EXIF orientation is applied;
+    transparency is composited over white (a transparent background reads as paper).
+    InvalidArgumentError naming the file if it is refused or Pillow cannot read it.
     """
     image_module = _pillow()
     image_ops = require_extra("PIL.ImageOps", extra="images", purpose="reading PNG and JPEG files", package="Pillow")
     try:
-        with image_module.open(path) as opened:
+        content = read_file(path, limit=INPUT_BYTES.value(), what="image file")
+    except DataError as error:
+        raise InvalidArgumentError(str(error)) from None
+    try:
+        with warnings.catch_warnings():  # Pillow's own warning comes far above the ceiling, checked below
+            warnings.simplefilter("ignore", image_module.DecompressionBombWarning)
+            opened = image_module.open(io.BytesIO(content))  # reads the header only
+    except image_module.DecompressionBombError as error:  # over twice Pillow's limit (178,956,970 pixels)
+        declared = re.search(r"\((\d+) pixels\)", str(error))
+        count = int(declared.group(1)) if declared else 2 * image_module.MAX_IMAGE_PIXELS
+        raise InvalidArgumentError(f"{path}: {IMAGE_PIXELS.over(count, 'the image declares')}") from None
+    except image_module.UnidentifiedImageError:
+        raise InvalidArgumentError(f"{path}: not an image file Pillow can read (PNG, JPEG, ...)") from None
+    except Exception as error:  # a malformed header: Pillow raises OSError, ValueError, SyntaxError, ...
+        raise InvalidArgumentError(f"{path}: a damaged image file Pillow cannot read ({_first(error)})") from None
+    try:
+        with opened:
+            width, height = opened.size
+            problem = IMAGE_PIXELS.over(width * height, f"the image ({width} x {height}) declares")
+            if problem is not None:
+                raise InvalidArgumentError(f"{path}: {problem}")
             image = image_ops.exif_transpose(opened)
             if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
                 image = image.convert("RGBA")
                 white = image_module.new("RGBA", image.size, (255, 255, 255, 255))
                 image = image_module.alpha_composite(white, image)
             gray: Gray = np.asarray(image.convert("L"), dtype=np.uint8)
-    except image_module.UnidentifiedImageError:
-        raise InvalidArgumentError(f"{path}: not an image file Pillow can read (PNG, JPEG, ...)") from None
+    except InvalidArgumentError:
+        raise
+    except Exception as error:  # a truncated or malformed file: Pillow raises OSError, ValueError, SyntaxError, ...
+        raise InvalidArgumentError(f"{path}: a damaged image file Pillow cannot decode ({_first(error)})") from None
     return gray
 
 
-def _ink(gray: Gray) -> np.ndarray[Any, Any]:
-    """Steps 2 and 3: light ink on black as float64 in [0, 255]."""
-    pixels = gray.astype(np.float64)
-    border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+def _first(error: BaseException) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0]
+
+
+def _cropped_ink(gray: Gray) -> np.ndarray[Any, Any]:
+    """Steps 2 to 4: light ink on black as float64 in [0, 255], cropped to the ink's bounding box.
+
+    Each pixel's ink depends only on its level (0-255), so the levels' ink is computed once, as a table of
+    256 floats, and the bounding box found on the uint8 image: only the crop is ever converted to floats,
+    so memory follows the digit, not the file.
+    """
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]]).astype(np.float64)
     background = float(np.median(border))
+    pixels = gray
     if background > 127:
-        pixels, background = 255 - pixels, 255 - background
-    ink = np.clip(pixels - background, 0, None)
-    strongest = float(ink.max())
+        pixels, background = 255 - gray, 255 - background  # uint8 stays uint8
+    levels = np.clip(np.arange(256, dtype=np.float64) - background, 0, None)  # the ink of each level
+    strongest = float(levels[int(pixels.max())])
     if strongest == 0:
         raise InvalidArgumentError("the image is blank: no pixel differs from the background")
-    ink *= 255 / strongest
-    ink[ink < INK_THRESHOLD * 255] = 0
-    return ink
+    levels *= 255 / strongest
+    levels[levels < INK_THRESHOLD * 255] = 0
+    inked = (levels > 0)[pixels]  # bool, one byte per pixel
+    rows, columns = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+    crop = pixels[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+    return levels[crop]
 
 
 def _scaled(crop: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -107,14 +149,15 @@ def mnist_digit(gray: Any) -> np.ndarray[tuple[int, int], np.dtype[np.uint8]]:
         raise ShapeError(f"mnist_digit: expected a grayscale image uint8[height, width], got {describe(array)}")
     if array.dtype.kind == "f":
         array = np.clip(np.round(array * 255), 0, 255).astype(np.uint8)
-    ink = _ink(array)
-    rows, columns = np.nonzero(ink)
-    crop = ink[rows.min() : rows.max() + 1, columns.min() : columns.max() + 1]  # step 4
-    field = _centred(_scaled(crop))
+    field = _centred(_scaled(_cropped_ink(array)))
     digit: np.ndarray[tuple[int, int], np.dtype[np.uint8]] = np.round(field).astype(np.uint8)
     return digit
 
 
 def read_digit(path: str | Path) -> np.ndarray[tuple[int, int], np.dtype[np.uint8]]:
-    """The image file at ``path`` (PNG, JPEG, any size) as an MNIST-style uint8 ``(28, 28)`` digit."""
-    return mnist_digit(read_grayscale(path))
+    """The image file at ``path`` (PNG, JPEG, within the ceilings) as an MNIST-style uint8 ``(28, 28)`` digit."""
+    gray = read_grayscale(path)
+    try:
+        return mnist_digit(gray)
+    except InvalidArgumentError as error:  # a blank image: say which file
+        raise InvalidArgumentError(f"{path}: {error}") from None

@@ -23,10 +23,21 @@ from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unus
 
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import Dataset
+from verified_nn.files import PARAMETERS, check_workers
 from verified_nn.layers import Dense, activation_named
 from verified_nn.network import Network, mlp
 from verified_nn.optimizer import OPTIMIZERS, Optimizer, optimizer_named
-from verified_nn.training import Callback, EpochEnd, EpochRecord, LoopData, LoopSettings, Plain, Schedule, fit
+from verified_nn.training import (
+    Callback,
+    EpochEnd,
+    EpochRecord,
+    LoopData,
+    LoopSettings,
+    Plain,
+    Schedule,
+    fit,
+    mlp_parameters,
+)
 
 SOLVERS: Final = OPTIMIZERS
 AUTO_BATCH: Final = 200  # batch_size="auto": min(200, n_samples), as scikit-learn's MLPClassifier
@@ -152,6 +163,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sc
         for name, fine in checks.items():
             if not fine:
                 raise ValueError(f"{name}: invalid value {getattr(self, name)!r} (see MLPClassifier's docstring)")
+        if self.threads is not None:
+            try:
+                check_workers(int(self.threads), option="threads")  # no more BLAS threads than cores
+            except InvalidArgumentError as error:
+                raise ValueError(str(error)) from None
         return _Settings(hidden=tuple(int(w) for w in hidden), optimizer=self._optimizer(), dtype=np.dtype(self.dtype))
 
     def _optimizer(self) -> Optimizer[Any]:
@@ -168,6 +184,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sc
         """A new network and optimizer state; the seed of everything random in this fit."""
         self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         sizes = (n_features, *settings.hidden, len(classes))
+        count = mlp_parameters(sizes)
+        where = f"hidden_layer_sizes {settings.hidden} on {n_features} features: the network has"
+        problem = PARAMETERS.over(count, where)
+        if problem is not None:
+            raise ValueError(problem)
         network = mlp(
             sizes,
             rng=np.random.default_rng([self._seed, 0]),

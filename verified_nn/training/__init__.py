@@ -10,6 +10,7 @@ from ._callbacks import (
     Guard as Guard,
     Progress as Progress,
 )
+from ._checks import check_network as check_network
 from ._config import (
     DEFAULT_LEARNING_RATES as DEFAULT_LEARNING_RATES,
     PRESETS as PRESETS,
@@ -44,4 +45,11 @@ from ._prepare import build_optimizer as build_optimizer
 from ._provenance import DataRecord as DataRecord, data_metadata as data_metadata, data_record as data_record
 from ._runs import RunFiles as RunFiles, check_run_name as check_run_name, default_run_name as default_run_name
 from ._schedule import Schedule as Schedule
+from ._size import (
+    NetworkSize as NetworkSize,
+    mlp_parameters as mlp_parameters,
+    network_size as network_size,
+    samples_per_pass as samples_per_pass,
+    size_problem as size_problem,
+)
 from ._trainer import TrainResult as TrainResult, train as train

@@ -14,6 +14,13 @@ from ._runs import RunFiles, Saved, checkpoint_metadata
 SAVE_INTERVAL: Final = 10.0  # seconds between checkpoint writes at the most (and always at the end of a run)
 
 
+def _threads_text(threads: int | None) -> str:
+    """`` | 2 threads``: the BLAS threads of an epoch, when recorded."""
+    if threads is None:
+        return ""
+    return " | 1 thread" if threads == 1 else f" | {threads} threads"
+
+
 class Checkpoints(Callback):
     """After each epoch: the epoch's line in the log, and the best and last checkpoints.
 
@@ -48,7 +55,8 @@ class Checkpoints(Callback):
         if record.test_verified is not None:
             text += f" | test verified {record.test_verified:.2%}"
         self.log(
-            f"epoch {record.epoch}/{config.epochs} | {record.train_seconds:.2f} s | mean loss {record.mean_loss:.4f}"
+            f"epoch {record.epoch}/{config.epochs} | {record.train_seconds:.2f} s{_threads_text(record.threads)} | "
+            f"mean loss {record.mean_loss:.4f}"
             f" | train acc {record.train_accuracy:.2%}{text}" + (f" | best, saved {files.best}" if improved else "")
         )
         return None

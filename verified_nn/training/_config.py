@@ -3,10 +3,12 @@
 import dataclasses
 import json
 import math
+import typing
 from typing import Any, Final
 
-from verified_nn.core import InvalidArgumentError
+from verified_nn.core import AUTO, InvalidArgumentError, Threads, check_threads
 from verified_nn.data import check_name
+from verified_nn.files import JSONError, parse_json
 from verified_nn.layers import activation_named
 from verified_nn.optimizer import OPTIMIZERS
 from verified_nn.robust import METHODS as CERTIFIED_METHODS
@@ -66,7 +68,7 @@ class TrainConfig:
     clip_norm: float | None = None  # clip each gradient to this global norm; None: no clipping
     dtype: str = "float32"  # "float32" or "float64"
     seed: int = 0  # seeds initialisation, the validation split, shuffling and dropout
-    threads: int = 1  # BLAS threads; 1 is fastest on a shared 2-core machine (benchmarks/threads.py)
+    threads: Threads = AUTO  # BLAS threads: a number fixes them (bit-identical reruns); "auto" chooses per epoch
     log_every: int = 200  # batches between diagnostic lines (with gradient norm and parameter change)
     train_eval_size: int = 10_000  # training examples whose accuracy is reported each epoch
     max_grad_norm: float = 1e3  # a gradient norm above this on a logged batch stops the run
@@ -80,6 +82,7 @@ class TrainConfig:
     certified_beta: float = 0.0  # crown-ibp: final weight of the CROWN-IBP bound against IBP (from 1)
 
     def __post_init__(self) -> None:
+        self._check_types()
         try:
             check_name(self.dataset)
         except InvalidArgumentError as error:
@@ -114,9 +117,10 @@ class TrainConfig:
             test is None or (_whole(test) and test >= 1) or (_number(test) and 0 < test < 1),
             f"test_size must be a count >= 1, a fraction in (0, 1), or unset, got {test}",
         )
-        for name in ("batch_size", "log_every", "train_eval_size", "threads"):
+        for name in ("batch_size", "log_every", "train_eval_size"):
             value = getattr(self, name)
             _require(_whole(value) and value >= 1, f"{name} must be >= 1, got {value}")
+        check_threads(self.threads)
         validation = self.validation_size
         _require(
             validation is None or (_whole(validation) and validation >= 0),
@@ -145,6 +149,13 @@ class TrainConfig:
         _require(_positive(self.max_grad_norm), f"max_grad_norm must be > 0, got {self.max_grad_norm}")
         _require(_positive(self.max_loss), f"max_loss must be > 0, got {self.max_loss}")
         self._check_certified()
+
+    def _check_types(self) -> None:
+        """Refuse a value of the wrong type (a string for a rate, a float for a count, ...) by its field, before
+        any comparison could raise TypeError: a configuration read from a checkpoint is untrusted."""
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            _require(_accepts(field.type, value), f"{field.name} must be {_described(field.type)}, got {value!r}")
 
     def _check_certified(self) -> None:
         eps = self.certified_eps
@@ -220,7 +231,42 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, text: str) -> "TrainConfig":
-        return cls.from_dict(json.loads(text))
+        """A configuration from JSON (within the JSON ceilings); InvalidArgumentError if not an object of fields."""
+        try:
+            values = parse_json(text)
+        except JSONError as error:
+            raise InvalidArgumentError(f"configuration: {error}") from None
+        if not isinstance(values, dict):
+            raise InvalidArgumentError(f"configuration: expected a JSON object of fields, got {type(values).__name__}")
+        return cls.from_dict(values)
+
+
+def _accepts(kind: Any, value: object) -> bool:
+    """Whether ``value`` has the type a field is annotated with (``int``, ``float``, ``str``, a tuple, optional)."""
+    if kind is int:
+        return _whole(value)
+    if kind is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind is str:
+        return isinstance(value, str)
+    if kind is type(None):
+        return value is None
+    if typing.get_origin(kind) is tuple:
+        return isinstance(value, list | tuple)
+    if typing.get_origin(kind) is typing.Literal:  # such as threads' "auto"
+        return any(type(value) is type(option) and value == option for option in typing.get_args(kind))
+    return any(_accepts(option, value) for option in typing.get_args(kind))  # a union such as int | None
+
+
+def _described(kind: Any) -> str:
+    names = {int: "a whole number", float: "a number", str: "a string", type(None): "null"}
+    if kind in names:
+        return names[kind]
+    if typing.get_origin(kind) is tuple:
+        return "a list of whole numbers"
+    if typing.get_origin(kind) is typing.Literal:
+        return " or ".join(repr(option) for option in typing.get_args(kind))
+    return " or ".join(_described(option) for option in typing.get_args(kind))
 
 
 def _whole(value: object) -> bool:

@@ -10,6 +10,8 @@ from verified_nn.core import InvalidArgumentError, ShapeError, cross_entropy_and
 from verified_nn.data import Dataset, as_floats
 from verified_nn.network import Network
 
+from ._size import samples_per_pass
+
 EVAL_BATCH: Final = 2_000  # images per forward pass when evaluating
 
 
@@ -72,7 +74,8 @@ def _check_labels(labels: np.ndarray[Any, Any], classes: int) -> None:
 
 
 def evaluate(network: Network[Any, Any], images: np.ndarray[Any, Any], labels: np.ndarray[Any, Any]) -> Evaluation:
-    """Evaluate ``network`` on ``images`` ``(n, *input shape)`` and integer ``labels`` ``(n,)`` in batches of 2,000.
+    """Evaluate ``network`` on ``images`` ``(n, *input shape)`` and integer ``labels`` ``(n,)`` in batches of 2,000
+    (fewer for a network whose samples make many values: one pass stays within $VERIFIED_NN_MAX_BATCH_VALUES).
 
     uint8 inputs are pixels and are scaled by 1/255, as everywhere in the library; inputs of another shape
     holding as many values as the network's input are reshaped (:func:`network_input`).
@@ -83,17 +86,21 @@ def evaluate(network: Network[Any, Any], images: np.ndarray[Any, Any], labels: n
         raise ShapeError(f"evaluate: expected n images and n integer labels, got {images.shape} and {labels.shape}")
     _check_labels(labels, network.classes)
     tally = _Tally(network)
-    for start in range(0, len(labels), EVAL_BATCH):
-        rows = slice(start, start + EVAL_BATCH)
+    step = samples_per_pass(network, EVAL_BATCH)
+    for start in range(0, len(labels), step):
+        rows = slice(start, start + step)
         tally.add(as_floats(images[rows], network.dtype), labels[rows])
     return tally.result()
 
 
 def score(network: Network[Any, Any], data: Dataset, *, limit: int | None = None) -> Evaluation:
-    """:func:`evaluate` on a dataset (its first ``limit`` examples), reading 2,000 examples at a time."""
+    """:func:`evaluate` on a dataset (its first ``limit`` examples), reading 2,000 examples at a time (fewer, as
+    :func:`evaluate` does, for a network whose samples make many values)."""
     _check_labels(data.labels, network.classes)
     tally = _Tally(network)
-    for start in range(0, min(len(data), limit if limit is not None else len(data)), EVAL_BATCH):
-        rows = slice(start, min(start + EVAL_BATCH, limit if limit is not None else len(data)))
+    end = min(len(data), limit if limit is not None else len(data))
+    step = samples_per_pass(network, EVAL_BATCH)
+    for start in range(0, end, step):
+        rows = slice(start, min(start + step, end))
         tally.add(data.take(rows, dtype=network.dtype), data.labels[rows])
     return tally.result()

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from verified_nn.files import write_output
+from verified_nn.files import JSONError, parse_json, write_output
 
 from ._errors import ModelError, TrainingError
 
@@ -33,6 +33,7 @@ class EpochRecord:
     # Certified training only: the fraction proven robust at certified_eps by interval bounds (None otherwise).
     validation_verified: float | None = None  # on the validation examples; chooses the best epoch when present
     test_verified: float | None = None  # on the test examples: reported, never used to choose
+    threads: int | None = None  # the BLAS threads the epoch ran on (None: not recorded, older checkpoints)
 
     @property
     def score(self) -> float | None:
@@ -67,9 +68,9 @@ def history_json(history: Sequence[EpochRecord]) -> str:
 def parse_history(text: str | None, epoch: str | None, source: str) -> list[EpochRecord]:
     """The epochs a checkpoint records, validated: complete records for epochs 1, 2, ..., n (n = ``epoch``)."""
     try:
-        records = json.loads(text or "")
+        records = parse_json(text or "")
         history = [EpochRecord(**record) for record in records]
-    except (json.JSONDecodeError, TypeError):
+    except (JSONError, TypeError):
         raise ModelError(f"{source}: the checkpoint's history is not a list of epoch records") from None
     names = [field.name for field in dataclasses.fields(EpochRecord) if field.name != "epoch"]
     for index, record in enumerate(history, start=1):

@@ -2,20 +2,24 @@
 
 Nothing here knows files, data formats or the command line; the trainer and the scikit-learn estimator
 both run it. Every random choice is a function of the seed and the position (epoch, batch), so a run
-resumed after epoch ``k`` repeats an unbroken one bit for bit.
+resumed after epoch ``k`` repeats an unbroken one bit for bit (on a fixed number of BLAS threads: with
+``threads="auto"`` each epoch's count is chosen afresh, :func:`verified_nn.core.choose_threads`, and
+recorded, and the last digits may differ with it).
 """
 
+import contextlib
 import dataclasses
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from verified_nn.core import ThreadChoice, Threads, choose_threads
 from verified_nn.data import Dataset
 from verified_nn.layers import Mode
-from verified_nn.network import Network, global_norm, map_unchecked
+from verified_nn.network import Network, backprop, global_norm, map_unchecked
 from verified_nn.optimizer import Optimizer
 
 from ._augment import shift_images
@@ -47,6 +51,7 @@ class LoopSettings:
     log_every: int | None = None  # measure the parameters' change every this many batches (None: never)
     shift: int = 0  # move each training image by up to this many pixels
     train_eval_size: int = 0  # training examples whose accuracy is measured each epoch (0: none)
+    threads: Threads | None = None  # BLAS threads: a count, "auto" (chosen per epoch), None: as the caller set them
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,6 +68,21 @@ class Fitted:
 def batches_per_epoch(data: Dataset, settings: LoopSettings) -> int:
     per_epoch = min(settings.samples_per_epoch or len(data), len(data))
     return -(-per_epoch // settings.batch_size)
+
+
+def _probe(network: Network[Any, Any], train: Dataset, settings: LoopSettings) -> Callable[[], object]:
+    """What "auto" threads time to choose: the gradient of one training batch (pure: nothing changes)."""
+    rows = slice(0, min(settings.batch_size, len(train)))
+    inputs = network_input(network, train.take(rows, dtype=network.dtype))
+    labels, mode = train.labels[rows], Mode.train(settings.seed, 0, 0)
+    return lambda: backprop(network, inputs, labels, mode=mode)
+
+
+def _threads(network: Network[Any, Any], train: Dataset, settings: LoopSettings) -> ThreadChoice | None:
+    """The BLAS threads of the next epoch (None: leave them as they are)."""
+    if settings.threads is None:
+        return None
+    return choose_threads(settings.threads, probe=_probe(network, train, settings))
 
 
 def _epoch(
@@ -141,15 +161,20 @@ def fit(
         callback.on_train_begin(len(records) + 1, settings.epochs, batches, settings.batch_size)
     try:
         for epoch in range(len(records) + 1, settings.epochs + 1):
-            start = time.perf_counter()
-            network, state, optimizer, losses = _epoch(
-                network, state, optimizer, epoch, data.train, schedule, objective, settings, callbacks
-            )
-            train_seconds = time.perf_counter() - start
-            start = time.perf_counter()
-            trained = score(network, data.train, limit=settings.train_eval_size) if settings.train_eval_size else None
-            validation = score(network, data.validation) if data.validation is not None else None
-            test = score(network, data.test) if data.test is not None else None
+            start = time.perf_counter()  # the choice of threads (its timed probe) counts as training time
+            threads = _threads(network, data.train, settings)
+            with threads.limits() if threads is not None else contextlib.nullcontext():
+                network, state, optimizer, losses = _epoch(
+                    network, state, optimizer, epoch, data.train, schedule, objective, settings, callbacks
+                )
+                train_seconds = time.perf_counter() - start
+                start = time.perf_counter()
+                limit = settings.train_eval_size
+                trained = score(network, data.train, limit=limit) if limit else None
+                validation = score(network, data.validation) if data.validation is not None else None
+                test = score(network, data.test) if data.test is not None else None
+                validation_verified = objective.verified(network, data.validation)
+                test_verified = objective.verified(network, data.test)
             record = EpochRecord(
                 epoch=epoch,
                 learning_rate=optimizer.rate,
@@ -161,8 +186,9 @@ def fit(
                 test_loss=test.loss if test is not None else math.nan,
                 train_seconds=train_seconds,
                 eval_seconds=0.0,
-                validation_verified=objective.verified(network, data.validation),
-                test_verified=objective.verified(network, data.test),
+                validation_verified=validation_verified,
+                test_verified=test_verified,
+                threads=threads.threads if threads is not None else None,
             )
             record = dataclasses.replace(record, eval_seconds=time.perf_counter() - start)
             records.append(record)

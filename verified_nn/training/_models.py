@@ -19,15 +19,16 @@ import safetensors.numpy
 
 from verified_nn.core import InvalidArgumentError, ShapeError
 from verified_nn.data import DataError, read_file
-from verified_nn.files import write_output
+from verified_nn.files import LAYERS, METADATA_BYTES, MODEL_BYTES, JSONError, parse_json, write_output
 from verified_nn.layers import Dense, Layer, activation_named, layer_from_config
 from verified_nn.network import Network
 from verified_nn.optimizer import Momentum, MomentumState, Optimizer, optimizer_from_config, state_trees
 
+from ._checks import check_declared_dtype, check_network, check_records, check_state, check_tensor
 from ._errors import ModelError
+from ._size import size_problem
 
 FORMAT: Final = "verified-nn/2"
-MAX_MODEL_BYTES: Final = 1 << 30  # a model file is read whole: larger ones are refused before reading
 LEGACY_ARCHITECTURE: Final = "784-128-10"  # the first release's only network
 _LEGACY_NAMES: Final = ("W1", "b1", "W2", "b2")
 _OPTIMIZER: Final = "optimizer."  # prefix of the optimizer state's tensors
@@ -72,6 +73,9 @@ def save_model(
         name: np.ascontiguousarray(block)
         for name, block in zip(network.parameter_names(), network.parameters(), strict=True)
     }
+    check_network(network, path, read=False)  # what one command writes, every command reads
+    if state is not None:
+        check_state(state, path, read=False)
     header = {key: str(value) for key, value in metadata.items()}
     header.update(format=FORMAT, architecture=architecture_json(network), dtype=str(network.dtype))
     if optimizer is not None:
@@ -94,10 +98,13 @@ def _metadata(content: bytes, path: Path) -> dict[str, str]:
     (length,) = struct.unpack("<Q", content[:8])
     if length > len(content) - 8:
         raise ModelError(f"{path}: truncated: header of {length} bytes, file has {len(content) - 8}")
+    problem = METADATA_BYTES.over(length, "the header holds")
+    if problem is not None:
+        raise ModelError(f"{path}: {problem}")
     try:
-        header = json.loads(content[8 : 8 + length])
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ModelError(f"{path}: corrupt safetensors header") from None
+        header = parse_json(content[8 : 8 + length])
+    except JSONError as error:
+        raise ModelError(f"{path}: corrupt safetensors header: {error}") from None
     metadata = header.get("__metadata__") if isinstance(header, dict) else None
     return {str(k): str(v) for k, v in metadata.items()} if isinstance(metadata, dict) else {}
 
@@ -106,19 +113,17 @@ def _tensor(tensors: dict[str, np.ndarray[Any, Any]], name: str, path: Path) -> 
     if name not in tensors:
         raise ModelError(f"{path}: no tensor {name}")
     block = tensors[name]
-    if block.dtype not in (np.float32, np.float64):
-        raise ModelError(f"{path}: {name} has dtype {block.dtype}, expected float32 or float64")
-    if not np.isfinite(block).all():
-        nan, inf = int(np.isnan(block).sum()), int(np.isinf(block).sum())
-        raise ModelError(f"{path}: {name} holds {nan} NaN and {inf} infinite values: the model is unusable")
+    check_tensor(name, block, path, squared=name.startswith(f"{_OPTIMIZER}second."))
     return block
 
 
 def _json(metadata: dict[str, str], key: str, path: Path) -> Any:
+    if key not in metadata:
+        raise ModelError(f"{path}: metadata {key!r} is missing")
     try:
-        return json.loads(metadata[key])
-    except (KeyError, json.JSONDecodeError):
-        raise ModelError(f"{path}: metadata {key!r} is missing or not JSON") from None
+        return parse_json(metadata[key])
+    except JSONError as error:
+        raise ModelError(f"{path}: metadata {key!r}: {error}") from None
 
 
 def _network(metadata: dict[str, str], tensors: dict[str, np.ndarray[Any, Any]], path: Path) -> Network[Any, Any]:
@@ -126,6 +131,9 @@ def _network(metadata: dict[str, str], tensors: dict[str, np.ndarray[Any, Any]],
     configs = architecture.get("layers") if isinstance(architecture, dict) else None
     if not isinstance(configs, list) or not configs or not all(isinstance(c, dict) for c in configs):
         raise ModelError(f"{path}: architecture has no layer list")
+    problem = LAYERS.over(len(configs), "the architecture has")
+    if problem is not None:
+        raise ModelError(f"{path}: {problem}")
     layers: list[Layer[Any, Any]] = []
     for index, config in enumerate(configs):
         prefix = f"{index}."
@@ -139,8 +147,11 @@ def _network(metadata: dict[str, str], tensors: dict[str, np.ndarray[Any, Any]],
     except ShapeError as error:
         raise ModelError(f"{path}: {error}") from None
     recorded = architecture.get("input_shape")
-    if recorded is not None and tuple(recorded) != (network.input_shape() or ()):
-        raise ModelError(f"{path}: input shape recorded as {recorded}, the layers take {network.input_shape()}")
+    if recorded is not None and (not isinstance(recorded, list) or tuple(recorded) != (network.input_shape() or ())):
+        raise ModelError(f"{path}: input shape recorded as {recorded!r}, the layers take {network.input_shape()}")
+    problem = size_problem(network)
+    if problem is not None:
+        raise ModelError(f"{path}: {problem}")
     extra = sorted(
         name for name in tensors if not name.startswith(_OPTIMIZER) and name not in network.parameter_names()
     )
@@ -154,21 +165,23 @@ def _legacy_config(text: str | None) -> dict[str, str]:
     if text is None:
         return {}
     try:
-        config = json.loads(text)
-    except json.JSONDecodeError:
+        config = parse_json(text)
+    except JSONError:
         return {}
     if not isinstance(config, dict):
         return {}
     config.setdefault("validation_size", 0)
-    config.setdefault("optimizer", "momentum" if config.get("momentum", 0.9) > 0 else "sgd")
+    momentum = config.get("momentum", 0.9)
+    moving = not isinstance(momentum, int | float) or isinstance(momentum, bool) or momentum != 0
+    config.setdefault("optimizer", "momentum" if moving else "sgd")  # a bad momentum is refused by name later
     return {"config": json.dumps(config, sort_keys=True)}
 
 
 def _legacy_history(text: str | None) -> dict[str, str]:
     """The first release's epoch records in today's terms: without a validation split, its fields are empty."""
     try:
-        records = json.loads(text) if text is not None else None
-    except json.JSONDecodeError:
+        records = parse_json(text) if text is not None else None
+    except JSONError:
         return {}
     if not isinstance(records, list) or not all(isinstance(record, dict) for record in records):
         return {}
@@ -235,7 +248,7 @@ def load_model(path: str | Path) -> SavedModel:
     """Load a model file written by :func:`save_model` (or by the first release); ModelError names the problem."""
     path = Path(path)
     try:
-        content = read_file(path, limit=MAX_MODEL_BYTES, what="model file")  # refuses FIFOs and devices at once
+        content = read_file(path, limit=MODEL_BYTES.value(), what="model file")  # refuses FIFOs and devices at once
     except DataError as error:
         raise ModelError(str(error)) from None
     metadata = _metadata(content, path)
@@ -253,11 +266,21 @@ def load_model(path: str | Path) -> SavedModel:
         raise ModelError(f"{path}: tensors of mixed dtypes")
     if legacy:
         network = _legacy_network(metadata, tensors, path)
+        problem = size_problem(network)
+        if problem is not None:
+            raise ModelError(f"{path}: {problem}")
         optimizer, state = _legacy_state(tensors, network, path)
         upgraded = {"format": FORMAT, "architecture": architecture_json(network), "dtype": str(network.dtype)}
         upgraded.update(_legacy_config(metadata.get("config")))
         upgraded.update(_legacy_history(metadata.get("history")))
+        if "history" in upgraded:
+            check_records(_json(upgraded, "history", path), path, epoch=metadata.get("epoch"))
         return SavedModel(network=network, metadata={**metadata, **upgraded}, optimizer=optimizer, state=state)
     network = _network(metadata, tensors, path)
+    check_declared_dtype(metadata, network, path)
     optimizer, state = _state(metadata, tensors, network, path)
+    if state is not None:
+        check_state(state, path)
+    if "history" in metadata:
+        check_records(_json(metadata, "history", path), path, epoch=metadata.get("epoch"))
     return SavedModel(network=network, metadata=metadata, optimizer=optimizer, state=state)

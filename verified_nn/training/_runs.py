@@ -5,15 +5,18 @@ A run named ``NAME`` owns ``OUT/NAME-best.safetensors``, ``OUT/NAME-last.safeten
 its history ``LOGS/NAME-history.csv`` and ``.json``, and with ``--plot`` ``LOGS/NAME-curves.png`` and
 ``LOGS/NAME-confusion.png``. A name is a plain file-name stem (letters, digits, ``.``, ``_``, ``-``), so
 neither a name typed by the user nor one read from a checkpoint can point outside the chosen directories.
-While a run trains, ``OUT/.NAME.lock`` holds its process id: a second run with that name is refused, and
-a lock left by a process that no longer exists is taken over.
+While a run trains, ``OUT/.NAME.lock`` holds its process id and start time: a second run with that name is
+refused, and a lock left by a process that no longer exists, or holding anything but a plausible id of a
+live process of ours, is taken over.
 """
 
 import contextlib
 import dataclasses
+import errno
 import os
 import re
 import secrets
+import stat
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +24,7 @@ from typing import Any, Final
 
 import verified_nn
 from verified_nn.core import InvalidArgumentError
+from verified_nn.files import alive, file_kind, plausible_pid, start_time
 
 from ._config import TrainConfig
 from ._history import EpochRecord, history_json
@@ -78,14 +82,51 @@ class RunFiles:
         return [path for path in paths if os.path.lexists(path)]
 
 
-def _alive(pid: int) -> bool:
+def _looks_like_ours(pid: int) -> bool:
+    """Whether process ``pid`` runs Python (verified-nn runs in it); True where ``/proc`` cannot tell."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it exists, owned by someone else
-    return True
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()[:4096]
+    except FileNotFoundError:
+        return not Path("/proc/self").exists()  # no /proc at all: trust that it is alive
+    except OSError:
+        return True
+    return b"python" in command.lower() or b"verified" in command.lower()
+
+
+def _holder(path: Path) -> int | None:
+    """The process holding the lock at ``path``, if it is a live process of ours; None for a stale lock.
+
+    The lock must be a regular file (read without following a link or blocking on a FIFO) holding
+    ``PID START`` (the process's start time, so a reused id does not count) or, from older versions, a
+    bare ``PID``, then accepted only if that process runs Python. A lock holding anything else (0, a
+    number beyond ``pid_max``, text) is stale. InvalidArgumentError if something other than a file stands
+    in the lock's place.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        kind = "a symbolic link" if error.errno == errno.ELOOP else f"unreadable ({error.strerror})"
+        raise InvalidArgumentError(f"{path}: the run's lock is {kind}; remove it to train this run") from None
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise InvalidArgumentError(
+                f"{path}: the run's lock is {file_kind(status.st_mode)}, not a file; remove it to train this run"
+            )
+        text = os.read(descriptor, 64).decode("ascii", "replace")
+    finally:
+        os.close(descriptor)
+    parts = text.split()
+    if not parts or not parts[0].isascii() or not parts[0].isdigit() or len(parts[0]) > 10:
+        return None
+    pid = int(parts[0])
+    if not plausible_pid(pid) or not alive(pid):
+        return None
+    if len(parts) > 1 and parts[1].isascii() and parts[1].isdigit():
+        return pid if start_time(pid) == int(parts[1]) else None  # another process now has that id
+    return pid if _looks_like_ours(pid) else None
 
 
 class RunLock:
@@ -104,33 +145,26 @@ class RunLock:
             ) from None
         for _ in range(2):
             try:
-                handle = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+                handle = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
             except FileExistsError:
                 holder = _holder(path)
-                if holder is not None and _alive(holder):
+                if holder is not None:
                     raise InvalidArgumentError(
                         f"run {self.files.name} is being trained by process {holder} (lock {path}); "
                         "choose another --name or wait for it to finish"
                     ) from None
-                path.unlink(missing_ok=True)  # left by a process that died: take it over
+                path.unlink(missing_ok=True)  # left by a process that died, or unreadable as a lock: take it over
                 continue
             except OSError as error:
                 raise InvalidArgumentError(f"{path.parent}: cannot write there ({error.strerror})") from None
             with os.fdopen(handle, "w") as lock:
-                lock.write(f"{os.getpid()}\n")
+                started = start_time(os.getpid())
+                lock.write(f"{os.getpid()} {started if started is not None else '-'}\n")
             return self
         raise InvalidArgumentError(f"run {self.files.name}: could not take the lock {path}")
 
     def __exit__(self, *_: object) -> None:
         self.files.lock.unlink(missing_ok=True)
-
-
-def _holder(path: Path) -> int | None:
-    try:
-        text = path.read_text()[:32].strip()
-        return int(text) if text.isdigit() else None
-    except OSError:
-        return None
 
 
 def missing(*paths: Path) -> list[Path]:

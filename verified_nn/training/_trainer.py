@@ -12,14 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]  # ships no types
-
 import verified_nn
-from verified_nn.core import InvalidArgumentError
+from verified_nn.core import AUTO, INPUT_DIM, NUM_CLASSES, InvalidArgumentError, ThreadChoice
 from verified_nn.data import Dataset
 from verified_nn.files import check_output, remove_stale_parts
 from verified_nn.network import Network
 
+from ._build import build_network
 from ._callbacks import Callback, Diagnostics, EarlyStopping, Guard, Progress
 from ._checkpoints import Checkpoints
 from ._config import TrainConfig
@@ -31,8 +30,10 @@ from ._loop import Fitted, LoopSettings, batches_per_epoch, fit
 from ._memory import retain_freed_memory
 from ._models import SavedModel, load_model
 from ._prepare import Run, build_optimizer, prepare, start_state
+from ._resumed import check_resumed, recorded_config
 from ._runs import RunFiles, RunLock, Saved, check_run_name, default_run_name, missing, remove_fresh
 from ._schedule import Schedule
+from ._size import check_network, check_parameters, check_run
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,6 +68,22 @@ def _run_name(name: str | None, resume: SavedModel | None) -> str:
     return default_run_name()
 
 
+def _check_sizes(
+    config: TrainConfig, data: Dataset | None, network: Network[Any, Any] | None, resume: SavedModel | None
+) -> None:
+    """Refuse a run over a ceiling before any data is read or network built: its epochs and threads, then the
+    network's parameters (counted from the configuration) and the values of its batches."""
+    check_run(config)
+    given = network if network is not None else resume.network if resume is not None else None
+    if given is not None:
+        check_network(given, batch_size=config.batch_size)
+    elif data is None or isinstance(data, Dataset):  # a built-in's rows are 784 pixels of 10 classes
+        shape, classes = (data.shape, len(data.classes)) if data is not None else ((INPUT_DIM,), NUM_CLASSES)
+        check_parameters(config, shape, classes)
+        if data is None:  # its batches too, before the files are read (building the network costs little)
+            check_network(build_network(config, shape, classes), batch_size=config.batch_size)
+
+
 def train(
     config: TrainConfig,
     data: Dataset | None = None,
@@ -93,15 +110,20 @@ def train(
     its parameters, optimizer state and history. The run's files are named after ``name`` (default: a fresh
     timestamped name); a name whose files exist is refused unless resuming or ``overwrite``, and a name another
     process is training is refused. ``callbacks`` (:class:`Callback`) see every batch and epoch. BLAS runs on
-    ``config.threads`` threads. A run that ends near chance accuracy raises TrainingError after saving its files.
+    ``config.threads`` threads, chosen per epoch when it is "auto" (each epoch's record holds the count). A run
+    that ends near chance accuracy raises TrainingError after saving its files. A run over a ceiling (epochs,
+    threads, the network's parameters or its batches' values: :mod:`verified_nn.files`) is refused before
+    its network is built.
     """
     if network is not None and resume is not None:
         raise InvalidArgumentError("train: give a network or a checkpoint to resume, not both")
+    _check_sizes(config, data, network, resume)
     history = []
     if resume is not None:
         metadata = resume.metadata
         history = parse_history(metadata.get("history"), metadata.get("epoch"), metadata.get("run", "the checkpoint"))
     run = prepare(config, data, test_data, network, resume, history, data_dir)
+    check_network(run.start, batch_size=run.config.batch_size)
     files = RunFiles.of(_run_name(name, resume), out_dir, log_dir)
     fresh = missing(files.log.parent, files.best.parent, files.log)
     saved = Saved(files, epoch=len(history) or None, best=bool(history) and files.best.exists())
@@ -144,7 +166,9 @@ def _train_files(
     retain_freed_memory()  # no page faults for each step's large arrays (a CNN's: a fifth of its time)
     fitted = None
     try:
-        with threadpool_limits(limits=run.config.threads):
+        # Loading and the first evaluation: the fixed count, or one thread until "auto" chooses per epoch.
+        threads = run.config.threads
+        with ThreadChoice(1 if threads == AUTO else int(threads), "").limits():
             fitted = _fit(run, files, resume, history, saved, log, callbacks)
     except KeyboardInterrupt:
         raise TrainingInterrupted(saved.interrupted()) from None
@@ -198,6 +222,17 @@ def _fit(
     if resume is not None:
         log(f"resuming from {resume.metadata.get('run', 'a checkpoint')} after epoch {resume.metadata.get('epoch')}")
     state = start_state(run, optimizer, resume)
+    if resume is not None and history:  # the last record must describe the parameters it is saved with
+        check_resumed(
+            history[-1],
+            run.start,
+            config,
+            recorded_config(resume.metadata, config),
+            objective=run.objective,
+            train=data.train,
+            validation=data.validation,
+            test=test,
+        )
     log(f"network {run.start.describe()}")
     if not history:
         initial = score(run.start, test)
@@ -211,6 +246,7 @@ def _fit(
         log_every=config.log_every,
         shift=config.shift,
         train_eval_size=config.train_eval_size,
+        threads=config.threads,
     )
     hooks: list[Callback] = [
         Progress(),

@@ -10,6 +10,8 @@ from typing import Any, Final
 
 import numpy as np
 
+from verified_nn.core import ShapeError
+
 Array = np.ndarray[Any, Any]
 
 DEFAULT_STEP: Final = 1e-4  # h: small enough to rarely straddle a ReLU kink, large enough for rounding
@@ -42,5 +44,7 @@ def relative_error(analytic: Array | float, numeric: Array | float, *, floor: fl
     """``|a - n| / max(|a|, |n|, floor)`` elementwise: relative for large values, absolute-ish near 0."""
     a = np.asarray(analytic, dtype=np.float64)
     n = np.asarray(numeric, dtype=np.float64)
+    if a.shape != n.shape and a.ndim and n.ndim:  # (3, 1) against (4,) would broadcast to (3, 4)
+        raise ShapeError(f"relative_error: shapes differ: {a.shape} (analytic) and {n.shape} (numeric)")
     result: Array = np.abs(a - n) / np.maximum(np.maximum(np.abs(a), np.abs(n)), floor)
     return result

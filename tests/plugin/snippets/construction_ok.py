@@ -28,14 +28,23 @@ sizes: tuple[int, ...] = (5, 3)
 assert_type(np.zeros((2, 4, *kernel)).shape, tuple[Literal[2], Literal[4], Literal[5], Literal[3]])  # spliced
 assert_type(np.zeros((2, *sizes)), np.ndarray[tuple[int, ...], F64])  # a star of unknown length: rank unknown
 
+assert_type(np.eye(3).shape, tuple[Literal[3], Literal[3]])
+assert_type(np.eye(3, 5).shape, tuple[Literal[3], Literal[5]])
+assert_type(np.identity(WIDTH).shape, tuple[Literal[784], Literal[784]])
+assert_type(np.linspace(0.0, 1.0, 11).shape, tuple[Literal[11]])
+assert_type(np.linspace(0.0, 1.0).shape, tuple[Literal[50]])  # numpy's default count
+assert_type(rng.permutation(10).shape, tuple[Literal[10]])
+assert_type(rng.permutation(np.zeros((4, 2))).shape, tuple[Literal[4], Literal[2]])
+assert_type(rng.choice(10, size=(2, 3)).shape, tuple[Literal[2], Literal[3]])
+
 # Without a size these return scalars, which numpy's stubs type already.
 assert_type(rng.random(), float)
 
 
 def sized(n: int) -> None:
-    """A size that is only an ``int`` stays what numpy's stubs say."""
-    assert_type(np.zeros(n), np.ndarray[tuple[int], F64])
-    assert_type(np.zeros((n, 3)), np.ndarray[tuple[int, Literal[3]], F64])
+    """A size that is only an ``int`` is unknown: ``Any``, which never conflicts with a declared size."""
+    assert_type(np.zeros(n), np.ndarray[tuple[Any], F64])
+    assert_type(np.zeros((n, 3)), np.ndarray[tuple[Any, Literal[3]], F64])
     assert_type(rng.random(n), np.ndarray[tuple[Any], F64])
     assert_type(np.arange(n).shape, tuple[int])
 

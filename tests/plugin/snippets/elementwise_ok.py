@@ -70,3 +70,16 @@ def relu(x: np.ndarray[S, F64]) -> np.ndarray[S, np.dtype[Any]]:
 def unknown_sizes(x: np.ndarray[tuple[int, Literal[10]], F64], y: np.ndarray[tuple[Literal[64], Literal[10]], F64]) -> None:
     """An ``int`` size broadcasts with anything; the literal size comes through."""
     assert_type((x + y).shape, tuple[Literal[64], Literal[10]])
+
+
+def more_elementwise(z: np.ndarray[tuple[B, Literal[10]], F64], v: np.ndarray[tuple[Literal[10]], F64]) -> None:
+    """``clip`` and ``isclose`` broadcast their arguments; a ufunc's ``outer`` pairs every element."""
+    assert_type(np.clip(z, 0.0, 1.0).shape, tuple[B, Literal[10]])
+    assert_type(np.clip(z, v, None).shape, tuple[B, Literal[10]])
+    assert_type(z.clip(min=0.0).shape, tuple[B, Literal[10]])
+    assert_type(np.isclose(z, v).shape, tuple[B, Literal[10]])
+    assert_type(np.multiply.outer(v, v).shape, tuple[Literal[10], Literal[10]])
+    fraction, whole = np.modf(z)
+    assert_type(whole.shape, tuple[B, Literal[10]])
+    quotient, remainder = np.divmod(z, v)
+    assert_type(remainder.shape, tuple[B, Literal[10]])

@@ -49,3 +49,10 @@ def generic(z: np.ndarray[tuple[B, C], F64], labels: np.ndarray[tuple[B], np.dty
     z / z.sum(axis=1)  # E: [shape] divide: sizes differ and neither is 1: C (z: (B, C)) and B (z.sum(...): (B,))
     z - np.zeros(10)  # E: [shape] subtract: sizes differ and neither is 1: C (z: (B, C)) and 10 (np.zeros(...): (10,))
     z == labels  # E: [shape] equal: sizes differ and neither is 1: C (z: (B, C)) and B (labels: (B,))
+
+
+def more_elementwise(z: np.ndarray[tuple[B, C], F64], w: np.ndarray[tuple[Literal[64], Literal[10]], F64]) -> None:
+    np.clip(w, w[0], w[:, 0])  # E: [shape] clip: sizes differ and neither is 1: 10 (w: (64, 10)) and 64 (w[...]: (64,))
+    w.clip(0.0, z)  # E: [shape] clip: sizes differ and neither is 1: 10 (w: (64, 10)) and C (z: (B, C))
+    np.isclose(z, z.T)  # E: [shape] isclose: sizes differ and neither is 1: C (z: (B, C)) and B (z.T: (C, B))
+    np.divmod(w, w[:, :3])  # E: [shape] divmod: sizes differ and neither is 1: 10 (w: (64, 10)) and 3 (w[...]: (64, 3))

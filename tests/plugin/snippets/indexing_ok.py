@@ -21,4 +21,23 @@ def index(x: np.ndarray[tuple[B, Literal[784]], F64], w: np.ndarray[tuple[Litera
     assert_type(w[:32].shape, tuple[Literal[32], Literal[100]])
     assert_type(w[::2, 10:20].shape, tuple[Literal[32], Literal[10]])
     assert_type(w[-5:].shape, tuple[Literal[5], Literal[100]])
-    assert_type(w[0, 0], Any)  # a scalar: left to numpy's stubs
+    assert_type(w[0, 0], np.float64)  # a scalar of the array's dtype
+
+
+def advanced(
+    x: np.ndarray[tuple[B, Literal[784]], F64],
+    w: np.ndarray[tuple[Literal[64], Literal[100]], F64],
+    rows: np.ndarray[tuple[Literal[7]], np.dtype[np.int64]],
+    labels: np.ndarray[tuple[B], np.dtype[np.intp]],
+    mask: np.ndarray[tuple[Literal[64]], np.dtype[np.bool]],
+) -> None:
+    """Integer arrays and boolean masks: numpy's advanced indexing."""
+    assert_type(w[rows].shape, tuple[Literal[7], Literal[100]])
+    assert_type(w[:, rows].shape, tuple[Literal[64], Literal[7]])
+    assert_type(w[[0, 2, 4]].shape, tuple[Literal[3], Literal[100]])
+    assert_type(x[np.arange(x.shape[0]), labels].shape, tuple[B])  # one entry per row: a gather
+    assert_type(w[mask].shape, tuple[Any, Literal[100]])  # as many rows as the mask has trues
+    assert_type(np.take(w, rows, axis=1).shape, tuple[Literal[64], Literal[7]])
+    assert_type(w.take(rows, axis=0).shape, tuple[Literal[7], Literal[100]])
+    assert_type(np.take(w, rows).shape, tuple[Literal[7]])  # from the flattened array
+    assert_type(np.take_along_axis(x, labels[:, None], axis=1).shape, tuple[B, Literal[1]])

@@ -22,3 +22,19 @@ def join(
     assert_type(np.stack([a, a, a]).shape, tuple[Literal[3], Literal[64], Literal[784]])
     assert_type(np.stack([x, x], axis=-1).shape, tuple[B, Literal[784], Literal[2]])
     assert_type(np.stack([1.0, 2.0]).shape, tuple[Literal[2]])  # scalars stack into a vector
+
+
+def sequences(
+    a: np.ndarray[tuple[Literal[64], Literal[784]], F64],
+    x: np.ndarray[tuple[B, Literal[784]], F64],
+    v: np.ndarray[tuple[Literal[784]], F64],
+) -> None:
+    assert_type(np.vstack([a, v]).shape, tuple[Literal[65], Literal[784]])  # a vector is a row
+    assert_type(np.vstack((v, v)).shape, tuple[Literal[2], Literal[784]])
+    assert_type(np.hstack([a, a]).shape, tuple[Literal[64], Literal[1568]])
+    assert_type(np.hstack([v, v]).shape, tuple[Literal[1568]])
+    assert_type(np.column_stack([v, v]).shape, tuple[Literal[784], Literal[2]])
+    assert_type(np.hstack([x, x]).shape, tuple[B, Literal[1568]])
+    halves = np.split(a, 2, axis=1)
+    assert_type(halves[0].shape, tuple[Literal[64], Literal[392]])
+    assert_type(np.split(x, 4, axis=1)[3].shape, tuple[B, Literal[196]])

@@ -17,7 +17,7 @@ def reductions(z: np.ndarray[tuple[B, Literal[10]], F64], flags: np.ndarray[tupl
     assert_type(z.mean(axis=0).shape, tuple[Literal[10]])
     assert_type(z.max(axis=1, keepdims=True), np.ndarray[tuple[B, Literal[1]], F64])
     assert_type(z.min(axis=1).shape, tuple[B])
-    assert_type(z.argmax(axis=1), np.ndarray[tuple[B], np.dtype[Any]])
+    assert_type(z.argmax(axis=1).shape, tuple[B])  # the dtype: Any in numpy 2.4's stubs, intp in 2.5's
     assert_type(z.argmin(axis=0).shape, tuple[Literal[10]])
     assert_type(z.prod(axis=0).shape, tuple[Literal[10]])
     assert_type(z.std(axis=0).shape, tuple[Literal[10]])
@@ -37,7 +37,21 @@ def reductions(z: np.ndarray[tuple[B, Literal[10]], F64], flags: np.ndarray[tupl
     assert_type(np.var(z, axis=1).shape, tuple[B])
     assert_type(np.any(flags, axis=0).shape, tuple[Literal[10]])
     assert_type(np.all(flags, axis=1).shape, tuple[B])
-    # A boolean array's sum is counted in integers: its dtype is left unknown, not guessed.
-    assert_type(flags.sum(axis=0), np.ndarray[tuple[Literal[10]], np.dtype[Any]])
-    # Reducing every axis gives a scalar, typed by numpy's stubs (as Any).
-    assert_type(z.sum(), Any)
+    # A boolean array's sum is counted in integers: its dtype is numpy's stubs' (Any in 2.4, intp in 2.5).
+    assert_type(flags.sum(axis=0).shape, tuple[Literal[10]])
+    # Reducing every axis gives a scalar, typed by numpy's stubs (Any in 2.4, float64 in 2.5).
+    assert_type(float(z.sum()), float)
+
+
+def more_reductions(z: np.ndarray[tuple[B, Literal[10]], F64]) -> None:
+    """``nan`` reductions, ``np.linalg.norm`` along axes, and a ufunc's ``reduce`` (axis 0 by default)."""
+    assert_type(np.nanmean(z, axis=0).shape, tuple[Literal[10]])
+    assert_type(np.nansum(z, axis=1, keepdims=True).shape, tuple[B, Literal[1]])
+    assert_type(np.nanmax(z, axis=1).shape, tuple[B])
+    assert_type(np.nanmin(z, axis=0).shape, tuple[Literal[10]])
+    assert_type(np.nanstd(z, axis=0).shape, tuple[Literal[10]])
+    assert_type(np.nanvar(z, axis=1).shape, tuple[B])
+    assert_type(np.linalg.norm(z, axis=1).shape, tuple[B])
+    assert_type(np.linalg.norm(z, 2, 0).shape, tuple[Literal[10]])
+    assert_type(np.add.reduce(z).shape, tuple[Literal[10]])
+    assert_type(np.maximum.reduce(z, axis=1).shape, tuple[B])

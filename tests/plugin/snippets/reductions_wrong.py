@@ -40,3 +40,14 @@ def wrong_axis_for_the_bias_gradient(
 ) -> np.ndarray[tuple[Literal[128]], F64]:
     """The bias gradient sums over the batch (axis 0); summing over axis 1 gives shape (B,)."""
     return dz.sum(axis=1)  # E: [return-value] Incompatible return value type (got "ndarray[tuple[B], dtype[float64]]", expected "ndarray[tuple[Literal[128]], dtype[float64]]")
+
+
+def more_reductions(z: np.ndarray[tuple[B, Literal[10]], F64]) -> None:
+    np.nanmean(z, axis=2)  # E: [shape] nanmean: axis 2 is out of range for rank 2 (z: (B, 10))
+    np.nansum(z, axis=-3)  # E: [shape] nansum: axis -3 is out of range for rank 2 (z: (B, 10))
+    np.nanmax(z, axis=(1, 1))  # E: [shape] nanmax: axis (1, 1) repeats an axis (z: (B, 10))
+    np.nanmin(z, axis=2)  # E: [shape] nanmin: axis 2 is out of range for rank 2 (z: (B, 10))
+    np.nanstd(z, axis=2)  # E: [shape] nanstd: axis 2 is out of range for rank 2 (z: (B, 10))
+    np.nanvar(z, axis=2)  # E: [shape] nanvar: axis 2 is out of range for rank 2 (z: (B, 10))
+    np.linalg.norm(z, axis=(0, 0))  # E: [shape] norm: axis (0, 0) repeats an axis (z: (B, 10))
+    np.add.reduce(z, axis=3)  # E: [shape] reduce: axis 3 is out of range for rank 2 (z: (B, 10))

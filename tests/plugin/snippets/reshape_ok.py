@@ -1,6 +1,6 @@
 """Reshape keeps the element count and infers one -1; ravel flattens; astype keeps the shape."""
 
-from typing import Final, Literal, TypeVar, assert_type
+from typing import Any, Final, Literal, TypeVar, assert_type
 
 import numpy as np
 
@@ -30,11 +30,11 @@ def reshapes(images: np.ndarray[tuple[B, Literal[28], Literal[28]], F64], w: np.
 
 def flat_batch(x: np.ndarray[tuple[int, Literal[784]], F64]) -> None:
     """An unknown batch: -1 is inferred as unknown, the other sizes are kept."""
-    assert_type(x.reshape(-1, 28, 28).shape, tuple[int, Literal[28], Literal[28]])
+    assert_type(x.reshape(-1, 28, 28).shape, tuple[Any, Literal[28], Literal[28]])
 
 
 def flatten_rows_and_columns(images: np.ndarray[tuple[B, R, C], F64]) -> None:
     """A product of symbolic sizes is an unknown size in the result, but its count is checked."""
-    assert_type(images.reshape(images.shape[0], images.shape[1] * images.shape[2]).shape, tuple[B, int])
-    assert_type(images.reshape(images.shape[0] * images.shape[1], -1).shape, tuple[int, C])
-    assert_type(images.reshape(-1, images.shape[2]).shape, tuple[int, C])
+    assert_type(images.reshape(images.shape[0], images.shape[1] * images.shape[2]).shape, tuple[B, Any])
+    assert_type(images.reshape(images.shape[0] * images.shape[1], -1).shape, tuple[Any, C])
+    assert_type(images.reshape(-1, images.shape[2]).shape, tuple[Any, C])

@@ -1,0 +1,58 @@
+"""The attack: finds planted counterexamples, returns only confirmed ones, and repeats itself for a seed."""
+
+from typing import Any
+
+import numpy as np
+from search_cases import planted, planted_property, robustness, vnnlib_text
+
+from verified_nn.layers import Dense, ReLU
+from verified_nn.network import Network
+from verified_nn.search import AttackConfig, attack, problems
+from verified_nn.spec import parse_vnnlib
+
+
+def test_the_attack_finds_the_planted_corner_and_its_point_violates_the_property_exactly() -> None:
+    network, corner = planted(8)
+    spec = planted_property(8)
+    [problem] = problems(network, spec)
+    found = attack(network, problem, seed=1)
+    assert found.example is not None and found.outputs is not None
+    assert spec.violated_by(found.example, network.logits(found.example[np.newaxis])[0])
+    assert np.abs(found.example - corner).sum() < 0.3  # near the planted corner, the only place it can be
+    assert found.best <= 0
+
+
+def test_the_same_seed_gives_the_same_point_and_a_robust_property_gives_none() -> None:
+    network, _ = planted(8)
+    [problem] = problems(network, planted_property(8))
+    first, second = attack(network, problem, seed=3), attack(network, problem, seed=3)
+    assert first.example is not None and second.example is not None
+    np.testing.assert_array_equal(first.example, second.example)
+    # Outputs of a ReLU layer are never negative: "Y_0 <= -0.001" has no counterexample.
+    relu: Network[Any, Any] = Network(
+        (Dense(weights=np.eye(2, dtype=np.float32), bias=np.zeros(2, np.float32)), ReLU())
+    )
+    [never] = problems(relu, parse_vnnlib(vnnlib_text([-1, -1], [1, 1], 2, "(<= Y_0 -0.001)")))
+    result = attack(relu, never, config=AttackConfig(restarts=3, steps=10))
+    assert result.example is None and result.best > 0
+
+
+def test_starting_points_are_used_and_a_start_outside_the_box_is_clipped_in() -> None:
+    network, corner = planted(12)
+    [problem] = problems(network, planted_property(12))
+    found = attack(network, problem, config=AttackConfig(restarts=1, steps=0), starts=corner * 7 - 3)
+    assert found.example is not None  # the given start (clipped to the box: the corner) is tried first
+    np.testing.assert_array_equal(found.example, corner)  # 4 and -3 clip to 1 and 0
+
+
+def test_ties_count_and_a_point_just_outside_the_box_does_not() -> None:
+    # y = x: "Y_0 >= Y_1" is met exactly on the diagonal, a tie.
+    identity: Network[Any, Any] = Network((Dense(weights=np.eye(2, dtype=np.float32), bias=np.zeros(2, np.float32)),))
+    spec = parse_vnnlib(vnnlib_text(["0.5", "0.5"], ["0.5", "0.5"], 2, robustness(1, 2)))
+    [problem] = problems(identity, spec)
+    found = attack(identity, problem, config=AttackConfig(restarts=1, steps=0))
+    assert found.example is not None and found.example.tolist() == [0.5, 0.5]
+    assert (
+        problem.counterexample(identity, np.array([0.5, np.nextafter(np.float32(0.5), np.float32(1))], np.float32))
+        is None
+    )

@@ -1,0 +1,91 @@
+"""Branch-and-bound: never unsat where a counterexample exists, unsat where the minimum clears the threshold.
+
+The oracle: small ReLU networks of two inputs, evaluated on a fine grid of the box. The grid's smallest
+output is attained at a float input, so a threshold above it has a counterexample; the true minimum is
+at least the grid's less the network's Lipschitz constant times half the spacing, so a threshold below
+that (with room) holds everywhere and must be proven.
+"""
+
+import itertools
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+from search_cases import vnnlib_text
+
+from verified_nn.layers import Dense, ReLU
+from verified_nn.network import Network
+from verified_nn.search import SAT, UNSAT, problems, verify
+from verified_nn.search._bab import BabConfig, branch_and_bound
+from verified_nn.spec import parse_vnnlib
+
+GRID = 401
+
+
+def _network(seed: int, widths: tuple[int, ...] = (2, 12, 12, 1)) -> Network[Any, Any]:
+    rng = np.random.default_rng(seed)
+    layers: list[Any] = []
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
+        weights = rng.normal(size=(n_out, n_in)).astype(np.float32)
+        layers.append(Dense(weights=weights, bias=rng.normal(size=n_out).astype(np.float32)))
+        if i < len(widths) - 2:
+            layers.append(ReLU())
+    return Network(tuple(layers))
+
+
+def _grid_minimum(network: Network[Any, Any]) -> tuple[float, float]:
+    """The smallest output on the grid of [-1, 1]^2, and how far below it the true minimum may lie."""
+    axis = np.linspace(-1, 1, GRID, dtype=np.float32)
+    points = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
+    values = network.logits(points)[:, 0]
+    lipschitz = 1.0
+    for layer in network.layers:
+        if isinstance(layer, Dense):
+            lipschitz *= float(np.abs(layer.weights).sum(axis=1).max())
+    return float(values.min()), lipschitz * (2 / (GRID - 1)) / 2
+
+
+def _below(threshold: float) -> str:
+    """The violation ``Y_0 <= threshold``, written exactly."""
+    return f"(<= Y_0 {threshold!r})"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_threshold_above_the_grid_minimum_is_never_unsat(seed: int) -> None:
+    network = _network(seed)
+    low, _ = _grid_minimum(network)
+    spec = parse_vnnlib(vnnlib_text([-1, -1], [1, 1], 1, _below(low + 1e-3)))
+    [problem] = problems(network, spec)
+    outcome = branch_and_bound(network, problem, deadline=time.monotonic() + 20)
+    assert outcome.result in (SAT, "timeout")
+    if outcome.result == SAT:
+        assert outcome.example is not None and spec.violated_by(
+            outcome.example, network.logits(outcome.example[None])[0]
+        )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_threshold_clearly_below_the_true_minimum_is_proven(seed: int) -> None:
+    network = _network(seed)
+    low, slack = _grid_minimum(network)
+    spec = parse_vnnlib(vnnlib_text([-1, -1], [1, 1], 1, _below(low - slack - 0.05)))
+    [problem] = problems(network, spec)
+    outcome = branch_and_bound(network, problem, deadline=time.monotonic() + 60, config=BabConfig(batch=16))
+    assert outcome.result == UNSAT
+
+
+def test_verify_proves_what_only_splitting_proves_and_says_how() -> None:
+    # |x| >= 0 written as relu(x) + relu(-x): the relaxation of each ReLU alone loses 0.25 at x = 0.
+    absolute: Network[Any, Any] = Network(
+        (
+            Dense(weights=np.array([[1.0], [-1.0]], dtype=np.float32), bias=np.zeros(2, dtype=np.float32)),
+            ReLU(),
+            Dense(weights=np.array([[1.0, 1.0]], dtype=np.float32), bias=np.zeros(1, dtype=np.float32)),
+        )
+    )
+    spec = parse_vnnlib(vnnlib_text([-1], [1], 1, "(<= Y_0 -0.001)"))
+    verdict = verify(absolute, spec, timeout=30)
+    assert verdict.result == UNSAT
+    tie = parse_vnnlib(vnnlib_text([-1], [1], 1, "(<= Y_0 0)"))  # met exactly at x = 0
+    assert verify(absolute, tie, timeout=30).result == SAT

@@ -1,0 +1,155 @@
+"""verify: sat only with a point that both computations confirm; answers in VNN-COMP's text; benchmark folders."""
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from search_cases import planted, planted_property, robustness, vnnlib_text, write_case
+
+from verified_nn.cli import main
+from verified_nn.layers import ReLU
+from verified_nn.network import Network
+from verified_nn.search import (
+    RESULTS,
+    SAT,
+    SearchError,
+    Verdict,
+    read_instances,
+    results_csv,
+    run_instances,
+    verify,
+)
+from verified_nn.spec import SpecError, parse_vnnlib
+from verified_nn.training import save_model
+
+
+def test_a_planted_counterexample_is_answered_sat_with_the_point() -> None:
+    network, _ = planted(8)
+    verdict = verify(network, planted_property(8), timeout=30)
+    assert verdict.result == SAT and verdict.stage == "attack" and verdict.example is not None
+    assert planted_property(8).violated_by(verdict.example, network.logits(verdict.example[np.newaxis])[0])
+
+
+def test_sat_needs_the_second_computation_to_agree() -> None:
+    network, _ = planted(8)
+    shifted = verify(network, planted_property(8), timeout=5, confirm=lambda x: np.array([10.0, 0.0]))
+    assert shifted.result != SAT  # class 0 wins by 10 in the other runtime: not a counterexample there
+
+
+def test_the_answer_text_reads_back_as_the_same_floats() -> None:
+    x = np.array([0.1, np.float32(1) / np.float32(3)], dtype=np.float32)
+    y = np.array([np.float32(2) / np.float32(7)], dtype=np.float32)
+    text = Verdict(SAT, 0.0, example=x, outputs=y).text()
+    lines = text.splitlines()
+    assert lines[0] == "sat" and lines[1].startswith("((X_0 ") and lines[-1].endswith("))")
+    values = [float(part.split()[1]) for part in text[4:].replace("(", " ").split(")") if part.strip()]
+    assert np.array_equal(np.array(values[:2], dtype=np.float32), x) and np.float32(values[2]) == y[0]
+    assert Verdict("unsat", 1.0).text() == "unsat\n"
+
+
+def test_a_region_without_output_conditions_is_violated_at_once_and_misfits_are_refused() -> None:
+    network, _ = planted(3)
+    anything = parse_vnnlib(vnnlib_text([0, 0, 0], [1, 1, 1], 2, "(or (and (<= X_0 1)) (and (<= Y_0 -100)))"))
+    assert verify(network, anything, timeout=5).result == SAT
+    with pytest.raises(SpecError, match="the property speaks of 3 inputs and 2 outputs; the network takes 8"):
+        verify(planted(8)[0], anything, timeout=5)
+
+
+def _folder(tmp_path: Path) -> Path:
+    network, _ = planted(6)
+    save_model(tmp_path / "net.safetensors", network, {})
+    write_case(tmp_path, "sat.vnnlib", vnnlib_text([0] * 6, [1] * 6, 2, robustness(0, 2)))
+    write_case(tmp_path, "empty.vnnlib", vnnlib_text([0] * 6, [1] * 6, 2, "(<= Y_0 -1e9)"))
+    lines = ["net.safetensors,sat.vnnlib,20", "net.safetensors,empty.vnnlib,3.5", "net.safetensors,missing.vnnlib,5"]
+    return write_case(tmp_path, "instances.csv", "\n".join(lines) + "\n")
+
+
+def test_instances_run_in_order_with_their_own_limits_and_two_jobs_agree_with_one(tmp_path: Path) -> None:
+    instances = read_instances(_folder(tmp_path))
+    assert [(i.vnnlib, i.timeout) for i in instances] == [
+        ("sat.vnnlib", 20),
+        ("empty.vnnlib", 3.5),
+        ("missing.vnnlib", 5),
+    ]
+    one = run_instances(instances, jobs=1)
+    two = run_instances(instances, jobs=2)
+    assert [r.result for r in one] == [r.result for r in two]
+    assert one[0].result == SAT and one[2].result == "unknown" and "missing.vnnlib" in one[2].note
+    assert one[1].result in RESULTS and one[1].prepare_seconds + one[1].run_seconds < 3.5 + 2
+    rows = list(csv.reader(results_csv(one, "bench").splitlines()))
+    assert rows[0][:3] == ["bench", "net.safetensors", "sat.vnnlib"] and rows[0][4] == "sat"
+    assert all(len(row) == 6 and float(row[3]) >= 0 and float(row[5]) >= 0 for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a.onnx,b.vnnlib\n", "line 1: expected model,property,seconds"),
+        ("a,b,-3\n", "must be positive"),
+        ("\n", "no instances"),
+    ],
+)
+def test_a_malformed_instances_list_is_refused(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(SearchError, match=message):
+        read_instances(write_case(tmp_path, "instances.csv", text))
+
+
+def test_cli_prints_the_result_first_and_writes_results_and_counterexamples(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _folder(tmp_path)
+    assert (
+        main(["verify-spec", str(tmp_path / "net.safetensors"), str(tmp_path / "sat.vnnlib"), "--timeout", "20"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "sat" and "(Y_1 " in out
+    results, ce = tmp_path / "results.csv", tmp_path / "ce"
+    argv = ["verify-spec", "--instances", str(folder), "--results", str(results), "--counterexamples", str(ce)]
+    assert main(argv) == 0
+    assert f"{tmp_path.name}: 3 instances" in capsys.readouterr().out
+    assert len(results.read_text().splitlines()) == 3
+    assert (ce / "net_sat.counterexample").read_text().startswith("sat\n((X_0 ")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["verify-spec"], "give MODEL and PROPERTY, or --instances CSV --results CSV"),
+        (["verify-spec", "--instances", "x.csv"], "--instances needs --results CSV"),
+        (["verify-spec", "m", "p", "--timeout", "0"], "--timeout must be > 0 seconds, got 0"),
+        (["verify-spec", "--instances", "x.csv", "--results", "r.csv", "--timeout", "5"], "each instance has its own"),
+        (["verify-spec", "m", "p", "--results", "r.csv"], "--results goes with --instances"),
+    ],
+)
+def test_cli_misuse_is_one_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
+
+
+def test_cli_refuses_a_network_that_does_not_take_flat_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    relu_only: Network[Any, Any] = Network((ReLU(),))
+    save_model(tmp_path / "relu.safetensors", relu_only, {})
+    write_case(tmp_path, "p.vnnlib", vnnlib_text([0], [1], 1, "(<= Y_0 -1)"))
+    assert main(["verify-spec", str(tmp_path / "relu.safetensors"), str(tmp_path / "p.vnnlib")]) == 2
+    assert "must take flat rows" in capsys.readouterr().err
+
+
+def test_a_dask_cluster_gives_the_answers_of_one_process(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    instances = read_instances(_folder(tmp_path))
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        seen: list[str] = []
+        remote = run_instances(
+            instances, scheduler=str(cluster.scheduler_address), on_result=lambda r: seen.append(r.result)
+        )
+    assert [r.result for r in remote] == [r.result for r in run_instances(instances)] and len(seen) == 3
+    with pytest.raises(SearchError, match="cannot be combined"):
+        run_instances(instances, jobs=2, scheduler="tcp://127.0.0.1:1")

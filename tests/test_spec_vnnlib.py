@@ -1,0 +1,133 @@
+"""VNNLIB: the competition's forms read exactly, counterexamples decided exactly, malformed files refused in one line."""
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from verified_nn.spec import Property, SpecError, parse_sexpr, parse_vnnlib, read_vnnlib
+
+
+def _declare(inputs: int, outputs: int) -> str:
+    return "".join(f"(declare-const X_{i} Real)\n" for i in range(inputs)) + "".join(
+        f"(declare-const Y_{j} Real)\n" for j in range(outputs)
+    )
+
+
+def _box(bounds: list[tuple[str, str]]) -> str:
+    return "".join(f"(assert (<= X_{i} {high}))\n(assert (>= X_{i} {low}))\n" for i, (low, high) in enumerate(bounds))
+
+
+MNIST_LIKE = (
+    "; Mnist property with label: 1.\n"
+    + _declare(2, 3)
+    + _box([("0.0", "0.029999999329447746"), ("0.5", "0.6")])
+    + "(assert (or\n    (and (>= Y_0 Y_1))\n    (and (>= Y_2 Y_1))\n))\n"
+)
+
+
+def test_the_mnist_form_is_one_box_with_one_row_per_other_class() -> None:
+    spec = parse_vnnlib(MNIST_LIKE)
+    assert (spec.inputs, spec.outputs, len(spec.regions)) == (2, 3, 1)
+    region = spec.regions[0]
+    assert region.box.lower == (Fraction(0), Fraction(1, 2))
+    assert region.box.upper == (Fraction("0.029999999329447746"), Fraction(3, 5))  # exact, not a float
+    rows = [conjunct.rows for conjunct in region.conjuncts]
+    assert [[(r.coefficients, r.bound) for r in conj] for conj in rows] == [
+        [((Fraction(-1), Fraction(1), Fraction(0)), Fraction(0))],  # Y_1 - Y_0 <= 0
+        [((Fraction(0), Fraction(1), Fraction(-1)), Fraction(0))],
+    ]
+
+
+def test_a_counterexample_is_decided_exactly_including_ties_and_the_boxs_edge() -> None:
+    spec = parse_vnnlib(MNIST_LIKE)
+    # float32(0.03) = 0.0299999993294477462768..., just above the decimal bound: outside the box.
+    assert not spec.violated_by(np.array([0.03, 0.5], dtype=np.float32), np.array([1.0, 1.0, 0.0]))
+    x = np.array([np.nextafter(np.float32(0.03), np.float32(0)), 0.5], dtype=np.float32)
+    assert spec.violated_by(x, np.array([1.0, 1.0, 0.0], dtype=np.float32))  # a tie violates (>=)
+    assert not spec.violated_by(x, np.array([1.0, np.float32(1.0) + np.float32(2**-23), 0.0], dtype=np.float32))
+    assert not spec.violated_by(np.array([-0.0, 0.6]), np.array([0.0, 1.0, 0.0]))
+    assert spec.violated_by(np.array([-0.0, 0.6]), np.array([0.0, 0.0, 0.0]))
+
+
+def test_disjunctive_input_boxes_become_regions_with_their_own_conditions() -> None:
+    text = _declare(1, 2) + (
+        "(assert (or (and (<= X_0 1) (>= X_0 0)) (and (<= X_0 5) (>= X_0 4))))\n"
+        "(assert (or (and (<= Y_1 Y_0)) (and (<= Y_0 -2.5) (>= (+ Y_0 (* 2 Y_1)) 1e-3))))\n"
+    )
+    spec = parse_vnnlib(text)
+    expected = [((Fraction(0),), (Fraction(1),)), ((Fraction(4),), (Fraction(5),))]
+    assert [(r.box.lower, r.box.upper) for r in spec.regions] == expected
+    assert all(len(region.conjuncts) == 2 for region in spec.regions)
+    rows = spec.regions[0].conjuncts[1].rows
+    assert [(r.coefficients, r.bound) for r in rows] == [
+        ((Fraction(1), Fraction(0)), Fraction(-5, 2)),
+        ((Fraction(-1), Fraction(-2)), Fraction(-1, 1000)),
+    ]
+    assert spec.violated_by(np.array([4.5]), np.array([-3.0, 2.0]))
+    assert not spec.violated_by(np.array([3.0]), np.array([-3.0, 2.0]))  # between the boxes
+
+
+def test_strict_rows_and_contradictory_cases() -> None:
+    spec = parse_vnnlib(_declare(1, 1) + "(assert (<= X_0 1))(assert (>= X_0 0))(assert (< Y_0 0))")
+    assert spec.violated_by(np.array([0.5]), np.array([-1e-30]))
+    assert not spec.violated_by(np.array([0.5]), np.array([0.0]))
+    empty = parse_vnnlib(_declare(1, 1) + "(assert (<= X_0 0))(assert (>= X_0 1))(assert (<= Y_0 0))")
+    assert empty.regions == ()  # no input at all: nothing can violate it
+
+
+def test_the_inner_box_holds_only_inputs_of_the_box_and_the_outer_box_contains_it() -> None:
+    spec = parse_vnnlib(_declare(2, 1) + _box([("0.1", "0.2"), ("-1e-40", "1e-40")]) + "(assert (<= Y_0 0))")
+    box = spec.regions[0].box
+    low, high = box.inner(np.float32)
+    assert box.contains(low) and box.contains(high)
+    assert not box.contains(np.nextafter(low, np.float32(-1))) and not box.contains(np.nextafter(high, np.float32(1)))
+    outer_low, outer_high = box.outer()
+    assert all(Fraction(float(v)) <= b for v, b in zip(outer_low, box.lower, strict=True))
+    assert all(Fraction(float(v)) >= b for v, b in zip(outer_high, box.upper, strict=True))
+
+
+def test_rows_as_matrices_round_coefficients_with_a_slack() -> None:
+    spec = parse_vnnlib(_declare(1, 2) + _box([("0", "1")]) + "(assert (<= (+ (* 0.1 Y_0) Y_1) 0.3))")
+    matrix, bound, slack = spec.regions[0].conjuncts[0].matrix(2)
+    assert matrix.tolist() == [[0.1, 1.0]] and slack[0, 1] == 0 and 0 < slack[0, 0] < 1e-17
+    assert Fraction(float(bound[0])) >= Fraction(3, 10)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (_declare(1, 1) + "(assert (<= X_0 1))(assert (<= Y_0 0))", "X_0 has no lower bound"),
+        (_declare(2, 1) + "(assert (<= (+ X_0 X_1) 1))", "several inputs"),
+        (_declare(1, 1) + _box([("0", "1")]) + "(assert (<= X_0 Y_0))", "tying inputs to outputs"),
+        (_declare(1, 1) + _box([("0", "1")]) + "(assert (<= (* Y_0 Y_0) 1))", "not linear"),
+        (_declare(1, 1) + _box([("0", "1")]) + "(assert (=> (<= Y_0 1) (<= Y_0 2)))", "operator '=>'"),
+        (_declare(1, 1) + _box([("0", "1")]) + "(assert (<= Y_3 0))", "Y_3 is used but not declared"),
+        ("(declare-const X_1 Real)(declare-const Y_0 Real)", "X_0 ... must be declared"),
+        ("(declare-const X_0 Int)", "cannot declare"),
+        (_declare(1, 1) + "(assert (<= X_0 1)", "1 '\\(' never closed"),
+        (_declare(1, 1) + "(assert (<= X_0 0x1F))(assert (>= X_0 0))", "neither a declared variable nor a number"),
+    ],
+)
+def test_what_cannot_be_read_is_refused_in_one_line(text: str, message: str) -> None:
+    with pytest.raises(SpecError, match=message) as caught:
+        parse_vnnlib(text, source="p.vnnlib")
+    assert "\n" not in str(caught.value) and str(caught.value).startswith("p.vnnlib")
+
+
+def test_sexpressions_skip_comments_and_nest() -> None:
+    assert parse_sexpr("; a comment (\n(a (b c)) d ; more\n") == [("a", ("b", "c")), "d"]
+    with pytest.raises(SpecError, match="without a matching"):
+        parse_sexpr("a)")
+
+
+def test_files_are_read_and_a_binary_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "p.vnnlib"
+    path.write_text(MNIST_LIKE)
+    assert isinstance(read_vnnlib(path), Property)
+    path.write_bytes(b"\xff\xfe(")
+    with pytest.raises(SpecError, match="not a text file"):
+        read_vnnlib(path)
+    with pytest.raises(SpecError, match="missing"):
+        read_vnnlib(tmp_path / "missing.vnnlib")

@@ -1,0 +1,197 @@
+"""The BLAS thread policy: fixed counts pass through, "auto" never oversubscribes and keeps only a real gain."""
+
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+from threadpoolctl import threadpool_info  # type: ignore[import-untyped, unused-ignore]
+
+from verified_nn.core import (
+    AUTO,
+    InvalidArgumentError,
+    Machine,
+    ThreadChoice,
+    _threads as threads_module,
+    check_threads,
+    choose_threads,
+    in_parallel,
+    workers,
+)
+
+QUIET = Machine(cores=2, others=0.0)
+
+
+def _blas_threads() -> int:
+    counts = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert counts, "numpy's BLAS is not visible to threadpoolctl"
+    return int(counts[0])
+
+
+class _Clock:
+    """A stand-in for the time module whose clock moves only when a probe says it took some time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> _Clock:
+    fake = _Clock()
+    monkeypatch.setattr(threads_module, "time", fake)
+    return fake
+
+
+def _paced(clock: _Clock, seconds_by_threads: dict[int, float], seen: list[int]) -> Callable[[], None]:
+    """A probe that takes a set time for each BLAS thread count it finds in force (and records it)."""
+
+    def probe() -> None:
+        count = _blas_threads()
+        seen.append(count)
+        clock.now += seconds_by_threads[count]
+
+    return probe
+
+
+@pytest.mark.parametrize("value", [1, 2, 16, "auto"])
+def test_check_threads_accepts_counts_and_auto(value: object) -> None:
+    assert check_threads(value) == value
+
+
+@pytest.mark.parametrize("value", [0, -1, True, 1.5, "all", "2", None])
+def test_check_threads_refuses_anything_else_naming_the_option(value: object) -> None:
+    with pytest.raises(InvalidArgumentError, match=rf"^workers must be a whole number >= 1 or 'auto', got {value!r}$"):
+        check_threads(value, name="workers")
+
+
+def test_a_fixed_count_is_used_as_given_without_looking_at_the_machine() -> None:
+    busy = Machine(cores=2, others=8.0)
+    assert choose_threads(3, machine=busy) == ThreadChoice(3, "fixed")
+    assert choose_threads(1, machine=QUIET, probe=lambda: pytest.fail("a fixed count runs no probe")).threads == 1
+
+
+@pytest.mark.parametrize(
+    ("cores", "others", "free"),
+    [
+        (2, 0.0, 2),
+        (2, 0.4, 2),
+        (2, 0.5, 2),
+        (2, 0.6, 1),
+        (2, 1.0, 1),
+        (2, 2.0, 1),
+        (2, 9.0, 1),
+        (8, 2.0, 6),
+        (4, None, 4),
+    ],
+)
+def test_free_cores_are_the_cores_less_the_other_running_threads_rounded(
+    cores: int, others: float | None, free: int
+) -> None:
+    assert Machine(cores=cores, others=others).free == free
+
+
+def test_auto_runs_one_thread_when_other_processes_hold_the_cores() -> None:
+    def probe() -> None:
+        pytest.fail("no probe when only one core is free")
+
+    choice = choose_threads(AUTO, machine=Machine(cores=2, others=1.0), probe=probe)
+    assert choice.threads == 1
+    assert choice.reason == "auto: 1 threads of other processes running on 2 cores"
+
+
+def test_auto_takes_the_free_cores_when_the_probe_is_faster_there(clock: _Clock) -> None:
+    seen: list[int] = []
+    choice = choose_threads(AUTO, machine=QUIET, probe=_paced(clock, {1: 0.02, 2: 0.011}, seen))
+    assert choice.threads == 2
+    assert choice.reason == (
+        "auto: 0 threads of other processes running on 2 cores, a probe on 2 threads took 0.55 of its time on 1"
+    )
+    assert seen == [1, 2, 1, 2, 1, 2, 1, 2]  # warm-up, then three alternating rounds, under the real limits
+
+
+def test_auto_keeps_one_thread_when_more_threads_gain_less_than_the_margin(clock: _Clock) -> None:
+    seen: list[int] = []
+    assert choose_threads(AUTO, machine=QUIET, probe=_paced(clock, {1: 0.010, 2: 0.0091}, seen)).threads == 1
+    assert choose_threads(AUTO, machine=QUIET, probe=_paced(clock, {1: 0.010, 2: 0.0090}, seen)).threads == 2
+    assert choose_threads(AUTO, machine=QUIET, probe=_paced(clock, {1: 0.010, 2: 0.030}, seen)).threads == 1
+
+
+def test_auto_without_a_probe_takes_the_free_cores() -> None:
+    assert choose_threads(AUTO, machine=Machine(cores=4, others=1.0)).threads == 3
+
+
+def test_a_choice_limits_blas_within_its_block_only() -> None:
+    before = _blas_threads()
+    with ThreadChoice(1, "test").limits():
+        assert _blas_threads() == 1
+    assert _blas_threads() == before
+
+
+@pytest.fixture
+def two_busy_processes() -> Iterator[None]:
+    """Two processes spinning on the CPU until the test ends."""
+    program = "import sys; print('ready', flush=True)\nwhile True: pass"
+    spinners = [subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE) for _ in range(2)]
+    try:
+        for spinner in spinners:
+            assert spinner.stdout is not None and spinner.stdout.readline() == b"ready\n"
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+            if spinner.stdout is not None:
+                spinner.stdout.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the run queue is read from /proc")
+def test_the_machine_state_sees_two_busy_processes_and_auto_then_runs_one_thread(two_busy_processes: None) -> None:
+    seen = threads_module.machine_state()
+    assert seen.others is not None and seen.others >= 2  # the spinners, and whatever else is running
+    assert choose_threads(AUTO).threads == 1
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the run queue is read from /proc")
+def test_this_process_s_own_threads_are_not_counted_as_others() -> None:
+    seen = threads_module.machine_state()
+    assert seen.cores >= 1 and seen.others is not None and seen.others >= 0
+    assert threads_module._running_here() >= 1  # the thread reading its own state is running
+
+
+def test_work_is_split_over_the_chosen_threads_only_inside_a_choice() -> None:
+    assert workers() == 1
+    with ThreadChoice(2, "test").limits():
+        assert workers() == 2 and _blas_threads() == 2
+        with ThreadChoice(1, "test").limits():
+            assert workers() == 1
+        assert workers() == 2
+    assert workers() == 1
+
+
+def test_in_parallel_runs_the_calls_at_once_on_two_threads_with_one_blas_thread_each() -> None:
+    meeting = threading.Barrier(2, timeout=10)  # broken unless both calls wait at it together
+
+    def call(value: int) -> tuple[int, str, int]:
+        meeting.wait()
+        return value, threading.current_thread().name, _blas_threads()
+
+    with ThreadChoice(2, "test").limits():
+        results = in_parallel([lambda: call(1), lambda: call(2)])
+    assert [value for value, _, _ in results] == [1, 2]
+    assert results[0][1] != results[1][1]
+    assert [blas for _, _, blas in results] == [1, 1]
+
+
+def test_in_parallel_on_one_thread_runs_the_calls_in_order_here() -> None:
+    names: list[str] = []
+
+    def call(value: int) -> int:
+        names.append(threading.current_thread().name)
+        return value
+
+    assert in_parallel([lambda: call(1), lambda: call(2)]) == [1, 2]
+    assert names == [threading.current_thread().name] * 2

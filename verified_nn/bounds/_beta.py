@@ -1,0 +1,193 @@
+"""Split constraints inside the bound: beta-CROWN (Wang et al. 2021) on the bound core's walkers.
+
+Branch-and-bound fixes the sign of some ReLU inputs in a domain (``s_j z_j >= 0``, ``s_j = +1`` or
+``-1``). Clipping those values' boxes (``Box.constrained``) makes their relaxation exact, but says
+nothing about the *inputs* that reach the domain. With multipliers ``beta_j >= 0``, every trajectory of
+the domain has ``c . y >= c . y - sum_j beta_j s_j z_j``, and the right side is bounded by ordinary
+back-substitution with ``-beta_j s_j`` added to the coefficient of ``z_j`` when the walk passes node
+``j``: any ``beta >= 0`` gives a sound bound, and gradient ascent on ``beta`` (with the slopes of
+alpha-CROWN) tightens it. Rounding: the coefficient ``fl(lam - beta s)`` moves from ``lam`` in the
+direction of ``-s`` (rounding is monotone), so the multiplier actually used has the right sign and the
+bound stays rigorous without an extra term.
+
+The relaxation costs per unstable value (what branching should split next) and the input corner where
+each row's linear bound is attained (a start for attacks) come out of the same pass.
+"""
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, TypeAlias
+
+import numpy as np
+
+from verified_nn.network import Network
+
+from ._elementwise import _ElementwiseStep
+from ._errors import BoundsError
+from ._rule import LinearForm, Step, rule_for
+from ._walk import NodeBounds, _concretize, _default_slopes, _layers, _spec
+
+Array: TypeAlias = np.ndarray[Any, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class SplitBounds:
+    """``lower`` ``(domains, rows)``; the slopes (per layer) and multipliers (per split node, ``(domains, rows,
+    *shape)``) that gave it; ``costs[i]`` ``(domains, rows, *shape)`` what each value's upper line at layer
+    ``i`` took from the bound (``-lam * intercept``); ``backup[i]`` what its lower line may take at most
+    (``|lam| min(u, -l)`` where unstable), for when no upper line costs anything; ``corner`` ``(domains,
+    rows, *input shape)`` the input attaining the bound."""
+
+    lower: Array
+    slopes: dict[int, Array]
+    betas: dict[int, Array]
+    costs: dict[int, Array]
+    corner: Array
+    backup: dict[int, Array] = dataclasses.field(default_factory=dict)  # |lam| min(u, -l) where unstable
+
+
+def _walk(
+    layers: tuple[Any, ...],
+    nodes: NodeBounds,
+    spec: Array,
+    slopes: Mapping[int, Array],
+    betas: Mapping[int, Array],
+    signs: Mapping[int, Array],
+) -> tuple[Array, LinearForm, list[tuple[int, Step]]]:
+    form = LinearForm.start(spec, nodes.rounding.dtype)
+    steps: list[tuple[int, Step]] = []
+    for index in range(len(layers) - 1, -1, -1):
+        node = index + 1  # the form is on layer index's output
+        if node in betas:
+            form = form.replace(lam=form.lam - betas[node] * signs[node][:, np.newaxis])
+        layer = layers[index]
+        form, step = rule_for(layer, index=index).linear(
+            layer, form, nodes.boxes[index], nodes.contexts[index], slopes.get(index)
+        )
+        steps.append((index, step))
+    if 0 in betas:
+        form = form.replace(lam=form.lam - betas[0] * signs[0][:, np.newaxis])
+    return _concretize(form, nodes.boxes[0], nodes.rounding), form, steps
+
+
+def _gradients(
+    nodes: NodeBounds, form: LinearForm, steps: list[tuple[int, Step]], signs: Mapping[int, Array]
+) -> tuple[dict[int, Array], dict[int, Array], tuple[dict[int, Array], dict[int, Array]], Array]:
+    """Gradients of the bound in the slopes and the multipliers, the relaxation costs, and the corner."""
+    box = nodes.boxes[0]
+    witness = np.where(form.lam >= 0, box.lower[:, np.newaxis], box.upper[:, np.newaxis])
+    corner = witness
+    slope_gradients: dict[int, Array] = {}
+    beta_gradients: dict[int, Array] = {}
+    costs: dict[int, Array] = {}
+    backup: dict[int, Array] = {}
+    if 0 in signs:
+        beta_gradients[0] = -signs[0][:, np.newaxis] * witness
+    for index, step in reversed(steps):
+        found = step.slope_gradient(witness)
+        if found is not None:
+            slope_gradients[index] = found
+        if isinstance(step, _ElementwiseStep):
+            costs[index] = np.maximum(-(step.lam * step.intercept), 0.0)
+            box = nodes.boxes[index]
+            gap = np.where((box.lower < 0) & (box.upper > 0), np.minimum(box.upper, -box.lower), 0.0)
+            backup[index] = np.abs(step.lam) * gap[:, np.newaxis]
+        witness = step.witness(witness)
+        if index + 1 in signs:
+            beta_gradients[index + 1] = -signs[index + 1][:, np.newaxis] * witness
+    return slope_gradients, beta_gradients, (costs, backup), corner
+
+
+def split_bounds(
+    network: Network[Any, Any],
+    nodes: NodeBounds,
+    spec: Array,
+    *,
+    splits: Mapping[int, Array] | None = None,
+    iterations: int = 0,
+    rate: float = 0.1,
+    slopes: Mapping[int, Array] | None = None,
+    betas: Mapping[int, Array] | None = None,
+) -> SplitBounds:
+    """Lower bounds of ``spec . output`` over the domains whose split constraints ``splits`` are (node ->
+    ``(domains, *shape)`` int8, +1 ``>= 0``, -1 ``<= 0``), with ``iterations`` steps of joint gradient
+    ascent on the slopes and the multipliers (Adam, from ``slopes``/``betas`` or CROWN's slopes and zero).
+
+    Each row keeps the best bound seen with its slopes and multipliers; infeasible domains get ``+inf``.
+    """
+    if iterations < 0 or not rate > 0:
+        raise BoundsError(f"split_bounds: iterations must be >= 0 and rate > 0, got {iterations}, {rate}")
+    layers = _layers(network)
+    rows = _spec(spec, nodes, len(layers))
+    count = rows.shape[1]
+    signs = {n: np.asarray(s, dtype=nodes.rounding.dtype) for n, s in (splits or {}).items() if np.any(s)}
+    current = {
+        i: np.array(s, dtype=nodes.rounding.dtype)
+        for i, s in (slopes if slopes is not None else _default_slopes(layers, nodes, len(layers), 0, count)).items()
+    }
+    ranges = {}
+    for index in current:
+        found = rule_for(layers[index], index=index).slope_range(
+            layers[index], nodes.boxes[index], nodes.contexts[index]
+        )
+        if found is None:
+            raise BoundsError(f"layer {index}, {layers[index]!r}, has no free slopes")
+        ranges[index] = (found[0][:, np.newaxis], found[1][:, np.newaxis])
+        current[index] = np.clip(current[index], *ranges[index])
+    multipliers = {
+        n: np.zeros((nodes.domains, count, *s.shape[1:]), dtype=nodes.rounding.dtype) for n, s in signs.items()
+    }
+    for n, given in (betas or {}).items():
+        if n in multipliers:
+            multipliers[n] = np.maximum(np.asarray(given, dtype=nodes.rounding.dtype), 0) * (signs[n][:, None] != 0)
+    variables = {("a", i): v for i, v in current.items()} | {("b", n): v for n, v in multipliers.items()}
+    moments = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in variables.items()}
+    best_lower = np.full((nodes.domains, count), -np.inf)
+    kept = {k: v.copy() for k, v in variables.items()}
+    best_costs: dict[int, Array] = {}
+    best_backup: dict[int, Array] = {}
+    best_corner = np.zeros((nodes.domains, count, *nodes.boxes[0].shape))
+    infeasible = nodes.infeasible()[:, np.newaxis]
+    for iteration in range(iterations + 1):
+        slope_now = {i: variables[("a", i)] for i in current}
+        beta_now = {n: variables[("b", n)] for n in multipliers}
+        lower, form, steps = _walk(layers, nodes, rows, slope_now, beta_now, signs)
+        lower = np.where(infeasible, np.inf, lower)
+        slope_grad, beta_grad, (costs, backup), corner = _gradients(nodes, form, steps, signs)
+        better = lower > best_lower
+        if iteration == 0:
+            better = np.ones_like(better)
+        best_lower = np.where(better, lower, best_lower)
+        for key, value in variables.items():
+            mask = better.reshape(*better.shape, *([1] * (value.ndim - 2)))
+            kept[key] = np.where(mask, value, kept[key])
+        for i, cost in costs.items():
+            mask = better.reshape(*better.shape, *([1] * (cost.ndim - 2)))
+            best_costs[i] = np.where(mask, cost, best_costs.get(i, cost))
+            best_backup[i] = np.where(mask, backup[i], best_backup.get(i, backup[i]))
+        best_corner = np.where(better.reshape(*better.shape, *([1] * (corner.ndim - 2))), corner, best_corner)
+        if iteration == iterations:
+            break
+        for key, value in variables.items():
+            gradient = slope_grad.get(key[1]) if key[0] == "a" else beta_grad.get(key[1])
+            if gradient is None:
+                continue
+            first, second = moments[key]
+            gradient = np.nan_to_num(gradient)
+            first = 0.9 * first + 0.1 * gradient
+            second = 0.999 * second + 0.001 * gradient**2
+            moments[key] = (first, second)
+            step = first / (1 - 0.9 ** (iteration + 1)) / (np.sqrt(second / (1 - 0.999 ** (iteration + 1))) + 1e-12)
+            moved = value + rate * step  # ascent: the bound is a lower bound
+            if key[0] == "a":
+                variables[key] = np.clip(moved, *ranges[key[1]])
+            else:
+                variables[key] = np.maximum(moved, 0) * (signs[key[1]][:, np.newaxis] != 0)
+    return SplitBounds(
+        best_lower,
+        {i: kept[("a", i)] for i in current},
+        {n: kept[("b", n)] for n in multipliers},
+        best_costs,
+        best_corner,
+        best_backup,
+    )

@@ -1,0 +1,132 @@
+"""``verified-nn verify-spec MODEL PROPERTY.vnnlib``: decide a VNNLIB property; ``--instances``: a whole benchmark."""
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from verified_nn.core import InvalidArgumentError
+from verified_nn.files import check_output, check_output_directory, write_output
+from verified_nn.search import (
+    RESULTS,
+    InstanceResult,
+    SearchConfig,
+    counterexample_files,
+    load_network,
+    read_instances,
+    results_csv,
+    run_instances,
+    verify,
+)
+from verified_nn.spec import read_vnnlib
+
+
+def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    parser = subparsers.add_parser(
+        "verify-spec",
+        help="decide a VNNLIB property of a network (sat with a counterexample, unsat, unknown, timeout)",
+        description="Decide whether some input of a VNNLIB property's boxes violates it. The first line printed "
+        "is sat, unsat, unknown or timeout; for sat the counterexample follows, checked in the network's "
+        "dtype (and by onnxruntime for an ONNX model). With --instances, run every line of a VNN-COMP "
+        "instances.csv within its own time limit and write the results in VNN-COMP's format. "
+        "See docs/competition.md.",
+    )
+    parser.add_argument("model", nargs="?", type=Path, help="an ONNX file or a verified-nn model file")
+    parser.add_argument("property", nargs="?", type=Path, help="a VNNLIB file")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds for the one property (default 60)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the attacks' random starts (default 0)")
+    folder = parser.add_argument_group("a benchmark folder")
+    folder.add_argument("--instances", type=Path, metavar="CSV", help="a VNN-COMP instances.csv")
+    folder.add_argument("--results", type=Path, metavar="CSV", help="write the results here (with --instances)")
+    folder.add_argument("--jobs", type=int, default=1, help="instances decided at once, in processes (default 1)")
+    folder.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="hand the instances to this Dask distributed scheduler, e.g. tcp://host:8786 (extra 'dask'; not with "
+        "--jobs; the workers must see the benchmark folder at the same path)",
+    )
+    folder.add_argument(
+        "--counterexamples",
+        type=Path,
+        metavar="DIR",
+        help="write each sat answer to DIR/<model>_<property>.counterexample",
+    )
+    parser.set_defaults(run=run)
+
+
+def _check(args: argparse.Namespace) -> None:
+    if args.instances is None:
+        if args.model is None or args.property is None:
+            raise InvalidArgumentError("verify-spec: give MODEL and PROPERTY, or --instances CSV --results CSV")
+        for option in ("results", "counterexamples"):
+            if getattr(args, option) is not None:
+                raise InvalidArgumentError(f"--{option} goes with --instances")
+        if args.scheduler is not None:
+            raise InvalidArgumentError("--scheduler goes with --instances")
+        if args.timeout is not None and not args.timeout > 0:
+            raise InvalidArgumentError(f"--timeout must be > 0 seconds, got {args.timeout:g}")
+        return
+    if args.model is not None or args.property is not None:
+        raise InvalidArgumentError("verify-spec: --instances takes no MODEL or PROPERTY (the file lists them)")
+    if args.timeout is not None:
+        raise InvalidArgumentError("--timeout: with --instances each instance has its own time limit")
+    if args.results is None:
+        raise InvalidArgumentError("--instances needs --results CSV (where to write the results)")
+    check_output(args.results, inputs=[args.instances], option="--results")
+    if args.counterexamples is not None:
+        check_output_directory(args.counterexamples, option="--counterexamples", parents=True)
+    if args.jobs < 1:
+        raise InvalidArgumentError(f"--jobs must be >= 1, got {args.jobs}")
+    if args.scheduler is not None and args.jobs != 1:
+        raise InvalidArgumentError(
+            "--jobs and --scheduler cannot be combined: the cluster's workers set the parallelism"
+        )
+
+
+def _one(args: argparse.Namespace) -> int:
+    network, confirm = load_network(args.model)
+    spec = read_vnnlib(args.property)
+    verdict = verify(network, spec, timeout=args.timeout or 60.0, config=SearchConfig(seed=args.seed), confirm=confirm)
+    sys.stdout.write(verdict.text())
+    how = f" by {verdict.stage}" if verdict.stage else ""
+    note = f" ({verdict.note})" if verdict.note else ""
+    print(f"verified-nn: {verdict.result}{how} in {verdict.seconds:.2f} s{note}", file=sys.stderr)
+    return 0
+
+
+def _progress(total: int) -> Callable[[InstanceResult], None]:
+    done = [0]
+
+    def report(result: InstanceResult) -> None:
+        done[0] += 1
+        name = result.instance.name
+        seconds = result.prepare_seconds + result.run_seconds
+        print(f"[{done[0]}/{total}] {name}: {result.result} ({seconds:.1f} s)", file=sys.stderr, flush=True)
+
+    return report
+
+
+def run(args: argparse.Namespace) -> int:
+    _check(args)
+    if args.instances is None:
+        return _one(args)
+    instances = read_instances(args.instances)
+    start = time.monotonic()
+    results = run_instances(
+        instances,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        config=SearchConfig(seed=args.seed),
+        on_result=_progress(len(instances)),
+    )
+    category = args.instances.resolve().parent.name
+    write_output(args.results, results_csv(results, category).encode(), inputs=[args.instances], option="--results")
+    counts = {kind: sum(r.result == kind for r in results) for kind in RESULTS}
+    summary = ", ".join(f"{count} {kind}" for kind, count in counts.items())
+    print(f"{category}: {len(results)} instances in {time.monotonic() - start:.1f} s: {summary}")
+    print(f"wrote {args.results}")
+    if args.counterexamples is not None:
+        written = counterexample_files(results, args.counterexamples)
+        print(f"wrote {len(written)} counterexamples to {args.counterexamples}")
+    return 0

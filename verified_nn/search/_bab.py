@@ -1,0 +1,191 @@
+"""Branch-and-bound over unstable ReLUs: split, re-bound with the bound core, prune, best domain first.
+
+A *domain* is the property's box with some ReLU inputs fixed to ``>= 0`` or ``<= 0`` (split constraints,
+per node). Its bounds on the violations ``v_r = C_r . y - d_r`` come from the bound core, float-sound
+(they cover the real network and the deployed one at once): the unstable values after a split are
+re-bounded (CROWN, the split constraints clipping the boxes), then the rows are bounded with the split
+constraints inside the bound (beta-CROWN, :func:`verified_nn.bounds.split_bounds`), slopes and
+multipliers optimised and warm-started from the parent. A conjunction is refuted on a domain when one of
+its rows has a positive lower bound there; the region is ``unsat`` when every conjunction is refuted on
+every domain. The root is bounded once for all rows (alpha-CROWN, hidden layers included); each
+conjunction it leaves open gets a tree of its own. Each round takes the ``batch`` open domains with the
+lowest bound and splits each where its candidates' children are best (:meth:`Tree.select`); the inputs
+where the children's linear bounds are lowest are tried as counterexamples. A domain with few unstable
+values left, or none worth splitting, is decided exactly as a mixed-integer program (``_milp.py``).
+"""
+
+import dataclasses
+import heapq
+import time
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
+import numpy as np
+
+from verified_nn.bounds import Box, Context, NodeBounds, Rounding, SplitBounds, linear_bounds, split_bounds
+from verified_nn.network import Network
+
+from ._domains import Domain, Tree
+from ._milp import solve_domain
+from ._problem import Problem
+
+Array: TypeAlias = np.ndarray[Any, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class BabConfig:
+    """How branch-and-bound spends its time."""
+
+    batch: int = 64  # domains split per round (twice as many children bounded in one pass)
+    root_iterations: int = 30  # alpha-CROWN steps at the root
+    root_intermediate: int = 10  # alpha-CROWN steps for every hidden layer's bounds at the root
+    iterations: int = 8  # alpha-beta-CROWN steps for each round's children
+    max_domains: int = 200_000  # open domains kept at most (memory); beyond, the search gives up
+    precision: str = "float32"  # the dtype the bounds compute in (rounded outward either way)
+    exact_below: int = 12  # a domain with at most this many unstable ReLUs left is solved as a MILP
+    exact_seconds: float = 20.0  # time for each such program
+    intermediate: bool = True  # re-bound the unstable values after each split (tighter boxes, slower rounds)
+    compare: bool = True  # choose each split among several by the children's bounds (else the costliest)
+
+
+@dataclasses.dataclass(frozen=True)
+class BabOutcome:
+    """``result`` is "unsat", "sat", "timeout" or "unknown"."""
+
+    result: str
+    domains: int  # domains bounded
+    example: Array | None = None  # a counterexample (sat)
+    outputs: Array | None = None
+    note: str = ""
+
+
+Check: TypeAlias = Callable[[Array], Array | None]
+
+
+def _grow(tree: Tree, config: BabConfig, deadline: float, check: Check, bounded: list[int]) -> BabOutcome | None:
+    """Run one conjunction's tree until it is empty (None: refuted everywhere), or another outcome."""
+    network, problem = tree.network, tree.problem
+    while tree.queue:
+        if time.monotonic() > deadline:
+            return BabOutcome("timeout", bounded[0])
+        if len(tree.queue) > config.max_domains:
+            return BabOutcome("unknown", bounded[0], note="too many open domains")
+        popped = [heapq.heappop(tree.queue)[2] for _ in range(min(config.batch, len(tree.queue)))]
+        for domain in [p for p in popped if p.choice is None or p.unstable <= config.exact_below]:
+            outcome = _exactly(tree, domain, config.exact_seconds, deadline, check)
+            if outcome is not None:
+                return BabOutcome(outcome[0], bounded[0], example=outcome[1], outputs=outcome[2], note=outcome[3])
+        parents = [p for p in popped if p.choice is not None and p.unstable > config.exact_below]
+        if not parents:
+            continue
+        if config.compare:
+            tree.select(parents)
+        nodes, splits, kids = tree.children(parents)
+        if config.intermediate:
+            first = min(p.choice[0] for p in parents if p.choice is not None) + 1
+            box = Box(
+                np.repeat(nodes.boxes[0].lower[:1], nodes.domains, 0),
+                np.repeat(nodes.boxes[0].upper[:1], nodes.domains, 0),
+            )
+            nodes = linear_bounds(
+                network, box, rounding=tree.rounding, splits=splits, known=nodes, reuse=first, limit=0
+            )
+        slopes, betas = tree.warm(parents, splits)
+        spec = problem.matrix[tree.rows]
+        found = split_bounds(
+            network, nodes, spec, splits=splits, iterations=config.iterations, slopes=slopes, betas=betas
+        )
+        bounded[0] += nodes.domains
+        candidates = np.clip(
+            found.corner.reshape(-1, len(problem.lower)).astype(problem.dtype), problem.lower, problem.upper
+        )
+        objective, _ = problem.objective(np.asarray(network.logits(candidates)))
+        for row in np.flatnonzero(objective.min(axis=1) <= 0):
+            outputs = check(candidates[row])
+            if outputs is not None:
+                return BabOutcome("sat", bounded[0], example=candidates[row], outputs=outputs)
+        for child in tree.domains(nodes, found, kids):
+            if child is not None:
+                tree.push(child)
+    return None
+
+
+def _exactly(
+    tree: Tree, domain: Domain, seconds: float, deadline: float, check: Check
+) -> tuple[str, Any, Any, str] | None:
+    """Solve one domain as a program: None when a row is refuted on it, else the outcome for the search."""
+    problem = tree.problem
+    boxes = tuple(
+        Box(low[np.newaxis].astype(np.float64), high[np.newaxis].astype(np.float64)) for low, high in domain.boxes
+    )
+    rounding = Rounding.sound(deployed=tree.network.dtype)
+    nodes = NodeBounds(boxes, rounding, tuple(Context(rounding) for _ in boxes))
+    magnitude = nodes.output.magnitude().reshape(-1)
+    slack = np.nextafter(2 * (problem.slack[tree.rows] @ magnitude), np.inf)
+    bounds = np.nextafter(problem.bound[tree.rows] + slack, np.inf)  # what each row's minimum must clear
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return "timeout", None, None, ""
+    found = solve_domain(tree.network, nodes, problem.matrix[tree.rows], bounds, time_limit=min(left, seconds))
+    if found.refuted:
+        return None
+    if found.candidate is not None:
+        x = np.clip(found.candidate.astype(problem.dtype), problem.lower, problem.upper)
+        outputs = check(x)
+        if outputs is not None:
+            return "sat", x, outputs, "milp"
+    if found.timed_out and time.monotonic() > deadline:
+        return "timeout", None, None, ""
+    return "unknown", None, None, "a domain the exact program could not decide"
+
+
+def branch_and_bound(
+    network: Network[Any, Any],
+    problem: Problem,
+    *,
+    deadline: float,
+    config: BabConfig | None = None,
+    confirm: Check | None = None,
+    attack_from: Callable[[Array], tuple[Array, Array] | None] | None = None,
+) -> BabOutcome:
+    """Decide the region of ``problem`` (module docstring) before ``deadline`` (``time.monotonic``).
+
+    ``confirm(x)`` returns the outputs at a candidate input when it is a confirmed counterexample (None
+    otherwise); the default is the network's own exact check. ``attack_from(corners)``, called once the
+    root is bounded with the inputs where its rows' linear bounds are lowest, may return a counterexample
+    ``(x, outputs)`` found from there.
+    """
+    settings = config or BabConfig()
+    check = confirm or (lambda x: problem.counterexample(network, x))
+    everything = Tree(network, problem, np.arange(len(problem.bound)), precision=settings.precision)
+    box = Box(problem.outer_lower[np.newaxis], problem.outer_upper[np.newaxis])
+    nodes = linear_bounds(network, box, rounding=everything.rounding, optimise=settings.root_intermediate)
+    found = split_bounds(network, nodes, problem.matrix, iterations=settings.root_iterations)
+    bounds = everything.violations(found, nodes)[0]  # (rows,)
+    bounded = [1]
+    open_conjuncts = [k for k in range(problem.conjuncts) if not np.any(bounds[problem.conjunct == k] > 0)]
+    if not open_conjuncts:
+        return BabOutcome("unsat", bounded[0])
+    corners = np.clip(found.corner[0].astype(problem.dtype), problem.lower, problem.upper)
+    hit = attack_from(corners) if attack_from is not None else None
+    if hit is not None:
+        return BabOutcome("sat", bounded[0], example=hit[0], outputs=hit[1], note="attack")
+    # Easiest conjunction first: each refuted one leaves the rest of the time to the harder ones.
+    for k in sorted(open_conjuncts, key=lambda k: -float(bounds[problem.conjunct == k].max())):
+        rows = np.flatnonzero(problem.conjunct == k)
+        tree = Tree(network, problem, rows, precision=settings.precision)
+        root = SplitBounds(
+            found.lower[:, rows],
+            {i: s[:, rows] for i, s in found.slopes.items()},
+            {},
+            {i: c[:, rows] for i, c in found.costs.items()},
+            found.corner[:, rows],
+            {i: c[:, rows] for i, c in found.backup.items()},
+        )
+        for domain in tree.domains(nodes, root, [{}]):
+            if domain is not None:
+                tree.push(domain)
+        outcome = _grow(tree, settings, deadline, check, bounded)
+        if outcome is not None:
+            return outcome
+    return BabOutcome("unsat", bounded[0])

@@ -1,0 +1,148 @@
+"""The domains of branch-and-bound and one conjunction's tree of them: splitting, warm starts, branching.
+
+A domain keeps what its children need: its split constraints, its node boxes, the slopes and multipliers
+that bounded it (float32: any value is sound, they only warm-start), and the splits worth trying next,
+ranked by what each relaxation cost the bound (:attr:`verified_nn.bounds.SplitBounds.costs`).
+"""
+
+import dataclasses
+import heapq
+import itertools
+from typing import Any, TypeAlias
+
+import numpy as np
+
+from verified_nn.bounds import Box, Context, NodeBounds, Rounding, SplitBounds, split_bounds
+from verified_nn.network import Network
+
+from ._problem import Problem
+
+Array: TypeAlias = np.ndarray[Any, Any]
+
+
+@dataclasses.dataclass
+class Domain:
+    score: float  # the best lower bound among the conjunction's rows (<= 0: open)
+    splits: dict[int, Array]  # node -> (*shape) int8: +1 value >= 0, -1 value <= 0
+    boxes: tuple[tuple[Array, Array], ...]  # its bounds per node, (lower, upper) each (*shape)
+    choice: tuple[int, int] | None  # (node, flat index) to split next; None: nothing left to split
+    candidates: list[tuple[int, int]]  # splits worth comparing, best first by relaxation cost
+    unstable: int  # ReLU inputs whose sign the domain's boxes leave open
+    slopes: dict[int, Array]  # per layer (rows, *in), to warm-start the children (float32)
+    betas: dict[int, Array]  # per split node (rows, *shape)
+
+
+class Tree:
+    """The open domains of one conjunction (rows ``rows`` of the problem), lowest bound first."""
+
+    def __init__(self, network: Network[Any, Any], problem: Problem, rows: Array, *, precision: str) -> None:
+        self.network, self.problem, self.rows = network, problem, rows
+        self.rounding = Rounding.sound(deployed=network.dtype, dtype=precision)
+        self.queue: list[tuple[float, int, Domain]] = []
+        self.counter = itertools.count()
+
+    def violations(self, found: SplitBounds, nodes: NodeBounds) -> Array:
+        """``(domains, rows)`` lower bounds of ``C_r y - d_r``, rounded down, the coefficients' slack included."""
+        p, rows = self.problem, self.rows
+        magnitude = nodes.output.magnitude().reshape(nodes.domains, -1).astype(np.float64)
+        slack = np.nextafter(2 * (magnitude @ p.slack[rows].T), np.inf)  # a few non-negative terms: doubled
+        lower = np.nextafter(found.lower.astype(np.float64) - slack, -np.inf)
+        result: Array = np.nextafter(lower - p.bound[rows], -np.inf)
+        return result
+
+    def domains(self, nodes: NodeBounds, found: SplitBounds, splits: list[dict[int, Array]]) -> list[Domain | None]:
+        """The bounded domains that stay open (None where refuted)."""
+        bounds = self.violations(found, nodes)
+        best = bounds.argmax(axis=1)  # the row nearest to a proof leads the branching
+        result: list[Domain | None] = []
+        for d in range(nodes.domains):
+            if bounds[d, best[d]] > 0:
+                result.append(None)
+                continue
+            candidates = _candidates(found.costs, d, best[d]) or _candidates(found.backup, d, best[d])
+            choice = candidates[0] if candidates else None
+            boxes = tuple((box.lower[d], box.upper[d]) for box in nodes.boxes)
+            unstable = sum(int(np.sum((boxes[i][0] < 0) & (boxes[i][1] > 0))) for i in found.costs)
+            slopes = {i: s[d].astype(np.float32) for i, s in found.slopes.items()}
+            betas = {n: b[d].astype(np.float32) for n, b in found.betas.items()}
+            score = float(bounds[d, best[d]])
+            result.append(Domain(score, splits[d], boxes, choice, candidates, unstable, slopes, betas))
+        return result
+
+    def push(self, domain: Domain) -> None:
+        heapq.heappush(self.queue, (domain.score, next(self.counter), domain))
+
+    def children(self, parents: list[Domain]) -> tuple[NodeBounds, dict[int, Array], list[dict[int, Array]]]:
+        """The two children of each parent: their bounds (the parent's, clipped), and their splits."""
+        kids: list[dict[int, Array]] = []
+        for parent in parents:
+            assert parent.choice is not None
+            node, index = parent.choice
+            for sign in (1, -1):
+                splits = {n: s.copy() for n, s in parent.splits.items()}
+                signs = splits.setdefault(node, np.zeros(parent.boxes[node][0].shape, dtype=np.int8))
+                signs.reshape(-1)[index] = sign
+                kids.append(splits)
+        stacked = _stack([{n: kid[n] for n in kid} for kid in kids], parents[0].boxes, np.int8)
+        boxes = tuple(
+            Box(
+                np.repeat(np.stack([p.boxes[n][0] for p in parents]), 2, axis=0),
+                np.repeat(np.stack([p.boxes[n][1] for p in parents]), 2, axis=0),
+            ).constrained(stacked.get(n))
+            for n in range(len(parents[0].boxes))
+        )
+        return NodeBounds(boxes, self.rounding, tuple(Context(self.rounding) for _ in boxes)), stacked, kids
+
+    def select(self, parents: list[Domain]) -> None:
+        """Choose each parent's split among its candidates by the children's bounds (filtered smart branching,
+        De Palma et al. 2021): every candidate's two children bounded once, without optimising; the split
+        whose worse child is best wins."""
+        options = [(p, c) for p in parents for c in p.candidates]
+        if len(options) == len(parents):
+            return
+        trial = [dataclasses.replace(p, choice=c) for p, c in options]
+        nodes, splits, _ = self.children(trial)
+        slopes, betas = self.warm(trial, splits)
+        found = split_bounds(
+            self.network, nodes, self.problem.matrix[self.rows], splits=splits, slopes=slopes, betas=betas
+        )
+        child = self.violations(found, nodes).max(axis=1)  # (2 * options,) each child's best row
+        worse = np.minimum(child[0::2], child[1::2])
+        best: dict[int, tuple[float, tuple[int, int]]] = {}
+        for (parent, candidate), value in zip(options, worse, strict=True):
+            if id(parent) not in best or value > best[id(parent)][0]:
+                best[id(parent)] = (float(value), candidate)
+        for parent in parents:
+            parent.choice = best[id(parent)][1]
+
+    def warm(self, parents: list[Domain], splits: dict[int, Array]) -> tuple[dict[int, Array], dict[int, Array]]:
+        """The parents' slopes and multipliers for their children (zero multipliers on new splits)."""
+        slopes = {i: np.repeat(np.stack([p.slopes[i] for p in parents]), 2, axis=0) for i in parents[0].slopes}
+        rows = len(self.rows)
+        betas = {}
+        for node, signs in splits.items():
+            zero = np.zeros((rows, *signs.shape[1:]), dtype=np.float32)
+            betas[node] = np.repeat(np.stack([p.betas.get(node, zero) for p in parents]), 2, axis=0)
+        return slopes, betas
+
+
+def _candidates(costs: dict[int, Array], domain: int, row: int, *, overall: int = 3) -> list[tuple[int, int]]:
+    """Splits of ``domain`` worth comparing for ``row``: the ``overall`` largest positive costs, and the largest
+    of each layer (a deep layer's relaxations look costliest, an early split may help more); best first."""
+    found: list[tuple[float, int, int]] = []
+    for layer, cost in costs.items():
+        values = cost[domain, row].reshape(-1)
+        top = np.argsort(values)[::-1][:overall]
+        found += [(float(values[i]), layer, int(i)) for i in top if values[i] > 0]  # layer i's input is node i
+    found.sort(reverse=True)
+    chosen = found[:overall] + [max(f for f in found if f[1] == layer) for layer in {f[1] for f in found}]
+    unique = dict.fromkeys((layer, index) for _, layer, index in sorted(chosen, reverse=True))
+    return list(unique)
+
+
+def _stack(items: list[dict[int, Array]], boxes: tuple[tuple[Array, Array], ...], dtype: Any) -> dict[int, Array]:
+    stacked = {}
+    for node in sorted({n for item in items for n in item}):
+        empty = np.zeros(boxes[node][0].shape, dtype=dtype)
+        stacked[node] = np.stack([item.get(node, empty) for item in items])
+    return stacked

@@ -1,0 +1,159 @@
+"""A VNN-COMP benchmark folder: ``instances.csv`` (model, property, time limit per line) run instance by instance.
+
+Each instance is decided within its own time limit, counted from the moment its worker takes it up
+(reading the model the first time, then the property, then the search). Models are read once per worker
+process. Results are written in VNN-COMP's result format, one line per instance:
+``category,model,property,prepare seconds,result,run seconds`` (the category is the folder's name).
+"""
+
+import csv
+import dataclasses
+import io
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from verified_nn.certify import map_on_cluster
+from verified_nn.files import write_output
+from verified_nn.network import Network
+from verified_nn.spec import SpecError, read_vnnlib
+
+from ._errors import SearchError
+from ._models import load_network
+from ._parallel import map_in_processes
+from ._verdict import SAT, UNKNOWN
+from ._verify import SearchConfig, verify
+
+MAX_INSTANCES_BYTES: Final = 16 << 20
+
+
+@dataclasses.dataclass(frozen=True)
+class Instance:
+    """One line of ``instances.csv``: paths as written there (relative to its folder) and the time limit."""
+
+    folder: Path  # the folder holding instances.csv
+    model: str
+    vnnlib: str
+    timeout: float
+
+    @property
+    def name(self) -> str:
+        """``model-stem_property-stem``, as VNN-COMP names counterexample files."""
+        return f"{Path(self.model).stem}_{Path(self.vnnlib).stem}"
+
+
+@dataclasses.dataclass(frozen=True)
+class InstanceResult:
+    """The answer on one instance and where the time went."""
+
+    instance: Instance
+    result: str  # sat, unsat, unknown, timeout
+    prepare_seconds: float  # reading the model and the property
+    run_seconds: float  # the search
+    answer: str  # the full answer text (with the counterexample for sat)
+    stage: str = ""
+    note: str = ""
+
+    def row(self, category: str) -> list[str]:
+        """The line of VNN-COMP's results.csv."""
+        i = self.instance
+        return [category, i.model, i.vnnlib, f"{self.prepare_seconds:.6f}", self.result, f"{self.run_seconds:.6f}"]
+
+
+def read_instances(path: str | Path) -> list[Instance]:
+    """The instances listed in ``path`` (``model,property,timeout`` per line); SearchError naming a bad line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SearchError(f"{path}: cannot read the instances ({error})") from None
+    if len(text) > MAX_INSTANCES_BYTES:
+        raise SearchError(f"{path}: larger than {MAX_INSTANCES_BYTES} bytes: not an instances list")
+    instances = []
+    for number, fields in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if not fields or not "".join(fields).strip():
+            continue
+        try:
+            model, spec, limit = (field.strip() for field in fields)
+            timeout = float(limit)
+        except ValueError:
+            raise SearchError(
+                f"{path}, line {number}: expected model,property,seconds, got {','.join(fields)}"
+            ) from None
+        if not timeout > 0:
+            raise SearchError(f"{path}, line {number}: the time limit must be positive, got {limit}")
+        instances.append(Instance(path.parent, model, spec, timeout))
+    if not instances:
+        raise SearchError(f"{path}: no instances listed")
+    return instances
+
+
+_NETWORKS: dict[Path, tuple[Network[Any, Any], Any]] = {}  # per worker process: path -> (network, confirm)
+
+
+def run_instance(instance: Instance, *, config: SearchConfig | None = None) -> InstanceResult:
+    """Decide one instance within its time limit (a top-level function, so any executor can run it)."""
+    start = time.monotonic()
+    model = (instance.folder / instance.model).resolve()
+    try:
+        if model not in _NETWORKS:
+            _NETWORKS[model] = load_network(model)
+        network, confirm = _NETWORKS[model]
+        spec = read_vnnlib(instance.folder / instance.vnnlib)
+    except (SearchError, SpecError, ValueError, OSError) as error:
+        seconds = time.monotonic() - start
+        return InstanceResult(instance, UNKNOWN, seconds, 0.0, UNKNOWN + "\n", note=str(error))
+    prepared = time.monotonic()
+    verdict = verify(network, spec, timeout=instance.timeout - (prepared - start), config=config, confirm=confirm)
+    return InstanceResult(
+        instance,
+        verdict.result,
+        prepared - start,
+        time.monotonic() - prepared,
+        verdict.text(),
+        stage=verdict.stage,
+        note=verdict.note,
+    )
+
+
+def results_csv(results: Sequence[InstanceResult], category: str) -> str:
+    """VNN-COMP's results.csv for ``results``."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for result in results:
+        writer.writerow(result.row(category))
+    return buffer.getvalue()
+
+
+def run_instances(
+    instances: Sequence[Instance],
+    *,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    config: SearchConfig | None = None,
+    on_result: Callable[[InstanceResult], object] | None = None,
+) -> list[InstanceResult]:
+    """Every instance, in ``jobs`` worker processes (one BLAS thread each) or, with ``scheduler`` (an address),
+    on that Dask cluster's workers (which must see the benchmark folder at the same path); results in the
+    instances' order."""
+    if scheduler is not None:
+        if jobs != 1:
+            raise SearchError(
+                f"jobs ({jobs}) and a scheduler cannot be combined: the cluster's workers set the parallelism"
+            )
+        purpose = "verify-spec --scheduler (a Dask cluster)"
+        return map_on_cluster(
+            run_instance, list(instances), scheduler=scheduler, purpose=purpose, config=config, on_result=on_result
+        )
+    return map_in_processes(run_instance, list(instances), jobs=jobs, config=config, on_result=on_result)
+
+
+def counterexample_files(results: Sequence[InstanceResult], folder: Path) -> list[Path]:
+    """The answer of every ``sat`` instance written to ``folder/<model>_<property>.counterexample``."""
+    written = []
+    for result in results:
+        if result.result == SAT:
+            path = folder / f"{result.instance.name}.counterexample"
+            written.append(write_output(path, result.answer.encode(), parents=True))
+    return written

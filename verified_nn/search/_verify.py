@@ -1,0 +1,170 @@
+"""Deciding a property: for each region, bounds and branch-and-bound for ``unsat``, attacks for ``sat``.
+
+A ``sat`` answer carries a counterexample that the network's own forward pass of that single input
+confirms exactly (:meth:`Problem.counterexample`) and, when ``confirm`` is given (onnxruntime on the
+original ONNX file), that this second computation confirms too. ``unsat`` needs every region proven.
+Everything stops at ``timeout`` seconds after the call began.
+"""
+
+import dataclasses
+import itertools
+import math
+import time
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
+import numpy as np
+
+from verified_nn.bounds import BoundsError
+from verified_nn.network import Network
+from verified_nn.spec import Property, SpecError
+
+from ._attack import AttackConfig, AttackResult, attack
+from ._bab import BabConfig, BabOutcome, branch_and_bound
+from ._problem import Problem, problems
+from ._verdict import SAT, TIMEOUT, UNKNOWN, UNSAT, Verdict
+
+Array: TypeAlias = np.ndarray[Any, Any]
+Confirm: TypeAlias = Callable[[Array], Array]  # an input row -> the outputs another runtime computes there
+
+
+def _quick() -> AttackConfig:
+    return AttackConfig(restarts=4, steps=40)
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchConfig:
+    """How the search spends its time."""
+
+    attack: AttackConfig = dataclasses.field(default_factory=_quick)  # the first attack on each region
+    strong: AttackConfig = dataclasses.field(default_factory=AttackConfig)  # from the bounds' worst inputs
+    bab: BabConfig = dataclasses.field(default_factory=BabConfig)  # branch-and-bound
+    last_rounds: int = 20  # attacks after branch-and-bound gave up (each from new random starts)
+    seed: int = 0  # seeds every attack (with the region's index)
+
+
+class _Search:
+    """The state of one call: the deadline, and the check every counterexample passes."""
+
+    def __init__(self, network: Network[Any, Any], spec: Property, timeout: float, confirm: Confirm | None) -> None:
+        self.network, self.spec, self.confirm = network, spec, confirm
+        self.start = time.monotonic()
+        self.deadline = self.start + timeout
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def verdict(self, result: str, **fields: Any) -> Verdict:
+        return Verdict(result=result, seconds=time.monotonic() - self.start, **fields)
+
+    def confirmed(self, problem: Problem, x: Array) -> Array | None:
+        """The outputs at ``x`` if it violates the region exactly, and ``confirm`` agrees; else None."""
+        outputs = problem.counterexample(self.network, x)
+        if outputs is None or self.confirm is None:
+            return outputs
+        other = np.asarray(self.confirm(x)).reshape(-1)
+        return other if self.spec.violated_by(x, other) else None
+
+    def checked(self, found: AttackResult, stage: str) -> Verdict | None:
+        """A ``sat`` verdict if the attack's point holds up under ``confirm`` too."""
+        if found.example is None or found.outputs is None:
+            return None
+        outputs = found.outputs
+        if self.confirm is not None:
+            outputs = np.asarray(self.confirm(found.example)).reshape(-1)
+            if not self.spec.violated_by(found.example, outputs):
+                return None
+        return self.verdict(SAT, stage=stage, example=found.example, outputs=outputs)
+
+
+def _trivial(search: _Search, problem: Problem) -> Verdict | None:
+    """A region with a conjunction of no rows is violated by any input of its box."""
+    if not any(not conjunct.rows for conjunct in problem.region.conjuncts):
+        return None
+    x = problem.lower.copy()
+    outputs = np.asarray(search.network.logits(x[np.newaxis]))[0].reshape(-1)
+    return search.checked(AttackResult(example=x, outputs=outputs, best=-np.inf), "attack")
+
+
+def verify(
+    network: Network[Any, Any],
+    spec: Property,
+    *,
+    timeout: float,
+    config: SearchConfig | None = None,
+    confirm: Confirm | None = None,
+) -> Verdict:
+    """Decide whether some input of ``spec``'s boxes gives outputs violating it, within ``timeout`` seconds.
+
+    ``network`` takes the property's inputs as flat rows and gives its outputs (flattened). ``confirm``
+    (for example :class:`~verified_nn.interop.OnnxRunner` on the original file) must agree on a
+    counterexample before ``sat`` is answered.
+    """
+    settings = config or SearchConfig()
+    shape = network.input_shape()
+    if shape is None or len(shape) != 1:
+        raise SpecError(f"the network must take flat rows of inputs, it takes {shape or 'any shape'}")
+    spec.check_network(shape[0], math.prod(network.output_shape()))
+    search = _Search(network, spec, timeout, confirm)
+    regions = problems(network, spec)
+    for problem in regions:
+        trivial = _trivial(search, problem)
+        if trivial is not None:
+            return trivial
+    for index, problem in enumerate(regions):
+        found = attack(network, problem, config=settings.attack, seed=(settings.seed, index), deadline=search.deadline)
+        verdict = search.checked(found, "attack")
+        if verdict is not None:
+            return verdict
+        if search.left() <= 0:
+            return search.verdict(TIMEOUT)
+    domains, notes = 0, []
+    for index, problem in enumerate(regions):
+        outcome = _branch_and_bound(search, problem, settings, seed=(settings.seed, index))
+        domains += outcome.domains
+        if outcome.result == SAT:
+            stage = "attack" if outcome.note == "attack" else "bab"
+            return search.verdict(SAT, stage=stage, example=outcome.example, outputs=outcome.outputs, domains=domains)
+        if outcome.result == TIMEOUT:
+            return search.verdict(TIMEOUT, domains=domains)
+        if outcome.result != UNSAT:
+            notes.append(outcome.note)
+    if notes:  # what branch-and-bound could not decide may still fall to an attack: the time left goes there
+        for round_ in itertools.count(1):
+            if search.left() <= 0:
+                return search.verdict(TIMEOUT, domains=domains)
+            for index, problem in enumerate(regions):
+                seed = (settings.seed, index, round_)
+                found = attack(network, problem, config=settings.strong, seed=seed, deadline=search.deadline)
+                verdict = search.checked(found, "attack")
+                if verdict is not None:
+                    return verdict
+            if round_ >= settings.last_rounds:
+                return search.verdict(UNKNOWN, domains=domains, note="; ".join(notes))
+    return search.verdict(UNSAT, stage="bounds" if domains == len(regions) else "bab", domains=domains)
+
+
+def _branch_and_bound(
+    search: _Search, problem: Problem, settings: SearchConfig, *, seed: tuple[int, int]
+) -> BabOutcome:
+    """Branch-and-bound on one region, a strong attack from the root's worst inputs first; a network the
+    bound core cannot take (a layer without a rule) gives "unknown" with the reason."""
+
+    def attack_from(corners: Array) -> tuple[Array, Array] | None:
+        found = attack(
+            search.network, problem, config=settings.strong, seed=seed, starts=corners, deadline=search.deadline
+        )
+        verdict = search.checked(found, "attack")
+        return None if verdict is None or verdict.example is None else (verdict.example, verdict.outputs)  # type: ignore[return-value]
+
+    try:
+        return branch_and_bound(
+            search.network,
+            problem,
+            deadline=search.deadline,
+            config=settings.bab,
+            confirm=lambda x: search.confirmed(problem, x),
+            attack_from=attack_from,
+        )
+    except BoundsError as error:
+        return BabOutcome(UNKNOWN, 0, note=f"no bounds: {error}")

@@ -1,0 +1,230 @@
+"""VNNLIB 1.0: the property files of the verification competition, read into a :class:`Property`.
+
+A file declares inputs ``X_0 ... X_{n-1}`` and outputs ``Y_0 ... Y_{m-1}`` (``(declare-const X_0 Real)``)
+and asserts what a counterexample satisfies: bounds on each input and linear conditions on the outputs,
+combined with ``and`` and ``or`` (``(assert (or (and (>= Y_1 Y_0)) ...))``). Terms are variables, numbers
+(decimals and integers, kept exact), ``(+ ...)``, ``(- a b)``, ``(- a)`` and ``(* number term)``. The
+asserts are brought into disjunctive form; each disjunct is an input box (every input bounded above and
+below) with output rows, and disjuncts with the same box form one :class:`Region`. Conditions that tie
+inputs to outputs, or several inputs together, are refused.
+"""
+
+import itertools
+import re
+from fractions import Fraction
+from pathlib import Path
+from typing import Final
+
+from verified_nn.data import DataError, read_file
+
+from ._errors import SpecError
+from ._property import Box, Conjunct, Property, Region, Row
+from ._sexpr import Expression, parse_sexpr
+
+MAX_VNNLIB_BYTES: Final = 256 << 20  # read whole
+MAX_DISJUNCTS: Final = 100_000  # the disjunctive form of the asserts, before it is grouped by box
+_VARIABLE: Final = re.compile(r"([XY])_(0|[1-9][0-9]*)")
+_NUMBER: Final = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+# A linear term: variable -> coefficient, with the constant under the key "".
+Linear = dict[str, Fraction]
+# An atom: ``term <= 0`` (``< 0`` if strict), the term linear in the variables.
+Atom = tuple[tuple[tuple[str, Fraction], ...], bool]
+
+
+def _linear(term: Expression, where: str) -> Linear:
+    if isinstance(term, str):
+        if _VARIABLE.fullmatch(term):
+            return {term: Fraction(1)}
+        if _NUMBER.fullmatch(term):
+            return {"": Fraction(term)}
+        raise SpecError(f"{where}: {term!r} is neither a declared variable nor a number")
+    if not term or not isinstance(term[0], str):
+        raise SpecError(f"{where}: an empty or malformed term")
+    operator, arguments = term[0], [_linear(argument, where) for argument in term[1:]]
+    if operator == "+" and arguments:
+        return _sum(arguments, [1] * len(arguments))
+    if operator == "-" and len(arguments) == 1:
+        return _sum(arguments, [-1])
+    if operator == "-" and len(arguments) >= 2:
+        return _sum(arguments, [1] + [-1] * (len(arguments) - 1))
+    if operator == "*" and len(arguments) == 2:
+        constants = [a for a in arguments if set(a) <= {""}]
+        if constants:
+            factor = constants[0].get("", Fraction(0))
+            other = arguments[1] if arguments[0] is constants[0] else arguments[0]
+            return {name: factor * value for name, value in other.items()}
+    raise SpecError(f"{where}: the term ({operator} ...) is not linear or not supported")
+
+
+def _sum(arguments: list[Linear], signs: list[int]) -> Linear:
+    total: Linear = {}
+    for argument, sign in zip(arguments, signs, strict=True):
+        for name, value in argument.items():
+            total[name] = total.get(name, Fraction(0)) + sign * value
+    return total
+
+
+def _atom(operator: str, left: Linear, right: Linear) -> Atom:
+    """``left op right`` as ``term <= 0`` (or ``< 0``)."""
+    term = _sum([left, right], [1, -1] if operator in ("<=", "<") else [-1, 1])
+    return tuple(sorted((k, v) for k, v in term.items() if v != 0)), operator in ("<", ">")
+
+
+def _disjuncts(expression: Expression, where: str) -> list[list[Atom]]:
+    """The disjunctive form of ``expression``: a list of conjunctions of atoms."""
+    if isinstance(expression, str) or not expression or not isinstance(expression[0], str):
+        raise SpecError(f"{where}: expected a condition such as (<= X_0 1), got {_show(expression)}")
+    operator = expression[0]
+    if operator in ("<=", ">=", "<", ">") and len(expression) == 3:
+        return [[_atom(operator, _linear(expression[1], where), _linear(expression[2], where))]]
+    if operator == "and":
+        common: list[Atom] = []  # the parts without a choice, gathered once (the input bounds, usually)
+        choices: list[list[list[Atom]]] = []
+        for part in expression[1:]:
+            cases = _disjuncts(part, where)
+            if len(cases) == 1:
+                common.extend(cases[0])
+            else:
+                choices.append(cases)
+        result: list[list[Atom]] = [common]
+        for cases in choices:
+            result = [left + right for left in result for right in cases]
+            if len(result) > MAX_DISJUNCTS:
+                raise SpecError(f"{where}: more than {MAX_DISJUNCTS} cases once the ands and ors are expanded")
+        return result
+    if operator == "or":
+        return [conjunct for part in expression[1:] for conjunct in _disjuncts(part, where)]
+    raise SpecError(f"{where}: the operator {operator!r} is not part of VNNLIB's linear properties")
+
+
+def _show(expression: Expression) -> str:
+    text = expression if isinstance(expression, str) else "(" + " ".join(map(_show, expression)) + ")"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _declarations(expressions: list[Expression], source: str) -> tuple[int, int, list[Expression]]:
+    counts = {"X": 0, "Y": 0}
+    declared: set[str] = set()
+    asserts: list[Expression] = []
+    for expression in expressions:
+        head = expression[0] if isinstance(expression, tuple) and expression else None
+        if head == "declare-const" and len(expression) == 3:
+            name, sort = expression[1], expression[2]
+            match = _VARIABLE.fullmatch(name) if isinstance(name, str) else None
+            if match is None or sort != "Real" or name in declared:
+                raise SpecError(f"{source}: cannot declare {_show(expression)}: expected (declare-const X_i Real)")
+            declared.add(match.group(0))
+            counts[match.group(1)] += 1
+        elif head == "assert" and len(expression) == 2:
+            asserts.append(expression[1])
+        else:
+            raise SpecError(f"{source}: expected declare-const or assert, got {_show(expression)}")
+    for kind in "XY":
+        missing = [f"{kind}_{i}" for i in range(counts[kind]) if f"{kind}_{i}" not in declared]
+        if missing or not counts[kind]:
+            raise SpecError(
+                f"{source}: {kind}_0 ... must be declared without gaps (missing {missing[:1] or kind + '_0'})"
+            )
+    return counts["X"], counts["Y"], asserts
+
+
+class _Case:
+    """Input bounds and output rows gathered from atoms; ``feasible`` turns False on a false condition."""
+
+    def __init__(self, inputs: int, outputs: int, where: str) -> None:
+        self.lower: list[Fraction | None] = [None] * inputs
+        self.upper: list[Fraction | None] = [None] * inputs
+        self.rows: list[Row] = []
+        self.feasible = True
+        self.inputs, self.outputs, self.where = inputs, outputs, where
+
+    def copy(self) -> "_Case":
+        case = _Case(self.inputs, self.outputs, self.where)
+        case.lower, case.upper, case.rows, case.feasible = (
+            list(self.lower),
+            list(self.upper),
+            list(self.rows),
+            self.feasible,
+        )
+        return case
+
+    def add(self, atom: Atom) -> tuple[int, Fraction, bool] | None:
+        """Record the atom; for an input bound, ``(index, value, is_upper)`` (for grouping cases by box)."""
+        term, strict = atom
+        coefficients = dict(term)
+        constant = coefficients.pop("", Fraction(0))
+        names = sorted(coefficients)
+        for name in names:
+            if int(name[2:]) >= (self.inputs if name[0] == "X" else self.outputs):
+                raise SpecError(f"{self.where}: {name} is used but not declared")
+        if names and all(name[0] == "X" for name in names):
+            if len(names) != 1:
+                raise SpecError(f"{self.where}: conditions on several inputs at once are not supported")
+            index, factor = int(names[0][2:]), coefficients[names[0]]
+            value = -constant / factor  # factor x + constant <= 0: x <= value if factor > 0, else x >= value
+            bounds, pick = (self.upper, min) if factor > 0 else (self.lower, max)
+            old = bounds[index]
+            bounds[index] = value if old is None else pick(old, value)
+            return index, value, factor > 0
+        if names and all(name[0] == "Y" for name in names):
+            row = [coefficients.get(f"Y_{j}", Fraction(0)) for j in range(self.outputs)]
+            self.rows.append(Row(tuple(row), -constant, strict))
+        elif names:
+            raise SpecError(f"{self.where}: conditions tying inputs to outputs are not supported")
+        elif constant > 0 or (strict and constant == 0):
+            self.feasible = False  # a false constant condition: this case is empty
+        return None
+
+    def box(self) -> Box | None:
+        for index in range(self.inputs):
+            if self.lower[index] is None or self.upper[index] is None:
+                side = "lower" if self.lower[index] is None else "upper"
+                raise SpecError(
+                    f"{self.where}: X_{index} has no {side} bound in some case: the input set must be a box"
+                )
+        box = Box(tuple(self.lower), tuple(self.upper))  # type: ignore[arg-type]
+        return None if box.empty or not self.feasible else box
+
+
+def parse_vnnlib(text: str, *, source: str = "property") -> Property:
+    """The property of a VNNLIB text; SpecError (one line, naming ``source``) for what it cannot read.
+
+    The asserts without a choice (usually the input bounds) are gathered once; each combination of the
+    choices the others offer is a case, and cases with the same input bounds share one region.
+    """
+    inputs, outputs, asserts = _declarations(parse_sexpr(text, source=source), source)
+    base = _Case(inputs, outputs, source)
+    choices: list[list[list[Atom]]] = []
+    for condition in asserts:
+        cases = _disjuncts(condition, source)
+        if len(cases) == 1:
+            for atom in cases[0]:
+                base.add(atom)
+        else:
+            choices.append(cases)
+    combinations = [[]] if not choices else itertools.product(*choices)
+    grouped: dict[tuple[tuple[int, Fraction, bool], ...], tuple[Box, list[Conjunct]]] = {}
+    for count, combination in enumerate(combinations):
+        if count >= MAX_DISJUNCTS:
+            raise SpecError(f"{source}: more than {MAX_DISJUNCTS} cases once the ands and ors are expanded")
+        case = base.copy()
+        bounds = [case.add(atom) for atoms in combination for atom in atoms]
+        box = case.box()
+        if box is not None:
+            key = tuple(sorted(b for b in bounds if b is not None))
+            grouped.setdefault(key, (box, []))[1].append(Conjunct(tuple(case.rows)))
+    return Property(inputs, outputs, tuple(Region(box, tuple(conjuncts)) for box, conjuncts in grouped.values()))
+
+
+def read_vnnlib(path: str | Path) -> Property:
+    """The property in the VNNLIB file at ``path``."""
+    try:
+        content = read_file(path, limit=MAX_VNNLIB_BYTES, what="VNNLIB file")
+    except DataError as error:
+        raise SpecError(str(error)) from None
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not a text file") from None
+    return parse_vnnlib(text, source=str(path))
