@@ -48,6 +48,8 @@ def test_train_evaluate_float_check_certify_and_predict_on_an_npz(
     assert "64-16-3" not in capsys.readouterr().out  # 36 inputs: the flattened 6 x 6 images
     assert main(["float-check", model, "--data", "bands.npz", "--count", "9"]) == 0
     assert "on bands test (9 examples)" in capsys.readouterr().out
+    assert main(["float-check", model, "--data", "bands.npz", "--count", "61"]) == 2
+    assert capsys.readouterr().err == "verified-nn: error: --count 61 exceeds the 60 examples of bands test\n"
     assert main(["certify", model, "--data", "bands.npz", "--eps", "0.01", "--count", "6", "--method", "crown"]) == 0
     assert f"{model} on bands test" in capsys.readouterr().out
     np.save("one.npy", IMAGES[5].astype(np.float32))  # one 6 x 6 image, as the data holds them

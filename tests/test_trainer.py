@@ -275,6 +275,14 @@ def test_the_test_set_is_a_stratified_quarter_or_the_one_given(tmp_path: Path) -
         _fit(tmp_path, QUICK, TABLE, "x", test_data=other)
 
 
+def test_a_network_too_large_for_the_data_is_refused_before_it_is_built(tmp_path: Path) -> None:
+    with pytest.raises(InvalidArgumentError, match=r"^hidden 10000000: the network has 240,000,003 parameters, over"):
+        _fit(tmp_path, dataclasses.replace(QUICK, hidden=(10**7,)), TABLE, "big")  # 20 features, 3 classes
+    with pytest.raises(InvalidArgumentError, match=r"^batch_size 10,000,000: a batch of 10,000,000 samples makes"):
+        _fit(tmp_path, dataclasses.replace(QUICK, batch_size=10**7), TABLE, "batch")
+    assert not (tmp_path / "models").exists() and not (tmp_path / "logs").exists()
+
+
 def test_a_network_that_does_not_fit_the_data_is_refused_naming_both(tmp_path: Path) -> None:
     wrong = mlp((784, 8, 10), rng=np.random.default_rng(0))
     with pytest.raises(
