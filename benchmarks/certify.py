@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from verified_nn.certify import CertifyConfig, certify_images, format_table, from_model, parse_eps, summarize
+from verified_nn.certify import CertifyConfig, certify_images, check_certifiable, format_table, parse_eps, summarize
 from verified_nn.data import load
 from verified_nn.training import load_model, preset, train
 
@@ -60,7 +60,7 @@ def main() -> None:
             )
             model = result.best_path
             print(f"trained preset best: {result.best.test_accuracy:.2%} in {time.perf_counter() - start:.1f} s")
-        network = from_model(load_model(model).network)
+        network = check_certifiable(load_model(model).network)
         test = load("mnist", "test", directory=args.data_dir, dtype=str(network.dtype), report=lambda _: None)
         images, labels = np.asarray(test.inputs)[: args.count], test.labels[: args.count]
         for text in args.eps:
@@ -109,7 +109,7 @@ def certified_target(args: argparse.Namespace) -> None:
             train_seconds = time.perf_counter() - start
             model = result.best_path
             print(f"trained preset certified in {train_seconds:.1f} s wall ({result.train_seconds:.1f} s of steps)")
-        network = from_model(load_model(model).network)
+        network = check_certifiable(load_model(model).network)
         test = load("mnist", "test", directory=args.data_dir, dtype=str(network.dtype), report=lambda _: None)
         eps = parse_eps("0.1")
         config = CertifyConfig(eps=eps, method=args.method, time_limit=args.time_limit)

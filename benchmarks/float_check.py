@@ -17,7 +17,7 @@ import numpy as np
 
 from benchmarks._timing import interleaved_medians
 from verified_nn.data import load
-from verified_nn.exact import Outcome, exact_logits, float_check, from_network
+from verified_nn.exact import Outcome, exact_logits, float_check
 from verified_nn.network import Network
 from verified_nn.training import load_model, preset, train
 
@@ -38,7 +38,7 @@ def main() -> None:
     args = parser.parse_args()
     mlp = _model(args.model, args.data_dir)
     test = load("mnist", "test", directory=args.data_dir, dtype=str(mlp.dtype), report=lambda _: None)
-    network = from_network(mlp)
+    network = mlp
 
     def forward() -> None:
         for start in range(0, len(test), 2_000):

@@ -152,8 +152,8 @@ def test_activations_are_named_as_the_command_line_names_them(slope: float, rate
     assert activation_named(f"leaky_relu({slope!r})") == LeakyReLU(slope)
     assert layer_config(LeakyReLU(slope)) == {"kind": "leaky_relu", "slope": slope}
     assert layer_config(Dropout(rate)) == {"kind": "dropout", "rate": rate}
-    for name in ("sigmoid", "leaky_relu(x)", "leaky_relu(0.1", "Relu"):
-        expected = f"unknown activation {name!r}; known: relu, leaky_relu, leaky_relu(SLOPE), tanh"
+    for name in ("swish", "leaky_relu(x)", "leaky_relu(0.1", "Relu"):
+        expected = f"unknown activation {name!r}; known: relu, leaky_relu, tanh, sigmoid, leaky_relu(SLOPE)"
         with pytest.raises(InvalidArgumentError, match=f"^{re.escape(expected)}$"):
             activation_named(name)
 

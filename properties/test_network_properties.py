@@ -105,7 +105,7 @@ def test_backprop_agrees_with_finite_differences_entry_by_entry(case: Case) -> N
         basis[index] = 1.0
         numeric = _directional(evaluate, vector, basis, 1e-4)
         if numeric is not None:
-            analytic = gradient[index]
+            analytic = float(gradient[index])
             assert abs(analytic - numeric) <= 1e-6 * max(abs(analytic), abs(numeric), 1e-4), (index, analytic, numeric)
             checked += 1
     assert checked >= vector.size / 2, (checked, vector.size)

@@ -62,6 +62,8 @@ VARIES: tuple[Varies, ...] = (
     _rule(r"^ *\d+ \| +\d+ \| +NUMBER \|", _within(absolute=10.0)),
     _rule(r"\| (?:mean )?loss NUMBER", _within(relative=0.1)),
     _rule(r"\b(?:grad-norm|param-change) NUMBER", _within(relative=0.1)),
+    # The BLAS threads an epoch ran on: "auto" chooses them from the machine's load at that moment.
+    _rule(r"\| threads NUMBER \|", _anywhere),
     _rule(r"^ +loss +NUMBER$", _within(relative=0.1)),
     # The float error bound of a trained network (printed to two significant digits) and its smallest
     # margin over 10,000 images, which is one image's near-tie and moves the most.

@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from verified_nn.exact import RELU, Affine, DenseNetwork, Nonlinearity, leaky_relu, plain_forward
+from verified_nn.layers import Activation, Dense, Layer, LeakyReLU, ReLU
+from verified_nn.network import Network
 
 Array = np.ndarray[Any, Any]
-ACTIVATIONS = (RELU, leaky_relu(0.01), leaky_relu(0.3), leaky_relu(1 / 3))
+ACTIVATIONS: tuple[Activation, ...] = (ReLU(), LeakyReLU(0.01), LeakyReLU(0.3), LeakyReLU(1 / 3))
 
 
 def _scaled_normal(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any) -> Array:
@@ -22,40 +23,40 @@ def _scaled_normal(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any)
 
 
 def random_case(
-    rng: np.random.Generator, dtype: Any, *, activations: tuple[Nonlinearity, ...] = ACTIVATIONS
-) -> tuple[DenseNetwork, Array]:
+    rng: np.random.Generator, dtype: Any, *, activations: tuple[Activation, ...] = ACTIVATIONS
+) -> tuple[Network[Any, Any], Array]:
     """A network of 1-3 dense layers of widths 1-5 and a batch of 1-3 inputs, some biases cancelling row 0."""
     widths = [int(w) for w in rng.integers(1, 6, size=int(rng.integers(2, 5)))]
     inputs = _scaled_normal(rng, (int(rng.integers(1, 4)), widths[0]), dtype)
     inputs[rng.random(inputs.shape) < 0.2] = 0  # zero inputs: the dot products get shorter
-    affines: list[Affine] = []
-    nonlinearities = [activations[int(rng.integers(len(activations)))] for _ in widths[2:]]
-    current = inputs  # the float input of the layer being built
+    layers: list[Layer[Any, Any]] = []
+    count = len(widths) - 1
     for k, (fan_in, fan_out) in enumerate(itertools.pairwise(widths)):
+        current = Network(tuple(layers)).logits(inputs) if layers else inputs  # the float input of this layer
         weights = _scaled_normal(rng, (fan_out, fan_in), dtype)
         bias = _scaled_normal(rng, (fan_out,), dtype)
         cancel = rng.random(fan_out) < 0.4
         bias[cancel] = -(current @ weights.T)[0, cancel]  # row 0's output is then its dot product's rounding error
-        affines.append(Affine(weights, bias))
-        if k < len(nonlinearities):
-            z = plain_forward(DenseNetwork(tuple(affines), tuple(nonlinearities[:k])), inputs).pre_activations[-1]
-            slope = nonlinearities[k].slope
-            current = np.where(z > 0, z, z * slope) if nonlinearities[k].kind != "tanh" else np.tanh(z)
-    return DenseNetwork(tuple(affines), tuple(nonlinearities)), inputs
+        layers.append(Dense(weights=weights, bias=bias))
+        if k < count - 1:
+            layers.append(activations[int(rng.integers(len(activations)))])
+    return Network(tuple(layers)), inputs
 
 
-def fraction_logits(network: DenseNetwork, inputs: Array) -> list[list[Fraction]]:
+def fraction_logits(network: Network[Any, Any], inputs: Array) -> list[list[Fraction]]:
     """The real logits, computed with ``fractions.Fraction`` one number at a time (ReLU family only)."""
     rows: list[list[Fraction]] = []
     for x in inputs.tolist():
         values = [Fraction(v) for v in x]
-        for k, affine in enumerate(network.affines):
-            values = [
-                sum((Fraction(w) * v for w, v in zip(row, values, strict=True)), Fraction(b))
-                for row, b in zip(affine.weights.tolist(), affine.bias.tolist(), strict=True)
-            ]
-            if k < len(network.nonlinearities):
-                slope = Fraction(network.nonlinearities[k].slope)
-                values = [v if v > 0 else slope * v for v in values]
+        for layer in network.layers:
+            if isinstance(layer, Dense):
+                values = [
+                    sum((Fraction(w) * v for w, v in zip(row, values, strict=True)), Fraction(b))
+                    for row, b in zip(layer.weights.tolist(), layer.bias.tolist(), strict=True)
+                ]
+            else:
+                assert isinstance(layer, Activation)
+                left, right = (Fraction(s) for s in layer.linear_pieces() or (0, 1))
+                values = [v * right if v > 0 else left * v for v in values]
         rows.append(values)
     return rows

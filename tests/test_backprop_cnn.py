@@ -22,6 +22,7 @@ from verified_nn.layers import (
     Reshape,
     ShapePreserving,
     Tanh,
+    _conv_pool as conv_pool,
 )
 from verified_nn.network import Batch, Network, _backprop as backprop_module, backprop, cnn, parameters
 from verified_nn.verification import check_network_gradients
@@ -128,6 +129,19 @@ def test_the_cnn_preset_network_matches_autodiff_and_finite_differences() -> Non
     assert report.passed and report.worst_relative_error < 1e-6, report.summary()
 
 
+def test_a_first_block_computed_in_phase_order_matches_autodiff_and_finite_differences() -> None:
+    rng = np.random.default_rng(6)
+    network = cnn((12, 3), kernel=3, hidden=(5,), image=(1, 8, 8), rng=rng, dtype=np.float64)
+    first = network.layers[1]
+    assert isinstance(first, Conv2D) and conv_pool._phased(first)  # 1 channel's 3x3 windows (10 inputs), 12 outputs
+    images, labels = rng.random((3, 64)), rng.integers(0, 10, size=3)
+    _, ours = network.loss_and_gradients(Batch.of(images).labelled(labels))
+    _, theirs = network_loss_gradients(_spec(network), images, labels)
+    assert all(_relative(a, b) < 1e-9 for a, b in zip(parameters(ours), theirs, strict=True))
+    report = check_network_gradients(network, images, labels, rng=rng)
+    assert report.passed and report.worst_relative_error < 1e-6, report.summary()
+
+
 def test_autodiff_comparison_detects_a_wrong_convolution_gradient() -> None:
     rng = np.random.default_rng(0)
     network = _network(rng, ARCHITECTURES[0][2](rng), (1, 12, 12))
@@ -217,14 +231,15 @@ def test_halves_draw_the_dropout_masks_of_the_whole_batch(monkeypatch: pytest.Mo
 def test_halves_give_the_same_bits_on_one_thread_and_on_two() -> None:
     rng = np.random.default_rng(9)
     network = cnn((4, 8), kernel=3, hidden=(16,), dropout=0.3, rng=rng)  # float32, as trained
-    images, labels = rng.random((64, 784)).astype(np.float32), rng.integers(0, 10, size=64)
-    mode = Mode.train(0, 1, 0)
-    alone = backprop(network, images, labels, mode=mode)
-    with ThreadChoice(2, "test").limits():
-        assert workers() == 2
-        together = backprop(network, images, labels, mode=mode)
-    assert alone[0] == together[0]
-    assert all(np.array_equal(a, b) for a, b in zip(parameters(alone[1]), parameters(together[1]), strict=True))
+    for size in (64, 24):  # in halves, and whole (too small to split)
+        images, labels = rng.random((size, 784)).astype(np.float32), rng.integers(0, 10, size=size)
+        mode = Mode.train(0, 1, 0)
+        alone = backprop(network, images, labels, mode=mode)
+        with ThreadChoice(2, "test").limits():
+            assert workers() == 2
+            together = backprop(network, images, labels, mode=mode)
+        assert alone[0] == together[0]
+        assert all(np.array_equal(a, b) for a, b in zip(parameters(alone[1]), parameters(together[1]), strict=True))
 
 
 def test_only_large_batches_of_per_sample_convolutional_networks_are_split() -> None:

@@ -113,3 +113,18 @@ def test_an_overflowing_layer_gets_no_bound() -> None:
     network: Network[Any, Any] = Network((Dense(weights=huge, bias=np.zeros(2, np.float32)),))
     nodes = interval_bounds(network, _point(np.ones(2, np.float32)), rounding=SOUND)
     assert np.all(np.isinf(nodes.output.upper))
+
+
+@pytest.mark.parametrize("rounding", [SOUND, Rounding.none(np.float64)], ids=["sound", "none"])
+def test_a_boxs_centre_and_radius_contain_it_exactly_and_a_point_has_radius_zero(rounding: Rounding) -> None:
+    """``[mu - r, mu + r]`` contains the box in exact rationals; where ``lower == upper`` the radius is exactly 0
+    (a subnormal radius there would be as sound but make every product with it run at denormal speed)."""
+    rng = np.random.default_rng(5)
+    lower = rng.normal(0, 1, (2, 50))
+    upper = np.where(rng.random((2, 50)) < 0.5, lower, lower + np.abs(rng.normal(0, 1e-3, (2, 50))))
+    upper[0, :3] = np.nextafter(lower[0, :3], np.inf)  # one ulp wide
+    mu, r = Box(lower, upper).center_radius(rounding)
+    assert np.all(r[lower == upper] == 0) and np.all(r[lower != upper] > 0)
+    if rounding.outward:
+        for m, radius, low, high in zip(mu.ravel(), r.ravel(), lower.ravel(), upper.ravel(), strict=True):
+            assert Fraction(m) - Fraction(radius) <= Fraction(low) and Fraction(m) + Fraction(radius) >= Fraction(high)

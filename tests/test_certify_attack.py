@@ -1,4 +1,5 @@
-"""The projected-gradient attack: a hand-written margin gradient checked by finite differences, and
+"""The projected-gradient attack: the margin's gradient by the network's own backward pass, checked by finite
+differences, and
 counterexamples that are inside the ball and confirmed by the deployed forward pass."""
 
 from fractions import Fraction
@@ -6,16 +7,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from certify_networks import tiny_network
+from certify_networks import dense_network, tiny_network
 
-from verified_nn.certify import (
-    AttackConfig,
-    DenseNetwork,
-    confirmed,
-    linf_ball,
-    margin_and_gradient,
-    pgd_attack,
-)
+from verified_nn.certify import AttackConfig, confirmed, linf_ball, margin_and_gradient, pgd_attack
+from verified_nn.layers import Dense
+from verified_nn.network import Network
 from verified_nn.verification import check_gradient
 
 Array = np.ndarray[Any, Any]
@@ -38,16 +34,17 @@ def test_the_gradient_check_catches_a_backward_pass_that_skips_the_activation() 
     network = tiny_network(seed=2, widths=(5, 8, 6, 4))
     x = np.random.default_rng(7).random(5)
     _, gradient = margin_and_gradient(network, x[np.newaxis, :], label=1)
-    linear = DenseNetwork(weights=network.weights, biases=network.biases, slopes=(0.999999, 0.999999))
+    dense = [layer for layer in network.layers if isinstance(layer, Dense)]
+    linear = dense_network([d.weights for d in dense], [d.bias for d in dense], (0.999999, 0.999999))
     _, wrong = margin_and_gradient(linear, x[np.newaxis, :], label=1)  # as if every neuron were active
     report = check_gradient(lambda v: float(margin_and_gradient(network, v[np.newaxis, :], 1)[0][0]), wrong[0], x)
     assert not report.passed and not np.allclose(gradient, wrong)
 
 
-def _two_class_network(dtype: Any = np.float32) -> DenseNetwork:
+def _two_class_network(dtype: Any = np.float32) -> Network[Any, Any]:
     # z_0 - z_1 = 1 - (x_0 + x_1): class 0 at the origin, class 1 once x_0 + x_1 > 1.
     w = np.array([[0.0, 0.0], [1.0, 1.0]], dtype=dtype)
-    return DenseNetwork(weights=(w,), biases=(np.array([1.0, 0.0], dtype=dtype),), slopes=())
+    return dense_network([w], [np.array([1.0, 0.0], dtype=dtype)], ())
 
 
 def test_the_attack_finds_a_counterexample_that_the_deployed_network_confirms() -> None:

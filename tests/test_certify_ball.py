@@ -85,5 +85,5 @@ def test_project_lands_in_the_ball_in_the_dtype() -> None:
 def test_a_bad_centre_is_refused() -> None:
     with pytest.raises(CertifyError, match=r"pixels must lie in \[0, 1\]"):
         linf_ball(np.array([1.5]), Fraction(1, 10))
-    with pytest.raises(CertifyError, match=r"float32 or float64 vector, got int64\[2\]"):
+    with pytest.raises(CertifyError, match=r"float32 or float64 array, got int64\[2\]"):
         linf_ball(np.array([0, 1]), Fraction(1, 10))

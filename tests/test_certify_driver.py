@@ -3,10 +3,11 @@ are one clear message, and processes give the same answers as one."""
 
 import dataclasses
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pytest
-from certify_networks import tiny_network
+from certify_networks import dense_network, tiny_network
 
 from verified_nn.certify import (
     COUNTEREXAMPLE,
@@ -15,30 +16,28 @@ from verified_nn.certify import (
     VERIFIED,
     CertifyConfig,
     CertifyError,
-    DenseNetwork,
     ImageResult,
     certify_image,
     certify_images,
 )
+from verified_nn.network import Network
 
 pytest.importorskip("scipy")
 
 
-def _hinge_network() -> DenseNetwork:
+def _hinge_network() -> Network[Any, Any]:
     # z_0 - z_1 = 0.9 - relu(x_0 - 0.2) - relu(x_1 - 0.2)
-    return DenseNetwork(
-        weights=(np.eye(2), np.array([[-1.0, -1.0], [0.0, 0.0]])),
-        biases=(np.array([-0.2, -0.2]), np.array([0.9, 0.0])),
-        slopes=(0.0,),
+    return dense_network(
+        [np.eye(2), np.array([[-1.0, -1.0], [0.0, 0.0]])], [np.array([-0.2, -0.2]), np.array([0.9, 0.0])], (0.0,)
     )
 
 
-def _twin_network() -> DenseNetwork:
+def _twin_network() -> Network[Any, Any]:
     # Two copies of relu(x_0 - 1/2) that cancel: z_0 - z_1 = 0.1 always, which no bound on single neurons sees.
-    return DenseNetwork(
-        weights=(np.array([[1.0, 0.0], [1.0, 0.0]]), np.array([[1.0, -1.0], [0.0, 0.0]])),
-        biases=(np.array([-0.5, -0.5]), np.array([0.1, 0.0])),
-        slopes=(0.0,),
+    return dense_network(
+        [np.array([[1.0, 0.0], [1.0, 0.0]]), np.array([[1.0, -1.0], [0.0, 0.0]])],
+        [np.array([-0.5, -0.5]), np.array([0.1, 0.0])],
+        (0.0,),
     )
 
 

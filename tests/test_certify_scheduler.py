@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from faults import one_line, run_command
 
-from verified_nn.certify import CertifyError, SchedulerAddress, parse_address, probe_scheduler
+from verified_nn.certify import CertifyError, SchedulerAddress, map_on_cluster, parse_address, probe_scheduler
 
 pytest.importorskip("distributed")
 
@@ -168,3 +168,18 @@ def test_the_library_refuses_a_bad_scheduler_the_same_way(refused_port: int, sil
         probe_scheduler(parse_address(f"127.0.0.1:{refused_port}"), timeout=1)
     with pytest.raises(CertifyError, match=r"no Dask handshake in time"):
         probe_scheduler(parse_address(f"127.0.0.1:{silent_port}"), timeout=0.5)
+
+
+def test_verify_spec_and_the_map_every_cluster_command_uses_fail_fast_too(
+    tmp_path: Path, refused_port: int, silent_port: int
+) -> None:
+    """verify-spec --scheduler went straight to distributed's client: 30 s of retries on a refused port."""
+    pytest.importorskip("distributed")
+    (tmp_path / "i.csv").write_text("m.onnx,p.vnnlib,5\n")
+    for scheduler, message in ((f"tcp://127.0.0.1:{refused_port}", "cannot connect"), ("tcp://h:0", "the port must be")):
+        command = ["verify-spec", "--instances", "i.csv", "--results", "r.csv", "--scheduler", scheduler]
+        result = run_command(command, cwd=tmp_path, timeout=BOUND)
+        assert result.returncode == 2 and message in one_line(result) and "--scheduler" in one_line(result)
+        assert not (tmp_path / "r.csv").exists()
+    with pytest.raises(CertifyError, match=r"no Dask handshake in time"):
+        map_on_cluster(abs, [1], scheduler=f"tcp://127.0.0.1:{silent_port}", purpose="test", connect_timeout=0.5)

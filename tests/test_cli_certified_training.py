@@ -11,7 +11,15 @@ import numpy as np
 import pytest
 from datafiles import fast_training, use_synthetic_mnist
 
-from verified_nn.certify import VERIFIED, AttackConfig, CertifyConfig, certify_images, from_model, linf_ball, pgd_attack
+from verified_nn.certify import (
+    VERIFIED,
+    AttackConfig,
+    CertifyConfig,
+    certify_images,
+    check_certifiable,
+    linf_ball,
+    pgd_attack,
+)
 from verified_nn.cli import main
 from verified_nn.data import load
 from verified_nn.training import PRESETS, TrainConfig, load_model, preset, train
@@ -80,16 +88,15 @@ def test_dropout_is_refused_with_one_line(workdir: Path, capsys: pytest.CaptureF
 def test_crown_ibp_refuses_tanh_before_training(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["train", *FAST, *CERTIFIED, "--activation", "tanh", "--certified-method", "crown-ibp"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("verified-nn: error: crown-ibp handles dense layers, ReLU and leaky ReLU; layer 1 is Tanh()")
+    assert err.startswith("verified-nn: error: crown-ibp relaxes the ReLU family; layer 1 is Tanh()")
     assert err.count("\n") == 1 and not list(workdir.glob("models/*.safetensors"))
 
 
-def test_a_cnn_is_refused_before_any_file_is_written(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["train", *FAST, *CERTIFIED, "--conv", "4", "--name", "cnn"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("verified-nn: error: certified training has no interval rule for layer 0, Reshape(")
-    assert err.count("\n") == 1
-    assert not (workdir / "logs").exists() and not (workdir / "models").exists()  # the name stays free
+def test_a_cnn_trains_against_its_bound_and_records_the_verified_fractions(workdir: Path) -> None:
+    assert main(["train", *FAST, *CERTIFIED, "--conv", "4", "--kernel", "3", "--hidden", "16", "--name", "cnn"]) == 0
+    saved = load_model(workdir / "models" / "cnn-last.safetensors")
+    assert "ibp, eps" in saved.metadata["certified_training"]
+    assert "Conv2D" in saved.network.describe()
 
 
 def test_crown_ibp_trains_and_tanh_trains_with_intervals(workdir: Path) -> None:
@@ -162,7 +169,7 @@ def test_on_real_mnist_certified_training_makes_a_network_certify_can_prove_at_e
             name=name,
             echo=False,
         )
-        network = from_model(load_model(result.best_path).network)
+        network = check_certifiable(load_model(result.best_path).network)
         results = certify_images(network, images, labels, config)
         verified[name] = [r.index for r in results if r.status == VERIFIED]
     assert not verified["plain"] and len(verified["robust"]) >= 10, verified

@@ -73,7 +73,7 @@ def test_certify_prints_the_table_and_writes_json_and_pngs(workdir: Path, capsys
         (["--eps", "2/0"], "--eps must be a number such as 0.01 or a fraction such as 2/255, got '2/0'"),
         (["--eps", "0.1", "--count", "0"], "--count must be >= 1, got 0"),
         (["--eps", "0.1", "--jobs", "0"], "--jobs must be >= 1, got 0"),
-        (["--eps", "0.1", "--time-limit", "-1"], "--time-limit must be > 0 seconds, got -1"),
+        (["--eps", "0.1", "--time-limit", "-1"], "--time-limit must be a finite number of seconds > 0, got -1"),
     ],
 )
 def test_a_bad_option_is_one_line(

@@ -10,11 +10,13 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
 from datafiles import fast_training, use_synthetic_mnist
 
+from verified_nn import cli
 from verified_nn.cli import main
 from verified_nn.data import LIMIT_VARIABLE, MNIST
 
@@ -217,6 +219,13 @@ PARSER_ERRORS = [
         "argument --dtype: invalid choice: 'float16' (choose from 'float32', 'float64')",
     ),
     (["certify", "MODEL"], "certify", "the following arguments are required: --eps"),
+    # Seeds, rates and radii numpy or the layers would refuse late, without naming the option.
+    (["smoke", "--seed", "-1"], "smoke", "argument --seed: must be >= 0, got -1"),
+    (["prove", "--seed", "-3"], "prove", "argument --seed: must be >= 0, got -3"),
+    (["certify", "MODEL", "--eps", "0.1", "--seed", "x"], "certify", "argument --seed: expected a whole number >= 0, got 'x'"),
+    (["train", "--dropout", "1.5"], "train", "argument --dropout: must lie in [0, 1), got '1.5'"),
+    (["import-torch", "SD", "--hidden", "8", "--dropout", "nan", "--out", "x"], "import-torch", "argument --dropout: must lie in [0, 1), got 'nan'"),
+    (["train", "--certified-eps", "1e400"], "train", "argument --certified-eps: expected a number such as 0.1 or 8/255, got '1e400'"),
     (["data", "frob"], "data", "argument COMMAND: invalid choice: 'frob' (choose from "),
 ]
 
@@ -243,10 +252,11 @@ def test_an_unknown_command_is_one_line_pointing_at_the_main_help() -> None:
     ("args", "line"),
     [
         (
-            ["train", "--activation", "sigmoid"],
-            "--activation: unknown activation 'sigmoid'; known: relu, leaky_relu, leaky_relu(SLOPE), tanh",
+            ["train", "--activation", "swish"],
+            "--activation: unknown activation 'swish'; known: relu, leaky_relu, tanh, sigmoid, leaky_relu(SLOPE)",
         ),
-        (["certify", "MODEL", "--eps", "0.1", "--time-limit", "0"], "--time-limit must be > 0 seconds, got 0"),
+        (["certify", "MODEL", "--eps", "0.1", "--time-limit", "0"], "--time-limit must be a finite number of seconds > 0, got 0"),
+        (["certify", "MODEL", "--eps", "0.1", "--time-limit", "inf"], "--time-limit must be a finite number of seconds > 0, got inf"),
         (["certify", "MODEL", "--eps", "2"], "--eps must lie in [0, 1], got 2"),
         (["predict", "MODEL", "x.png", "--top", "0"], "--top must be >= 1, got 0"),
     ],
@@ -305,6 +315,39 @@ def test_a_run_that_fails_once_training_has_begun_keeps_its_log(
     assert main(["train", *fast_training(1, train_eval=50), "--name", "wild", "--max-loss", "0.01"]) == 2
     assert "the loss" in capsys.readouterr().err
     assert "initial | test acc" in (workdir / "logs" / "wild.log").read_text()
+
+
+def test_a_diverging_run_is_one_line_without_numpy_warnings_above_it(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """numpy's overflow warnings would print source lines above the trainer's one-line explanation."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert main(["train", *fast_training(1, train_eval=50), "--name", "wild", "--lr", "1e30"]) == 2
+    assert [str(warning.message) for warning in caught] == []
+    assert "training diverged at learning rate 1e+30" in capsys.readouterr().err
+
+
+def test_an_interrupt_while_the_library_loads_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupted)
+    assert main(["render", "0"]) == 130
+    assert capsys.readouterr().err == "verified-nn: interrupted\n"
+
+
+def test_an_interrupt_of_a_command_says_so(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A bare KeyboardInterrupt (Ctrl-C in certify, say) printed 'verified-nn: ' and nothing more."""
+
+    def interrupted(parser: object, argv: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_run", interrupted)
+    assert main(["render", "0"]) == 130
+    assert capsys.readouterr().err == "verified-nn: interrupted\n"
 
 
 # With the real MNIST files (fetched once per session).

@@ -114,8 +114,8 @@ def test_a_tanh_network_says_its_audit_was_skipped_and_why(workdir: Path, capsys
     assert lines[0].startswith("models/t-best.safetensors: float32 784-128-10 tanh on synthetic test")
     skipped = [line for line in lines if line.startswith("  audit: ")]
     assert skipped == [
-        "  audit: skipped: the network has tanh, which exact rational arithmetic cannot compute; "
-        "the audit covers ReLU and leaky ReLU networks only"
+        "  audit: skipped: the network has a layer (tanh, sigmoid) whose values exact rational arithmetic "
+        "cannot compute; the audit covers networks of rational layers only"
     ]
     assert lines.index(skipped[0]) == 4  # right under the table, where the audit's verdict goes
     main(["float-check", "models/t-best.safetensors", "--report-only", "--audit", "0"])

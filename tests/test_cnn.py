@@ -120,7 +120,7 @@ def test_the_builder_refuses_no_blocks_or_an_image_too_small_for_them() -> None:
     with pytest.raises(
         ShapeError, match=r"MaxPool2D\(2x2, stride 2, padding 0\): the 2x2 kernel does not fit the 1x1 input"
     ):
-        cnn((2, 2, 2), image=(1, 5, 5), rng=np.random.default_rng(0))
+        cnn((2, 2, 2), image=(1, 5, 5), rng=np.random.default_rng(0))  # type: ignore[shape]  # mypy (shape plugin) refuses it too
     with pytest.raises(InvalidArgumentError, match=r"channels\[1\] must be a size >= 1"):
         cnn((2, 0), rng=np.random.default_rng(0))
 
@@ -131,7 +131,7 @@ def test_a_dense_layer_of_the_wrong_width_after_flatten_is_refused_naming_both_w
         ShapeError, match=r"^Network: layer 5: Dense\(3136 -> 10\) takes inputs of width 3136, got 6272$"
     ):
         Network.of(Reshape((1, 28, 28))).then(conv).then(ReLU()).then(MaxPool2D(2)).then(Flatten()).then(
-            Dense.init(10, 3136, rng=rng)
+            Dense.init(10, 3136, rng=rng)  # type: ignore[arg-type]  # mypy (shape plugin) refuses it too
         )
 
 
@@ -141,7 +141,7 @@ def test_a_declared_flatten_width_is_checked_when_the_network_is_built() -> None
         ShapeError,
         match=r"^Network: layer 4: Flatten: declared width 3136, but inputs of shape \(32, 14, 14\) flatten to 32 \* 14 \* 14 = 6272$",
     ):
-        Network.of(Reshape((1, 28, 28))).then(conv).then(ReLU()).then(MaxPool2D(2)).then(
+        Network.of(Reshape((1, 28, 28))).then(conv).then(ReLU()).then(MaxPool2D(2)).then(  # type: ignore[shape]  # mypy (shape plugin) refuses it too
             Flatten.to(Dim[Literal[3136]]())
         )
 
@@ -151,7 +151,7 @@ def test_a_convolution_of_the_wrong_input_channels_is_refused() -> None:
         ShapeError,
         match=r"^Network: layer 2: Conv2D\(3 -> 4, 3x3, stride 1, padding 0, float32\) takes inputs of shape \(3, height, width\), got \(2, 26, 26\)$",
     ):
-        Network((Reshape((1, 28, 28)), Conv2D.init(2, 1, kernel=3, rng=rng), Conv2D.init(4, 3, kernel=3, rng=rng)))
+        Network((Reshape((1, 28, 28)), Conv2D.init(2, 1, kernel=3, rng=rng), Conv2D.init(4, 3, kernel=3, rng=rng)))  # type: ignore[shape]  # mypy (shape plugin) refuses it too
 
 
 def test_a_kernel_that_outgrows_the_image_is_refused_when_the_network_is_built() -> None:
@@ -159,7 +159,7 @@ def test_a_kernel_that_outgrows_the_image_is_refused_when_the_network_is_built()
         ShapeError,
         match=r"^Network: layer 3: Conv2D\(2 -> 2, 5x5, stride 1, padding 0, float32\): the 5x5 kernel does not fit the 3x3 input",
     ):
-        Network(
+        Network(  # type: ignore[shape]  # mypy (shape plugin) refuses it too
             (
                 Reshape((1, 7, 7)),
                 Conv2D.init(2, 1, kernel=5, rng=rng),

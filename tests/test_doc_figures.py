@@ -14,14 +14,22 @@ ACROSS_KERNELS = [
         "epoch 5/6 | batch 550/550 | loss 0.6825 | grad-norm 0.6648 | param-change 0.0218 | lr 0.00025 | eps 0.09995 | kappa 0.5",
         "epoch 5/6 | batch 550/550 | loss 0.6845 | grad-norm 0.6863 | param-change 0.0217 | lr 0.00025 | eps 0.09995 | kappa 0.5",
     ),
+    (
+        "epoch 3/10 | <seconds> s | threads 1 | mean loss 1.0783 | train acc 79.18% | val acc 81.82% | test acc 74.50%",
+        "epoch 3/10 | <seconds> s | threads 2 | mean loss 1.0781 | train acc 79.20% | val acc 81.80% | test acc 74.40%",
+    ),
     ("  validation_verified 0.718800", "  validation_verified 0.715400"),
-    ("  attack upper bound          76.00%  (21 counterexamples: 21 attack, 0 MILP)",
-     "  attack upper bound          79.00%  (18 counterexamples: 18 attack, 0 MILP)"),
+    (
+        "  attack upper bound          76.00%  (21 counterexamples: 21 attack, 0 MILP)",
+        "  attack upper bound          79.00%  (18 counterexamples: 18 attack, 0 MILP)",
+    ),
     ("  undecided                       10", "  undecided                       15"),
     ("  float-undecided                  1", "  float-undecided                  0"),
     ("  time                           <seconds> s", "  time                          <seconds> s"),
-    ("   10000 |             9998 |               2 |             0 |          0 |         0 | <seconds> s",
-     "   10000 |            10000 |               0 |             0 |          0 |         0 | <seconds> s"),
+    (
+        "   10000 |             9998 |               2 |             0 |          0 |         0 | <seconds> s",
+        "   10000 |            10000 |               0 |             0 |          0 |         0 | <seconds> s",
+    ),
     ("  certified (lower bound)     65.00%  (65/100)", "  certified (lower bound)     64.00%  (64/100)"),
     (
         "best epoch 8 (by validation accuracy): test accuracy 97.97% in <seconds> s of training; model models/default-best.safetensors; log logs/default.log",
@@ -67,17 +75,29 @@ CHANGED = [
         "epoch 5/6 | batch 550/550 | loss 0.6825 | grad-norm 0.6648 | param-change 0.0218 | lr 0.00025 | eps 0.09995 | kappa 0.5",
         "epoch 5/6 | batch 550/550 | loss 0.6825 | grad-norm 0.6648 | param-change 0.0218 | lr 0.0005 | eps 0.09995 | kappa 0.5",
     ),
-    ("  ok    no NaN or Inf             loss 2.388435; all 101770 gradient entries finite",
-     "  ok    no NaN or Inf             loss 2.388436; all 101770 gradient entries finite"),  # not a log's loss
+    (
+        "  ok    no NaN or Inf             loss 2.388435; all 101770 gradient entries finite",
+        "  ok    no NaN or Inf             loss 2.388436; all 101770 gradient entries finite",
+    ),  # not a log's loss
     ("mnist train: 60000 samples", "mnist train: 60001 samples"),
+    (
+        "epoch 3/10 | <seconds> s | threads 1 | mean loss 1.0783 | train acc 79.18% | val acc 81.82% | test acc 74.50%",
+        "epoch 3/10 | <seconds> s | threads 1 | mean loss 1.0783 | train acc 79.18% | val acc 81.82% | test acc 72.50%",
+    ),
     ("  undecided                       10", "  undecided                       30"),
     ("  timeouts                         0", "  timeouts                         1"),
-    ("   10000 |             9998 |               2 |             0 |          0 |         0 | <seconds> s",
-     "   10000 |             9997 |               2 |             1 |          0 |         0 | <seconds> s"),  # a disagreement
-    ("   10000 |             9998 |               2 |             0 |          0 |         0 | <seconds> s",
-     "    9999 |             9998 |               1 |             0 |          0 |         0 | <seconds> s"),  # another count
-    ("  attack upper bound          76.00%  (21 counterexamples: 21 attack, 0 MILP)",
-     "  attack upper bound          76.00%  (21 counterexamples: 20 attack, 1 MILP)"),
+    (
+        "   10000 |             9998 |               2 |             0 |          0 |         0 | <seconds> s",
+        "   10000 |             9997 |               2 |             1 |          0 |         0 | <seconds> s",
+    ),  # a disagreement
+    (
+        "   10000 |             9998 |               2 |             0 |          0 |         0 | <seconds> s",
+        "    9999 |             9998 |               1 |             0 |          0 |         0 | <seconds> s",
+    ),  # another count
+    (
+        "  attack upper bound          76.00%  (21 counterexamples: 21 attack, 0 MILP)",
+        "  attack upper bound          76.00%  (21 counterexamples: 20 attack, 1 MILP)",
+    ),
 ]
 
 

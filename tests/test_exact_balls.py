@@ -1,5 +1,5 @@
-"""Networks with tanh: numpy's tanh within the ulps the bound assumes, the bound against ball arithmetic,
-and the ball pass that settles what the bound leaves open."""
+"""Networks with tanh: numpy's tanh within the error Tanh declares, the enclosures against ball arithmetic,
+and the ball pass that settles what the enclosures leave open."""
 
 from typing import Any
 
@@ -8,19 +8,11 @@ import pytest
 from exact_cases import random_case
 
 import verified_nn.exact._balls as balls_module
-from verified_nn.exact import (
-    RELU,
-    TANH,
-    TANH_ULPS,
-    Affine,
-    DenseNetwork,
-    FloatCheckError,
-    ball_classes,
-    flint_available,
-    leaky_relu,
-    logit_error_bounds,
-    run_float_pass,
-)
+from verified_nn.exact import FloatCheckError, ball_classes, flint_available, logit_bounds
+from verified_nn.layers import Dense, LeakyReLU, ReLU, Tanh
+from verified_nn.network import Network
+
+TANH_ULPS = 4  # Tanh.float_error = (8, 4): 4 ulp of t are at most 8 u |t|
 
 needs_flint = pytest.mark.skipif(not flint_available(), reason="needs python-flint (the exact extra)")
 Array = np.ndarray[Any, Any]
@@ -59,24 +51,24 @@ def test_numpy_tanh_is_within_the_assumed_ulps(dtype: Any) -> None:
         flint.ctx.prec = 53
 
 
-def _ball_logits(network: DenseNetwork, inputs: Array) -> list[list[Any]]:
+def _ball_logits(network: Network[Any, Any], inputs: Array) -> list[list[Any]]:
     # The real forward pass on balls, written independently of the library's ball pass.
     import flint
 
     rows = []
     for x in inputs.tolist():
         values = [flint.arb(v) for v in x]
-        for k, affine in enumerate(network.affines):
-            values = [
-                sum((flint.arb(w) * v for w, v in zip(row, values, strict=True)), flint.arb(b))
-                for row, b in zip(affine.weights.tolist(), affine.bias.tolist(), strict=True)
-            ]
-            if k < len(network.nonlinearities):
-                kind, slope = network.nonlinearities[k].kind, flint.arb(network.nonlinearities[k].slope)
+        for layer in network.layers:
+            if isinstance(layer, Dense):
                 values = [
-                    v.tanh() if kind == "tanh" else (v if v > 0 else slope * v if v <= 0 else v.union(slope * v))
-                    for v in values
+                    sum((flint.arb(w) * v for w, v in zip(row, values, strict=True)), flint.arb(b))
+                    for row, b in zip(layer.weights.tolist(), layer.bias.tolist(), strict=True)
                 ]
+            elif isinstance(layer, Tanh):
+                values = [v.tanh() for v in values]
+            else:
+                slope = flint.arb(layer.slope if isinstance(layer, LeakyReLU) else 0.0)
+                values = [v if v > 0 else slope * v if v <= 0 else v.union(slope * v) for v in values]
         rows.append(values)
     return rows
 
@@ -91,23 +83,23 @@ def test_the_bound_holds_for_tanh_networks(dtype: Any) -> None:
         rng = np.random.default_rng(4)
         checked = 0
         for _ in range(150):
-            network, inputs = random_case(rng, dtype, activations=(TANH, TANH, RELU, leaky_relu(0.01)))
-            result = run_float_pass(network, inputs)
-            bounds = logit_error_bounds(network, result)
+            network, inputs = random_case(rng, dtype, activations=(Tanh(), Tanh(), ReLU(), LeakyReLU(0.01)))
+            logits = network.logits(inputs)
+            bounds = logit_bounds(network, inputs, logits)
             for i, row in enumerate(_ball_logits(network, inputs)):
                 for j, real in enumerate(row):
                     # certainly |float - real| <= bound: the whole ball lies within the bound
-                    assert abs(flint.arb(float(result.logits[i, j])) - real) <= flint.arb(float(bounds[i, j]))
+                    assert abs(flint.arb(float(logits[i, j])) - real) <= flint.arb(float(bounds[i, j]))
                     checked += 1
         assert checked > 500
     finally:
         flint.ctx.prec = 53
 
 
-def _two_tanh_logits(bias: float) -> DenseNetwork:
+def _two_tanh_logits(bias: float) -> Network[Any, Any]:
     # logits (tanh 1 - tanh 1 + bias, 0) on the input 1
-    layer1 = Affine(np.ones((2, 1)), np.zeros(2))
-    return DenseNetwork((layer1, Affine(np.array([[1.0, -1.0], [0.0, 0.0]]), np.array([bias, 0.0]))), (TANH,))
+    layer1 = Dense(weights=np.ones((2, 1)), bias=np.zeros(2))
+    return Network((layer1, Tanh(), Dense(weights=np.array([[1.0, -1.0], [0.0, 0.0]]), bias=np.array([bias, 0.0]))))
 
 
 @needs_flint

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import verified_nn.exact._check as check_module
-from verified_nn.exact import TANH, Affine, DenseNetwork, Outcome, flint_available, float_check, from_network
-from verified_nn.layers import Dense, ReLU
+from verified_nn.exact import Outcome, flint_available, float_check
+from verified_nn.layers import Dense, ReLU, Tanh
 from verified_nn.network import Network, default_network
 
 Array = np.ndarray[Any, Any]
@@ -43,24 +43,27 @@ def disagreeing_mlp(dtype: Any) -> tuple[Network[Any, Any], Array]:
 def test_a_constructed_disagreement_is_found(dtype: Any) -> None:
     mlp, image = disagreeing_mlp(dtype)
     assert mlp.predict(image).tolist() == [1]  # the float network really says 1
-    report = float_check(from_network(mlp), image)
+    report = float_check(mlp, image)
     assert report.outcomes.tolist() == [Outcome.DISAGREE]
     assert (report.float_classes.tolist(), report.real_classes.tolist()) == ([1], [0])
     assert not report.passed and report.failures().tolist() == [0]
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_a_near_miss_the_bound_cannot_decide_is_settled_exactly(dtype: Any) -> None:
+@pytest.mark.parametrize(("dtype", "outcome"), [(np.float32, Outcome.BOUND), (np.float64, Outcome.EXACT)])
+def test_a_near_miss_is_decided_by_the_enclosure_or_settled_exactly(dtype: Any, outcome: Outcome) -> None:
+    """The real logit 0 is ``c``, half a float32 ulp: float64 enclosures of the real logits separate it from
+    the runner-up in a float32 network; in a float64 network it is below their width, and the exact pass
+    settles it."""
     u = float(np.finfo(dtype).eps) / 2
     mlp, image = near_tie_mlp(dtype, runner_up=-u * 2.0**-40)  # the float order is now the real one
-    report = float_check(from_network(mlp), image)
-    assert report.outcomes.tolist() == [Outcome.EXACT] and report.real_classes.tolist() == [0]
-    assert report.passed and report.settled_exactly == 1
+    report = float_check(mlp, image)
+    assert report.outcomes.tolist() == [outcome] and report.real_classes.tolist() == [0]
+    assert report.passed
 
 
 def test_without_settling_the_open_image_stays_undecided() -> None:
     mlp, image = disagreeing_mlp(np.float32)
-    report = float_check(from_network(mlp), image, settle=False)
+    report = float_check(mlp, image, settle=False)
     assert report.outcomes.tolist() == [Outcome.UNDECIDED] and not report.passed
 
 
@@ -70,7 +73,7 @@ def test_an_exact_tie_is_its_own_outcome() -> None:
     w2: Array = np.zeros((10, 128), np.float32)
     b2: Array = np.array([0, 0.5, 0.5, 0, 0, 0, 0, 0, 0, 0], np.float32)  # classes 1 and 2 tie, in floats and reals
     mlp: Network[Any, Any] = Network((Dense(weights=w1, bias=b1), ReLU(), Dense(weights=w2, bias=b2)))
-    report = float_check(from_network(mlp), np.ones((2, 784), np.float32))
+    report = float_check(mlp, np.ones((2, 784), np.float32))
     assert report.outcomes.tolist() == [Outcome.TIE, Outcome.TIE]
     assert report.float_classes.tolist() == [1, 1] and report.real_classes.tolist() == [-1, -1]
     assert not report.passed
@@ -80,7 +83,7 @@ def test_an_exact_tie_is_its_own_outcome() -> None:
 def test_a_random_network_is_decided_and_its_audit_is_clean(dtype: Any, rng: np.random.Generator) -> None:
     mlp = default_network(rng, dtype=dtype)
     images = rng.random((300, 784))
-    report = float_check(from_network(mlp), images, audit_size=20)
+    report = float_check(mlp, images, audit_size=20)
     assert report.images == 300 and report.passed
     assert report.count(Outcome.BOUND) + report.count(Outcome.EXACT) == 300
     assert np.array_equal(report.float_classes, mlp.predict(images.astype(dtype)))
@@ -92,24 +95,24 @@ def test_a_random_network_is_decided_and_its_audit_is_clean(dtype: Any, rng: np.
 def test_the_audit_catches_a_check_that_trusts_the_floats(
     monkeypatch: pytest.MonkeyPatch, rng: np.random.Generator
 ) -> None:
-    monkeypatch.setattr(check_module, "logit_error_bounds", lambda network, result: np.zeros(result.logits.shape))
-    report = float_check(from_network(default_network(rng)), rng.random((50, 784)), audit_size=10)
+    monkeypatch.setattr(check_module, "error_bounds", lambda logits, lower, upper: np.zeros(logits.shape))
+    report = float_check(default_network(rng), rng.random((50, 784)), audit_size=10)
     assert report.audit is not None and report.audit.violations > 0
     assert not report.passed
 
 
 def test_no_images_pass_trivially() -> None:
     report = float_check(
-        from_network(default_network(np.random.default_rng(0))), np.zeros((0, 784), np.float32), audit_size=5
+        default_network(np.random.default_rng(0)), np.zeros((0, 784), np.float32), audit_size=5
     )
     assert report.images == 0 and report.passed and report.audit is None
 
 
-def tanh_near_tie() -> tuple[DenseNetwork, Array]:
-    """Real logits ``(tanh 1 - tanh 1 + 2^-30, 0)``: class 0, by less than tanh's rounding can show."""
-    layer1 = Affine(np.ones((2, 1), np.float32), np.zeros(2, np.float32))
-    layer2 = Affine(np.array([[1, -1], [0, 0]], np.float32), np.array([2.0**-30, 0], np.float32))
-    return DenseNetwork((layer1, layer2), (TANH,)), np.ones((1, 1), np.float32)
+def tanh_near_tie() -> tuple[Network[Any, Any], Array]:
+    """Real logits ``(tanh 1 - tanh 1 + 2^-60, 0)``: class 0, by less than float64's tanh can show."""
+    layer1: Dense[Any, Any] = Dense(weights=np.ones((2, 1)), bias=np.zeros(2))
+    layer2: Dense[Any, Any] = Dense(weights=np.array([[1.0, -1.0], [0.0, 0.0]]), bias=np.array([2.0**-60, 0.0]))
+    return Network((layer1, Tanh(), layer2)), np.ones((1, 1))
 
 
 def test_a_tanh_network_stays_undecided_without_python_flint(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -181,3 +181,32 @@ def test_the_library_writers_refuse_links_too(workdir: Path) -> None:
     with pytest.raises(OutputError, match="planted: is a symbolic link"):
         save_torch(workdir / "planted", saved.network)
     assert (workdir / "victim").read_bytes() == VICTIM
+
+
+FULL_DISK = [  # (command, how the refusal names the output, the output); library writers name the path alone
+    (["export", "m.safetensors", "--torch", "out.safetensors"], "out.safetensors", "out.safetensors"),
+    (["import-torch", "t.safetensors", "--hidden", "128", "--out", "out.safetensors"], "out.safetensors", "out.safetensors"),
+    (["certify", "m.safetensors", "--eps", "0.01", "--count", "2", "--method", "crown", "--json", "out.json"], "--json out.json", "out.json"),
+    (["evaluate", "m.safetensors", "--confusion-png", "out.png"], "--confusion-png out.png", "out.png"),
+    (["render", "0", "--count", "4", "--png", "out.png"], "--png out.png", "out.png"),
+]
+
+
+@pytest.mark.parametrize(("command", "named", "output"), FULL_DISK, ids=[c[1] for c in FULL_DISK])
+def test_a_full_disk_leaves_the_previous_output_whole_and_says_so_in_one_line(
+    workdir: Path, real_data_dir: Path, command: list[str], named: str, output: str
+) -> None:
+    """RLIMIT_FSIZE in the command's process: writes past 256 bytes fail as on a full disk (EFBIG)."""
+    from faults import one_line, run_command
+
+    from verified_nn.interop import save_torch
+
+    if command[0] == "import-torch":
+        save_torch(workdir / "t.safetensors", load_model(workdir / "m.safetensors").network)
+    (workdir / output).write_bytes(b"the previous output\n")
+    environment = {"VERIFIED_NN_DATA_DIR": str(real_data_dir)}  # real MNIST, read only
+    result = run_command(command, cwd=workdir, file_size=256, env=environment)
+    assert result.returncode == 2
+    assert one_line(result) == f"verified-nn: error: {named}: cannot write (File too large); the previous file is unchanged"
+    assert (workdir / output).read_bytes() == b"the previous output\n"
+    assert not list(workdir.glob(".*.part-*"))

@@ -97,10 +97,12 @@ class Cube(Activation):
         return 3 * x**2
 
 
-def test_a_layer_without_a_rule_is_refused_by_name() -> None:
+def test_a_layer_without_an_onnx_form_is_refused_by_name() -> None:
     rng = np.random.default_rng(0)
     network: Network[Any, Any] = Network((Dense.init(8, 784, rng=rng), Cube(), Dense.init(10, 8, rng=rng)))
-    with pytest.raises(InvalidArgumentError, match=r"no rule for layer 1 \(cube\); supported: dense, relu, leaky_relu"):
+    with pytest.raises(
+        InvalidArgumentError, match=r"no ONNX form for layer 1 \(cube\); layer kinds with one: dense, relu, leaky_relu"
+    ):
         to_onnx(network)
 
 

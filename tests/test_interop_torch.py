@@ -186,7 +186,8 @@ def test_import_torch_builds_the_model_from_the_given_architecture(
         ),
         (["--hidden", "32,8", "--dropout", "0.25"], "layer 3: dense layer: recorded as 32 -> 8"),
         (["--architecture", "[{"], "--architecture: not JSON (Expecting property name"),
-        (["--architecture", "{}"], "the architecture must be a non-empty list of layers"),
+        (["--architecture", "{}"], "error: --architecture: the architecture must be a non-empty list of layers"),
+        (["--architecture", "[1, 2]"], "error: --architecture: the architecture must be a non-empty list of layers"),
         (
             ["--architecture", "[]", "--hidden", "32"],
             "--hidden and --architecture both give the architecture: give one",
@@ -196,8 +197,8 @@ def test_import_torch_builds_the_model_from_the_given_architecture(
             "import-torch: --activation and --dropout only apply to the MLP of --hidden: with --architecture, put",
         ),
         (
-            ["--hidden", "32", "--activation", "sigmoid"],
-            "--activation: unknown activation 'sigmoid'; known: relu, leaky_relu, leaky_relu(SLOPE), tanh",
+            ["--hidden", "32", "--activation", "swish"],
+            "--activation: unknown activation 'swish'; known: relu, leaky_relu, tanh, sigmoid, leaky_relu(SLOPE)",
         ),
         (
             ["--architecture", "@nonexistent.json"],

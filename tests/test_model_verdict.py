@@ -1,6 +1,7 @@
 """One loader, one verdict: what load_model refuses, no command writes; dtype, optimizer state and history are
 checked against the tensors; a forged history is refused when resumed; locks accept only live processes of ours."""
 
+import dataclasses
 import json
 import os
 import struct
@@ -22,7 +23,8 @@ from verified_nn.files import start_time
 from verified_nn.interop import from_torch_state_dict, mlp_layers, save_torch, torch_state_dict
 from verified_nn.network import default_network
 from verified_nn.optimizer import Adam
-from verified_nn.training import ModelError, RunFiles, TrainConfig, load_model, save_model, train
+from verified_nn.training import EpochRecord, ModelError, RunFiles, TrainConfig, load_model, save_model, train
+from verified_nn.training._checks import OPTIONAL, REQUIRED
 from verified_nn.training._runs import RunLock
 
 CONFIG = TrainConfig(epochs=2, batch_size=16, log_every=10, train_eval_size=400, validation_size=100)
@@ -217,3 +219,72 @@ def test_a_lock_records_the_process_and_its_start(root: Path) -> None:
     with RunLock(RunFiles.of("rec", root / "models", root / "logs")):
         pid, started = (root / "models" / ".rec.lock").read_text().split()
     assert int(pid) == os.getpid() and int(started) == start_time(os.getpid())
+
+
+def test_a_history_record_missing_or_adding_a_figure_is_refused(root: Path) -> None:
+    _train(root, "k")
+    tensors, metadata = _header(root / "models" / "k-last.safetensors")
+    records = json.loads(metadata["history"])
+    missing = [dict(record) for record in records]
+    del missing[0]["test_accuracy"]
+    unknown = [dict(record) for record in records]
+    unknown[1]["test_accuracy_forged"] = 1.0
+    for forged, message in ((missing, "record 1: missing test_accuracy"), (unknown, "record 2: unknown test_accuracy_forged")):
+        bad = _rewrite(root / "bad.safetensors", tensors, {**metadata, "history": json.dumps(forged)})
+        with pytest.raises(ModelError, match=rf"^{bad}: the checkpoint's history is inconsistent at {message}$"):
+            load_model(bad)
+    load_model(root / "models" / "k-last.safetensors")  # the untouched records pass
+    threads = [dict(record) for record in records]
+    threads[0]["threads"] = 0
+    bad = _rewrite(root / "bad.safetensors", tensors, {**metadata, "history": json.dumps(threads)})
+    with pytest.raises(ModelError, match=r"inconsistent at record 1: threads 0$"):
+        load_model(bad)
+
+
+def test_the_loader_knows_every_field_of_an_epoch_record() -> None:
+    """The loader's list of record fields follows the trainer's EpochRecord: one added there is not refused."""
+    fields = dataclasses.fields(EpochRecord)
+    assert {field.name for field in fields} == REQUIRED | OPTIONAL
+    assert {field.name for field in fields if field.default is dataclasses.MISSING} == REQUIRED
+
+
+def test_an_optimizer_state_with_keys_its_optimizer_has_not_is_refused(adam_file: Path, tmp_path: Path) -> None:
+    tensors, metadata = _header(adam_file)
+    state = {**json.loads(metadata["optimizer_state"]), "momentum_forged": 3}
+    bad = _rewrite(tmp_path / "bad.safetensors", tensors, {**metadata, "optimizer_state": json.dumps(state)})
+    with pytest.raises(ModelError, match=rf"^{bad}: optimizer_state holds keys a adam state has not: momentum_forged$"):
+        load_model(bad)
+    load_model(adam_file)
+
+
+def test_a_checkpoint_asking_for_more_than_a_ceiling_is_named_on_resume(
+    root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The ceiling is the checkpoint's doing, not an option's: the error names the file (and the option fixes it)."""
+    _train(root, "c")
+    tensors, metadata = _header(root / "models" / "c-last.safetensors")
+    config = {**json.loads(metadata["config"]), "epochs": 10**9}
+    forged = _rewrite(root / "huge.safetensors", tensors, {**metadata, "config": json.dumps(config)})
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("VERIFIED_NN_DATA_DIR", str(root / "data"))
+    assert main(["train", "--resume", str(forged), "--name", "d"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"verified-nn: error: {forged}: the checkpoint's epochs: ")
+    assert main(["train", "--resume", str(forged), "--name", "d", "--epochs", "3"]) == 0  # the option overrides it
+
+
+def test_a_checkpoints_hostile_run_name_is_refused_naming_the_file(
+    root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _train(root, "n")
+    tensors, metadata = _header(root / "models" / "n-last.safetensors")
+    forged = _rewrite(root / "named.safetensors", tensors, {**metadata, "run": "../../victim/escaped"})
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("VERIFIED_NN_DATA_DIR", str(root / "data"))
+    assert main(["train", "--resume", str(forged), "--epochs", "3"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"verified-nn: error: {forged}: the checkpoint's run name (pass --name to choose one): "
+        "run name '../../victim/escaped' must be 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit\n"
+    )
+    assert not (root.parent / "victim").exists()

@@ -147,3 +147,12 @@ def test_memory_follows_the_digit_not_the_file(tmp_path: Path) -> None:
     assert digit.shape == (28, 28) and digit.max() > 0
     # the decoded page (16 MiB of uint8) and a boolean mask of it; a float64 copy would be 128 MiB
     assert peak < 64 << 20, f"{peak:,} bytes"
+
+
+def test_a_big_endian_array_reads_in_native_byte_order(tmp_path: Path) -> None:
+    """An array saved on a big-endian machine: the same values, in the byte order the kernels expect."""
+    array = np.linspace(0, 1, 2 * 28 * 28, dtype=">f4").reshape(2, 28, 28)
+    (tmp_path / "b.npy").write_bytes(_npy(array))
+    read = read_npy(tmp_path / "b.npy")
+    assert read.dtype == np.dtype("float32") and read.dtype.isnative
+    assert np.array_equal(read, array.astype("float32"))

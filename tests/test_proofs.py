@@ -9,10 +9,18 @@ import pytest
 
 pytest.importorskip("sympy")
 
-from planted import NoBiasDense, ReLUWrongForNegatives, SignDense, TransposedDense
+from planted import (
+    MaxPoolEveryTie,
+    NoBiasDense,
+    ReLUJumpAtZero,
+    ReLUWrongAtZero,
+    ReLUWrongForNegatives,
+    SignDense,
+    TransposedDense,
+)
 
 from verified_nn.core import ShapeError, cross_entropy_and_gradient
-from verified_nn.layers import AvgPool2D, Conv2D, Dense, LeakyReLU, ReLU, Tanh
+from verified_nn.layers import Activation, AvgPool2D, Conv2D, Dense, LeakyReLU, ReLU, Tanh
 from verified_nn.layers._layer import symbolic_arrays
 from verified_nn.network import (
     Batch,
@@ -20,12 +28,13 @@ from verified_nn.network import (
     _backprop as backprop_module,
 )
 from verified_nn.proofs import (
-    ENTRIES,
     Entry,
     Exact,
     conv,
     dense,
+    entries,
     explore,
+    kink_entry,
     layer_entry,
     network_entry,
     prove_entry,
@@ -37,7 +46,7 @@ Array = np.ndarray[Any, Any]
 
 
 def _entry(name: str) -> Entry:
-    return next(entry for entry in ENTRIES if entry.name == name)
+    return next(entry for entry in entries() if entry.name == name)
 
 
 # The seam: object arrays pass the layers' dtype checks inside symbolic_arrays() only.
@@ -294,3 +303,56 @@ def test_a_stack_of_any_layers_is_one_entry() -> None:
     assert result.passed and result.cases == 2  # the two orders of the two logits
     bad = stack_entry("2 -> 3 -> bad tanh -> 2", lambda: [dense("A", 3, 2), _SignErrorTanh(), dense("B", 2, 3)], (1, 2))
     assert not prove_entry(bad).passed
+
+
+# The boundaries: an input exactly at a kink, two tied inputs of a max pool. The strict cases of the
+# symbolic entries cannot see a bug that lives only there; the kink and tie entries do.
+
+
+@pytest.mark.parametrize(
+    ("planted", "identity"), [(ReLUWrongAtZero, "dx at kink 0.0"), (ReLUJumpAtZero, "forward at kink 0.0")]
+)
+def test_a_relu_wrong_only_at_its_kink_passes_the_strict_cases_and_fails_at_the_kink(
+    planted: Any, identity: str
+) -> None:
+    strict = prove_entry(layer_entry("planted ReLU", planted, (2, 3)))
+    assert strict.passed  # every symbolic case is strictly on one side of 0
+    at_kink = prove_entry(kink_entry("planted ReLU at its kinks", planted))
+    assert not at_kink.passed and at_kink.failures[0].identity == identity
+    assert prove_entry(kink_entry("ReLU at its kinks", ReLU)).passed
+
+
+def test_a_max_pool_that_gives_every_tied_maximum_the_gradient_fails_only_the_tie_entry() -> None:
+    from verified_nn.proofs import entries
+
+    shipped = next(entry for entry in entries() if entry.name == "MaxPool2D 2x2, ties")
+    assert prove_entry(shipped).passed
+    strict = prove_entry(layer_entry("planted max pool", lambda: MaxPoolEveryTie(2), (1, 1, 2, 4)))
+    assert strict.passed
+    ties = [((0, 0, 0, 0), (0, 0, 0, 1)), ((0, 0, 1, 2), (0, 0, 1, 3))]
+    tied = prove_entry(layer_entry("planted max pool, ties", lambda: MaxPoolEveryTie(2), (1, 1, 2, 4), ties=ties))
+    assert not tied.passed and any(
+        "(tied)" in failure.identity or "dx[" in failure.identity for failure in tied.failures
+    )
+
+
+class Logistic(Activation):
+    """``1 / (1 + e^-x)`` with the derivative ``y (1 - y)`` from the output."""
+
+    def function(self, x: Any) -> Any:
+        return 1 / (1 + np.exp(-x))
+
+    def derivative(self, x: Any, y: Any) -> Any:
+        return y * (1 - y)
+
+
+class WrongLogistic(Logistic):
+    def derivative(self, x: Any, y: Any) -> Any:
+        return y * (1 - y) * 1.0001
+
+
+def test_a_transcendental_identity_is_proven_and_a_wrong_one_is_not() -> None:
+    """The logistic's ``y (1 - y)`` equals sympy's ``e^-x / (1 + e^-x)^2`` only after rewriting quotients: proven;
+    a derivative off by a factor is never called proven."""
+    assert prove_entry(layer_entry("logistic", Logistic, (1, 2))).passed
+    assert not prove_entry(layer_entry("wrong logistic", WrongLogistic, (1, 2))).passed

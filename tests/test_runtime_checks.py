@@ -301,7 +301,7 @@ CASES.update(
         ),
         "Reshape.backward": (
             lambda: layers.Reshape((2, 6, 6)).backward(IMAGE_BATCH, None),
-            lambda: layers.Reshape((2, 6, 6)).backward(IMAGES, None),
+            lambda: layers.Reshape((2, 6, 6)).backward(IMAGES, None),  # type: ignore[arg-type]  # mypy (shape plugin) refuses it too
             r"Reshape.backward: argument 'dy' expected float\[batch, 2, 6, 6\], got float64\[3,784\]",
         ),
         "output_size": (
@@ -311,7 +311,7 @@ CASES.update(
         ),
         "cnn": (
             lambda: network.cnn((2,), rng=RNG),
-            lambda: network.cnn((2, 2, 2), image=(1, 5, 5), rng=RNG),
+            lambda: network.cnn((2, 2, 2), image=(1, 5, 5), rng=RNG),  # type: ignore[shape]  # mypy (shape plugin) refuses it too
             r"the 2x2 kernel does not fit the 1x1 input",
         ),
     }
@@ -338,7 +338,8 @@ def test_shape_error_summary_is_one_line() -> None:
 
 # The public names of layers, network and optimizer that take no arrays (or only through a row above).
 WITHOUT_ARRAYS = {
-    "ACTIVATIONS",
+    "activation_kinds",
+    "layer_class",
     "EVAL",
     "Mode",
     "SCHEMES",
@@ -347,6 +348,7 @@ WITHOUT_ARRAYS = {
     "LeakyReLU",
     "ReLU",
     "Tanh",
+    "Sigmoid",
     "Activation",
     "activation_named",
     "layer_config",

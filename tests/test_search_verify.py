@@ -1,6 +1,8 @@
 """verify: sat only with a point that both computations confirm; answers in VNN-COMP's text; benchmark folders."""
 
 import csv
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +89,9 @@ def test_instances_run_in_order_with_their_own_limits_and_two_jobs_agree_with_on
     ("text", "message"),
     [
         ("a.onnx,b.vnnlib\n", "line 1: expected model,property,seconds"),
-        ("a,b,-3\n", "must be positive"),
+        ("a,b,-3\n", "line 1: the time limit must be a finite number > 0, got -3"),
+        ("a,b,inf\n", "line 1: the time limit must be a finite number > 0, got inf"),
+        ("a,b,1e9\n", r"line 1: the instance may take 1,000,000,000 seconds, over the limit of 86,400 seconds"),
         ("\n", "no instances"),
     ],
 )
@@ -118,7 +122,10 @@ def test_cli_prints_the_result_first_and_writes_results_and_counterexamples(
     [
         (["verify-spec"], "give MODEL and PROPERTY, or --instances CSV --results CSV"),
         (["verify-spec", "--instances", "x.csv"], "--instances needs --results CSV"),
-        (["verify-spec", "m", "p", "--timeout", "0"], "--timeout must be > 0 seconds, got 0"),
+        (["verify-spec", "m", "p", "--timeout", "0"], "--timeout must be a finite number of seconds > 0, got 0"),
+        (["verify-spec", "m", "p", "--timeout", "nan"], "--timeout must be a finite number of seconds > 0, got nan"),
+        (["verify-spec", "m", "p", "--timeout", "1e7"], "--timeout: the property may take 10,000,000 seconds, over the limit"),
+        (["verify-spec", "--instances", "x.csv", "--results", "r.csv", "--jobs", "100000"], "--jobs 100,000 is more than"),
         (["verify-spec", "--instances", "x.csv", "--results", "r.csv", "--timeout", "5"], "each instance has its own"),
         (["verify-spec", "m", "p", "--results", "r.csv"], "--results goes with --instances"),
     ],
@@ -153,3 +160,18 @@ def test_a_dask_cluster_gives_the_answers_of_one_process(tmp_path: Path) -> None
     assert [r.result for r in remote] == [r.result for r in run_instances(instances)] and len(seen) == 3
     with pytest.raises(SearchError, match="cannot be combined"):
         run_instances(instances, jobs=2, scheduler="tcp://127.0.0.1:1")
+
+
+def test_an_instances_list_that_is_not_a_regular_text_file_is_refused_at_once(tmp_path: Path) -> None:
+    """A private FIFO (made here, never the machine's /dev) is refused without being opened in blocking mode."""
+    os.mkfifo(tmp_path / "fifo.csv")
+    (tmp_path / "binary.csv").write_bytes(b"\xff\xfe\x00")
+    cases = {
+        "fifo.csv": "is a FIFO (named pipe), not a regular file",
+        ".": "is a directory, not a regular file",
+        "binary.csv": "not a text file",
+    }
+    for name, message in cases.items():
+        with pytest.raises(SearchError, match=re.escape(message)) as caught:
+            read_instances(tmp_path / name)
+        assert str(caught.value).startswith(str(tmp_path / name)) and "\n" not in str(caught.value)

@@ -379,7 +379,7 @@ def test_a_warm_up_rises_step_by_step_and_is_recorded(tmp_path: Path) -> None:
 def test_each_epoch_records_the_blas_threads_it_ran_on_fixed_or_chosen(synthetic: Path) -> None:
     fixed = _train(synthetic, dataclasses.replace(CONFIG, epochs=2, threads=2), name="fixed")
     assert [record.threads for record in fixed.history] == [2, 2]
-    assert re.search(r"^epoch 2/2 \| \d+\.\d\d s \| 2 threads \| mean loss", fixed.log_path.read_text(), re.M)
+    assert re.search(r"^epoch 2/2 \| \d+\.\d\d s \| threads 2 \| mean loss", fixed.log_path.read_text(), re.M)
     chosen = _train(synthetic, dataclasses.replace(CONFIG, epochs=2, threads="auto"), name="auto")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     assert all(record.threads in range(1, (cores or 1) + 1) for record in chosen.history)

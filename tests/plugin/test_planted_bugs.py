@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+# This module runs mypy: seconds on a quiet machine, minutes on a loaded one (the quick tests' limit is 120 s).
+pytestmark = pytest.mark.timeout(600)
+
 ROOT = Path(__file__).parents[2]
 COPIES = Path(__file__).parent / "copies"
 ERROR = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: (?P<text>.*)  \[(?P<code>[\w-]+)\]$")

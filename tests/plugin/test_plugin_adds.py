@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+# This module runs mypy: seconds on a quiet machine, minutes on a loaded one (the quick tests' limit is 120 s).
+pytestmark = pytest.mark.timeout(600)
+
 ROOT = Path(__file__).parents[2]
 SNIPPETS = Path(__file__).parent / "snippets"
 MARK = re.compile(r"#\s*E:\s*\[(?P<code>[\w-]+)\]")

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# This module runs mypy: seconds on a quiet machine, minutes on a loaded one (the quick tests' limit is 120 s).
+pytestmark = pytest.mark.timeout(600)
+
 PLUGIN = Path(__file__).parents[2] / "verified_nn" / "mypy_plugin"
 
 

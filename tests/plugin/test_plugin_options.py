@@ -8,6 +8,9 @@ import pytest
 
 from verified_nn.mypy_plugin._options import OptionsError, PluginOptions, parse_options, read_options
 
+# This module runs mypy: seconds on a quiet machine, minutes on a loaded one (the quick tests' limit is 120 s).
+pytestmark = pytest.mark.timeout(600)
+
 
 def test_without_a_section_the_defaults_hold(tmp_path: Path) -> None:
     config = tmp_path / "mypy.ini"

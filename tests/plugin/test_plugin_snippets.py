@@ -25,6 +25,9 @@ from verified_nn.mypy_plugin import _plugin
 from verified_nn.mypy_plugin._calls import CallView, Inferred, Rule, RuleError
 from verified_nn.mypy_plugin._sizes import Shape
 
+# This module runs mypy: seconds on a quiet machine, minutes on a loaded one (the quick tests' limit is 120 s).
+pytestmark = pytest.mark.timeout(600)
+
 SNIPPETS = Path(__file__).parent / "snippets"
 LIBRARY = "shapelib.py"  # the stand-in library module the snippets import
 MARK = re.compile(r"#\s*E:\s*\[(?P<code>[\w-]+)\]\s*(?P<text>.*)$")

@@ -8,6 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# This module runs mypy: seconds on a quiet machine, minutes on a loaded one (the quick tests' limit is 120 s).
+pytestmark = pytest.mark.timeout(600)
+
 PACKAGE = Path(__file__).parent / "userpkg"
 CONFIG = "[mypy]\nstrict = True\nplugins = verified_nn.mypy_plugin\n"
 EXPECTED = [

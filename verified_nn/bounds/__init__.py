@@ -60,6 +60,7 @@ from ._box import Box as Box, Splits as Splits, input_box as input_box
 from ._conv import AvgPoolRule as AvgPoolRule, ConvRule as ConvRule
 from ._elementwise import ElementwiseRule as ElementwiseRule
 from ._errors import BoundsError as BoundsError
+from ._exact import NotRationalError as NotRationalError, Scaled as Scaled, scaled as scaled
 from ._lines import Lines as Lines
 from ._maxpool import MaxPoolRule as MaxPoolRule
 from ._optimise import optimise_slopes as optimise_slopes

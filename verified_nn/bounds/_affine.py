@@ -136,6 +136,41 @@ class AffineRule(Rule):
         step = _AffineStep(self, layer, bias, lam, self._noise(layer, box, ctx))
         return LinearForm(below, const, error, noise), step
 
+    # Certified training: the layer's own forward and backward passes, on the centre with the layer and on the
+    # radius with its magnitude (|W|, no bias).
+
+    def magnitude(self, layer: Layer[Any, Any]) -> Layer[Any, Any]:
+        """The layer computing ``|A| x`` (its first parameter, the weights, in absolute value; no bias)."""
+        arrays = layer.parameters()
+        if not arrays:
+            return layer
+        return layer.with_parameters([np.abs(arrays[0]), *(np.zeros_like(a) for a in arrays[1:])])
+
+    def train_interval(self, layer: Layer[Any, Any], mu: Array, r: Array, mode: Any) -> tuple[Array, Array, Any]:
+        magnitude = self.magnitude(layer)
+        center, center_cache = layer.forward(mu, mode=mode)
+        radius, radius_cache = magnitude.forward(r, mode=mode)
+        return center, radius, (magnitude, center_cache, radius_cache)
+
+    def train_interval_backward(
+        self, layer: Layer[Any, Any], d_mu: Array, d_r: Array, cache: Any, first: bool
+    ) -> tuple[Array | None, Array | None, Layer[Any, Any]]:
+        magnitude, center_cache, radius_cache = cache
+        arrays = layer.parameters()
+        if not arrays:
+            return layer.backward(d_mu, center_cache)[0], magnitude.backward(d_r, radius_cache)[0], layer
+        d_center: Array | None = None
+        d_radius: Array | None = None
+        if first:
+            grads = layer.parameter_gradients(d_mu, center_cache)
+            spread = magnitude.parameter_gradients(d_r, radius_cache)
+        else:
+            d_center, grads = layer.backward(d_mu, center_cache)
+            d_radius, spread = magnitude.backward(d_r, radius_cache)
+        # d|W| / dW = sign(W) (0 at W = 0, a subgradient); the magnitude's bias is 0, not a parameter.
+        weights = grads.parameters()[0] + np.sign(arrays[0]) * spread.parameters()[0]
+        return d_center, d_radius, grads.with_parameters([weights, *grads.parameters()[1:]])
+
     def matrix(self, layer: Layer[Any, Any], shape: tuple[int, ...]) -> Array:
         """``A`` as a dense float64 ``(out, in)`` matrix for inputs of per-sample ``shape`` (for exact programs)."""
         return chunked_matrix(lambda x: self.apply(layer, x), shape)
@@ -165,8 +200,25 @@ class AffineRule(Rule):
 
 
 class _AffineStep(Step):
+    lam: Array
+
     def __init__(self, rule: AffineRule, layer: Layer[Any, Any], bias: Array | None, lam: Array, noise: Array | None):
         self.rule, self.layer, self.bias, self.lam, self.noise = rule, layer, bias, lam, noise
+
+    def training_gradients(self, below: Array, weight: Array) -> tuple[Any, tuple[Array, Array] | None]:
+        """The bound holds ``lam . (A g + b)`` with ``g`` the witness: its parameter gradient is the layer's own
+        backward pass at input ``g`` with upstream ``weight * lam``, one row per (domain, row)."""
+        if not self.layer.parameters():
+            return None, None
+        domains, rows = below.shape[:2]
+        flat = below.reshape(domains * rows, *below.shape[2:])
+        upstream = (weight.reshape(domains, rows, *([1] * (self.lam.ndim - 2))) * self.lam).reshape(
+            domains * rows, *self.lam.shape[2:]
+        )
+        _, cache = self.layer.forward(flat.astype(self.layer.parameters()[0].dtype, copy=False))
+        return self.layer.parameter_gradients(
+            upstream.astype(self.layer.parameters()[0].dtype, copy=False), cache
+        ), None
 
     def witness(self, below: Array) -> Array:
         domains, rows = below.shape[:2]
@@ -251,6 +303,14 @@ class ReshapeRule(AffineRule):
         self, layer: Layer[Any, Any], program: Any, inputs: Array, box: Box, out: Box, rounding: Rounding
     ) -> Array:
         return inputs.reshape(out.shape)  # the same variables, rearranged
+
+    def train_interval(self, layer: Layer[Any, Any], mu: Array, r: Array, mode: Any) -> tuple[Array, Array, Any]:
+        return self._out(layer, mu), self._out(layer, r), mu.shape
+
+    def train_interval_backward(
+        self, layer: Layer[Any, Any], d_mu: Array, d_r: Array, cache: Any, first: bool
+    ) -> tuple[Array | None, Array | None, Layer[Any, Any]]:
+        return d_mu.reshape(cache), d_r.reshape(cache), layer
 
     def linear(
         self, layer: Layer[Any, Any], form: LinearForm, box: Box, ctx: Context, slopes: Array | None

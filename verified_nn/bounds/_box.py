@@ -53,8 +53,13 @@ class Box:
         mu = (self.lower + self.upper) / 2
         if not rounding.outward:
             return mu, (self.upper - self.lower) / 2
-        # Each difference rounds once: moved up, the radius reaches both ends of the box from the centre.
-        radius = np.maximum(rounding.up(self.upper - mu), rounding.up(mu - self.lower))
+        # Each difference rounds once: moved up, the radius reaches both ends of the box from the centre. A
+        # difference of floats that comes out 0 is exact (they are equal): kept 0, so a point box has radius 0
+        # rather than the smallest subnormal, which would make every product with it crawl (denormal BLAS).
+        above, below = self.upper - mu, mu - self.lower
+        radius = np.maximum(
+            np.where(above == 0, above, rounding.up(above)), np.where(below == 0, below, rounding.up(below))
+        )
         return mu, radius
 
     def intersect(self, other: "Box") -> "Box":

@@ -92,6 +92,20 @@ class AvgPoolRule(AffineRule):
         kernel, _, _ = layer.window()
         return kernel[0] * kernel[1]
 
+    def exact(self, layer: Layer[Any, Any], values: Any) -> Any:
+        """The layer's own pass on exact fractions (it divides by ``k * k``), then the division as a shift: exact
+        and dyadic when the area is a power of two."""
+        from fractions import Fraction
+
+        from ._exact import NotRationalError, Scaled, own_forward
+
+        area = self.terms(layer)
+        if area & (area - 1):
+            raise NotRationalError(f"{layer!r} divides by {area}, not a power of two: its exact values are not dyadic")
+        means = own_forward(layer, np.vectorize(Fraction, otypes=[object])(values.values))
+        totals = np.vectorize(lambda v: int(v * area), otypes=[object])(means)  # exact: the window sums
+        return Scaled(totals, values.shift + area.bit_length() - 1)
+
     def transpose_terms(self, layer: Layer[Any, Any]) -> int:
         assert isinstance(layer, AvgPool2D)
         kernel, stride, _ = layer.window()

@@ -36,6 +36,9 @@ class ElementwiseRule(Rule):
 
     relaxed = True
 
+    def check(self, layer: Layer[Any, Any]) -> None:
+        _activation(layer)
+
     def _deployed_noise(self, layer: Activation, out: Box, ctx: Context) -> Array | None:
         if not ctx.rounding.noisy:
             return None
@@ -87,6 +90,54 @@ class ElementwiseRule(Rule):
         lines: Lines = ctx.remember("lines", make)
         return lines
 
+    def train_interval(self, layer: Layer[Any, Any], mu: Array, r: Array, mode: Any) -> tuple[Array, Array, Any]:
+        act = _activation(layer)
+        low, high = mu - r, mu + r  # (batch, *shape)
+        f_low, f_high = act.function(low), act.function(high)  # nondecreasing: the image is [f(l), f(u)]
+        return (f_high + f_low) / 2, (f_high - f_low) / 2, (low, high, f_low, f_high)
+
+    def train_interval_backward(
+        self, layer: Layer[Any, Any], d_mu: Array, d_r: Array, cache: Any, first: bool
+    ) -> tuple[Array | None, Array | None, Layer[Any, Any]]:
+        act = _activation(layer)
+        low, high, f_low, f_high = cache
+        # mu' = (f(u) + f(l)) / 2, r' = (f(u) - f(l)) / 2; then l = mu - r, u = mu + r.
+        d_high = (d_mu + d_r) / 2 * act.derivative(high, f_high)
+        d_low = (d_mu - d_r) / 2 * act.derivative(low, f_low)
+        return d_high + d_low, d_high - d_low, layer
+
+    def exact(self, layer: Layer[Any, Any], values: Any) -> Any:
+        """The ReLU family exactly (the slopes are floats, so dyadic); anything else is not rational."""
+        from ._exact import NotRationalError, Scaled, dyadic
+
+        pieces = _activation(layer).linear_pieces()
+        if pieces is None:
+            raise NotRationalError(f"{layer!r} is not rational: the exact pass stops there")
+        (left, left_shift), (right, right_shift) = dyadic(pieces[0]), dyadic(pieces[1])
+        shift = max(left_shift, right_shift)
+        left, right = left << (shift - left_shift), right << (shift - right_shift)
+        positive = values.values > 0
+        return Scaled(np.where(positive, values.values * right, values.values * left), values.shift + shift)
+
+    def balls(self, layer: Layer[Any, Any], values: Array, arb: Any) -> Array:
+        """The ReLU family as the hull of both pieces where a ball straddles 0; others by their own function."""
+        act = _activation(layer)
+        pieces = act.linear_pieces()
+        if pieces is None:
+            result: Array = act.function(values)
+            return result
+        left, right = arb(pieces[0]), arb(pieces[1])  # floats convert exactly
+
+        def one(x: Any) -> Any:
+            if x > 0:
+                return right * x
+            if x <= 0:
+                return left * x
+            return (right * x).union(left * x)
+
+        hull: Array = np.vectorize(one, otypes=[object])(values)
+        return hull
+
     def slope_range(self, layer: Layer[Any, Any], box: Box, ctx: Context) -> tuple[Array, Array] | None:
         lines = self.lines(layer, box, ctx)
         if lines.free is None or lines.low is None or lines.high is None:
@@ -126,6 +177,7 @@ class ElementwiseRule(Rule):
         if deployed is not None:
             noise = noise + rounding.up(2 * rows_dot(np.abs(lam), deployed))
         step = _ElementwiseStep(lam, slope, intercept, lines.free if slopes is not None else None, deployed)
+        step.chords = (act, box) if act.linear_pieces() is not None else None
         return LinearForm(below, const, error, noise), step
 
     def encode(
@@ -195,8 +247,34 @@ class ElementwiseRule(Rule):
 
 
 class _ElementwiseStep(Step):
+    lam: Array
+
     def __init__(self, lam: Array, slope: Array, intercept: Array, free: Array | None, noise: Array | None) -> None:
         self.lam, self.slope, self.intercept, self.free, self.noise = lam, slope, intercept, free, noise
+        self.chords: tuple[Activation, Box] | None = None  # the kinked layer and its input box, for training
+
+    def training_gradients(self, below: Array, weight: Array) -> tuple[Any, tuple[Array, Array] | None]:
+        """Where a coefficient is negative the bound uses the chord ``s z + t``, whose slope and intercept depend
+        on the ends ``l``, ``u`` of the input box: ``s = (c u - a l) / (u - l)``, ``t = (s - a)(-l)``, so
+        ``ds/du = l (a - c) / (u - l)^2``, ``ds/dl = u (c - a) / (u - l)^2``, ``dt/dl = a - s - l ds/dl``,
+        ``dt/du = -l ds/du``. (The lower line's slope is a choice, constant between switches.)"""
+        if self.chords is None:
+            raise BoundsError("differentiable linear bounds need the ReLU family's lines (linear_pieces)")
+        layer, box = self.chords
+        pieces = layer.linear_pieces()
+        assert pieces is not None
+        a, c = pieces
+        scale = weight.reshape(*weight.shape, *([1] * (self.lam.ndim - 2))) * np.minimum(self.lam, 0)
+        d_slope = (scale * below).sum(axis=1)  # (domains, *shape): the chord's slope, over the rows
+        d_intercept = scale.sum(axis=1)
+        low, high = box.lower, box.upper
+        unstable = (low < 0) & (high > 0)
+        width = np.where(unstable, high - low, 1)
+        slope = np.where(unstable, (c * high - a * low) / width, 0)
+        ds_high, ds_low = low * (a - c) / width**2, high * (c - a) / width**2
+        d_low = d_slope * ds_low + d_intercept * (a - slope - low * ds_low)
+        d_high = d_slope * ds_high - d_intercept * low * ds_high
+        return None, (np.where(unstable, d_low, 0), np.where(unstable, d_high, 0))
 
     def witness(self, below: Array) -> Array:
         above = below * self.slope + self.intercept

@@ -42,6 +42,19 @@ class MaxPoolRule(Rule):
     def interval(self, layer: Layer[Any, Any], box: Box, ctx: Context) -> Box:
         return Box(layer.forward(box.lower)[0], layer.forward(box.upper)[0])
 
+    def train_interval(self, layer: Layer[Any, Any], mu: Array, r: Array, mode: Any) -> tuple[Array, Array, Any]:
+        low, low_cache = layer.forward(mu - r)
+        high, high_cache = layer.forward(mu + r)
+        return (high + low) / 2, (high - low) / 2, (low_cache, high_cache)
+
+    def train_interval_backward(
+        self, layer: Layer[Any, Any], d_mu: Array, d_r: Array, cache: Any, first: bool
+    ) -> tuple[Array | None, Array | None, Layer[Any, Any]]:
+        low_cache, high_cache = cache
+        d_low = layer.backward(np.ascontiguousarray((d_mu - d_r) / 2), low_cache)[0]
+        d_high = layer.backward(np.ascontiguousarray((d_mu + d_r) / 2), high_cache)[0]
+        return d_low + d_high, d_high - d_low, layer
+
     def _choice(self, layer: MaxPool2D[Any], box: Box, ctx: Context) -> tuple[Array, Array, Array, Any]:
         """``(chosen offset, dominant, largest upper bound, slices)`` per output, ``(domains, c, oh, ow)``."""
 
@@ -85,6 +98,7 @@ class MaxPoolRule(Rule):
                 np.abs(constant).reshape(domains, rows, -1).sum(axis=2) + np.abs(const), count
             )
         step = _MaxPoolStep(layer, chosen, through, top, places, padding)
+        step.lam, step.box = lam, box
         return LinearForm(np.ascontiguousarray(below), const, error, form.noise), step
 
     def encode(
@@ -154,6 +168,18 @@ class _MaxPoolStep(Step):
             places,
             padding,
         )
+
+    box: Box
+
+    def training_gradients(self, below: Array, weight: Array) -> tuple[Any, tuple[Array, Array] | None]:
+        """The constant upper bound ``max_k u_k`` of an undominated window depends on the box's upper ends."""
+        lam = self.lam
+        assert lam is not None
+        scale = weight.reshape(*weight.shape, *([1] * (lam.ndim - 2))) * np.where(self.through, 0, lam)
+        d_top = scale.sum(axis=1)  # (domains, c, oh, ow)
+        _, cache = self.layer.forward(self.box.upper)
+        d_high = self.layer.backward(np.ascontiguousarray(d_top.astype(self.box.upper.dtype)), cache)[0]
+        return None, (np.zeros_like(d_high), d_high)
 
     def witness(self, below: Array) -> Array:
         ph, pw = self.padding

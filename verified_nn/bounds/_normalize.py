@@ -105,6 +105,8 @@ class NormalizeRule(Rule):
 
 
 class _NormalizeStep(Step):
+    lam: Array
+
     def __init__(self, shift: Array, scale: Array, lam: Array, noise: Array | None) -> None:
         self.shift, self.scale, self.lam, self.noise = shift, scale, lam, noise
 

@@ -96,6 +96,8 @@ class Step(abc.ABC):
     those of its input (the minimising corner of the input box, at the bottom).
     """
 
+    lam: Array | None = None  # the coefficients on the layer's output when the step was taken
+
     @abc.abstractmethod
     def witness(self, below: Array) -> Array:
         """``(domains, rows, *out)`` from ``(domains, rows, *in)``: the chosen linear bounds run forward."""
@@ -104,11 +106,20 @@ class Step(abc.ABC):
         """The gradient of the bound with respect to this layer's slopes (None: it has none)."""
         return None
 
+    def training_gradients(self, below: Array, weight: Array) -> tuple[Any, tuple[Array, Array] | None]:
+        """For ``sum(weight * bound)`` (``weight`` ``(domains, rows)``): the gradient of the layer's parameters
+        (a layer of the same type, or None) and of its input box ``(d_lower, d_upper)`` through the linear
+        bounds' dependence on it (or None), given the witness ``below`` at its input. Training only."""
+        return None, None
+
 
 class Rule(abc.ABC):
     """How one layer kind is bounded (see the module docstring). Subclass it and :func:`register_rule`."""
 
     relaxed: ClassVar[bool] = False  # its linear bounds depend on its input box (tighter boxes, tighter bounds)
+
+    def check(self, layer: Layer[Any, Any]) -> None:  # noqa: B027  # a hook: most rules take every layer of their kind
+        """BoundsError, naming the layer, if this rule cannot bound this particular layer (nothing by default)."""
 
     @abc.abstractmethod
     def interval(self, layer: Layer[Any, Any], box: Box, ctx: Context) -> Box:
@@ -130,6 +141,34 @@ class Rule(abc.ABC):
         variable indices of its input, ``box`` and ``out`` (one domain) its input's and output's bounds.
         Returns the variable indices of its output. Layers without an exact encoding refuse."""
         raise BoundsError(f"{layer!r} has no exact (MILP) encoding: only piecewise-linear layers have one")
+
+    def exact(self, layer: Layer[Any, Any], values: Any) -> Any:
+        """The real layer on exact values (a ``Scaled``): its own forward pass on integers by default; a layer
+        whose value is not rational raises ``NotRationalError``."""
+        from ._exact import Scaled, exact_with_parameters, own_forward
+
+        if layer.parameters():
+            return exact_with_parameters(layer, values)
+        return Scaled(own_forward(layer, values.values), values.shift)
+
+    def balls(self, layer: Layer[Any, Any], values: Array, arb: Any) -> Array:
+        """The real layer on an object array of ``arb`` balls (each certain to contain its real value)."""
+        from ._exact import balls_with_parameters, own_forward
+
+        return balls_with_parameters(layer, values, arb) if layer.parameters() else own_forward(layer, values)
+
+    def train_interval(self, layer: Layer[Any, Any], mu: Array, r: Array, mode: Any) -> tuple[Array, Array, Any]:
+        """Certified training's interval step in the layer's dtype without rounding: the box ``mu +- r`` of the
+        input to ``(mu', r', cache)`` of the output."""
+        raise BoundsError(f"{layer!r} has no differentiable interval rule (certified training)")
+
+    def train_interval_backward(
+        self, layer: Layer[Any, Any], d_mu: Array, d_r: Array, cache: Any, first: bool
+    ) -> tuple[Array | None, Array | None, Layer[Any, Any]]:
+        """The gradient of :meth:`train_interval`: ``(d_mu, d_r, grads)`` with ``grads`` a layer of the same type
+        holding the parameter gradients (the layer itself without parameters); the box's gradients may be
+        None when ``first`` (nothing lies below the first layer)."""
+        raise BoundsError(f"{layer!r} has no differentiable interval rule (certified training)")
 
     def slope_range(self, layer: Layer[Any, Any], box: Box, ctx: Context) -> tuple[Array, Array] | None:
         """The range ``(low, high)`` ``(domains, *in)`` of the free slopes (None: the rule has none)."""
@@ -157,6 +196,10 @@ def rule_for(layer: Layer[Any, Any], *, index: int | None = None) -> Rule:
     for cls in type(layer).__mro__:
         rule = _RULES.get(cls)
         if rule is not None:
+            try:
+                rule.check(layer)
+            except BoundsError as error:
+                raise BoundsError(f"layer {index}: {error}" if index is not None else str(error)) from None
             return rule
     where = f"layer {index}, " if index is not None else ""
     known = ", ".join(sorted(cls.__name__ for cls in _RULES))

@@ -1,12 +1,12 @@
-"""Certified robustness of trained networks: bounds, an attack and an exact verifier, sound for floats.
+"""Certified robustness of trained networks: an attack, bounds, and an exact verifier, sound for floats.
 
-For an image and an L-infinity ball around it (clipped to [0, 1]): interval bounds, linear bounds by
-back-substitution, a projected-gradient attack, and a mixed-integer program for what the bounds leave
-open, every "verified" accounting for the float rounding of the deployed network (docs/certification.md).
-Needs scipy only for the exact verifier (the ``certify`` extra).
+For an image and an L-infinity ball around it (clipped to [0, 1]): a projected-gradient attack, interval
+bounds, linear bounds with optimised slopes (all from ``verified_nn.bounds``, rounded outward and counting
+the deployed network's float rounding), and a mixed-integer program for what the bounds leave open
+(docs/certification.md). Any network whose layers have bound rules; the MILP needs piecewise-linear
+layers and scipy (the ``certify`` extra).
 """
 
-from ._adapter import from_model as from_model
 from ._attack import (
     AttackConfig as AttackConfig,
     AttackResult as AttackResult,
@@ -29,30 +29,13 @@ from ._driver import (
     ImageResult as ImageResult,
     certify_image as certify_image,
     certify_images as certify_images,
+    check_certifiable as check_certifiable,
     single_blas_thread as single_blas_thread,
 )
 from ._errors import CertifyError as CertifyError
-from ._float_error import forward_error as forward_error, required_margins as required_margins
-from ._interval import (
-    Bounds as Bounds,
-    activation_interval as activation_interval,
-    affine_interval as affine_interval,
-    elided_margins as elided_margins,
-    interval_bounds as interval_bounds,
-    interval_margins as interval_margins,
-)
-from ._linear import (
-    back_substitute as back_substitute,
-    linear_bounds as linear_bounds,
-    linear_margins as linear_margins,
-    relaxation as relaxation,
-    specification as specification,
-)
-from ._milp import MilpOutcome as MilpOutcome, minimum_margin as minimum_margin
-from ._network import DenseNetwork as DenseNetwork
+from ._milp import MilpOutcome as MilpOutcome, minimum_margin as minimum_margin, solver_tolerance as solver_tolerance
 from ._png import png_bytes as png_bytes, side_by_side as side_by_side, write_png as write_png
 from ._report import Summary as Summary, as_json as as_json, format_table as format_table, summarize as summarize
-from ._rounding import gamma as gamma, unit_roundoff as unit_roundoff
 from ._scheduler import (
     DEFAULT_CONNECT_TIMEOUT as DEFAULT_CONNECT_TIMEOUT,
     SchedulerAddress as SchedulerAddress,

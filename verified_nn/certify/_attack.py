@@ -1,10 +1,10 @@
 """Projected gradient descent on the logit margin, with random restarts: cheap counterexamples first.
 
-The gradient of the margin ``z_label - max_{j != label} z_j`` with respect to the input comes from a
-backward pass written out by hand over :class:`DenseNetwork`, in the network's own dtype (Madry et al.
-2018 use the cross-entropy; the margin is the quantity a certificate bounds). Iterates stay in the
-ball's inner box, so every point tried is an input the deployed model can take; a hit counts only when
-the deployed forward pass of that single image predicts another class.
+The gradient of the margin ``z_label - max_{j != label} z_j`` with respect to the input is the network's
+own backward pass (``Network.backward``), in the network's dtype (Madry et al. 2018 use the
+cross-entropy; the margin is the quantity a certificate bounds). Iterates stay in the ball's inner box,
+so every point tried is an input the deployed model can take; a hit counts only when the deployed
+forward pass of that single image predicts another class.
 """
 
 import dataclasses
@@ -12,8 +12,9 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
+from verified_nn.network import Network
+
 from ._ball import Ball
-from ._network import DenseNetwork
 
 Array: TypeAlias = np.ndarray[Any, Any]
 
@@ -31,41 +32,37 @@ class AttackConfig:
 class AttackResult:
     """The outcome: a counterexample confirmed by the deployed forward pass, or none."""
 
-    example: Array | None  # (n,) in the network's dtype, inside the ball; None when nothing was found
+    example: Array | None  # the input, in the network's dtype, inside the ball; None when nothing was found
     predicted: int | None  # the deployed prediction at ``example``
     best_margin: float  # the smallest deployed margin ``z_label - max_{j != label} z_j`` seen
 
 
-def margin_and_gradient(network: DenseNetwork, x: Array, label: int) -> tuple[Array, Array]:
-    """Margins ``(batch,)`` and their gradients ``(batch, n)`` with respect to ``x``, in the network's dtype."""
-    zs = network.pre_activations(x)
-    logits = zs[-1]  # (batch, classes)
+def margin_and_gradient(network: Network[Any, Any], x: Array, label: int) -> tuple[Array, Array]:
+    """Margins ``(batch,)`` and their gradients (the shape of ``x``) with respect to ``x``, in the network's
+    dtype, by the network's own forward and backward passes."""
+    logits, cache = network.forward(x)  # (batch, classes)
     rows = np.arange(len(x))
     others = logits.copy()
     others[:, label] = -np.inf
     runner_up = others.argmax(axis=1)  # (batch,)
     margins = logits[:, label] - logits[rows, runner_up]
-    d = np.zeros_like(logits)  # d margin / d logits
-    d[:, label] = 1
-    d[rows, runner_up] -= 1
-    for i in range(len(network.weights) - 1, -1, -1):
-        d = d @ network.weights[i]  # (batch, n_{i-1}): d margin / d a_{i-1}
-        if i > 0:
-            slope = network.dtype.type(network.slopes[i - 1])
-            d = d * np.where(zs[i - 1] > 0, network.dtype.type(1), slope)  # through the activation
-    return margins, d
+    seed = np.zeros_like(logits)  # d margin / d logits
+    seed[:, label] = 1
+    seed[rows, runner_up] -= 1
+    gradient, _ = network.backward(seed, cache)
+    return margins, gradient
 
 
-def confirmed(network: DenseNetwork, ball: Ball, x: Array, label: int) -> int | None:
+def confirmed(network: Network[Any, Any], ball: Ball, x: Array, label: int) -> int | None:
     """The deployed prediction at ``x`` if ``x`` is in the ball and the prediction is not ``label``."""
     if x.dtype != network.dtype or not ball.contains(x):
         return None
-    predicted = int(network.predict(x[np.newaxis, :])[0])
+    predicted = int(network.predict(x[np.newaxis])[0])
     return predicted if predicted != label else None
 
 
 def pgd_attack(
-    network: DenseNetwork,
+    network: Network[Any, Any],
     ball: Ball,
     label: int,
     *,
@@ -82,9 +79,10 @@ def pgd_attack(
     rng = np.random.default_rng(seed)
     low, high = ball.inner_lower, ball.inner_upper
     starts = [ball.center if start is None else start] + [
-        low + rng.random(len(low)).astype(network.dtype) * (high - low) for _ in range(settings.restarts - 1)
+        low + np.asarray(rng.random(low.shape), dtype=network.dtype) * (high - low)
+        for _ in range(settings.restarts - 1)
     ]
-    x = ball.project(np.stack(starts))  # (restarts, n)
+    x = ball.project(np.stack(starts))  # (restarts, *input)
     step = network.dtype.type(settings.step_scale * float(ball.eps) / max(settings.steps, 1))
     best = np.inf
     for _ in range(settings.steps + 1):

@@ -13,13 +13,13 @@ from typing import Any, Final, TypeAlias
 
 import numpy as np
 
+from verified_nn.bounds import Box
 from verified_nn.core import FloatDType, Floating
 
 from ._errors import CertifyError
-from ._rounding import down, up
 
 Array: TypeAlias = np.ndarray[Any, Any]
-Vector: TypeAlias = Floating[np.ndarray[tuple[int], FloatDType], " inputs"]
+Vector: TypeAlias = Floating[np.ndarray[tuple[int, ...], FloatDType], "*inputs"]
 
 PIXEL_LOW: Final = 0
 PIXEL_HIGH: Final = 1
@@ -51,7 +51,7 @@ def _at_least_center_minus_eps(x: Array, center: Array, eps: Fraction) -> Array:
     gap = (x.astype(np.float64) - center.astype(np.float64)) + float(eps)
     result: Array = gap > _DECIDED
     for i in np.flatnonzero(np.abs(gap) <= _DECIDED):
-        result[i] = Fraction(float(x[i])) - Fraction(float(center[i])) + eps >= 0
+        result.flat[i] = Fraction(float(x.flat[i])) - Fraction(float(center.flat[i])) + eps >= 0
     return result
 
 
@@ -92,6 +92,10 @@ class Ball:
         projected: Array = np.clip(np.asarray(x).astype(self.center.dtype), self.inner_lower, self.inner_upper)
         return projected
 
+    def box(self) -> Box:
+        """The outer box as one domain of the bound core."""
+        return Box(self.lower[np.newaxis], self.upper[np.newaxis])
+
     def corners(self, signs: Array) -> Array:
         """Inner-box corners chosen by ``signs`` (``(k, n)`` of -1/+1): lower where negative, else upper."""
         chosen: Array = np.where(signs < 0, self.inner_lower, self.inner_upper)
@@ -103,22 +107,22 @@ def linf_ball(center: Vector, eps: Fraction | float | str) -> Ball:
     radius = eps if isinstance(eps, Fraction) else parse_eps(eps) if isinstance(eps, str) else Fraction(eps)
     if not 0 <= radius <= 1:
         raise CertifyError(f"eps must lie in [0, 1], got {radius}")
-    center = np.asarray(center)
-    if center.ndim != 1 or center.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise CertifyError(f"the centre must be a float32 or float64 vector, got {center.dtype}{list(center.shape)}")
-    if not (np.isfinite(center).all() and (center >= PIXEL_LOW).all() and (center <= PIXEL_HIGH).all()):
+    point: Array = np.asarray(center)
+    if point.ndim < 1 or point.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise CertifyError(f"the centre must be a float32 or float64 array, got {point.dtype}{list(point.shape)}")
+    if not (np.isfinite(point).all() and (point >= PIXEL_LOW).all() and (point <= PIXEL_HIGH).all()):
         raise CertifyError("the centre's pixels must lie in [0, 1]")
-    c64 = center.astype(np.float64)
+    c64 = point.astype(np.float64)
     e = _float_at_least(radius)
-    lower = np.maximum(down(c64 - e), PIXEL_LOW)  # c - e rounds once: one step down is below c - eps
-    upper = np.minimum(up(c64 + e), PIXEL_HIGH)
+    lower = np.maximum(np.nextafter(c64 - e, -np.inf), PIXEL_LOW)  # c - e rounds once: one step down is below c - eps
+    upper = np.minimum(np.nextafter(c64 + e, np.inf), PIXEL_HIGH)
     return Ball(
-        center=center,
+        center=point,
         eps=radius,
         lower=lower,
         upper=upper,
-        inner_lower=_inner(lower, center, radius, toward=np.inf, inside=_not_below_lower),
-        inner_upper=_inner(upper, center, radius, toward=-np.inf, inside=_not_above_upper),
+        inner_lower=_inner(lower, point, radius, toward=np.inf, inside=_not_below_lower),
+        inner_upper=_inner(upper, point, radius, toward=-np.inf, inside=_not_above_upper),
     )
 
 

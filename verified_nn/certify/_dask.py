@@ -13,10 +13,10 @@ from typing import Any, Final, TypeAlias
 import numpy as np
 
 from verified_nn.core import require_extra
+from verified_nn.network import Network
 
 from ._driver import CertifyConfig, ImageResult, certify_image, single_blas_thread
 from ._errors import CertifyError
-from ._network import DenseNetwork
 from ._scheduler import DEFAULT_CONNECT_TIMEOUT, parse_address, probe_scheduler
 
 Array: TypeAlias = np.ndarray[Any, Any]
@@ -24,7 +24,7 @@ IMAGES_PER_TASK: Final = 20
 
 
 def _certify_on_worker(
-    network: DenseNetwork, images: Array, labels: list[int], config: CertifyConfig, start: int
+    network: Network[Any, Any], images: Array, labels: list[int], config: CertifyConfig, start: int
 ) -> list[ImageResult]:
     """Images ``start``, ``start + 1``, ... on a worker, with one BLAS thread (the workers are the parallelism)."""
     with single_blas_thread():
@@ -34,8 +34,22 @@ def _certify_on_worker(
         ]
 
 
+def _client(distributed: Any, scheduler: str, connect_timeout: float) -> Any:
+    """A client of the scheduler at ``scheduler``, its address checked and the scheduler probed first (an
+    ``inproc://`` cluster of this process is not probed); CertifyError naming ``--scheduler`` otherwise."""
+    if not scheduler.startswith("inproc://"):
+        address = parse_address(scheduler)
+        probe_scheduler(address, timeout=connect_timeout)
+        scheduler = str(address)
+    try:
+        return distributed.Client(scheduler, timeout=connect_timeout, set_as_default=False)
+    except Exception as error:  # distributed raises OSError, TimeoutError, ValueError, CommClosedError, ...
+        first = (str(error).splitlines() or [type(error).__name__])[0]
+        raise CertifyError(f"--scheduler {scheduler}: the Dask client could not start ({first})") from None
+
+
 def certify_on_cluster(
-    network: DenseNetwork,
+    network: Network[Any, Any],
     images: Array,
     labels: Sequence[int] | Array,
     config: CertifyConfig,
@@ -55,15 +69,7 @@ def certify_on_cluster(
     distributed = require_extra(
         "distributed", extra="dask", purpose="certify --scheduler (a Dask cluster)", package="distributed"
     )
-    if not scheduler.startswith("inproc://"):
-        address = parse_address(scheduler)
-        probe_scheduler(address, timeout=connect_timeout)
-        scheduler = str(address)
-    try:
-        client = distributed.Client(scheduler, timeout=connect_timeout, set_as_default=False)
-    except Exception as error:  # distributed raises OSError, TimeoutError, ValueError, CommClosedError, ...
-        first = (str(error).splitlines() or [type(error).__name__])[0]
-        raise CertifyError(f"--scheduler {scheduler}: the Dask client could not start ({first})") from None
+    client = _client(distributed, scheduler, connect_timeout)
     results: list[ImageResult | None] = [None] * len(images)
     with client, client.as_current():
         [shared] = client.scatter([network], broadcast=True)
@@ -100,17 +106,20 @@ def map_on_cluster(
     scheduler: str,
     purpose: str,
     on_result: Callable[[Any], object] | None = None,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     **options: Any,
 ) -> list[Any]:
     """``[function(item, **options) for item in items]``, one task per item on the Dask cluster at ``scheduler``
     (each worker holding BLAS to one thread), in the items' order; ``on_result`` as each finishes.
 
     ``function`` must be a top-level function (the workers import it). ``purpose`` names the command in
-    the one-line MissingExtraError when ``distributed`` is not installed.
+    the one-line MissingExtraError when ``distributed`` is not installed. The address is checked and the
+    scheduler probed within ``connect_timeout`` seconds first, as for :func:`certify_on_cluster`.
     """
     distributed = require_extra("distributed", extra="dask", purpose=purpose, package="distributed")
     results: list[Any] = [None] * len(items)
-    with distributed.Client(scheduler, set_as_default=False) as client, client.as_current():
+    client = _client(distributed, scheduler, connect_timeout)
+    with client, client.as_current():
         futures = {
             client.submit(_run_on_worker, function, item, options, pure=False): index
             for index, item in enumerate(items)

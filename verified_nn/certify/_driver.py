@@ -1,7 +1,10 @@
-"""Certify one image (attack, then IBP, then back-substitution, then the MILP) and many, in parallel.
+"""Certify one image (intervals, then the attack, linear bounds, optimised slopes, the MILP) and many.
 
-:func:`certify_image` is a pure top-level function of picklable arguments, so any executor can run
-it (``concurrent.futures`` here; a Dask cluster later) and the answer does not depend on which did,
+Every bound comes from the bound core (``verified_nn.bounds``) with ``Rounding.sound``: rigorous for the
+real network and for the deployed one (float32 rounding as bounded noise per neuron), so a positive lower
+bound on every margin is a certificate; no separate float allowance is compared against.
+:func:`certify_image` is a pure top-level function of picklable arguments, so any executor can run it
+(``concurrent.futures`` here, a Dask cluster in ``_dask.py``) and the answer does not depend on which did,
 except where a time limit is reached.
 """
 
@@ -16,17 +19,25 @@ from typing import Any, Final, TypeAlias
 import numpy as np
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]  # ships no types
 
+from verified_nn.bounds import (
+    BoundsError,
+    NodeBounds,
+    Rounding,
+    interval_bounds,
+    linear_bounds,
+    margin_spec,
+    optimise_slopes,
+    rule_for,
+    spec_bounds,
+)
 from verified_nn.core import AUTO, ThreadChoice, choose_threads
 from verified_nn.files import check_workers
+from verified_nn.network import Network
 
 from ._attack import AttackConfig, confirmed, pgd_attack
 from ._ball import Ball, linf_ball
 from ._errors import CertifyError
-from ._float_error import forward_error, required_margins
-from ._interval import Bounds, elided_margins, interval_bounds
-from ._linear import linear_bounds, linear_margins
 from ._milp import CANDIDATE, TIMEOUT as MILP_TIMEOUT, VERIFIED as MILP_VERIFIED, minimum_margin
-from ._network import DenseNetwork
 from ._scheduler import DEFAULT_CONNECT_TIMEOUT
 
 Array: TypeAlias = np.ndarray[Any, Any]
@@ -38,9 +49,27 @@ VERIFIED: Final = "verified"  # no input of the ball changes the deployed predic
 COUNTEREXAMPLE: Final = "counterexample"  # an input of the ball, confirmed by the deployed forward pass
 MISCLASSIFIED: Final = "misclassified"  # the clean image itself is misclassified
 TIMEOUT: Final = "timeout"  # the MILP ran out of time
-FLOAT_UNDECIDED: Final = "float-undecided"  # the real margin is positive but within the float error bound
+FLOAT_UNDECIDED: Final = "float-undecided"  # the real margin is positive but within the float allowance
 UNDECIDED: Final = "undecided"  # the chosen method could not decide (bounds too loose, no counterexample)
 STATUSES: Final = (VERIFIED, COUNTEREXAMPLE, MISCLASSIFIED, TIMEOUT, FLOAT_UNDECIDED, UNDECIDED)
+
+
+def check_certifiable(network: object) -> Network[Any, Any]:
+    """``network`` if every layer has a bound rule and its output is a vector of class scores; else one line."""
+    if not isinstance(network, Network):
+        raise CertifyError(f"certify takes a verified_nn Network, got {type(network).__name__}")
+    for index, layer in enumerate(network.layers):
+        try:
+            rule_for(layer, index=index)
+        except BoundsError as error:
+            raise CertifyError(f"certify: {error}") from None
+    if network.input_shape() is None or len(network.output_shape()) != 1:
+        raise CertifyError("certify needs a network with a fixed input shape whose output is a vector of class scores")
+    return network
+
+
+def _rounding(network: Network[Any, Any]) -> Rounding:
+    return Rounding.sound(deployed=network.dtype)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +81,7 @@ class CertifyConfig:
     time_limit: float = 60.0  # seconds per image for the MILP stage
     attack: AttackConfig = dataclasses.field(default_factory=AttackConfig)  # the attack run first
     seed: int = 0  # seeds each image's attack together with its index
+    slopes: int = 20  # steps of alpha-CROWN after CROWN ("crown" and "complete"; 0: CROWN's slopes only)
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -60,6 +90,8 @@ class CertifyConfig:
             raise CertifyError(f"eps must lie in [0, 1], got {self.eps}")
         if not self.time_limit > 0:
             raise CertifyError(f"the time limit must be positive, got {self.time_limit}")
+        if self.slopes < 0:
+            raise CertifyError(f"slopes must be >= 0 steps, got {self.slopes}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,13 +103,13 @@ class ImageResult:
     predicted: int  # the deployed prediction of the clean image
     status: str  # one of STATUSES
     decided_by: str  # "clean", "attack", "ibp", "crown", "milp", or "" when undecided
-    margin_bound: float  # rigorous lower bound on the real network's margin over the ball (-inf if none)
-    float_error: float  # the largest margin the float rounding could eat, over the classes
-    attack_margin: float  # the smallest deployed margin the attack reached
-    unstable: int  # neurons whose sign the bounds leave open (-1 if not computed)
+    margin_bound: float  # rigorous lower bound on the deployed (and real) margin over the ball (-inf if none)
+    float_error: float  # the float allowance inside that bound: what the deployed rounding took from it
+    attack_margin: float  # the smallest deployed margin the attack reached (-inf if it did not run)
+    unstable: int  # values whose sign (or max-pool winner) the bounds leave open (-1 if not computed)
     milp_seconds: float  # time in the MILP stage
     seconds: float  # time for the whole image
-    counterexample: Array | None = None  # (n,) network dtype, inside the ball; or the clean image
+    counterexample: Array | None = None  # network dtype, inside the ball; or the clean image
     counterexample_class: int | None = None  # the deployed prediction there
 
     def as_dict(self) -> dict[str, Any]:
@@ -85,11 +117,6 @@ class ImageResult:
         record = dataclasses.asdict(self)
         del record["counterexample"]
         return {key: (float(v) if isinstance(v, float) else v) for key, v in record.items()}
-
-
-def _undecided(margins: Array) -> str:
-    # Positive real margins that the rounding allowance could still eat are float-undecided.
-    return FLOAT_UNDECIDED if bool(np.all(margins > 0)) else UNDECIDED
 
 
 class _Record:
@@ -114,75 +141,106 @@ class _Record:
             **self.fields, status=status, decided_by=decided_by, seconds=time.perf_counter() - self.start
         )
 
+    def bounds(self, margins: Array, noise: Array, nodes: NodeBounds) -> None:
+        self.fields.update(
+            margin_bound=float(margins.min()), float_error=float(noise.max(initial=0.0)), unstable=_unstable(nodes)
+        )
+
+
+def _unstable(nodes: NodeBounds) -> int:
+    """Values of nodes feeding a relaxed layer whose box straddles 0."""
+    return int(sum(np.sum((box.lower < 0) & (box.upper > 0)) for box in nodes.boxes[1:-1]))
+
+
+def _undecided(network: Network[Any, Any], ball: Ball, spec: Array, method: str) -> str:
+    """Float-undecided when the same method proves every margin of the real network alone (no float allowance)."""
+    real = Rounding.sound(deployed=None)
+    if method == "ibp":
+        nodes = interval_bounds(network, ball.box(), rounding=real)
+        lower = spec_bounds(network, nodes, spec, stop=len(network.layers) - 1).lower[0]
+    else:
+        lower = spec_bounds(network, linear_bounds(network, ball.box(), rounding=real), spec).lower[0]
+    return FLOAT_UNDECIDED if bool(np.all(lower > 0)) else UNDECIDED
+
 
 def certify_image(
-    network: DenseNetwork, image: Array, label: int, config: CertifyConfig, *, index: int = 0
+    network: Network[Any, Any], image: Array, label: int, config: CertifyConfig, *, index: int = 0
 ) -> ImageResult:
     """Certify that no input of the eps-ball around ``image`` changes the deployed network's prediction.
 
-    ``image`` is ``(n,)`` in the network's dtype with pixels in [0, 1]. The stages stop at the first
-    verdict: the clean prediction, the attack, interval bounds, back-substitution, then (for
-    ``method="complete"``) one MILP per class the bounds leave open, within ``config.time_limit``.
+    ``image`` has the network's input shape, in its dtype, with pixels in [0, 1]. The stages stop at the
+    first verdict: the clean prediction, interval bounds (the last layer folded into the margins), the
+    attack, linear bounds and ``config.slopes`` steps of alpha-CROWN, then (``method="complete"``) one MILP
+    per class the bounds leave open, within ``config.time_limit``.
     """
     image = np.asarray(image)
-    if image.dtype != network.dtype or image.shape != (network.widths[0],):
-        raise CertifyError(f"image must be {network.dtype}[{network.widths[0]}], got {image.dtype}{list(image.shape)}")
-    predicted = int(network.predict(image[np.newaxis, :])[0])
+    expected = network.input_shape()
+    if image.dtype != network.dtype or image.shape != expected:
+        raise CertifyError(f"image must be {network.dtype}{list(expected or ())}, got {image.dtype}{list(image.shape)}")
+    predicted = int(network.predict(image[np.newaxis])[0])
     record = _Record(index, int(label), predicted)
     if predicted != label:
         return record.finish(MISCLASSIFIED, "clean", counterexample=image.copy(), counterexample_class=predicted)
     ball = linf_ball(image, config.eps)
+    rounding = _rounding(network)
+    spec = margin_spec(np.array([label]), network.classes)
+    # Intervals first: a few matrix products, and on a network trained against them they decide most images
+    # (a verified image has no counterexample, so the attack would only cost time).
+    intervals = interval_bounds(network, ball.box(), rounding=rounding)
+    folded = spec_bounds(network, intervals, spec, stop=len(network.layers) - 1)
+    margins, noise = folded.lower[0], folded.noise[0]
+    record.bounds(margins, noise, intervals)
+    if np.all(margins > 0):
+        return record.finish(VERIFIED, "ibp")
     attack = pgd_attack(network, ball, label, config=config.attack, seed=(config.seed, index))
     record.fields["attack_margin"] = attack.best_margin
     if attack.example is not None:
         return record.finish(
             COUNTEREXAMPLE, "attack", counterexample=attack.example, counterexample_class=attack.predicted
         )
-    intervals = interval_bounds(network, ball)
-    needed = required_margins(forward_error(network, intervals, ball), label)
-    margins = elided_margins(network, intervals, ball, label)
-    record.fields.update(
-        float_error=float(needed[np.isfinite(needed)].max(initial=0.0)),
-        margin_bound=float(margins.min()),
-        unstable=_unstable(intervals),
-    )
-    if np.all(margins > needed):
-        return record.finish(VERIFIED, "ibp")
     if config.method == "ibp":
-        return record.finish(_undecided(margins), "")
-    bounds = linear_bounds(network, ball, intervals=intervals)
-    margins = np.maximum(margins, linear_margins(network, ball, label, bounds))
-    record.fields.update(margin_bound=float(margins.min()), unstable=_unstable(bounds))
-    if np.all(margins > needed):
+        return record.finish(_undecided(network, ball, spec, "ibp"), "")
+    nodes = linear_bounds(network, ball.box(), rounding=rounding, known=intervals)
+    crown = spec_bounds(network, nodes, spec)
+    if config.slopes and not np.all(crown.lower > 0):
+        crown = optimise_slopes(network, nodes, spec, iterations=config.slopes, slopes=crown.slopes)
+    better = crown.lower[0] > margins
+    margins, noise = np.where(better, crown.lower[0], margins), np.where(better, crown.noise[0], noise)
+    record.bounds(margins, noise, nodes)
+    if np.all(margins > 0):
         return record.finish(VERIFIED, "crown")
     if config.method == "crown":
-        return record.finish(_undecided(margins), "")
-    return _complete(network, ball, label, config, bounds, margins, needed, record)
+        return record.finish(_undecided(network, ball, spec, "crown"), "")
+    return _complete(network, ball, label, config, nodes, margins, record)
 
 
 def _complete(
-    network: DenseNetwork,
+    network: Network[Any, Any],
     ball: Ball,
     label: int,
     config: CertifyConfig,
-    bounds: Bounds,
+    nodes: NodeBounds,
     margins: Array,
-    needed: Array,
     record: _Record,
 ) -> ImageResult:
     """The MILP stage: the open classes, lowest bound first, within the image's time limit."""
     milp_start = time.perf_counter()
     deadline = milp_start + config.time_limit
-    open_classes = [int(j) for j in np.argsort(margins, kind="stable") if j != label and margins[j] <= needed[j]]
+    others = [j for j in range(network.classes) if j != label]
+    open_rows = [int(r) for r in np.argsort(margins, kind="stable") if margins[r] <= 0]
     verdicts = []
-    for target in open_classes:
+    for row in open_rows:
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
             verdicts.append(TIMEOUT)
             break
-        outcome = minimum_margin(
-            network, ball, label, target, bounds, float_error=float(needed[target]), time_limit=remaining
-        )
+        target = others[row]
+        objective = np.zeros(network.classes)
+        objective[label], objective[target] = 1.0, -1.0
+        try:
+            outcome = minimum_margin(network, nodes, objective, time_limit=remaining)
+        except BoundsError as error:
+            raise CertifyError(f"certify --method complete: {error}") from None
         if outcome.status == MILP_VERIFIED:
             verdicts.append(VERIFIED)
         elif outcome.status == CANDIDATE and outcome.example is not None:
@@ -197,8 +255,9 @@ def _complete(
                     counterexample=example,
                     counterexample_class=predicted,
                 )
-            # HiGHS's real-valued minimum is negative, but the deployed network keeps the label there.
-            verdicts.append(FLOAT_UNDECIDED if outcome.value > -outcome.needed else UNDECIDED)
+            # HiGHS's minimum is negative, but the deployed network keeps the label there: the negative value
+            # came from the float noise (float-undecided) or from a real margin the deployed one does not share.
+            verdicts.append(_real_sign(network, outcome.example, label, target))
         elif outcome.status == MILP_TIMEOUT:
             verdicts.append(TIMEOUT)
         else:
@@ -207,8 +266,14 @@ def _complete(
     return record.finish(status, "milp" if status == VERIFIED else "", milp_seconds=time.perf_counter() - milp_start)
 
 
+def _real_sign(network: Network[Any, Any], point: Array, label: int, target: int) -> str:
+    """Float-undecided when the real network (float64, close enough for a status) keeps the margin at ``point``."""
+    logits = network.astype(np.float64).logits(point[np.newaxis])[0]
+    return FLOAT_UNDECIDED if logits[label] > logits[target] else UNDECIDED
+
+
 def _confirm(
-    network: DenseNetwork, ball: Ball, label: int, candidate: Array, *, seed: tuple[int, ...]
+    network: Network[Any, Any], ball: Ball, label: int, candidate: Array, *, seed: tuple[int, ...]
 ) -> tuple[Array | None, int | None]:
     """The MILP's point, moved into the ball in the network's dtype, if the deployed network misclassifies
     it; else a short attack started there (the point may sit a rounding away from the boundary)."""
@@ -222,12 +287,6 @@ def _confirm(
     return attack.example, attack.predicted
 
 
-def _unstable(bounds: Bounds) -> int:
-    return int(
-        sum(np.sum((low < 0) & (high > 0)) for low, high in zip(bounds.lower[:-1], bounds.upper[:-1], strict=True))
-    )
-
-
 def single_blas_thread() -> contextlib.AbstractContextManager[Any]:
     """Limit BLAS to one thread while certifying.
 
@@ -238,15 +297,16 @@ def single_blas_thread() -> contextlib.AbstractContextManager[Any]:
     return limits
 
 
-def blas_choice(network: DenseNetwork, images: Array, config: CertifyConfig) -> ThreadChoice:
+def blas_choice(network: Network[Any, Any], images: Array, config: CertifyConfig) -> ThreadChoice:
     """The BLAS threads for certifying in this process (``core.choose_threads``): one while other processes
     hold the cores, else as many as make one image's back-substitution bounds (the products that grow with
     the network) faster by 10%. Worker processes (``jobs``) keep one thread each."""
     first = np.asarray(images[0]) if len(images) else None
-    if first is None or first.dtype != network.dtype or first.shape != (network.widths[0],):
+    if first is None or first.dtype != network.dtype or first.shape != network.input_shape():
         return ThreadChoice(1, "no image to time")  # certify_image names what is wrong with it
-    ball = linf_ball(first, config.eps)
-    return choose_threads(AUTO, probe=lambda: linear_bounds(network, ball))
+    box = linf_ball(first, config.eps).box()
+    rounding = _rounding(network)
+    return choose_threads(AUTO, probe=lambda: linear_bounds(network, box, rounding=rounding))
 
 
 _WORKER_LIMITS: list[Any] = []  # keeps each worker's limit alive for the worker's lifetime
@@ -257,7 +317,7 @@ def _start_worker() -> None:
 
 
 def certify_images(
-    network: DenseNetwork,
+    network: Network[Any, Any],
     images: Array,
     labels: Sequence[int] | Array,
     config: CertifyConfig,

@@ -22,7 +22,7 @@ from ._errors import CertifyError
 
 SCHEMES: Final = ("tcp", "tls")
 DEFAULT_PORT: Final = 8786  # Dask's
-DEFAULT_CONNECT_TIMEOUT: Final = 5.0  # seconds to resolve, connect and hear the scheduler's handshake
+DEFAULT_CONNECT_TIMEOUT: Final = 3.0  # seconds to resolve, connect and hear the scheduler's handshake
 MAX_HANDSHAKE: Final = 1 << 16  # bytes: a scheduler's handshake is a few hundred
 _LABEL: Final = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"  # one dot-separated part of a host name
 _HOST: Final = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")

@@ -6,6 +6,7 @@ any other user error: one line, no traceback.
 """
 
 import argparse
+import contextlib
 import io
 import os
 import select
@@ -128,6 +129,14 @@ def _terminated(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _quiet_floats() -> contextlib.AbstractContextManager[object]:
+    """numpy's overflow and invalid-value warnings off: a run that diverges is stopped and explained in one
+    line by the trainer's guard, and the warnings would only print Python source lines above it."""
+    import numpy as np
+
+    return np.errstate(all="ignore")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status. User errors print one line, no traceback.
 
@@ -142,8 +151,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if type(error).__module__ != "verified_nn.core":  # not the switch: a bug, keep its traceback
             raise
         return _error(error)
+    except KeyboardInterrupt:  # Ctrl-C or `kill` while the library loads: nothing was started
+        print("verified-nn: interrupted", file=sys.stderr)
+        return 130
     try:
-        status = _run(parser, argv)
+        with _quiet_floats():
+            status = _run(parser, argv)
     except BrokenPipeError as error:
         if not _stdout_is_a_closed_pipe():
             return _error(error)
@@ -154,6 +167,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except user_errors() as error:
         return _error(error)
     except KeyboardInterrupt as error:
-        print(f"verified-nn: {error or 'interrupted'}", file=sys.stderr)
+        print(f"verified-nn: {str(error) or 'interrupted'}", file=sys.stderr)
         return 130
     return status

@@ -17,12 +17,11 @@ from verified_nn.certify import (
     METHODS,
     CertifyConfig,
     CertifyError,
-    DenseNetwork,
     ImageResult,
     as_json,
     certify_images,
+    check_certifiable,
     format_table,
-    from_model,
     parse_address,
     parse_eps,
     probe_scheduler,
@@ -32,10 +31,11 @@ from verified_nn.certify import (
 )
 from verified_nn.core import require_extra
 from verified_nn.files import SECONDS, OutputError, check_output, check_output_directory, check_workers, write_output
-from verified_nn.training import load_model
+from verified_nn.network import Network
+from verified_nn.training import load_model, network_input
 
 from ._data_options import model_data
-from ._options import add_dataset_options, dataset_files
+from ._options import add_dataset_options, dataset_files, seed
 
 MAX_CONNECT_TIMEOUT = 60.0  # seconds: a scheduler that needs longer to answer is not one to certify on
 
@@ -65,7 +65,7 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
         help=f"with --scheduler: seconds to reach the scheduler and hear its handshake, at most "
         f"{MAX_CONNECT_TIMEOUT:g} (default {DEFAULT_CONNECT_TIMEOUT:g})",
     )
-    group.add_argument("--seed", type=int, default=0, help="seed of the attack's random restarts (default 0)")
+    group.add_argument("--seed", type=seed, default=0, help="seed of the attack's random restarts (default 0)")
     output = parser.add_argument_group("output")
     output.add_argument("--json", type=Path, default=None, help="write the summary and every verdict here")
     output.add_argument("--png", type=Path, default=None, help="write each counterexample beside its original here")
@@ -73,9 +73,9 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     parser.set_defaults(run=run)
 
 
-def load_network(path: Path) -> DenseNetwork:
-    """The model file at ``path`` as certify's network."""
-    return from_model(load_model(path).network)
+def load_network(path: Path) -> Network[Any, Any]:
+    """The model file at ``path``, checked to be one certify can bound (one line naming a layer if not)."""
+    return check_certifiable(load_model(path).network)
 
 
 def write_counterexamples(
@@ -116,8 +116,8 @@ def run(args: argparse.Namespace) -> int:
     except CertifyError as error:  # "eps must lie in [0, 1], got 2": name the option as typed
         message = str(error)
         raise CertifyError("--" + message) from None
-    if not args.time_limit > 0:
-        raise CertifyError(f"--time-limit must be > 0 seconds, got {args.time_limit:g}")
+    if not 0 < args.time_limit < math.inf:
+        raise CertifyError(f"--time-limit must be a finite number of seconds > 0, got {args.time_limit:g}")
     problem = SECONDS.over(math.ceil(min(args.time_limit, 1e18)), "--time-limit: each image may take")
     if problem is not None:
         raise CertifyError(problem)
@@ -142,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     if args.png is not None:
         check_output_directory(args.png, option="--png", parents=True)
     saved = load_model(args.model)
-    network = from_model(saved.network)
+    network = check_certifiable(saved.network)
     test, _ = model_data(args, args.model, saved)
     low, high = test.value_range
     if low < 0 or high > 1:  # the eps-ball is clipped to the pixel range: say so before any work
@@ -151,9 +151,10 @@ def run(args: argparse.Namespace) -> int:
             f"[{low:g}, {high:g}]: scale them into [0, 1] (for training too) to certify the model"
         )
     count = min(args.count, len(test))
-    images = test.take(slice(0, count), dtype=network.dtype).reshape(count, -1)  # flat rows, as the dense layers take
+    images = network_input(network, test.take(slice(0, count), dtype=network.dtype))  # in the network's input shape
     start = time.perf_counter()
-    with tqdm(total=count, desc="certify", unit="image", file=sys.stderr, leave=False) as bar:
+    # disable=None: the bar is drawn on a terminal only, so that a log or a pipe reads one line per error
+    with tqdm(total=count, desc="certify", unit="image", file=sys.stderr, leave=False, disable=None) as bar:
         results = certify_images(
             network,
             images,

@@ -73,7 +73,7 @@ def run_distribution(args: argparse.Namespace) -> int:
         share = count / total
         bar = "#" * round(share * 200)
         print(f"  {class_column(label, dataset.classes)} {count:>6}  {share:6.2%}  {bar}")
-    ratio = counts.max() / max(counts.min(), 1)
+    ratio = int(counts.max()) / max(int(counts.min()), 1)
     verdict = "balanced" if ratio <= BALANCE_THRESHOLD else "imbalanced"
     print(f"{verdict}: the largest class is {ratio:.2f}x the smallest (threshold {BALANCE_THRESHOLD}x)")
     return 0

@@ -21,7 +21,7 @@ from verified_nn.interop import (
 from verified_nn.layers import activation_named
 from verified_nn.training import ModelError, load_model, save_model
 
-from ._options import widths
+from ._options import dropout_rate, widths
 
 
 def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -57,7 +57,7 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
         "--activation", help="with --hidden: between dense layers: relu, leaky_relu(SLOPE), tanh (default relu)"
     )
     group.add_argument(
-        "--dropout", type=float, help="with --hidden: the rate of a Dropout after each activation (default 0)"
+        "--dropout", type=dropout_rate, help="with --hidden: the rate of a Dropout after each activation (default 0)"
     )
     group.add_argument(
         "--architecture",
@@ -179,6 +179,8 @@ def run_import(args: argparse.Namespace) -> int:
         network = from_torch_state_dict(tensors, architecture)
     except ModelError as error:
         raise ModelError(f"{args.file}: {error}") from None
+    except InvalidArgumentError as error:  # the layer list itself: not a list of layers
+        raise InvalidArgumentError(f"{'--architecture' if given is not None else '--hidden'}: {error}") from None
     metadata = {"dataset": args.dataset, "imported_from": f"torch state dict {args.file.name}"}
     save_model(args.out, network, metadata, inputs=inputs)
     print(f"wrote {args.out}: {network.describe()} ({network.dtype}) from {args.file}")

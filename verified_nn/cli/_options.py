@@ -5,7 +5,7 @@ from pathlib import Path
 
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATA_DIR_VARIABLE, DATASETS, SPLITS, DataError, data_dir, spec_of
-from verified_nn.layers import ACTIVATIONS
+from verified_nn.layers import activation_kinds
 
 from ._data_options import add_data_options
 
@@ -33,6 +33,28 @@ def add_dataset_options(
         group.add_argument("--split", choices=SPLITS, default="train", help="which split (default train)")
     if data:
         add_data_options(group, test_size=test_size)
+
+
+def seed(text: str) -> int:
+    """A seed: a whole number >= 0 (argparse type; numpy refuses negative seeds without naming the option)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def dropout_rate(text: str) -> float:
+    """A dropout rate in [0, 1) (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a rate in [0, 1), got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must lie in [0, 1), got {text!r}")
+    return value
 
 
 def widths(text: str) -> tuple[int, ...]:
@@ -69,11 +91,11 @@ def add_architecture_options(parser: argparse.ArgumentParser, *, defaults: str, 
     group.add_argument(
         "--activation",
         metavar="NAME",
-        help=f"activation between dense layers: {', '.join(ACTIVATIONS)} or leaky_relu(SLOPE) (default relu)",
+        help=f"activation between dense layers: {', '.join(activation_kinds())} or leaky_relu(SLOPE) (default relu)",
     )
     group.add_argument(
         "--dropout",
-        type=float,
+        type=dropout_rate,
         metavar="RATE",
         help="dropout rate after each hidden activation (default 0; train: 0.2 for fewer than 12,000 examples)",
     )

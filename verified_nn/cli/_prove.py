@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING
 
 from verified_nn.core import InvalidArgumentError, require_extra
 
+from ._options import seed
+
 if TYPE_CHECKING:  # sympy is optional: the proofs are imported when the command runs
     from verified_nn.proofs import EntryResult, GenericResult
 
-# The table's entries (name, kind), for --list without sympy: the entries themselves are built from sympy
-# expressions. tests/test_cli_prove.py checks this list against verified_nn.proofs.ENTRIES.
-ENTRY_NAMES: tuple[tuple[str, str], ...] = (
+# The table's built-in entries (name, kind), for --list without sympy: the entries themselves are built from
+# sympy expressions. tests/test_cli_prove.py checks entry_names() against verified_nn.proofs.entries().
+BUILT_IN_NAMES: tuple[tuple[str, str], ...] = (
     ("Dense 3->2", "layer"),
     ("ReLU", "layer"),
     ("LeakyReLU 0.01", "layer"),
@@ -30,11 +32,29 @@ ENTRY_NAMES: tuple[tuple[str, str], ...] = (
     ("Conv2D 1->2 3x3", "layer"),
     ("Conv2D 2->1 2x2 stride 2 pad 1", "layer"),
     ("MaxPool2D 2x2", "layer"),
+    ("MaxPool2D 2x2, ties", "layer"),
     ("AvgPool2D 2x2", "layer"),
     ("Flatten", "layer"),
     ("tiny CNN, max pool", "network"),
     ("tiny CNN, average pool", "network"),
 )
+
+
+def entry_names() -> list[tuple[str, str]]:
+    """Every entry's (name, kind): the built-in ones, then each registered activation's (as the table adds them)."""
+    from verified_nn.layers import activation_kinds, activation_named, layer_class
+
+    names = list(BUILT_IN_NAMES)
+    built = {name for name, _ in BUILT_IN_NAMES}
+    for kind in activation_kinds():
+        title = layer_class(kind).__name__
+        if title not in built:
+            names.append((title, "layer"))
+        if activation_named(kind).kinks():
+            names.append((f"{title} at its kinks", "kinks"))
+    return names
+
+
 _HEADERS = ("entry", "kind", "cases", "identities proven", "rational checks", "time", "result")
 _GENERIC_HEADERS = ("generic formula", "derived for all sizes", "small-case checks", "time", "result")
 
@@ -60,7 +80,7 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
         ),
     )
     parser.add_argument("--list", action="store_true", help="list the entries and exit")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random rational points (default 0)")
+    parser.add_argument("--seed", type=seed, default=0, help="seed of the random rational points (default 0)")
     parser.add_argument(
         "--show", type=int, default=5, metavar="N", help="list at most N failures per entry (default 5)"
     )
@@ -92,13 +112,13 @@ def run(args: argparse.Namespace) -> int:
     if args.entry and any(not part.strip() for part in args.entry):
         raise InvalidArgumentError("--entry: an empty name would match every entry; give part of a name (see --list)")
     if args.list and importlib.util.find_spec("sympy") is None:
-        for name, kind in ENTRY_NAMES:
+        for name, kind in entry_names():
             print(f"{name} ({kind})")
         return 0
     require_extra("sympy", extra="proofs", purpose="verified-nn prove")
     from verified_nn import proofs
 
-    entries = list(proofs.ENTRIES)
+    entries = list(proofs.entries())
     if args.list:
         for entry in entries:
             print(f"{entry.name} ({entry.kind})")

@@ -15,7 +15,7 @@ from verified_nn.network import Batch, Network, check_same_structure, flatten, f
 from verified_nn.training import load_model, mlp_parameters, size_problem
 from verified_nn.verification import DEFAULT_TOLERANCE, check_network_gradients
 
-from ._options import add_architecture_options
+from ._options import add_architecture_options, seed
 
 SUM_TOLERANCE = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-12}
 MAX_BATCH = 1_000  # the gradient check costs minutes and gigabytes on 100,000 images, and finds nothing more
@@ -33,7 +33,7 @@ class Check:
 def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = subparsers.add_parser("smoke", help="run one random batch through a network and check every result")
     parser.add_argument("--model", type=Path, default=None, help="check this saved model instead of a new network")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random network and batch (default 0)")
+    parser.add_argument("--seed", type=seed, default=0, help="seed of the random network and batch (default 0)")
     parser.add_argument(
         "--batch-size", type=int, default=8, help=f"images in the random batch, 1..{MAX_BATCH} (default 8)"
     )

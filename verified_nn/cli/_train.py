@@ -6,9 +6,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from verified_nn.core import AUTO, InvalidArgumentError
+from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATASETS
-from verified_nn.files import JSONError, check_output, check_workers, parse_json
+from verified_nn.files import JSONError, check_output, parse_json
 from verified_nn.optimizer import OPTIMIZERS
 from verified_nn.robust import METHODS as CERTIFIED_METHODS
 from verified_nn.training import (
@@ -16,6 +16,7 @@ from verified_nn.training import (
     ModelError,
     RunFiles,
     TrainConfig,
+    check_run,
     check_run_name,
     load_model,
     plot_confusion,
@@ -218,7 +219,7 @@ def eps_value(text: str) -> float:
     """``"0.1"``, ``"8/255"``: a radius as a float (argparse type)."""
     try:
         return float(Fraction(text.strip()))
-    except (ValueError, ZeroDivisionError):
+    except (ValueError, ZeroDivisionError, OverflowError):
         raise argparse.ArgumentTypeError(f"expected a number such as 0.1 or 8/255, got {text!r}") from None
 
 
@@ -259,11 +260,13 @@ def _config(args: argparse.Namespace, resume: Any) -> TrainConfig:
             raise InvalidArgumentError(
                 f"{args.resume}: the checkpoint records no usable training configuration{reason}"
             ) from None
-        if "threads" not in values and base.threads != AUTO:  # the checkpoint's machine may have had more cores
-            try:
-                check_workers(base.threads, option="threads")
-            except InvalidArgumentError as error:
-                raise InvalidArgumentError(f"{args.resume}: the checkpoint's {error}; or pass --threads N") from None
+        try:  # what the checkpoint asks for (not what the options change) is over a ceiling: name the file
+            check_run(dataclasses.replace(base, **values))
+        except InvalidArgumentError as error:
+            field = str(error).split()[0].rstrip(":")
+            if field not in values:
+                hint = "; or pass --threads N" if field == "threads" else ""
+                raise InvalidArgumentError(f"{args.resume}: the checkpoint's {error}{hint}") from None
         changed = [
             f"--{name}"
             for name in _ARCHITECTURE
@@ -328,7 +331,9 @@ def run_train(args: argparse.Namespace) -> int:
             resume=resume,
             overwrite=args.overwrite,
         )
-    except InvalidArgumentError as error:
+    except InvalidArgumentError as error:  # the checkpoint's (its run name): name the file, else the option
+        if args.resume is not None and str(error).startswith("the checkpoint"):
+            raise InvalidArgumentError(f"{args.resume}: {error}") from None
         raise flag_error(error) from None
     except ModelError as error:  # the checkpoint's history does not describe its parameters: name the file
         if args.resume is not None and str(error).startswith("the checkpoint"):

@@ -1,13 +1,15 @@
 """``verified-nn verify-spec MODEL PROPERTY.vnnlib``: decide a VNNLIB property; ``--instances``: a whole benchmark."""
 
 import argparse
+import math
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from verified_nn.core import InvalidArgumentError
-from verified_nn.files import check_output, check_output_directory, write_output
+from verified_nn.certify import DEFAULT_CONNECT_TIMEOUT, parse_address, probe_scheduler
+from verified_nn.core import InvalidArgumentError, require_extra
+from verified_nn.files import SECONDS, check_output, check_output_directory, check_workers, write_output
 from verified_nn.search import (
     RESULTS,
     InstanceResult,
@@ -64,8 +66,8 @@ def _check(args: argparse.Namespace) -> None:
                 raise InvalidArgumentError(f"--{option} goes with --instances")
         if args.scheduler is not None:
             raise InvalidArgumentError("--scheduler goes with --instances")
-        if args.timeout is not None and not args.timeout > 0:
-            raise InvalidArgumentError(f"--timeout must be > 0 seconds, got {args.timeout:g}")
+        if args.timeout is not None:
+            _check_seconds(args.timeout, "--timeout")
         return
     if args.model is not None or args.property is not None:
         raise InvalidArgumentError("verify-spec: --instances takes no MODEL or PROPERTY (the file lists them)")
@@ -76,12 +78,23 @@ def _check(args: argparse.Namespace) -> None:
     check_output(args.results, inputs=[args.instances], option="--results")
     if args.counterexamples is not None:
         check_output_directory(args.counterexamples, option="--counterexamples", parents=True)
-    if args.jobs < 1:
-        raise InvalidArgumentError(f"--jobs must be >= 1, got {args.jobs}")
+    check_workers(args.jobs, option="--jobs")  # at most the cores: each job is a process
     if args.scheduler is not None and args.jobs != 1:
         raise InvalidArgumentError(
             "--jobs and --scheduler cannot be combined: the cluster's workers set the parallelism"
         )
+    if args.scheduler is not None:  # its form and a handshake now, not after reading the instances
+        require_extra("distributed", extra="dask", purpose="verify-spec --scheduler (a Dask cluster)")
+        probe_scheduler(parse_address(args.scheduler), timeout=DEFAULT_CONNECT_TIMEOUT)
+
+
+def _check_seconds(seconds: float, option: str) -> None:
+    """A time limit: finite, > 0 and within the seconds ceiling (docs/reliability.md)."""
+    if not 0 < seconds < math.inf:
+        raise InvalidArgumentError(f"{option} must be a finite number of seconds > 0, got {seconds:g}")
+    problem = SECONDS.over(math.ceil(seconds), f"{option}: the property may take")
+    if problem is not None:
+        raise InvalidArgumentError(problem)
 
 
 def _one(args: argparse.Namespace) -> int:

@@ -1,18 +1,22 @@
-"""How many BLAS threads to run: a number the user fixes, or ``"auto"``, chosen from the machine and the work.
+"""How many threads to run: a number the user fixes, or ``"auto"``, chosen from the machine and the work.
 
-``"auto"`` is decided afresh at each call (the trainer calls once per epoch). First the machine: the
-threads of *other* processes that are running right now (Linux's run queue, ``procs_running`` in
-``/proc/stat``, minus this process's own running threads, the median of a few samples) leave
-``cores - others`` cores free, rounded to the nearest whole core; more threads than that would
-oversubscribe the cores, and BLAS threads that wait for each other on a busy machine are many times
+``"auto"`` is decided afresh at each call (the trainer calls once per epoch, certify once per run). First
+the machine: the threads of *other* processes that are running right now (Linux's run queue,
+``procs_running`` in ``/proc/stat``, minus this process's own running threads, the median of a few
+samples) leave ``cores - others`` cores free, rounded to the nearest whole core; more threads than that
+would oversubscribe the cores, and BLAS threads that wait for each other on a busy machine are many times
 slower than one thread (``benchmarks/threads.py``). With one free core or none, the answer is one thread.
 Otherwise the work decides: the caller's ``probe`` (one training step, say) is timed alternately on one
 thread and on every free core, and the larger count is chosen only if it is faster by ``gain`` (10%)
 or more; without a probe, every free core is used.
 
-Reproducibility: BLAS rounds some products differently on one thread than on two, so a run on
-``"auto"`` depends, in its last digits, on how busy the machine was at each epoch (the choice is
-recorded per epoch). A fixed count (``--threads N``) makes a run, and a resumed run, repeat bit for bit.
+A choice's :meth:`ThreadChoice.limits` sets BLAS's threads and the threads :func:`in_parallel` splits work
+over (a convolutional network's two halves of a batch, ``network/_backprop.py``).
+
+Reproducibility: BLAS rounds some products differently on one thread than on two, so a perceptron's run
+on ``"auto"`` depends, in its last digits, on how busy the machine was at each epoch (the choice is
+recorded per epoch); a convolutional network's does not (its halves run on one BLAS thread each, however
+many threads run them). A fixed count (``--threads N``) makes a run, and a resumed run, repeat bit for bit.
 """
 
 import concurrent.futures
@@ -36,9 +40,9 @@ T = TypeVar("T")
 Threads: TypeAlias = int | Literal["auto"]
 AUTO: Final = "auto"
 GAIN: Final = 0.1  # more threads must save at least this fraction of a probe's time
-ROUNDS: Final = 3  # timed probes per candidate count; the fastest of them counts
-SAMPLES: Final = 5  # readings of the run queue, SAMPLE_GAP seconds apart
-SAMPLE_GAP: Final = 0.001
+ROUNDS: Final = 2  # timed probes per candidate count, after one untimed; the fastest of them counts
+SAMPLES: Final = 3  # readings of the run queue, SAMPLE_GAP seconds apart
+SAMPLE_GAP: Final = 0.0005
 
 
 def check_threads(value: object, *, name: str = "threads") -> Threads:

@@ -2,13 +2,14 @@
 
 import dataclasses
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
 from verified_nn.core import checked
+from verified_nn.network import Network
 
 from ._arrays import Bounds, Flags, Inputs, Logits
-from ._network import DenseNetwork
 from ._rational import exact_logits
 
 
@@ -23,8 +24,8 @@ class Audit:
 
 
 @checked
-def audit(network: DenseNetwork, inputs: Inputs, logits: Logits, bounds: Bounds, decided: Flags) -> Audit:
-    """Check ``|logits - real| <= bounds`` exactly for every logit of ``inputs`` (ReLU-family networks).
+def audit(network: Network[Any, Any], inputs: Inputs, logits: Logits, bounds: Bounds, decided: Flags) -> Audit:
+    """Check ``|logits - real| <= bounds`` exactly for every logit of ``inputs`` (rational networks).
 
     Args:
         inputs: ``(sample, in)`` in the network's dtype; ``logits`` their float logits ``(sample, classes)``.

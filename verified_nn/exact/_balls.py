@@ -1,9 +1,9 @@
-"""The real forward pass of a network with tanh, in ball arithmetic (python-flint's ``arb``).
+"""The real forward pass past a layer that is not rational (tanh, sigmoid), in ball arithmetic (``arb``).
 
-tanh of a rational is not rational, so networks with tanh cannot be settled by the integer pass. The
-layers up to the first tanh run exactly in integers (``_rational``); from there every value is an
-``arb`` ball certain to contain the real value, at a working precision that grows until the logits'
-balls separate. python-flint is an optional extra (``pip install verified-nn[exact]``).
+The layers before the first such layer run exactly in integers (``_rational``); from there each layer's rule
+evaluates it on object arrays of ``arb`` balls, each certain to contain its real value, at a working
+precision that grows until the logits' balls separate. python-flint is an optional extra
+(``pip install verified-nn[exact]``).
 """
 
 import importlib.util
@@ -11,12 +11,12 @@ from typing import Any, Final
 
 import numpy as np
 
+from verified_nn.bounds import NotRationalError, rule_for, scaled
 from verified_nn.core import checked
+from verified_nn.network import Network
 
 from ._arrays import Classes, Inputs
 from ._errors import FloatCheckError
-from ._network import DenseNetwork, Nonlinearity
-from ._rational import Scaled, exact_activation, exact_dense, scaled
 
 PRECISIONS: Final = (128, 512, 2048)  # bits of working precision, tried in turn
 
@@ -26,31 +26,22 @@ def flint_available() -> bool:
     return importlib.util.find_spec("flint") is not None
 
 
-def _activate(nonlinearity: Nonlinearity, x: Any, arb: Any) -> Any:
-    if nonlinearity.kind == "tanh":
-        return x.tanh()
-    slope = arb(0.0) if nonlinearity.kind == "relu" else arb(nonlinearity.slope)  # floats convert exactly
-    if x > 0:
-        return x
-    if x <= 0:
-        return slope * x
-    return x.union(slope * x)  # the ball straddles 0: the hull of both branches contains the result
+def _first_irrational(network: Network[Any, Any], inputs: Any) -> tuple[int, Any]:
+    """``(k, values)``: the index of the first layer whose value is not rational (``len(layers)`` if none) and
+    the exact values of its input."""
+    current = scaled(np.asarray(inputs, dtype=network.dtype))
+    for index, layer in enumerate(network.layers):
+        try:
+            current = rule_for(layer, index=index).exact(layer, current)
+        except NotRationalError:
+            return index, current
+    return len(network.layers), current
 
 
-def _ball_row(network: DenseNetwork, start: int, z: list[int], shift: int, arb: Any) -> list[Any]:
-    # Layer `start` gave the exact pre-activations z 2^-shift; run the rest of the network on balls.
-    values = [arb(m) * arb(2) ** (-shift) for m in z]
-    for k in range(start, len(network.affines)):
-        if k > start:
-            affine = network.affines[k]
-            weights, bias = affine.weights.tolist(), affine.bias.tolist()
-            values = [
-                sum((arb(w) * v for w, v in zip(row, values, strict=True)), arb(b))
-                for row, b in zip(weights, bias, strict=True)
-            ]
-        if k < len(network.nonlinearities):
-            values = [_activate(network.nonlinearities[k], v, arb) for v in values]
-    return values
+def rational(network: Network[Any, Any]) -> bool:
+    """Whether the exact integer pass covers the whole network (every layer rational)."""
+    shape = network.input_shape() or ()
+    return _first_irrational(network, np.zeros((1, *shape)))[0] == len(network.layers)
 
 
 def _certain_class(logits: list[Any]) -> int | None:
@@ -59,28 +50,31 @@ def _certain_class(logits: list[Any]) -> int | None:
 
 
 @checked
-def ball_classes(network: DenseNetwork, inputs: Inputs) -> Classes:
+def ball_classes(network: Network[Any, Any], inputs: Inputs) -> Classes:
     """``(batch,)``: the class whose real logit is certainly the largest, or -1 where the balls never separate.
 
     A real tie, or a margin below what 2048 bits resolve, leaves -1 (undecided).
     """
     if not flint_available():
-        raise FloatCheckError("settling a tanh network needs python-flint: pip install 'verified-nn[exact]'")
+        raise FloatCheckError(
+            "settling a network with tanh or sigmoid needs python-flint: pip install 'verified-nn[exact]'"
+        )
     import flint  # an optional extra: imported only when needed
 
-    first_tanh = next(k for k, n in enumerate(network.nonlinearities) if n.kind == "tanh")
-    current: Scaled = scaled(np.asarray(inputs, dtype=network.dtype))
-    for k in range(first_tanh + 1):
-        current = exact_dense(network.affines[k], current)
-        if k < first_tanh:
-            current = exact_activation(network.nonlinearities[k], current)
-    classes = np.full(len(current.values), -1, dtype=np.int64)
+    start, exact = _first_irrational(network, inputs)
+    classes = np.full(len(inputs), -1, dtype=np.int64)
     saved = flint.ctx.prec
     try:
-        for row, z in enumerate(current.values.tolist()):
+        for row in range(len(inputs)):
             for precision in PRECISIONS:
                 flint.ctx.prec = precision
-                found = _certain_class(_ball_row(network, first_tanh, z, current.shift, flint.arb))
+                values = np.vectorize(lambda m: flint.arb(m) * flint.arb(2) ** (-exact.shift), otypes=[object])(
+                    exact.values[row : row + 1]
+                )
+                for index in range(start, len(network.layers)):
+                    layer = network.layers[index]
+                    values = rule_for(layer, index=index).balls(layer, values, flint.arb)
+                found = _certain_class(list(values[0]))
                 if found is not None:
                     classes[row] = found
                     break

@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 
 from ._errors import FloatCheckError
-from ._formats import float_format
 
 ArrayOp = Callable[[Any, Any], Any]
 
@@ -37,14 +36,17 @@ def probe_float_environment(
 
     ``matmul``, ``add`` and ``multiply`` are the operations probed (numpy's by default).
     """
-    fmt = float_format(dtype)
-    u, lam, kind = fmt.unit_roundoff, fmt.smallest_normal, fmt.dtype.type
+    resolved = np.dtype(dtype)
+    if resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise FloatCheckError(f"float check: the network must compute in float32 or float64, got {resolved}")
+    info = np.finfo(resolved)
+    u, lam, kind = float(info.eps) / 2, float(info.tiny), resolved.type
     rows = _two_term_rows(u, lam)
-    terms = np.array([[a, b] for a, b, _, _ in rows], dtype=fmt.dtype)  # (cases, 2)
-    expected = np.array([s for _, _, s, _ in rows], dtype=fmt.dtype)  # (cases,)
+    terms = np.array([[a, b] for a, b, _, _ in rows], dtype=resolved)  # (cases, 2)
+    expected = np.array([s for _, _, s, _ in rows], dtype=resolved)  # (cases,)
     width = 256  # large enough for the BLAS kernel (and its threads) rather than a small-matrix path
     left = np.tile(terms, (width // len(rows) + 1, 1))[:width]  # (width, 2): row i is case i % cases
-    products = matmul(left, np.ones((2, width), dtype=fmt.dtype))  # (width, width): every row sums a + b
+    products = matmul(left, np.ones((2, width), dtype=resolved))  # (width, width): every row sums a + b
     sums = add(terms[:, 0], terms[:, 1])
     want = np.tile(expected, width // len(rows) + 1)[:width]
     for name, got, target in (("matrix product", products, want[:, np.newaxis]), ("addition", sums, expected)):
@@ -52,9 +54,9 @@ def probe_float_environment(
         if wrong.size:
             case = rows[int(wrong[0]) % len(rows)]
             raise FloatCheckError(
-                f"float check: {fmt.dtype} {name} shows {case[3]}, which the error bound does not cover"
+                f"float check: {resolved} {name} shows {case[3]}, which the error bound does not cover"
             )
     square = kind(1.0 + 2 * u)
     got = multiply(np.array([square, -square]), np.array([square, square]))
-    if not np.array_equal(got, np.array([1.0 + 4 * u, -1.0 - 4 * u], dtype=fmt.dtype)):
-        raise FloatCheckError(f"float check: {fmt.dtype} multiplication does not round to nearest")
+    if not np.array_equal(got, np.array([1.0 + 4 * u, -1.0 - 4 * u], dtype=resolved)):
+        raise FloatCheckError(f"float check: {resolved} multiplication does not round to nearest")

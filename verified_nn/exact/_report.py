@@ -2,7 +2,7 @@
 
 import dataclasses
 import enum
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 
@@ -10,7 +10,6 @@ from verified_nn.core import checked_dataclass
 
 from ._arrays import Bounds, Classes, PerImage
 from ._audit import Audit
-from ._network import Array
 
 
 class Outcome(enum.IntEnum):
@@ -61,7 +60,7 @@ class FloatCheckReport:
         audit_clean = self.audit is None or (self.audit.violations == 0 and self.audit.class_mismatches == 0)
         return audit_clean and not np.isin(self.outcomes, [int(o) for o in FAILURES]).any()
 
-    def failures(self) -> Array:
+    def failures(self) -> np.ndarray[Any, Any]:
         """Indices of the images that disagree, tie or stay undecided."""
-        result: Array = np.nonzero(np.isin(self.outcomes, [int(o) for o in FAILURES]))[0]
+        result: np.ndarray[Any, Any] = np.nonzero(np.isin(self.outcomes, [int(o) for o in FAILURES]))[0]
         return result

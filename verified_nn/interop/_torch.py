@@ -3,12 +3,13 @@
 A network's parameters are named as ``torch.nn.Sequential`` names its modules' (``0.weight``, ``0.bias``,
 ``2.weight``, ...: the layer's index, then the parameter), each a row-major array of the shape PyTorch
 uses (a dense layer's weight is ``(out, in)`` like ``torch.nn.Linear``'s). The layers correspond one to
-one: dense = ``Linear``, relu = ``ReLU``, leaky_relu = ``LeakyReLU(negative_slope)``, tanh = ``Tanh``,
-dropout = ``Dropout(p)``, reshape = ``Unflatten(1, shape)``, conv2d = ``Conv2d`` (weight ``(out, in, kh, kw)``),
-max_pool2d = ``MaxPool2d``, avg_pool2d = ``AvgPool2d`` (padding counted as zeros, PyTorch's default),
-flatten = ``Flatten()``. A state dict carries no architecture, so importing one takes the layer list
-explicitly (:func:`mlp_layers` writes it for an MLP). PyTorch itself is needed only by :func:`to_torch`
-and :func:`from_torch`; files go through safetensors, which verified-nn already uses.
+one, each layer declaring its module (``Layer.torch_name``, ``torch_arguments``, ``torch_settings``):
+dense = ``Linear``, relu = ``ReLU``, leaky_relu = ``LeakyReLU(negative_slope)``, tanh = ``Tanh``,
+sigmoid = ``Sigmoid``, dropout = ``Dropout(p)``, reshape = ``Unflatten(1, shape)``, conv2d = ``Conv2d``
+(weight ``(out, in, kh, kw)``), max_pool2d = ``MaxPool2d``, avg_pool2d = ``AvgPool2d`` (padding counted as
+zeros, PyTorch's default), flatten = ``Flatten()``. A state dict carries no architecture, so importing one
+takes the layer list explicitly (:func:`mlp_layers` writes it for an MLP). PyTorch itself is needed only by
+:func:`to_torch` and :func:`from_torch`; files go through safetensors, which verified-nn already uses.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,69 +23,34 @@ from verified_nn.core import InvalidArgumentError, ShapeError, require_extra, si
 from verified_nn.data import DataError, read_file
 from verified_nn.files import LAYERS, MODEL_BYTES
 from verified_nn.layers import (
-    AvgPool2D,
-    Conv2D,
-    Dense,
     Dropout,
-    Flatten,
     Layer,
-    LeakyReLU,
-    MaxPool2D,
-    ReLU,
-    Reshape,
-    Tanh,
     activation_named,
+    layer_class,
     layer_config,
     layer_from_config,
+    layer_kinds,
 )
 from verified_nn.network import Network
 from verified_nn.training import ModelError, check_network, save_model, size_problem
 
 TORCH_SEQUENTIAL_KEY: Final = "torch_sequential"  # metadata: the Python expression of the equivalent Sequential
-# The layer kinds with a PyTorch module.
-KINDS: Final = (
-    "dense",
-    "relu",
-    "leaky_relu",
-    "tanh",
-    "dropout",
-    "reshape",
-    "conv2d",
-    "max_pool2d",
-    "avg_pool2d",
-    "flatten",
-)
+
+
+def _torch_kinds() -> list[str]:
+    """The registered layer kinds with a PyTorch module."""
+    return [kind for kind in layer_kinds() if layer_class(kind).torch_name]
 
 
 def _module_code(layer: Layer[Any, Any]) -> str:
-    if isinstance(layer, Dense):
-        return f"torch.nn.Linear({layer.shape[1]}, {layer.shape[0]})"
-    if isinstance(layer, LeakyReLU):
-        return f"torch.nn.LeakyReLU({layer.slope!r})"
-    if isinstance(layer, ReLU):
-        return "torch.nn.ReLU()"
-    if isinstance(layer, Tanh):
-        return "torch.nn.Tanh()"
-    if isinstance(layer, Dropout):
-        return f"torch.nn.Dropout({layer.rate!r})"
-    if isinstance(layer, Reshape):
-        return f"torch.nn.Unflatten(1, {tuple(layer.shape)!r})"
-    if isinstance(layer, Conv2D):
-        out, inputs, _, _ = layer.weights.shape
-        settings = layer.config()
-        return (
-            f"torch.nn.Conv2d({inputs}, {out}, {tuple(layer.kernel)!r}, stride={tuple(settings['stride'])!r}, "
-            f"padding={tuple(settings['padding'])!r})"
+    if not layer.torch_name:
+        raise InvalidArgumentError(
+            f"no PyTorch module is known for layer kind {layer.kind or type(layer).__name__!r}; "
+            f"known: {', '.join(_torch_kinds())}"
         )
-    if isinstance(layer, MaxPool2D | AvgPool2D):
-        kernel, stride, padding = layer.window()
-        module = "MaxPool2d" if isinstance(layer, MaxPool2D) else "AvgPool2d"
-        return f"torch.nn.{module}({kernel!r}, stride={stride!r}, padding={padding!r})"
-    if isinstance(layer, Flatten):
-        return "torch.nn.Flatten()"
-    raise InvalidArgumentError(
-        f"no PyTorch module is known for layer kind {layer.kind or type(layer).__name__!r}; known: {', '.join(KINDS)}"
-    )
+    args, kwargs = layer.torch_arguments()
+    text = [repr(arg) for arg in args] + [f"{key}={value!r}" for key, value in kwargs.items()]
+    return f"torch.nn.{layer.torch_name}({', '.join(text)})"
 
 
 def torch_sequential_code(network: Network[Any, Any]) -> str:
@@ -279,108 +245,30 @@ def to_torch(network: Network[Any, Any]) -> Any:
 
 def _module(torch: Any, layer: Layer[Any, Any]) -> Any:
     """The PyTorch module of one layer (its parameters are loaded afterwards)."""
-    nn = torch.nn
-    if isinstance(layer, Dense):
-        return nn.Linear(layer.shape[1], layer.shape[0])
-    if isinstance(layer, LeakyReLU):
-        return nn.LeakyReLU(layer.slope)
-    if isinstance(layer, ReLU):
-        return nn.ReLU()
-    if isinstance(layer, Tanh):
-        return nn.Tanh()
-    if isinstance(layer, Dropout):
-        return nn.Dropout(layer.rate)
-    if isinstance(layer, Reshape):
-        return nn.Unflatten(1, tuple(layer.shape))
-    if isinstance(layer, Conv2D):
-        out, inputs, _, _ = layer.weights.shape
-        settings = layer.config()
-        return nn.Conv2d(
-            inputs, out, layer.kernel, stride=tuple(settings["stride"]), padding=tuple(settings["padding"])
-        )
-    if isinstance(layer, MaxPool2D):
-        kernel, stride, padding = layer.window()
-        return nn.MaxPool2d(kernel, stride=stride, padding=padding)
-    if isinstance(layer, AvgPool2D):
-        kernel, stride, padding = layer.window()
-        return nn.AvgPool2d(kernel, stride=stride, padding=padding)
-    if isinstance(layer, Flatten):
-        return nn.Flatten()
-    _module_code(layer)  # raises, naming the kind
-    raise AssertionError(layer)
+    _module_code(layer)  # raises, naming the kind, when there is none
+    args, kwargs = layer.torch_arguments()
+    return getattr(torch.nn, str(layer.torch_name))(*args, **kwargs)
 
 
 def from_torch(module: Any) -> Network[Any, Any]:
-    """The network equivalent to a ``torch.nn.Sequential`` of the modules of the table in the module docstring."""
+    """The network equivalent to a ``torch.nn.Sequential`` of modules that registered layers declare."""
     torch = _torch()
     if not isinstance(module, torch.nn.Sequential):
         raise InvalidArgumentError(f"from_torch: expected a torch.nn.Sequential, got {type(module).__name__}")
+    by_name = {layer_class(kind).torch_name: kind for kind in _torch_kinds()}
     layers: list[dict[str, Any]] = []
     for index, child in enumerate(module):
-        if isinstance(child, torch.nn.Linear):
-            if child.bias is None:
-                raise InvalidArgumentError(f"from_torch: module {index}: a Linear layer without bias has no equivalent")
-            layers.append({"kind": "dense", "in": child.in_features, "out": child.out_features})
-        elif isinstance(child, torch.nn.LeakyReLU):
-            layers.append({"kind": "leaky_relu", "slope": float(child.negative_slope)})
-        elif isinstance(child, torch.nn.ReLU):
-            layers.append({"kind": "relu"})
-        elif isinstance(child, torch.nn.Tanh):
-            layers.append({"kind": "tanh"})
-        elif isinstance(child, torch.nn.Dropout):
-            layers.append({"kind": "dropout", "rate": float(child.p)})
-        else:
-            layers.append(_image_layer(torch, index, child))
+        kind = by_name.get(type(child).__name__)
+        if kind is None:
+            raise InvalidArgumentError(
+                f"from_torch: module {index} ({type(child).__name__}) has no verified-nn equivalent; "
+                f"known: {', '.join(str(name) for name in by_name)}"
+            )
+        try:
+            settings = layer_class(kind).torch_settings(child)
+        except InvalidArgumentError as error:
+            raise InvalidArgumentError(
+                f"from_torch: module {index} ({type(child).__name__}): {error} has no equivalent"
+            ) from None
+        layers.append({"kind": kind, **settings})
     return from_torch_state_dict(module.state_dict(), layers)
-
-
-def _pair(value: Any) -> list[int]:
-    return [int(value), int(value)] if isinstance(value, int) else [int(item) for item in value]
-
-
-def _image_layer(torch: Any, index: int, child: Any) -> dict[str, Any]:
-    """The layer configuration of an Unflatten, Conv2d, MaxPool2d, AvgPool2d or Flatten module."""
-    nn = torch.nn
-
-    def refuse(why: str) -> InvalidArgumentError:
-        return InvalidArgumentError(f"from_torch: module {index} ({type(child).__name__}): {why} has no equivalent")
-
-    if isinstance(child, nn.Unflatten):
-        if child.dim != 1:
-            raise refuse(f"unflattening dimension {child.dim} (not 1)")
-        return {"kind": "reshape", "shape": [int(size) for size in child.unflattened_size]}
-    if isinstance(child, nn.Conv2d):
-        if child.bias is None or child.groups != 1 or tuple(child.dilation) != (1, 1):
-            raise refuse("a convolution without bias, with groups or with dilation")
-        if isinstance(child.padding, str) or child.padding_mode != "zeros":
-            raise refuse(f"padding {child.padding!r} ({child.padding_mode})")
-        return {
-            "kind": "conv2d",
-            "in": child.in_channels,
-            "out": child.out_channels,
-            "kernel": _pair(child.kernel_size),
-            "stride": _pair(child.stride),
-            "padding": _pair(child.padding),
-        }
-    if isinstance(child, nn.MaxPool2d | nn.AvgPool2d):
-        if child.ceil_mode:
-            raise refuse("ceil_mode=True")
-        if isinstance(child, nn.MaxPool2d) and (_pair(child.dilation) != [1, 1] or child.return_indices):
-            raise refuse("dilation or return_indices")
-        if isinstance(child, nn.AvgPool2d) and (not child.count_include_pad or child.divisor_override is not None):
-            raise refuse("count_include_pad=False or a divisor_override")
-        kind = "max_pool2d" if isinstance(child, nn.MaxPool2d) else "avg_pool2d"
-        return {
-            "kind": kind,
-            "kernel": _pair(child.kernel_size),
-            "stride": _pair(child.stride),
-            "padding": _pair(child.padding),
-        }
-    if isinstance(child, nn.Flatten):
-        if (child.start_dim, child.end_dim) != (1, -1):
-            raise refuse(f"flattening dimensions {child.start_dim}..{child.end_dim} (not 1..-1)")
-        return {"kind": "flatten"}
-    raise InvalidArgumentError(
-        f"from_torch: module {index} ({type(child).__name__}) has no verified-nn equivalent; "
-        "known: Linear, ReLU, LeakyReLU, Tanh, Dropout, Unflatten, Conv2d, MaxPool2d, AvgPool2d, Flatten"
-    )

@@ -16,12 +16,14 @@ from ._layer import (
 from ._normalize import Normalize as Normalize
 from ._pool import AvgPool2D as AvgPool2D, MaxPool2D as MaxPool2D, Pool2D as Pool2D
 from ._registry import (
-    ACTIVATIONS as ACTIVATIONS,
+    activation_kinds as activation_kinds,
     activation_named as activation_named,
+    layer_class as layer_class,
     layer_config as layer_config,
     layer_from_config as layer_from_config,
     layer_kinds as layer_kinds,
     register_layer as register_layer,
 )
 from ._reshape import Reshape as Reshape
+from ._sigmoid import Sigmoid as Sigmoid
 from ._window import Maps as Maps, output_size as output_size

@@ -50,6 +50,21 @@ class Activation(Layer[Any, Any], ShapePreserving):
     # The kernel's rounding: |fl(f(x)) - f(x)| <= a u |f(x)| + b tiny with (a, b) = float_error, u the unit
     # roundoff and tiny the smallest normal number of the dtype it computes in; None: not known.
     float_error: ClassVar[tuple[float, float] | None] = None
+    onnx_operator: ClassVar[str | None] = None  # the ONNX operator of the same function, e.g. "Relu"
+
+    def onnx_attributes(self) -> dict[str, Any]:
+        """The ONNX node's attributes (none by default)."""
+        return {}
+
+    def onnx_nodes(
+        self, onnx: Any, index: int, x: str, y: str, dtype: Any
+    ) -> tuple[list[Any], list[Any]] | None:
+        if self.onnx_operator is None:
+            return None
+        node = onnx.helper.make_node(
+            self.onnx_operator, [x], [y], name=f"{index}.{self.kind}", **self.onnx_attributes()
+        )
+        return [node], []
 
     def kinks(self) -> tuple[float, ...]:
         """The inputs where the derivative jumps (proofs test the derivative there; none by default)."""
@@ -93,6 +108,8 @@ class ReLU(Activation):
     """``max(x, 0)``; derivative 1 where ``x > 0``, else 0 (0 at the kink, a subgradient)."""
 
     kind: ClassVar[str] = "relu"
+    torch_name: ClassVar[str | None] = "ReLU"
+    onnx_operator: ClassVar[str | None] = "Relu"
     monotone: ClassVar[bool] = True
     curvature: ClassVar[Curvature | None] = "convex"
     float_error: ClassVar[tuple[float, float] | None] = (0.0, 0.0)  # exact
@@ -122,6 +139,8 @@ class LeakyReLU(Activation):
     slope: float = DEFAULT_LEAKY_SLOPE  # the negative side's slope
 
     kind: ClassVar[str] = "leaky_relu"
+    torch_name: ClassVar[str | None] = "LeakyReLU"
+    onnx_operator: ClassVar[str | None] = "LeakyRelu"
     monotone: ClassVar[bool] = True
     curvature: ClassVar[Curvature | None] = "convex"
     # fl(x fl(slope)) against x slope: one rounding of the product and one of the slope, u each, and an underflow.
@@ -145,12 +164,24 @@ class LeakyReLU(Activation):
     def config(self) -> dict[str, Any]:
         return {"slope": self.slope}
 
+    def torch_arguments(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        return (self.slope,), {}
+
+    @classmethod
+    def torch_settings(cls, module: Any) -> dict[str, Any]:
+        return {"slope": float(module.negative_slope)}
+
+    def onnx_attributes(self) -> dict[str, Any]:
+        return {"alpha": float(self.slope)}
+
 
 @dataclasses.dataclass(frozen=True)
 class Tanh(Activation):
     """``tanh(x)``; derivative ``1 - tanh(x)^2``, computed from the output."""
 
     kind: ClassVar[str] = "tanh"
+    torch_name: ClassVar[str | None] = "Tanh"
+    onnx_operator: ClassVar[str | None] = "Tanh"
     init_scheme: ClassVar[Scheme] = "glorot"
     smooth: ClassVar[bool] = True
     monotone: ClassVar[bool] = True

@@ -1,46 +1,38 @@
-"""A 2-D convolution (cross-correlation, as in PyTorch) over image batches, by matrix products over blocks of rows.
+"""A 2-D convolution (cross-correlation, as in PyTorch) over image batches, by matrix products over windows.
 
 Forward, for weights ``W`` ``(out_channels, in_channels, kh, kw)`` and bias ``b`` ``(out_channels,)``:
 ``y[n, o, p, q] = b[o] + sum_{c, i, j} W[o, c, i, j] x_pad[n, c, p sh + i, q sw + j]``, that is
 ``Y = [W2 | b] @ [cols; 1]`` with ``W2 = W`` reshaped to ``(out, in * kh * kw)`` and ``cols`` the windows
 ``(in * kh * kw, out_h * out_w * batch)`` (im2col, batch last: ``_window.py``), with a row of ones that
 brings in the bias. Backward from ``dy`` ``(batch, out, out_h, out_w)``, as ``dY`` ``(out, out_h * out_w *
-batch)``: ``[dW2 | db] = dY @ [cols; 1]^T`` and ``dx = col2im(W2^T @ dY)``.
-
-The window matrix of the whole batch is large (for the ``cnn`` preset's second convolution, 14 MB: nine
-copies of the input), and writing it out and reading it back twice costs more than the products. So it
-is never formed: the output rows are taken in blocks whose windows fit in a core's cache
-(``rows_per_block``), each block's windows are copied into one reused buffer, multiplied, and forgotten;
-the backward pass copies them again block by block (a copy from cache costs less than keeping them),
-and adds each block's ``W2^T dY`` straight into the input gradient.
+batch)``: ``[dW2 | db] = dY @ [cols; 1]^T`` and ``dx = col2im(W2^T @ dY)``. The products run block by block
+of output rows (``_conv_blocks.py``).
 """
 
 import dataclasses
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Self, TypeVar, overload
 
 import numpy as np
 
 from verified_nn.core import Dim, FloatDType, Floating, InvalidArgumentError, ShapeError, describe, size_of
 
+from . import _conv_blocks as blocked
 from ._dense import SCHEMES, Scheme
 from ._layer import EVAL, FLOAT_DTYPES, Array, Layer, Mode, require_weights_and_bias
 from ._window import (
     Maps,
     Pair,
-    add_window_rows,
     batch_first,
     batch_last,
+    onnx_window,
     output_size,
     padded,
-    padded_zeros,
     pair,
     pair_text,
     require_images,
-    rows_per_block,
     unpadded,
-    window_blocks,
 )
 
 Out = TypeVar("Out", bound=int)  # output channels
@@ -74,6 +66,7 @@ class Conv2D(Layer[Maps[Out, Any, Any], Maps[In, Any, Any]], Generic[Out, In]):
     padding: Pair | int = 0  # zeros added on each side (top and bottom, left and right); an int sets both
 
     kind: ClassVar[str] = "conv2d"
+    torch_name: ClassVar[str | None] = "Conv2d"
 
     def __post_init__(self) -> None:
         weights, bias = self.weights, self.bias
@@ -196,12 +189,8 @@ class Conv2D(Layer[Maps[Out, Any, Any], Maps[In, Any, Any]], Generic[Out, In]):
     ) -> tuple[np.ndarray[Maps[Out, Any, Any], Any], Any]:
         """``(batch, in, h, w) -> (batch, out, out_h, out_w)``; the cache holds the padded input and the sizes."""
         source, shape, out = self.prepared(x)
-        count = self.weights.shape[0]
-        extended = self.extended()
-        result = np.empty((count, out[0], out[1], shape[0]), dtype=extended.dtype)
-        for first, rows, cols in self.blocks(source, out):
-            np.matmul(extended, cols, out=result[:, first : first + rows].reshape(count, -1))
-        outputs: Array = batch_first(result)
+        kernel, stride, _ = self.window()
+        outputs: Array = batch_first(blocked.convolve(self.extended(), source, kernel, stride, out))
         return outputs, (source, shape, out)
 
     def prepared(self, x: object) -> tuple[Array, tuple[int, ...], Pair]:
@@ -233,57 +222,29 @@ class Conv2D(Layer[Maps[Out, Any, Any], Maps[In, Any, Any]], Generic[Out, In]):
         return self.gradients(dy, cache, inputs=False)[1]
 
     def gradients(self, dy: object, cache: Any, *, inputs: bool) -> tuple[Any, Self]:
-        """``[dW2 | db]^T = sum over blocks of [cols; 1] dY_block^T`` (the windows copied again, block by block),
-        and with ``inputs`` the input gradient (:meth:`_input_gradient`)."""
+        """``(dx or None, grads)``: ``[dW2 | db]`` block by block (``_conv_blocks.py``), and with ``inputs`` the
+        input gradient: the convolution of ``dy`` with the turned kernel for stride 1 (and padding below the
+        kernel), else ``col2im(W2^T dY)``."""
         flat = self._upstream(dy, cache)  # (out, oh*ow*batch)
         source, shape, out = cache
-        count, size = self.weights.shape[0], self.weights[0].size  # size: in * kh * kw
-        gradients = np.zeros((size + 1, count), dtype=flat.dtype)  # [dW2 | db]^T: this order multiplies faster
-        width = out[1] * shape[0]  # columns per output row
-        for first, rows, cols in self.blocks(source, out):
-            gradients += cols @ flat[:, first * width : (first + rows) * width].T
-        grads = self._holding(gradients[:size].T.reshape(self.weights.shape), gradients[size])
-        return (self._input_gradient(dy, flat, shape, out) if inputs else None), grads
-
-    def _input_gradient(self, dy: Any, flat: Array, shape: tuple[int, ...], out: Pair) -> Array:
-        """``dx`` ``(batch, in, h, w)``, block by block of rows.
-
-        With stride 1 and padding below the kernel, ``dx`` is the convolution of ``dy`` padded by ``k - 1 - p``
-        with the kernel turned by 180 degrees and its channel axes swapped: each block of ``dx``'s rows is one
-        product written in place. Otherwise ``col2im(W2^T dY)``: each block's ``W2^T dY_block`` is added into
-        the padded gradient where its windows came from.
-        """
         kernel, stride, padding = self.window()
-        count, channels = self.weights.shape[:2]
+        size = self.weights[0].size  # in * kh * kw
+        gradients = blocked.weight_gradients(flat, source, kernel, stride, out)  # [dW2 | db]^T
+        grads = self.holding(gradients[:size].T.reshape(self.weights.shape), gradients[size])
+        if not inputs:
+            return None, grads
         if stride == (1, 1) and padding[0] < kernel[0] and padding[1] < kernel[1]:
-            turned = self._turned()  # (in, out*kh*kw)
-            spread = (kernel[0] - 1 - padding[0], kernel[1] - 1 - padding[1])
-            size = (shape[2], shape[3])
-            result = np.empty((channels, *size, shape[0]), dtype=flat.dtype)
-            for first, rows, cols in window_blocks(padded(dy, spread), kernel, (1, 1), size, ones=False):
-                np.matmul(turned, cols, out=result[:, first : first + rows].reshape(channels, -1))
-            return batch_first(result)
-        transposed = self.weights.reshape(count, -1).T  # (in*kh*kw, out)
-        d_source = padded_zeros(shape, padding, flat.dtype)
-        width = out[1] * shape[0]
-        step = rows_per_block(out[0], transposed.shape[0] * width * flat.itemsize)
-        for first in range(0, out[0], step):
-            rows = min(step, out[0] - first)
-            d_cols = transposed @ flat[:, first * width : (first + rows) * width]
-            add_window_rows(d_source, kernel, stride, first, d_cols.reshape(channels, *kernel, rows, out[1], shape[0]))
-        return unpadded(d_source, padding)
+            upstream = batch_first(flat.reshape(flat.shape[0], out[0], out[1], shape[0]))  # dy, checked
+            d_inputs = blocked.turned_convolution(self._turned(), upstream, kernel, padding, (shape[2], shape[3]))
+            return batch_first(d_inputs), grads
+        transposed = self.weights.reshape(self.weights.shape[0], -1).T  # (in*kh*kw, out)
+        d_source = blocked.scattered(transposed, flat, shape, kernel, stride, padding, out)
+        return unpadded(d_source, padding), grads
 
     def _turned(self) -> Array:
         """``(in, out * kh * kw)``: the kernels turned by 180 degrees, input and output channels swapped."""
         turned: Array = self.weights[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(self.weights.shape[1], -1)
         return turned
-
-    def blocks(self, source: Array, out: Pair) -> Iterator[tuple[int, int, Array]]:
-        """``(first row, rows, [cols; 1])`` for each block of output rows (``window_blocks``): an even number of
-        rows in every block but the last, so that 2x2 pooling can take them block by block (``_conv_pool.py``)
-        from the same products, to the last bit."""
-        kernel, stride, _ = self.window()
-        return window_blocks(source, kernel, stride, out, ones=True, multiple=2)
 
     def _upstream(self, dy: object, cache: Any) -> Array:
         """``dy`` ``(batch, out, oh, ow)`` as ``dY`` ``(out, oh * ow * batch)``; ShapeError unless it fits the cache."""
@@ -296,7 +257,8 @@ class Conv2D(Layer[Maps[Out, Any, Any], Maps[In, Any, Any]], Generic[Out, In]):
             )
         return batch_last(dy).reshape(expected[1], -1)  # a view when dy is laid out batch last, as ours are
 
-    def _holding(self, weights: Array, bias: Array) -> Self:
+    def holding(self, weights: Array, bias: Array) -> Self:
+        """A layer of this type and settings holding ``weights`` and ``bias`` from our own code: unchecked."""
         return type(self).trusted(weights, bias, self._stride(), self._padding())  # type: ignore[return-value]
 
     def parameters(self) -> tuple[Array, Array]:
@@ -344,6 +306,36 @@ class Conv2D(Layer[Maps[Out, Any, Any], Maps[In, Any, Any]], Generic[Out, In]):
         if layer.config() != settings:
             raise ShapeError(f"conv2d layer: recorded as {settings}, the arrays are {layer!r}")
         return layer
+
+    def torch_arguments(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        out, inputs, _, _ = self.weights.shape
+        return (inputs, out, tuple(self.kernel)), {"stride": tuple(self._stride()), "padding": tuple(self._padding())}
+
+    @classmethod
+    def torch_settings(cls, module: Any) -> dict[str, Any]:
+        if module.bias is None or module.groups != 1 or tuple(module.dilation) != (1, 1):
+            raise InvalidArgumentError("a convolution without bias, with groups or with dilation")
+        if isinstance(module.padding, str) or module.padding_mode != "zeros":
+            raise InvalidArgumentError(f"padding {module.padding!r} ({module.padding_mode})")
+        return {
+            "in": module.in_channels,
+            "out": module.out_channels,
+            "kernel": list(pair(module.kernel_size, name="kernel", where="Conv2d", minimum=1)),
+            "stride": list(pair(module.stride, name="stride", where="Conv2d", minimum=1)),
+            "padding": list(pair(module.padding, name="padding", where="Conv2d", minimum=0)),
+        }
+
+    def onnx_nodes(
+        self, onnx: Any, index: int, x: str, y: str, dtype: Any
+    ) -> tuple[list[Any], list[Any]] | None:
+        """``Conv`` with the weights ``(out, in, kh, kw)`` as they are; ONNX pads ``(top, left, bottom, right)``."""
+        weight, bias = f"{index}.weight", f"{index}.bias"
+        initializers = [
+            onnx.numpy_helper.from_array(np.ascontiguousarray(self.weights), weight),
+            onnx.numpy_helper.from_array(np.ascontiguousarray(self.bias), bias),
+        ]
+        window = onnx_window(*self.window())
+        return [onnx.helper.make_node("Conv", [x, weight, bias], [y], name=f"{index}.conv2d", **window)], initializers
 
     def __repr__(self) -> str:
         out, channels, _, _ = self.weights.shape

@@ -52,6 +52,7 @@ class Dense(Layer[Features[Out], Features[In]], Generic[Out, In]):
     bias: Floating[np.ndarray[tuple[Out], FloatDType], " out"]
 
     kind: ClassVar[str] = "dense"
+    torch_name: ClassVar[str | None] = "Linear"
 
     def __post_init__(self) -> None:
         weights, bias = self.weights, self.bias
@@ -212,6 +213,26 @@ class Dense(Layer[Features[Out], Features[In]], Generic[Out, In]):
                 f"dense layer: recorded as {settings['in']} -> {settings['out']}, the arrays are {layer!r}"
             )
         return layer
+
+    def torch_arguments(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        return (self.weights.shape[1], self.weights.shape[0]), {}
+
+    @classmethod
+    def torch_settings(cls, module: Any) -> dict[str, Any]:
+        if module.bias is None:
+            raise InvalidArgumentError("a Linear layer without bias")
+        return {"in": module.in_features, "out": module.out_features}
+
+    def onnx_nodes(
+        self, onnx: Any, index: int, x: str, y: str, dtype: Any
+    ) -> tuple[list[Any], list[Any]] | None:
+        """``Gemm(x, W, b, transB=1)``: ``x W^T + b`` with the weights in their ``(out, in)`` layout."""
+        weight, bias = f"{index}.weight", f"{index}.bias"
+        initializers = [
+            onnx.numpy_helper.from_array(np.ascontiguousarray(self.weights), weight),
+            onnx.numpy_helper.from_array(np.ascontiguousarray(self.bias), bias),
+        ]
+        return [onnx.helper.make_node("Gemm", [x, weight, bias], [y], name=f"{index}.dense", transB=1)], initializers
 
     def __repr__(self) -> str:
         return f"Dense({self.weights.shape[1]} -> {self.weights.shape[0]}, {self.weights.dtype})"

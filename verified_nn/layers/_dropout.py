@@ -23,6 +23,7 @@ class Dropout(Layer[Any, Any], ShapePreserving):
     rate: float  # probability of dropping a value, in [0, 1)
 
     kind: ClassVar[str] = "dropout"
+    torch_name: ClassVar[str | None] = "Dropout"
 
     def __post_init__(self) -> None:
         if not (isinstance(self.rate, int | float) and math.isfinite(self.rate) and 0 <= self.rate < 1):
@@ -54,3 +55,15 @@ class Dropout(Layer[Any, Any], ShapePreserving):
 
     def config(self) -> dict[str, Any]:
         return {"rate": self.rate}
+
+    def torch_arguments(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        return (self.rate,), {}
+
+    @classmethod
+    def torch_settings(cls, module: Any) -> dict[str, Any]:
+        return {"rate": float(module.p)}
+
+    def onnx_nodes(
+        self, onnx: Any, index: int, x: str, y: str, dtype: Any
+    ) -> tuple[list[Any], list[Any]] | None:
+        return [], []  # the identity at inference: no node

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self
 
 import numpy as np
 
-from verified_nn.core import Dim, Features, ShapeError, describe, size_of
+from verified_nn.core import Dim, Features, InvalidArgumentError, ShapeError, describe, size_of
 
 from ._layer import EVAL, FLOAT_DTYPES, Array, Layer, Mode
 
@@ -37,6 +37,7 @@ class Flatten(Layer[Features[N], tuple[Any, ...]], Generic[N]):
     width: int | None = None  # the declared width of the output (None: whatever the input gives)
 
     kind: ClassVar[str] = "flatten"
+    torch_name: ClassVar[str | None] = "Flatten"
 
     def __post_init__(self) -> None:
         if self.width is not None:
@@ -89,6 +90,17 @@ class Flatten(Layer[Features[N], tuple[Any, ...]], Generic[N]):
 
     def config(self) -> dict[str, Any]:
         return {} if self.width is None else {"width": self.width}
+
+    @classmethod
+    def torch_settings(cls, module: Any) -> dict[str, Any]:
+        if (module.start_dim, module.end_dim) != (1, -1):
+            raise InvalidArgumentError(f"flattening dimensions {module.start_dim}..{module.end_dim} (not 1..-1)")
+        return {}
+
+    def onnx_nodes(
+        self, onnx: Any, index: int, x: str, y: str, dtype: Any
+    ) -> tuple[list[Any], list[Any]] | None:
+        return [onnx.helper.make_node("Flatten", [x], [y], name=f"{index}.flatten", axis=1)], []
 
     def __repr__(self) -> str:
         return "Flatten()" if self.width is None else f"Flatten({self.width})"

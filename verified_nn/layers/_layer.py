@@ -150,6 +150,27 @@ class Layer(abc.ABC, Generic[OutS, InS]):
     """
 
     kind: ClassVar[str] = ""
+    # Export (verified_nn.interop reads these, so a new layer brings its own): the torch.nn module class of the
+    # same computation, e.g. "Linear" (None: none); ONNX nodes come from :meth:`onnx_nodes`.
+    torch_name: ClassVar[str | None] = None
+
+    def torch_arguments(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """``(args, kwargs)`` that build the ``torch.nn`` module (its parameters are loaded afterwards)."""
+        return (), {}
+
+    @classmethod
+    def torch_settings(cls, module: Any) -> dict[str, Any]:
+        """This layer's settings (as :meth:`config` gives them) read from the equivalent torch module;
+        InvalidArgumentError saying what the module has that this layer lacks."""
+        return {}
+
+    def onnx_nodes(
+        self, onnx: Any, index: int, x: str, y: str, dtype: Any
+    ) -> tuple[list[Any], list[Any]] | None:
+        """``(nodes, initializers)``: the ONNX graph of this layer from tensor ``x`` to ``y`` (layer ``index``
+        names them) in a network computing in ``dtype`` (for constants a layer holds as settings); no nodes
+        means the identity; None means the layer has no ONNX form."""
+        return None
 
     @abc.abstractmethod
     def forward(self, x: np.ndarray[InS, np.dtype[Any]], *, mode: Mode = EVAL) -> tuple[np.ndarray[OutS, Any], Any]:

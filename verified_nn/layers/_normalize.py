@@ -104,6 +104,21 @@ class Normalize(Layer[Any, Any], ShapePreserving):
         shape = settings["shape"]
         return cls(tuple(shape) if isinstance(shape, list) else shape, settings["shift"], settings["scale"])
 
+    def onnx_nodes(
+        self, onnx: Any, index: int, x: str, y: str, dtype: Any
+    ) -> tuple[list[Any], list[Any]] | None:
+        """``Sub`` then ``Div`` by the constants in the network's dtype: the layer's two roundings, in order."""
+        shift, scale = f"{index}.shift", f"{index}.scale"
+        initializers = [
+            onnx.numpy_helper.from_array(array, name)
+            for array, name in zip(self.constants(dtype), (shift, scale), strict=True)
+        ]
+        nodes = [
+            onnx.helper.make_node("Sub", [x, shift], [f"{index}.shifted"], name=f"{index}.sub"),
+            onnx.helper.make_node("Div", [f"{index}.shifted", scale], [y], name=f"{index}.div"),
+        ]
+        return nodes, initializers
+
     def __repr__(self) -> str:
         return f"Normalize(shape={self.shape})"
 

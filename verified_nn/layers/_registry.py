@@ -1,7 +1,13 @@
-"""Layer kinds by name: how model files describe a layer and build it again, and activations by name."""
+"""Layer kinds by name: how model files describe a layer and build it again, and activations by name.
 
+Everything that finds a layer by its kind reads this registry: model files, PyTorch and ONNX export,
+``activation_named`` (hence ``--activation``, ``TrainConfig`` and the scikit-learn estimator), and the proofs'
+case table. A new layer registers itself beside its class (``@register_layer``).
+"""
+
+import ast
 from collections.abc import Mapping
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 
 from verified_nn.core import InvalidArgumentError
 
@@ -18,7 +24,6 @@ from ._reshape import Reshape
 LayerT = TypeVar("LayerT", bound=type[Layer[Any, Any]])
 
 _KINDS: dict[str, type[Layer[Any, Any]]] = {}
-ACTIVATIONS: Final = ("relu", "leaky_relu", "tanh")
 
 
 def register_layer(cls: LayerT) -> LayerT:
@@ -42,6 +47,19 @@ def layer_kinds() -> tuple[str, ...]:
     return tuple(_KINDS)
 
 
+def layer_class(kind: str) -> type[Layer[Any, Any]]:
+    """The class registered under ``kind`` (InvalidArgumentError listing the known kinds)."""
+    cls = _KINDS.get(kind)
+    if cls is None:
+        raise InvalidArgumentError(f"unknown layer kind {kind!r}; known: {', '.join(_KINDS)}")
+    return cls
+
+
+def activation_kinds() -> tuple[str, ...]:
+    """The registered kinds that are activations (``relu``, ``leaky_relu``, ``tanh``, ``sigmoid``, ...)."""
+    return tuple(kind for kind, cls in _KINDS.items() if issubclass(cls, Activation))
+
+
 def layer_config(layer: Layer[Any, Any]) -> dict[str, Any]:
     """``{"kind": ..., **settings}``: what a model file records of a layer besides its parameters."""
     if _KINDS.get(layer.kind) is not type(layer):
@@ -60,18 +78,20 @@ def layer_from_config(config: Mapping[str, Any], parameters: Mapping[str, Array]
 
 
 def activation_named(name: str) -> Activation:
-    """``"relu"``, ``"leaky_relu"`` (slope 0.01), ``"leaky_relu(0.2)"`` or ``"tanh"`` as a layer."""
-    if name == "relu":
-        return ReLU()
-    if name == "tanh":
-        return Tanh()
-    if name == "leaky_relu":
-        return LeakyReLU()
-    if name.startswith("leaky_relu(") and name.endswith(")"):
-        try:
-            slope = float(name[len("leaky_relu(") : -1])
-        except ValueError:
-            slope = None
-        if slope is not None:
-            return LeakyReLU(slope)  # an out-of-range slope is refused by LeakyReLU, naming it
-    raise InvalidArgumentError(f"unknown activation {name!r}; known: relu, leaky_relu, leaky_relu(SLOPE), tanh")
+    """A registered activation by kind, with positional settings in parentheses: ``"relu"``, ``"tanh"``,
+    ``"leaky_relu"`` (its default slope), ``"leaky_relu(0.2)"``; InvalidArgumentError listing the kinds."""
+    kind, _, rest = name.partition("(")
+    cls = _KINDS.get(kind)
+    known = ", ".join([*activation_kinds(), "leaky_relu(SLOPE)"])
+    if cls is None or not issubclass(cls, Activation) or (rest and not rest.endswith(")")):
+        raise InvalidArgumentError(f"unknown activation {name!r}; known: {known}")
+    try:
+        arguments = ast.literal_eval(f"({rest[:-1]},)") if rest[:-1].strip() else ()
+    except (ValueError, SyntaxError):
+        raise InvalidArgumentError(f"unknown activation {name!r}; known: {known}") from None
+    if not all(isinstance(value, int | float) and not isinstance(value, bool) for value in arguments):
+        raise InvalidArgumentError(f"unknown activation {name!r}; known: {known}")
+    try:
+        return cls(*arguments)  # an out-of-range setting is refused by the class, naming it
+    except TypeError:
+        raise InvalidArgumentError(f"unknown activation {name!r}; known: {known}") from None

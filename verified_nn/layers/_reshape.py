@@ -36,6 +36,7 @@ class Reshape(Layer[OutS, Features[Any]], Generic[OutS]):
     shape: tuple[int, ...]  # the per-sample shape of the output, e.g. (1, 28, 28)
 
     kind: ClassVar[str] = "reshape"
+    torch_name: ClassVar[str | None] = "Unflatten"
 
     def __post_init__(self) -> None:
         shape = self.shape
@@ -95,6 +96,22 @@ class Reshape(Layer[OutS, Features[Any]], Generic[OutS]):
 
     def config(self) -> dict[str, Any]:
         return {"shape": list(self.shape)}
+
+    def torch_arguments(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        return (1, tuple(self.shape)), {}
+
+    @classmethod
+    def torch_settings(cls, module: Any) -> dict[str, Any]:
+        if module.dim != 1:
+            raise InvalidArgumentError(f"unflattening dimension {module.dim} (not 1)")
+        return {"shape": [int(size) for size in module.unflattened_size]}
+
+    def onnx_nodes(
+        self, onnx: Any, index: int, x: str, y: str, dtype: Any
+    ) -> tuple[list[Any], list[Any]] | None:
+        shape = f"{index}.shape"
+        initializer = onnx.numpy_helper.from_array(np.array([-1, *self.shape], dtype=np.int64), shape)
+        return [onnx.helper.make_node("Reshape", [x, shape], [y], name=f"{index}.reshape")], [initializer]
 
     def __repr__(self) -> str:
         return f"Reshape({self.width} -> {'x'.join(map(str, self.shape))})"

@@ -47,6 +47,11 @@ def pair(value: object, *, name: str, where: str, minimum: int) -> Pair:
     return (int(items[0]), int(items[1]))
 
 
+def onnx_window(kernel: Pair, stride: Pair, padding: Pair) -> dict[str, list[int]]:
+    """The ONNX attributes of a window: its kernel, strides, and the padding twice, ``(top, left, bottom, right)``."""
+    return {"kernel_shape": list(kernel), "strides": list(stride), "pads": [*padding, *padding]}
+
+
 def pair_text(values: Pair, joiner: str = ",") -> str:
     """``(5, 5)`` -> ``"5"`` (``"5x5"`` with ``joiner="x"``); ``(3, 5)`` -> ``"3,5"``."""
     if joiner == "x" or values[0] != values[1]:

@@ -33,10 +33,12 @@ from . import (
     _reductions,
     _reshape,
 )
+from ._batches import BATCH_CHECKS, BATCH_METHODS
 from ._boundary import check_call, describe_callee, generalize
 from ._calls import CallView, Rule, RuleError
 from ._codes import SHAPE
-from ._networks import BATCH_METHODS, NETWORK_BUILDERS
+from ._layers import LAYER_CONSTRUCTORS
+from ._networks import NETWORK_CHECKS, NETWORK_RESULTS
 from ._options import OptionsError, PluginOptions, read_options
 from ._sized import SIZED, length, literal_sizes
 from ._sizes import Shape
@@ -184,6 +186,9 @@ class ShapePlugin(Plugin):
         if rule is not None:
             return partial(_check, rule)
         hook: SignatureHook | None = self._call_hook(fullname, method=False)
+        batch_check = BATCH_CHECKS.get(fullname)
+        if batch_check is not None:
+            return partial(_checked_first, batch_check, hook)
         return hook
 
     def get_method_signature_hook(self, fullname: str) -> MethodSignatureHook | None:
@@ -191,6 +196,9 @@ class ShapePlugin(Plugin):
         if rule is not None:
             return partial(_check, rule)
         hook: MethodSignatureHook | None = self._call_hook(fullname, method=True)
+        network_check = NETWORK_CHECKS.get(fullname)
+        if network_check is not None:
+            return partial(_checked_first, network_check, hook)
         return hook
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
@@ -199,25 +207,26 @@ class ShapePlugin(Plugin):
             return partial(_infer, rule)
         if fullname == "builtins.len":
             return length
-        sized = SIZED.get(fullname)
-        if sized is not None:
-            return literal_sizes(sized)
-        builder = NETWORK_BUILDERS.get(fullname)
-        if builder is not None:
-            return builder
-        return None if fullname.startswith(("numpy.", "builtins.")) else generalize
+        return self._result_hook(fullname)
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         rule = METHOD_RULES.get(fullname)
         if rule is not None:
             return partial(_infer, rule)
+        return self._result_hook(fullname)
+
+    def _result_hook(self, fullname: str) -> Callable[[Any], Type] | None:
+        """The return-type hook of a call that is not numpy's: the library's sizes and networks, else ``generalize``."""
         sized = SIZED.get(fullname)
-        if sized is not None:
-            return literal_sizes(sized)
-        keeps_batch = BATCH_METHODS.get(fullname)
-        if keeps_batch is not None:
-            return keeps_batch
-        return None if fullname.startswith(("numpy.", "builtins.")) else generalize
+        hook: Callable[[Any], Type] | None = (
+            literal_sizes(sized)
+            if sized is not None
+            else NETWORK_RESULTS.get(fullname) or BATCH_METHODS.get(fullname)
+        )
+        if hook is None:
+            hook = None if fullname.startswith(("numpy.", "builtins.")) else generalize
+        layer = LAYER_CONSTRUCTORS.get(fullname)
+        return hook if layer is None else partial(_then_layer, hook, layer)
 
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         transform = ATTRIBUTE_RULES.get(fullname)
@@ -303,6 +312,21 @@ def _analyze_nested(ctx: AnalyzeTypeContext) -> Callable[[Type], Type]:
         return api.analyze_type
     allow = getattr(api, "allow_typed_dict_special_forms", False)
     return partial(anal_type, allow_typed_dict_special_forms=allow)
+
+
+def _checked_first(
+    check: Callable[[Any], None], hook: Callable[[Any], FunctionLike] | None, ctx: FunctionSigContext | MethodSigContext
+) -> FunctionLike:
+    """A signature hook running ``check`` (which may report) before ``hook`` (or none)."""
+    check(ctx)
+    return hook(ctx) if hook is not None else ctx.default_signature
+
+
+def _then_layer(
+    first: Callable[[Any], Type] | None, layer: Callable[[Any, Type], Type], ctx: FunctionContext | MethodContext
+) -> Type:
+    """A return-type hook: ``first``'s result (or mypy's), then a layer constructor's additions to it."""
+    return layer(ctx, first(ctx) if first is not None else ctx.default_return_type)
 
 
 def _if_shaped(hook: Callable[[Any], FunctionLike], ctx: FunctionSigContext | MethodSigContext) -> FunctionLike:

@@ -9,7 +9,8 @@ A convolutional network's batch is computed in two halves (``parts``): each half
 treats samples independently, and a dropout mask is drawn for the whole batch and split (``Mode.part``),
 so the halves compute the batch's loss and gradient. The split depends on the network and the batch
 size alone, never on the threads: on one thread the halves run one after the other, on two at once
-(``verified_nn.core.in_parallel``), with the same result to the last bit.
+(``verified_nn.core.in_parallel``), with the same result to the last bit; a batch too small to split
+runs on one BLAS thread whatever the threads, for the same reason.
 """
 
 import functools
@@ -18,7 +19,7 @@ from typing import Any, Final, TypeVar
 
 import numpy as np
 
-from verified_nn.core import cross_entropy_and_gradient, in_parallel
+from verified_nn.core import blas_threads, cross_entropy_and_gradient, in_parallel, workers
 from verified_nn.layers import (
     EVAL,
     Activation,
@@ -44,13 +45,18 @@ PART_ROWS: Final = 16  # the fewest samples in a part: smaller batches are compu
 _PER_SAMPLE: Final = (Dense, Conv2D, Pool2D, Activation, Dropout, Flatten, Reshape)
 
 
+def _splits(network: Layer[Any, Any]) -> bool:
+    """Whether ``network`` is made of per-sample layers with a convolution (its batches are computed in parts)."""
+    layers = list(getattr(network, "layers", (network,)))
+    return any(isinstance(layer, Conv2D) for layer in layers) and all(
+        isinstance(layer, _PER_SAMPLE) for layer in layers
+    )
+
+
 def parts(network: Layer[Any, Any], batch: int) -> int:
     """How many parts a batch of ``batch`` samples is computed in: ``PARTS`` for a network of per-sample layers
     with a convolution, given at least ``PART_ROWS`` samples a part; else 1."""
-    layers = list(getattr(network, "layers", (network,)))
-    if batch < PARTS * PART_ROWS or not any(isinstance(layer, Conv2D) for layer in layers):
-        return 1
-    return PARTS if all(isinstance(layer, _PER_SAMPLE) for layer in layers) else 1
+    return PARTS if batch >= PARTS * PART_ROWS and _splits(network) else 1
 
 
 def backprop(
@@ -64,6 +70,9 @@ def backprop(
     batch = len(labels)
     count = parts(network, batch)
     if count == 1:
+        if workers() > 1 and _splits(network):  # a small batch: on one BLAS thread, the bits of one thread
+            with blas_threads(1):
+                return _whole(network, images, labels, seed, mode)
         return _whole(network, images, labels, seed, mode)
     bounds = [batch * part // count for part in range(count + 1)]
 

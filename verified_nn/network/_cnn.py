@@ -40,6 +40,7 @@ def cnn(
     *,
     rng: np.random.Generator,
     kernel: int = 5,
+    stride: int = 1,
     hidden: Sequence[int] = (128,),
     image: tuple[int, int, int] = (1, 28, 28),
     classes: int = 10,
@@ -60,16 +61,21 @@ def cnn(
     depths = [size_of(count, name=f"channels[{index}]") for index, count in enumerate(channels)]
     widths = [size_of(width, name=f"hidden[{index}]") for index, width in enumerate(hidden)]
     size = size_of(kernel, name="kernel")
+    step = size_of(stride, name="stride")
     if not depths:
         raise InvalidArgumentError("cnn: give at least one convolution block (channels), or build an mlp")
     act = activation if isinstance(activation, Activation) else activation_named(activation)
     resolved = float_dtype(dtype)
     layers: list[Layer[Any, Any]] = [Reshape(image)]
     for fan_in, fan_out in itertools.pairwise([image[0], *depths]):
+        padding = size // 2 if step == 1 else (size - 1) // 2
         conv = Conv2D.init(
-            fan_out, fan_in, kernel=size, padding=size // 2, rng=rng, dtype=resolved, scheme=act.init_scheme
+            fan_out, fan_in, kernel=size, stride=step, padding=padding, rng=rng, dtype=resolved, scheme=act.init_scheme
         )
-        layers += [conv, MaxPool2D(2), act] if type(act) is ReLU else [conv, act, MaxPool2D(2)]
+        if step > 1:
+            layers += [conv, act]
+        else:
+            layers += [conv, MaxPool2D(2), act] if type(act) is ReLU else [conv, act, MaxPool2D(2)]
     layers.append(Flatten())
     shape = Network(tuple(layers)).output_shape()  # ShapeError naming the sizes if the image is too small
     for index, (fan_in, fan_out) in enumerate(itertools.pairwise([shape[0], *widths, classes])):

@@ -55,8 +55,8 @@ def _header(handle: Any, path: Path) -> tuple[tuple[int, ...], bool, np.dtype[An
 
 
 def read_npy(path: str | Path, forms: Sequence[tuple[int, ...]] = MNIST_FORMS) -> np.ndarray[Any, Any]:
-    """The array of the .npy file at ``path``: one example of a shape in ``forms`` or a batch of them (see the
-    module docstring).
+    """The array of the .npy file at ``path``, in native byte order: one example of a shape in ``forms`` or a
+    batch of them (see the module docstring).
 
     InvalidArgumentError names the file and the problem (special file, size, header, dtype, count,
     truncation, trailing bytes); ShapeError a shape that is not one image or a batch of images.
@@ -85,4 +85,5 @@ def read_npy(path: str | Path, forms: Sequence[tuple[int, ...]] = MNIST_FORMS) -
         data = handle.read(needed)
     if len(data) != needed:
         raise InvalidArgumentError(f"{path}: changed while it was read")
-    return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+    array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+    return array.astype(dtype.newbyteorder("="), copy=False)  # an array saved on a big-endian machine

@@ -13,11 +13,13 @@ _require_extra("sympy", extra="proofs", purpose="verified_nn.proofs")
 
 # After the check that sympy is there:
 from ._cases import (  # noqa: E402
-    ENTRIES as ENTRIES,
+    BUILT_IN as BUILT_IN,
     Entry as Entry,
     Subject as Subject,
     conv as conv,
     dense as dense,
+    entries as entries,
+    kink_entry as kink_entry,
     layer_entry as layer_entry,
     loss_entry as loss_entry,
     network_entry as network_entry,

@@ -20,5 +20,13 @@ def expand(expression: Expr) -> Expr:
 
 
 def is_zero(expression: Expr) -> bool:
-    """Whether sympy's expansion of ``expression`` is literally 0 (a proof of the identity, not a test)."""
-    return bool(sympy.expand(expression) == 0)
+    """Whether ``expression`` is shown identically 0: its expansion is literally 0, or, for quotients and
+    exponentials (the logistic sigmoid's ``y (1 - y)`` against ``e^-x / (1 + e^-x)^2``), sympy's rational
+    normal form (``cancel`` of ``together``) or its ``simplify`` is. Each is an equivalence-preserving
+    rewriting: a 0 is a proof; anything else proves nothing (never a "proven" from a test)."""
+    expanded = sympy.expand(expression)
+    if expanded == 0:
+        return True
+    if sympy.cancel(sympy.together(expanded)) == 0:
+        return True
+    return bool(sympy.simplify(expanded) == 0)

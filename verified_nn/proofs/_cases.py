@@ -1,4 +1,4 @@
-"""The case table: what ``verified-nn prove`` proves, one entry per layer, loss or network.
+"""The case table: what ``verified-nn prove`` proves, one entry per layer, loss or network (:func:`entries`).
 
 An entry builds its subject from fresh symbols: a layer (its parameters symbols) with a symbolic input
 batch, a network with a symbolic input batch (every label of every sample is proven), or the loss on
@@ -6,7 +6,8 @@ symbolic logits. To prove a new layer, add one :func:`layer_entry` line with the
 :func:`symbols` (``reference``, the textbook forward pass, is optional): its backward pass is then proven
 to be the vector-Jacobian product of its forward pass, and, with a reference, its forward pass the
 reference, in every case its comparisons split into. A :func:`stack_entry` line proves backprop through
-any sequence of layers (a network with the new layer in it).
+any sequence of layers (a network with the new layer in it). A registered activation needs no line: the
+table gives it its own entries (its backward pass, a network through it, and its kinks).
 """
 
 import dataclasses
@@ -16,7 +17,23 @@ from typing import Any, Literal
 
 import numpy as np
 
-from verified_nn.layers import EVAL, AvgPool2D, Conv2D, Dense, Dropout, Flatten, LeakyReLU, MaxPool2D, Mode, ReLU, Tanh
+from verified_nn.layers import (
+    EVAL,
+    Activation,
+    AvgPool2D,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    LeakyReLU,
+    MaxPool2D,
+    Mode,
+    ReLU,
+    Tanh,
+    activation_kinds,
+    activation_named,
+    layer_class,
+)
 from verified_nn.layers._layer import Layer
 from verified_nn.network import Network
 
@@ -37,7 +54,7 @@ class Subject:
     reference: Reference | None = None  # the textbook forward pass (layer entries)
 
 
-Kind = Literal["layer", "network", "loss"]
+Kind = Literal["layer", "network", "loss", "kinks"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,7 +62,8 @@ class Entry:
     """One row of the table: a name, what kind of proof, and how to build its subject (inside the seam)."""
 
     name: str
-    kind: Kind  # layer: backward = VJP of forward; network: backprop = gradient of the loss; loss: the kernel
+    kind: Kind  # layer: backward = VJP of forward; network: backprop = gradient of the loss; loss: the kernel;
+    # kinks: an activation exactly at its kinks (continuous, and a gradient between the one-sided derivatives)
     build: Callable[[], Subject]
 
 
@@ -123,15 +141,24 @@ def layer_entry(name: str, make: Callable[[], Layer[Any, Any]], shape: tuple[int
     """An entry proving ``make()``'s backward pass on a symbolic batch of ``shape``.
 
     Options: ``reference``, a function ``(layer) -> Reference`` giving the textbook forward pass (then the
-    forward pass is proven too); ``mode``, the forward mode (a training key fixes a dropout mask).
+    forward pass is proven too); ``mode``, the forward mode (a training key fixes a dropout mask); ``ties``,
+    pairs of indices ``(a, b)`` whose inputs are the same symbol (``x[b] = x[a]``: a tie in a max pool).
     """
 
     def build() -> Subject:
         layer = make()
         reference = options.get("reference")
-        return Subject(layer, symbols("x", shape), options.get("mode", EVAL), reference(layer) if reference else None)
+        inputs = symbols("x", shape)
+        for first, second in options.get("ties", ()):
+            inputs[second] = inputs[first]
+        return Subject(layer, inputs, options.get("mode", EVAL), reference(layer) if reference else None)
 
     return Entry(name, "layer", build)
+
+
+def kink_entry(name: str, make: Callable[[], Layer[Any, Any]]) -> Entry:
+    """An entry proving the activation ``make()`` at each of its declared kinks (``_kinks.py``)."""
+    return Entry(name, "kinks", lambda: Subject(make(), symbols("x", (1, 1))))
 
 
 def network_entry(
@@ -189,7 +216,7 @@ def _masked(layer: Layer[Any, Any]) -> Reference:
     return _dropout_reference(layer, TRAIN)
 
 
-ENTRIES: tuple[Entry, ...] = (
+BUILT_IN: tuple[Entry, ...] = (
     layer_entry("Dense 3->2", lambda: dense("", 2, 3), (2, 3), reference=_dense_reference),
     layer_entry("ReLU", ReLU, (2, 3), reference=lambda _: _elementwise(_relu)),
     layer_entry("LeakyReLU 0.01", LeakyReLU, (2, 3), reference=lambda _: _elementwise(_leaky(0.01))),
@@ -208,6 +235,13 @@ ENTRIES: tuple[Entry, ...] = (
     layer_entry("Conv2D 1->2 3x3", lambda: conv("", 2, 1, 3), (1, 1, 4, 4)),
     layer_entry("Conv2D 2->1 2x2 stride 2 pad 1", lambda: conv("", 1, 2, 2, stride=2, padding=1), (1, 2, 3, 3)),
     layer_entry("MaxPool2D 2x2", lambda: MaxPool2D(2), (1, 1, 2, 4)),
+    # Ties: window 1 has its two top inputs equal, window 2 its last two (the first maximum gets the gradient).
+    layer_entry(
+        "MaxPool2D 2x2, ties",
+        lambda: MaxPool2D(2),
+        (1, 1, 2, 4),
+        ties=[((0, 0, 0, 0), (0, 0, 0, 1)), ((0, 0, 1, 2), (0, 0, 1, 3))],
+    ),
     layer_entry("AvgPool2D 2x2", lambda: AvgPool2D(2), (1, 2, 4, 4)),
     layer_entry("Flatten", Flatten, (2, 2, 2, 2)),
     stack_entry(
@@ -221,3 +255,28 @@ ENTRIES: tuple[Entry, ...] = (
         (1, 1, 2, 2),
     ),
 )
+
+
+def _activation_entries() -> list[Entry]:
+    """For every registered activation: its kinks, and (if the table has no entry of its own) its backward pass
+    as the vector-Jacobian product of its forward pass: a new activation is proven by registering it."""
+    found: list[Entry] = []
+    named = {entry.name for entry in BUILT_IN}
+    for kind in activation_kinds():
+        cls = layer_class(kind)
+        title = cls.__name__
+
+        def make(kind: str = kind) -> Activation:
+            return activation_named(kind)
+
+        if title not in named:
+            found.append(layer_entry(title, make, (2, 3)))
+        if make().kinks():
+            found.append(kink_entry(f"{title} at its kinks", make))
+    return found
+
+
+def entries() -> tuple[Entry, ...]:
+    """The whole table: the built-in entries, then those every registered activation gets (read now, so an
+    activation registered after import is proven too)."""
+    return (*BUILT_IN, *_activation_entries())

@@ -7,8 +7,10 @@ A comparison cannot be decided for a symbolic value, so the active :class:`Path`
 time an expression's sign is asked it takes the next decision of the path's prefix (or "negative"), and
 records it; later questions about the same expression (or its negation) get the same answer. Running a
 kernel once per path with :func:`explore` visits every case: every ReLU activation pattern, every order
-of the logits the softmax's max-shift compares. Signs are strict: the boundaries where a compared
-expression is zero have measure zero and are not cases.
+of the logits the softmax's max-shift compares. Signs are strict between symbolic values (the boundaries
+where a compared expression is zero have measure zero); the boundaries themselves are proven separately,
+with exact numbers or repeated symbols: an input exactly at a kink, two inputs of a max pool tied
+(``_run.py``, ``_kinks.py``).
 """
 
 import contextlib
@@ -45,6 +47,8 @@ class Path:
         key = expand(difference)
         if key.is_number:
             return bool(key > 0)
+        if key.is_positive is not None:  # sympy proves the sign from the symbols' assumptions (t > 0)
+            return bool(key.is_positive)
         known = self.known(key)
         if known is not None:
             return known
@@ -162,17 +166,26 @@ class Exact:
     def __pos__(self) -> "Exact":
         return self
 
+    def __abs__(self) -> "Exact":
+        return self if self >= 0 else -self  # the sign is a case, as for any comparison
+
     def __gt__(self, other: object) -> bool:
         return _path().positive(self.expr - lift(other))
 
     def __ge__(self, other: object) -> bool:
-        return _path().positive(self.expr - lift(other))  # strict signs: equality is not a case
+        difference = expand(self.expr - lift(other))
+        if difference.is_number:  # an exact number: equality decided exactly (a tie, an input at a kink)
+            return bool(difference >= 0)
+        return _path().positive(difference)  # strict signs between symbolic values: equality is not a case
 
     def __lt__(self, other: object) -> bool:
         return _path().positive(lift(other) - self.expr)
 
     def __le__(self, other: object) -> bool:
-        return _path().positive(lift(other) - self.expr)
+        difference = expand(lift(other) - self.expr)
+        if difference.is_number:
+            return bool(difference >= 0)
+        return _path().positive(difference)
 
     def __bool__(self) -> bool:
         raise TypeError("the truth of an exact symbolic value is undecided; compare it inside a case")
@@ -188,6 +201,9 @@ class Exact:
 
     def tanh(self) -> "Exact":
         return Exact(sympy.tanh(self.expr))
+
+    def log1p(self) -> "Exact":
+        return Exact(sympy.log(1 + self.expr))
 
     def __repr__(self) -> str:
         return f"Exact({self.expr})"

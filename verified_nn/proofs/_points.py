@@ -31,6 +31,9 @@ def _fill_atoms(expression: Expr, values: dict[Any, Expr], rng: random.Random) -
     for node in expression.atoms(sympy.log):  # log S of a softmax sum S >= 1: a value >= 0
         if node not in values:
             values[node] = _positive(rng)
+    for node in expression.atoms(sympy.exp):  # e^a > 0, taken as its own variable (as tanh is)
+        if node not in values:
+            values[node] = _positive(rng)
 
 
 def case_point(

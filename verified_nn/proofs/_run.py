@@ -16,12 +16,14 @@ from typing import Any
 import numpy as np
 
 from verified_nn.core import cross_entropy_and_gradient
+from verified_nn.layers import Activation
 from verified_nn.layers._layer import symbolic_arrays
 from verified_nn.network import Batch, Network
 
-from ._algebra import Expr, expand, sympy
-from ._cases import ENTRIES, Entry, Subject
+from ._algebra import Expr, expand, is_zero, sympy
+from ._cases import Entry, Subject, entries
 from ._exact import Path, UndecidedError, explore, expressions, lift, symbols
+from ._kinks import kink_checks
 from ._points import case_point, evaluate
 from ._softmax_form import SoftmaxForm
 
@@ -60,11 +62,14 @@ class EntryResult:
 
 @dataclasses.dataclass(frozen=True)
 class Identity:
-    """``kernel == derivative``, named: what the library computed and what sympy's derivative says."""
+    """``kernel == derivative``, named: what the library computed and what sympy's derivative says; with
+    ``share``, ``kernel == lambda derivative`` for some ``0 <= lambda <= 1`` (one of several tied inputs'
+    part of a gradient: the generalized gradient of a maximum is any convex combination)."""
 
     name: str
     kernel: Expr
     derivative: Expr
+    share: bool = False
 
 
 def _index_text(index: tuple[int, ...]) -> str:
@@ -81,8 +86,19 @@ def _vjp_identities(subject: Subject, path: Path) -> list[Identity]:
     loss = sum((gs * ys).ravel(), sympy.Integer(0))
     found = []
     xs = expressions(x)
+    # Inputs that are the same symbol (a tie in a max pool) get one identity for their sum and a share
+    # each; inputs that are exact numbers (an input at a kink) have no derivative here (``_kinks.py``).
+    groups: dict[Any, list[tuple[int, ...]]] = {}
     for index in np.ndindex(*x.shape):
-        found.append(Identity(f"dx{_index_text(index)}", lift(dx[index]), sympy.diff(loss, xs[index])))
+        value: Expr = xs[index]
+        if value.is_Symbol:
+            groups.setdefault(value, []).append(index)
+    for symbol, members in groups.items():
+        derivative = sympy.diff(loss, symbol)
+        total = sum((lift(dx[index]) for index in members), sympy.Integer(0))
+        found.append(Identity(f"dx{''.join(_index_text(i) for i in members)}", total, derivative))
+        if len(members) > 1:
+            found += [Identity(f"dx{_index_text(i)} (tied)", lift(dx[i]), derivative, share=True) for i in members]
     for name, value, gradient in zip(layer.parameter_names(), layer.parameters(), grads.parameters(), strict=True):
         symbols_ = expressions(value)
         for index in np.ndindex(*value.shape):
@@ -176,14 +192,29 @@ def _check_case(entry: Entry, subject: Subject, path: Path, rng: random.Random) 
     case = path.describe()  # now that the kernels have asked their comparisons
     variables: set[Any] = set()
     for array in (subject.inputs, *subject.layer.parameters()):
-        variables |= {lift(value) for value in array.ravel()}
+        variables |= {lift(value) for value in array.ravel() if lift(value).is_Symbol}
     points = [case_point(variables, path.conditions, rng) for _ in range(POINTS)]
     failures: list[Failure] = []
     agreed = 0
     for identity, form in zip(identities, forms, strict=True):
+        if identity.share:
+            if expand(identity.derivative) == 0:  # the tie is not the maximum: no share of nothing but 0
+                ratio = sympy.Integer(0) if is_zero(identity.kernel) else None
+            else:
+                ratio = sympy.cancel(identity.kernel / identity.derivative)
+            if ratio is None or not ratio.is_number or not 0 <= ratio <= 1:
+                failures.append(
+                    Failure(
+                        entry.name,
+                        case,
+                        identity.name,
+                        f"kernel = ({_short(ratio)}) x derivative, not a share in [0, 1]",
+                    )
+                )
+            continue
         difference = identity.kernel - identity.derivative
         residue = form.cleared(difference) if form is not None else expand(difference)
-        if residue != 0:
+        if residue != 0 and (form is not None or not is_zero(residue)):
             failures.append(Failure(entry.name, case, identity.name, f"kernel - derivative = {_short(residue)}, not 0"))
             continue
         kernel_value, derivative_value = identity.kernel, identity.derivative
@@ -210,7 +241,14 @@ def prove_entry(entry: Entry, *, seed: int = 0) -> EntryResult:
     with symbolic_arrays():
         try:
             subject = entry.build()
-            for _, (proven, points, found) in explore(lambda path: _check_case(entry, subject, path, rng)):
+            if entry.kind == "kinks":
+                assert isinstance(subject.layer, Activation)
+                checked, wrong = kink_checks(subject.layer)
+                failures += [Failure(entry.name, "at the kink", identity, reason) for identity, reason in wrong]
+                cases, identities = len(subject.layer.kinks()), checked - len(wrong)
+            for _, (proven, points, found) in (
+                [] if entry.kind == "kinks" else explore(lambda path: _check_case(entry, subject, path, rng))
+            ):
                 cases += 1
                 identities += proven - len({failure.identity for failure in found})
                 agreed += points
@@ -220,6 +258,6 @@ def prove_entry(entry: Entry, *, seed: int = 0) -> EntryResult:
     return EntryResult(entry.name, entry.kind, cases, identities, agreed, time.perf_counter() - start, tuple(failures))
 
 
-def prove(entries: Sequence[Entry] | None = None, *, seed: int = 0) -> list[EntryResult]:
-    """:func:`prove_entry` for each entry (default: the whole table, ``ENTRIES``), in order."""
-    return [prove_entry(entry, seed=seed) for entry in (ENTRIES if entries is None else entries)]
+def prove(chosen: Sequence[Entry] | None = None, *, seed: int = 0) -> list[EntryResult]:
+    """:func:`prove_entry` for each entry (default: the whole table, ``entries()``), in order."""
+    return [prove_entry(entry, seed=seed) for entry in (entries() if chosen is None else chosen)]

@@ -2,11 +2,11 @@
 
 ``L = kappa CE(z(x), y) + (1 - kappa) CE(m, y)``, where ``m`` (0 at ``y``) bounds from above the margins
 ``z_j - z_y`` over the L-infinity ball of radius ``eps`` around ``x``, clipped to the pixel range [0, 1]
-(Gowal et al. 2018). With ``method="ibp"`` the bound comes from interval propagation; with
-``"crown-ibp"`` it is ``beta m_CROWN-IBP + (1 - beta) m_IBP`` (Zhang et al. 2020). Since ``m_y = 0``,
-``CE(m, y) = log sum_j exp(m_j)`` is at least ``log(1 + exp(max_{j != y} m_j))``: small only when every
-margin is proven negative. Every gradient is written by hand (``_interval.py``, ``_margins.py``,
-``_crown.py``) and checked against finite differences in the tests.
+(Gowal et al. 2018). With ``method="ibp"`` the bound is interval propagation with the last layer folded
+into the margins; with ``"crown-ibp"`` it is ``beta m_CROWN-IBP + (1 - beta) m_IBP`` (Zhang et al. 2020).
+Since ``m_y = 0``, ``CE(m, y) = log sum_j exp(m_j)`` is at least ``log(1 + exp(max_{j != y} m_j))``: small
+only when every margin is proven negative. The bounds and their hand-written gradients are the bound core's
+(``verified_nn.bounds``, ``Rounding.none``): every layer kind with a rule can be trained against them.
 """
 
 import dataclasses
@@ -15,13 +15,11 @@ from typing import Any, Final, TypeAlias
 
 import numpy as np
 
+from verified_nn.bounds import BoundsError, margin_spec, rule_for
+from verified_nn.bounds._train import interval_pass, kinks, margin_bound, margin_bound_backward
 from verified_nn.core import InvalidArgumentError, ShapeError, cross_entropy_and_gradient, describe
-from verified_nn.layers import EVAL, Dense, Mode
+from verified_nn.layers import EVAL, Activation, Dropout, Layer, Mode
 from verified_nn.network import Network, map_unchecked
-
-from ._crown import activation_slope, crown_margins, crown_margins_backward
-from ._interval import interval_backward, interval_forward, interval_rule
-from ._margins import interval_margins, interval_margins_backward
 
 Array: TypeAlias = np.ndarray[Any, Any]
 
@@ -38,21 +36,34 @@ class CertifiedLoss:
     robust: float  # mean cross-entropy of the worst-case logits (the clean loss itself when eps = 0)
 
 
+def _refuse(layer: Layer[Any, Any], index: int, method: str) -> None:
+    if isinstance(layer, Dropout):
+        raise InvalidArgumentError(
+            f"certified training does not support dropout (layer {index}, {layer!r}); train with --dropout 0"
+        )
+    try:
+        rule_for(layer, index=index)
+    except BoundsError as error:
+        raise InvalidArgumentError(f"certified training: {error}") from None
+    if method == "crown-ibp" and isinstance(layer, Activation) and layer.linear_pieces() is None:
+        raise InvalidArgumentError(
+            f"crown-ibp relaxes the ReLU family; layer {index} is {layer!r} (use the ibp method for it)"
+        )
+
+
 def check_supported(network: Network[Any, Any], method: str) -> None:
     """Refuse, with one line naming the layer, a network the certified loss of ``method`` cannot bound.
 
-    Every layer needs an interval rule (dense layers and nondecreasing activations; never dropout), the
-    last layer must be dense, and ``"crown-ibp"`` relaxes only ReLU and leaky ReLU.
+    Every layer needs a bound rule (never dropout: the bound is of the deployed network, which has no mask),
+    the output must be a vector of class scores, and ``"crown-ibp"`` relaxes only the ReLU family.
     """
     if method not in METHODS:
         raise InvalidArgumentError(f"certified loss: method must be one of {', '.join(METHODS)}, got {method!r}")
     for index, layer in enumerate(network.layers):
-        interval_rule(layer, index=index)
-        if method == "crown-ibp" and not isinstance(layer, Dense):
-            activation_slope(layer, index)
-    if not isinstance(network.layers[-1], Dense):
+        _refuse(layer, index, method)
+    if len(network.output_shape()) != 1:
         raise InvalidArgumentError(
-            f"certified loss: the network must end with a dense layer, got {network.layers[-1]!r}"
+            f"certified loss: the network's output must be a vector, got {network.output_shape()}"
         )
 
 
@@ -83,60 +94,35 @@ def input_box(images: Array, eps: float) -> tuple[Array, Array]:
 
 
 class _Bound:
-    """The forward pass of the bound on the margins, kept for its backward pass."""
+    """The worst-case logits ``m = -(lower bounds of the margins y_label - y_j)``, kept for their backward pass."""
 
     def __init__(
         self, network: Network[Any, Any], images: Array, labels: Array, eps: float, method: str, beta: float, mode: Mode
     ) -> None:
-        self.layers, self.labels, self.beta = network.layers, labels, beta
+        self.beta = beta
         self.use_crown = method == "crown-ibp" and beta > 0
         mu, r = input_box(images, eps)
-        hidden = self.layers[:-1]
-        top_mu, top_r, self.caches = interval_forward(hidden, mu, r, mode=mode)
-        last: Dense[Any, Any] = self.layers[-1]  # type: ignore[assignment]  # checked by _check
-        worst, self.margin_cache = interval_margins(last, top_mu, top_r, labels)
+        self.passed = interval_pass(network.layers, mu, r, mode=mode)
+        spec = margin_spec(labels, network.classes, keep_label=True, dtype=images.dtype)  # zero row at the label
+        last = len(network.layers) - 1
+        lower, self.folded = margin_bound(self.passed, spec, stop=last)  # intervals, the last layer folded
+        worst = -lower
+        self.crown = None
         if self.use_crown:
-            crown, self.crown_cache = crown_margins(self.layers, self.caches, mu, r, labels)
-            worst = beta * crown + (1 - beta) * worst
+            lower, self.crown = margin_bound(self.passed, spec, stop=0)  # CROWN-IBP
+            worst = beta * -lower + (1 - beta) * worst
         self.worst = worst  # (batch, classes), 0 at the labels
 
     def kinks(self) -> list[Array]:
-        """The discrete choices the bound made (signs and relaxation choices): between two parameter
-        vectors where they all agree, the bound is a smooth function of the parameters."""
-        choices: list[Array] = [np.sign(array) for layer in self.layers for array in layer.parameters()[:1]]
-        for index, cache in enumerate(self.caches):
-            layer = self.layers[index]
-            if isinstance(cache, tuple) and len(cache) == 4 and not getattr(layer, "smooth", True):
-                choices.extend([cache[0] > 0, cache[1] > 0])  # l and u against the activation's kink at 0
-        last: Dense[Any, Any] = self.layers[-1]  # type: ignore[assignment]
-        choices.extend(np.sign(last.weights - last.weights[label]) for label in np.unique(self.labels))
-        if self.use_crown:
-            stored, lam, _, _ = self.crown_cache
-            choices.append(np.sign(lam))
-            for entry in stored:
-                if isinstance(entry, tuple):  # an activation: which line each coefficient used, and alpha
-                    _, positive, lower, *_ = entry
-                    choices.extend([positive, lower])
-        return choices
+        """The discrete choices the bound made: between two parameter vectors where they all agree, it is smooth."""
+        return kinks(self.passed, [self.folded] + ([self.crown] if self.crown is not None else []))
 
     def backward(self, d_worst: Array) -> list[Any]:
-        """Every layer's parameter gradients (None for layers without parameters)."""
-        last: Dense[Any, Any] = self.layers[-1]  # type: ignore[assignment]
-        weight = 1 - self.beta if self.use_crown else 1.0
-        d_mu, d_r, last_grads = interval_margins_backward(last, d_worst * weight, self.margin_cache)
-        boxes: dict[int, tuple[Array, Array]] = {}
-        crown_grads: list[Any] = [None] * len(self.layers)
-        if self.use_crown:
-            crown_grads, boxes = crown_margins_backward(self.layers, d_worst * self.beta, self.crown_cache)
-        hidden = self.layers[:-1]
-        grads = [*(interval_backward(hidden, d_mu, d_r, self.caches, extra=boxes) if hidden else []), last_grads]
-        return [_add(mine, crown) for mine, crown in zip(grads, crown_grads, strict=True)]
-
-
-def _add(first: Any, second: Any) -> Any:
-    if second is None or not first.parameters():
-        return first
-    return map_unchecked(np.add, first, second)
+        """Every layer's parameter gradients (a layer per layer)."""
+        parts = [(self.folded, -d_worst * (1 - self.beta if self.use_crown else 1.0))]
+        if self.crown is not None:
+            parts.append((self.crown, -d_worst * self.beta))
+        return margin_bound_backward(self.passed, parts)
 
 
 def worst_case_logits(

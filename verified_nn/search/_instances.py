@@ -9,13 +9,15 @@ process. Results are written in VNN-COMP's result format, one line per instance:
 import csv
 import dataclasses
 import io
+import math
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 from verified_nn.certify import map_on_cluster
-from verified_nn.files import write_output
+from verified_nn.data import DataError, read_file
+from verified_nn.files import SECONDS, write_output
 from verified_nn.network import Network
 from verified_nn.spec import SpecError, read_vnnlib
 
@@ -64,12 +66,12 @@ class InstanceResult:
 def read_instances(path: str | Path) -> list[Instance]:
     """The instances listed in ``path`` (``model,property,timeout`` per line); SearchError naming a bad line."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise SearchError(f"{path}: cannot read the instances ({error})") from None
-    if len(text) > MAX_INSTANCES_BYTES:
-        raise SearchError(f"{path}: larger than {MAX_INSTANCES_BYTES} bytes: not an instances list")
+    try:  # a FIFO, device or directory refused at once; a file over the ceiling before it is read
+        text = read_file(path, limit=MAX_INSTANCES_BYTES, what="instances list").decode("utf-8")
+    except DataError as error:
+        raise SearchError(str(error)) from None
+    except UnicodeDecodeError:
+        raise SearchError(f"{path}: not a text file (expected model,property,seconds lines)") from None
     instances = []
     for number, fields in enumerate(csv.reader(io.StringIO(text)), start=1):
         if not fields or not "".join(fields).strip():
@@ -81,8 +83,11 @@ def read_instances(path: str | Path) -> list[Instance]:
             raise SearchError(
                 f"{path}, line {number}: expected model,property,seconds, got {','.join(fields)}"
             ) from None
-        if not timeout > 0:
-            raise SearchError(f"{path}, line {number}: the time limit must be positive, got {limit}")
+        if not 0 < timeout < math.inf:
+            raise SearchError(f"{path}, line {number}: the time limit must be a finite number > 0, got {limit}")
+        problem = SECONDS.over(math.ceil(timeout), f"{path}, line {number}: the instance may take")
+        if problem is not None:
+            raise SearchError(problem)
         instances.append(Instance(path.parent, model, spec, timeout))
     if not instances:
         raise SearchError(f"{path}: no instances listed")

@@ -47,6 +47,7 @@ from ._runs import RunFiles as RunFiles, check_run_name as check_run_name, defau
 from ._schedule import Schedule as Schedule
 from ._size import (
     NetworkSize as NetworkSize,
+    check_run as check_run,
     mlp_parameters as mlp_parameters,
     network_size as network_size,
     samples_per_pass as samples_per_pass,

@@ -19,7 +19,8 @@ from verified_nn.network import Network, cnn, mlp
 from ._augment import image_shape
 from ._config import TrainConfig
 
-_ARCHITECTURE = ("hidden", "conv", "kernel", "activation", "dropout")  # TrainConfig fields describing the network
+# TrainConfig fields describing the network
+_ARCHITECTURE = ("hidden", "conv", "kernel", "conv_stride", "activation", "dropout")
 
 
 def build_network(config: TrainConfig, shape: tuple[int, ...], classes: int) -> Network[Any, Any]:
@@ -40,6 +41,7 @@ def build_network(config: TrainConfig, shape: tuple[int, ...], classes: int) -> 
         return cnn(
             config.conv,
             kernel=config.kernel,
+            stride=config.conv_stride,
             hidden=config.hidden,
             image=image,
             classes=classes,
@@ -86,6 +88,7 @@ def architecture_fields(network: Network[Any, Any]) -> dict[str, Any] | None:
         "hidden": tuple(int(layer.weights.shape[0]) for layer in dense[:-1]),
         "conv": (),
         "kernel": TrainConfig().kernel,
+        "conv_stride": 1,
         "activation": names.pop() if names else "relu",
         "dropout": dropouts[0].rate if dropouts else 0.0,
     }

@@ -15,10 +15,10 @@ SAVE_INTERVAL: Final = 10.0  # seconds between checkpoint writes at the most (an
 
 
 def _threads_text(threads: int | None) -> str:
-    """`` | 2 threads``: the BLAS threads of an epoch, when recorded."""
+    """`` | threads 2``: the BLAS threads of an epoch, when recorded."""
     if threads is None:
         return ""
-    return " | 1 thread" if threads == 1 else f" | {threads} threads"
+    return f" | threads {threads}"
 
 
 class Checkpoints(Callback):

@@ -27,6 +27,10 @@ MAX_STEP: Final = 1 << 53  # an optimizer's step count past this is not a count 
 FRACTIONS: Final = ("train_accuracy", "validation_accuracy", "test_accuracy", "validation_verified", "test_verified")
 LOSSES: Final = ("mean_loss", "validation_loss", "test_loss")
 DURATIONS: Final = ("train_seconds", "eval_seconds")
+# The fields every record has, and those an older or a plain run may leave out (EpochRecord's, with defaults).
+REQUIRED: Final = frozenset({"epoch", "learning_rate", "mean_loss", "train_accuracy", "validation_accuracy",
+                             "validation_loss", "test_accuracy", "test_loss", "train_seconds", "eval_seconds"})
+OPTIONAL: Final = frozenset({"validation_verified", "test_verified", "threads"})
 
 
 def _at(source: object) -> str:
@@ -95,6 +99,10 @@ def check_records(records: object, source: object, *, epoch: str | None) -> list
     if not isinstance(records, list) or not all(isinstance(record, dict) for record in records):
         raise ModelError(f"{source}: the checkpoint's history is not a list of epoch records")
     for index, record in enumerate(records, start=1):
+        missing, unknown = sorted(REQUIRED - set(record)), sorted(set(record) - REQUIRED - OPTIONAL)
+        if missing or unknown:
+            which = f"missing {', '.join(missing)}" if missing else f"unknown {', '.join(map(str, unknown[:3]))}"
+            raise ModelError(f"{source}: the checkpoint's history is inconsistent at record {index}: {which}")
         if record.get("epoch") != index or isinstance(record.get("epoch"), bool):
             raise ModelError(f"{source}: the checkpoint's history is inconsistent at record {index}: its epoch")
         for key, value in record.items():
@@ -104,6 +112,7 @@ def check_records(records: object, source: object, *, epoch: str | None) -> list
             bad = bad or (key in FRACTIONS and not 0 <= value <= 1)
             bad = bad or (key in LOSSES + DURATIONS and value < 0)
             bad = bad or (key == "learning_rate" and value <= 0)
+            bad = bad or (key == "threads" and (not isinstance(value, int) or value < 1))
             if bad:
                 raise ModelError(
                     f"{source}: the checkpoint's history is inconsistent at record {index}: {key} {value!r}"

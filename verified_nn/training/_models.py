@@ -229,6 +229,10 @@ def _state(
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ModelError(f"{path}: optimizer_state {scalar.name} must be an integer >= 0, got {value!r}")
         values[scalar.name] = value
+    unknown = sorted(set(recorded) - {field.name for field in dataclasses.fields(template)})
+    if unknown:
+        shown = ", ".join(unknown[:5])
+        raise ModelError(f"{path}: optimizer_state holds keys a {optimizer.name} state has not: {shown}")
     return optimizer, type(template)(**values)
 
 

@@ -85,8 +85,10 @@ def config_parameters(config: TrainConfig, shape: tuple[int, ...] = (INPUT_DIM,)
     total = 0
     for count in config.conv:
         total += channels * count * config.kernel**2 + count
-        height, width = (side + 2 * (config.kernel // 2) - config.kernel + 1 for side in (height, width))  # conv
-        height, width = ((side - 2) // 2 + 1 for side in (height, width))  # 2 x 2 max pooling
+        stride, padded = config.conv_stride, 2 * (config.kernel // 2) - config.kernel
+        height, width = ((side + padded) // stride + 1 for side in (height, width))  # the convolution
+        if stride == 1:
+            height, width = ((side - 2) // 2 + 1 for side in (height, width))  # 2 x 2 max pooling
         if min(height, width) < 1:
             return 0
         channels = count

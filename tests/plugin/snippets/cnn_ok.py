@@ -23,4 +23,4 @@ lenet = (
     .then(ReLU())
     .then(Dense.init(Dim[Literal[10]](), Dim[Literal[128]](), rng=rng))
 )
-assert_type(lenet, Network[tuple[Any, Literal[10]], tuple[Any, Any]])  # a reshape takes any width
+assert_type(lenet, Network[tuple[Any, Literal[10]], tuple[Any, Literal[784]]])  # rows of 1*28*28 pixels
