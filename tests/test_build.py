@@ -44,7 +44,7 @@ def test_an_mlp_of_the_builders_form_is_described_by_its_fields_and_nothing_else
     rng = np.random.default_rng(0)
     leaky = mlp((20, 16, 3), rng=rng, activation="leaky_relu(0.2)", dropout=0.3)
     assert architecture_fields(leaky) == {
-        "hidden": (16,), "conv": (), "kernel": 5, "activation": "leaky_relu(0.2)", "dropout": 0.3
+        "hidden": (16,), "conv": (), "kernel": 5, "conv_stride": 1, "activation": "leaky_relu(0.2)", "dropout": 0.3
     }  # fmt: skip
     assert architecture_fields(mlp((20, 3), rng=rng))["hidden"] == ()  # type: ignore[index]
     mixed: Network[Any, Any] = Network(
