@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from verified_nn.certify import CertifyConfig, certify_images, check_certifiable, format_table, parse_eps, summarize
@@ -61,7 +62,7 @@ def main() -> None:
             print(f"trained preset best: {result.best.test_accuracy:.2%} in {time.perf_counter() - start:.1f} s")
         network = check_certifiable(load_model(model).network)
         test = load("mnist", "test", directory=args.data_dir, dtype=str(network.dtype), report=lambda _: None)
-        images, labels = test.images[: args.count], test.labels[: args.count]
+        images, labels = np.asarray(test.inputs)[: args.count], test.labels[: args.count]
         for text in args.eps:
             eps = parse_eps(text)
             config = CertifyConfig(eps=eps, method="complete", time_limit=args.time_limit)
@@ -116,7 +117,7 @@ def certified_target(args: argparse.Namespace) -> None:
         start = time.perf_counter()
         with tqdm(total=len(test), file=sys.stderr, leave=False, desc="eps 0.1") as bar:
             results = certify_images(
-                network, test.images, test.labels, config, jobs=args.jobs, on_result=lambda _: bar.update()
+                network, np.asarray(test.inputs), test.labels, config, jobs=args.jobs, on_result=lambda _: bar.update()
             )
         summary = summarize(results, method=args.method, eps=eps, seconds=time.perf_counter() - start)
         print(format_table(summary))

@@ -227,10 +227,11 @@ def main() -> None:
     args = parser.parse_args()
     retained = False if args.no_retain else retain_freed_memory()
     train = load("mnist", "train", directory=args.data_dir, report=lambda _: None)
-    images, labels = train.images, train.labels
+    images, labels = np.asarray(train.inputs), train.labels
     samples = min(args.samples, len(labels))
     changes = {"conv": args.channels, "kernel": args.kernel, "hidden": args.hidden}
-    network = build_network(preset("cnn", **{name: value for name, value in changes.items() if value is not None}))
+    config = preset("cnn", **{name: value for name, value in changes.items() if value is not None})
+    network = build_network(config, train.shape, len(train.classes))
     print(f"network {network.describe()}")
     if args.profile:
         profile(network, images, labels, max(args.repeats, 5))

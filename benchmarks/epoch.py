@@ -168,7 +168,7 @@ def main() -> None:
     args = parser.parse_args()
     retain_freed_memory()
     train = load("mnist", "train", directory=args.data_dir, report=lambda _: None)
-    images, labels = train.images, train.labels
+    images, labels = np.asarray(train.inputs), train.labels
     steps = len(_batches(len(labels), 0))
     checks = "on" if RUNTIME_CHECKS else "off"
     version = _torch_version()

@@ -30,7 +30,7 @@ from threadpoolctl import threadpool_limits
 threadpool_limits(limits=threads)
 from verified_nn.data import load
 train = load("mnist", "train", directory=data_dir, report=lambda _: None)
-images, labels = train.images, train.labels
+images, labels = np.asarray(train.inputs), train.labels
 if kind == "first release":
     from verified_nn.network import he_init
     from verified_nn.optimizer import SGD

@@ -42,16 +42,16 @@ def main() -> None:
 
     def forward() -> None:
         for start in range(0, len(test), 2_000):
-            mlp.logits(test.images[start : start + 2_000])
+            mlp.logits(np.asarray(test.inputs)[start : start + 2_000])
 
     medians = interleaved_medians(
-        {"float check": lambda: float_check(network, test.images), "float forward": forward},
+        {"float check": lambda: float_check(network, np.asarray(test.inputs)), "float forward": forward},
         rounds=args.rounds,
         calls=1,
     )
-    report = float_check(network, test.images)
+    report = float_check(network, np.asarray(test.inputs))
     start = time.perf_counter()
-    exact_logits(network, test.images[:64])
+    exact_logits(network, np.asarray(test.inputs)[:64])
     per_image = (time.perf_counter() - start) / 64
 
     print(f"float check of {report.images} MNIST test images, {report.network}")

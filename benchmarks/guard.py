@@ -52,8 +52,8 @@ def main() -> None:
     args = parser.parse_args()
     train = load("mnist", "train", directory=args.data_dir, report=lambda _: None)
     candidates = {
-        "guarded (loss and gradient norm)": _epoch(train.images, train.labels, guarded=True),
-        "unguarded": _epoch(train.images, train.labels, guarded=False),
+        "guarded (loss and gradient norm)": _epoch(np.asarray(train.inputs), train.labels, guarded=True),
+        "unguarded": _epoch(np.asarray(train.inputs), train.labels, guarded=False),
     }
     times: dict[str, list[float]] = {name: [] for name in candidates}
     with threadpool_limits(limits=1):

@@ -24,7 +24,7 @@ def main() -> None:
         start = time.perf_counter()
         dataset = load("mnist", "train", directory=args.data_dir, report=lambda _: None)
         times.append(time.perf_counter() - start)
-    final = dataset.images.nbytes + dataset.labels.nbytes
+    final = dataset.inputs.nbytes + dataset.labels.nbytes
     del dataset
     tracemalloc.start()
     dataset = load("mnist", "train", directory=args.data_dir, report=lambda _: None)

@@ -35,7 +35,7 @@ def _spin() -> None:
 def _epoch(images: Array, labels: Array, preset_name: str | None, threads: Threads, seed: int) -> tuple[float, int]:
     """Seconds of one epoch (the choice of threads included) and the thread count it ran on."""
     config = preset(preset_name)
-    network = build_network(config)
+    network = build_network(config, images.shape[1:], 10)
     optimizer = build_optimizer(config)
     state = optimizer.init(network)
     order = np.random.default_rng([0, seed]).permutation(len(labels))
@@ -75,7 +75,7 @@ def main() -> None:
     args = parser.parse_args()
     retain_freed_memory()
     train = load("mnist", "train", directory=args.data_dir, report=lambda _: None)
-    images, labels = train.images[: args.samples], train.labels[: args.samples]
+    images, labels = np.asarray(train.inputs)[: args.samples], train.labels[: args.samples]
     print(f"load average before the quiet half: {load_average()}", flush=True)
     quiet = _medians(images, labels, args.preset, args.repeats)
     spinners = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(2)]

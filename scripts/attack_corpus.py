@@ -154,9 +154,10 @@ def build_base(root: Path) -> Base:
         network = load_model(root / "model.safetensors").network
         safetensors.numpy.save_file(torch_state_dict(network), root / "sd.safetensors")
         test = load("mnist", "test", directory=root / "data", dtype="uint8")
-        np.save(root / "digit.npy", test.images[0].reshape(28, 28))
-        np.save(root / "batch.npy", test.images[:5].reshape(5, 28, 28))
-        (root / "digit.png").write_bytes(_png(np.kron(255 - test.images[0].reshape(28, 28), np.ones((4, 4), np.uint8))))
+        pixels = np.asarray(test.inputs)
+        np.save(root / "digit.npy", pixels[0].reshape(28, 28))
+        np.save(root / "batch.npy", pixels[:5].reshape(5, 28, 28))
+        (root / "digit.png").write_bytes(_png(np.kron(255 - pixels[0].reshape(28, 28), np.ones((4, 4), np.uint8))))
     return Base(root=root, ports=_servers())
 
 

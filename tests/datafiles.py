@@ -75,8 +75,21 @@ def use_synthetic_mnist(folder: Path, monkeypatch: Any) -> Path:
     return folder
 
 
+def interrupt_in(epoch: int) -> Any:
+    """A training callback that stops the run by force (KeyboardInterrupt, as Ctrl-C does) in ``epoch``."""
+    from verified_nn.training import BatchEnd, Callback
+
+    class Interrupt(Callback):
+        def on_batch_end(self, step: BatchEnd) -> None:
+            if step.epoch == epoch:
+                raise KeyboardInterrupt
+
+    return Interrupt()
+
+
 def fast_training(epochs: int, *, train_eval: int, log_every: int | None = 10, validation: int = 100) -> list[str]:
-    """``train`` options for a run on the synthetic dataset that takes a fraction of a second."""
-    options = ["--epochs", str(epochs), "--batch-size", "16", "--train-eval-size", str(train_eval)]
+    """``train`` options for a run on the synthetic dataset that takes a fraction of a second (without the
+    dropout that small data gets by default: the synthetic set stands in for MNIST)."""
+    options = ["--epochs", str(epochs), "--batch-size", "16", "--train-eval-size", str(train_eval), "--dropout", "0"]
     options += ["--validation-size", str(validation)]
     return options + (["--log-every", str(log_every)] if log_every is not None else [])

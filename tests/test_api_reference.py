@@ -13,7 +13,7 @@ API = (Path(__file__).parent.parent / "docs" / "api.md").read_text()
         "- `preset(name: str | None, **overrides: Any) -> TrainConfig`:",
         "- `map_parameters(function: Callable[..., ndarray], first: TreeT, *rest: TreeT) -> TreeT`:",
         "- `checked_dataclass(cls: ClassT) -> ClassT`:",  # a free function's first argument named cls is shown
-        "- `as_model_input(values: Any, *, dtype: Any = np.float32) -> ImageBatch`:",
+        "- `as_model_input(values: Any, *, dtype: Any = np.float32, shape: Sequence[int] = (784,),",
         "  - fields: `learning_rate: float = 0.001`, `beta1: float = 0.9`, `beta2: float = 0.999`, `eps: float = 1e-08`,",
         "  - `MLPClassifier(hidden_layer_sizes: tuple[int, ...] = (100,), activation: str = 'relu', *, solver: str = 'adam',",
         "  - `forward(x: ndarray[InS, dtype[Any]], *, mode: Mode = EVAL) -> tuple[ndarray[OutS, Any], Any]`:",

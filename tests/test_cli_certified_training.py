@@ -7,6 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from datafiles import fast_training, use_synthetic_mnist
 
@@ -51,7 +52,7 @@ def test_certified_training_ramps_eps_saves_its_settings_and_inspect_shows_them(
 ) -> None:
     assert main(["train", *FAST, *CERTIFIED, "--name", "c"]) == 0
     out = capsys.readouterr().out
-    assert "(by interval-verified validation images)" in out and "interval-verified at eps 0.0313725" in out
+    assert "(by interval-verified validation examples)" in out and "interval-verified at eps 0.0313725" in out
     log = (workdir / "logs" / "c.log").read_text()
     eps = _logged_eps(log)
     assert eps[0] == 0 and eps[-1] == pytest.approx(8 / 255, rel=1e-3)  # warm-up at 0, then the full radius
@@ -134,7 +135,7 @@ def test_a_radius_that_is_not_a_number_is_refused_by_the_parser(capsys: pytest.C
 def test_the_certified_preset_trains_against_eps_one_tenth_without_dropout() -> None:
     config = preset("certified")
     assert config.certified_eps == 0.1 and config.dropout == 0 and config.certified_method == "ibp"
-    assert config.certified_warmup + config.certified_ramp <= config.epochs
+    assert config.epochs is not None and config.certified_warmup + config.certified_ramp <= config.epochs
     assert "certified" in PRESETS
 
 
@@ -155,7 +156,7 @@ def test_on_real_mnist_certified_training_makes_a_network_certify_can_prove_at_e
     settings |= {"train_eval_size": 200, "log_every": 10_000, "optimizer": "adam", "learning_rate": 1e-3}
     robust: dict[str, Any] = {"certified_eps": 0.1, "certified_warmup": 1.0, "certified_ramp": 1.0}
     test = load("mnist", "test", directory=real_data_dir, dtype="float32", report=lambda _: None)
-    images, labels = test.images[:40], test.labels[:40]
+    images, labels = np.asarray(test.inputs)[:40], test.labels[:40]
     config = CertifyConfig(eps=Fraction(1, 10), method="crown")
     verified = {}
     plain: dict[str, Any] = {}

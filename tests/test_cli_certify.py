@@ -96,11 +96,11 @@ def test_on_real_mnist_verified_images_survive_attack_and_counterexamples_flip_t
     test = load("mnist", "test", directory=real_data_dir, dtype="float32", report=lambda _: None)
     network, mlp = load_network(model), load_model(model).network
     config = CertifyConfig(eps=Fraction(3, 100), time_limit=5)
-    results = certify_images(network, test.images[:12], test.labels[:12], config)
+    results = certify_images(network, np.asarray(test.inputs)[:12], test.labels[:12], config)
     assert {r.status for r in results} >= {"verified", "counterexample"}
     strong = AttackConfig(restarts=20, steps=100)
     for r in results:
-        ball = linf_ball(test.images[r.index], config.eps)
+        ball = linf_ball(np.asarray(test.inputs)[r.index], config.eps)
         if r.status == "verified":
             assert pgd_attack(network, ball, r.label, config=strong, seed=1).example is None
         if r.status == "counterexample":  # checked against the saved model's own predict

@@ -26,15 +26,15 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_the_cnn_preset_describes_a_lenet_style_network() -> None:
     config = preset("cnn")
     assert (config.conv, config.kernel, config.hidden, config.dropout) == ((32, 32), 3, (128,), 0.3)
-    assert config.architecture == "784-c32k3-c32k3-128-10"
-    assert build_network(config).describe().startswith("784 -> Reshape(784 -> 1x28x28) -> Conv2D(1 -> 32, 3x3")
+    assert config.architecture(784, 10) == "784-c32k3-c32k3-128-10"
+    assert build_network(config, (784,), 10).describe().startswith("784 -> Reshape(784 -> 1x28x28) -> Conv2D(1 -> 32, 3x3")
     assert preset("cnn", dataset="fashion-mnist").dataset == "fashion-mnist"
 
 
 def test_conv_and_kernel_are_validated_and_round_trip_through_json() -> None:
     config = TrainConfig(conv=[8, 16], kernel=3)  # type: ignore[arg-type]  # lists come from JSON
     assert config.conv == (8, 16) and TrainConfig.from_json(config.to_json()) == config
-    assert TrainConfig().conv == () and TrainConfig().architecture == "784-128-10"
+    assert TrainConfig().conv == () and TrainConfig().architecture(784, 10) == "784-128-10"
     with pytest.raises(InvalidArgumentError, match=r"conv must be a list of channel counts >= 1, got \(8, 0\)"):
         TrainConfig(conv=(8, 0))
     with pytest.raises(InvalidArgumentError, match=r"kernel must be >= 1, got 0"):
@@ -57,7 +57,7 @@ def test_train_inspect_evaluate_and_resume_a_cnn(workdir: Path, capsys: pytest.C
     assert "MaxPool2D(2x2, stride 2, padding 0) -> ReLU() -> Flatten() -> Dense(294 -> 16, float32)" in out
     assert "1.weight   4x1x3x3" in out and "4.weight   6x4x3x3" in out and "resumable           yes" in out
     assert main(["evaluate", "models/c-best.safetensors"]) == 0
-    assert "on synthetic test (100 images)" in capsys.readouterr().out
+    assert "on synthetic test (100 examples)" in capsys.readouterr().out
     assert main(["train", "--resume", "models/c-last.safetensors", "--epochs", "3"]) == 0
     log = (workdir / "logs" / "c.log").read_text()
     assert "resuming from c after epoch 2" in log and "epoch 3/3 |" in log

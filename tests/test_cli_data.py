@@ -47,14 +47,16 @@ def test_render_distribution_and_check_on_fixture_data(tiny_mnist: Path, capsys:
     assert "train     30 samples" in capsys.readouterr().out
 
 
-def test_a_corrupt_data_file_is_one_line_and_a_nonzero_exit(
+def test_a_file_that_is_not_the_datasets_is_one_line_left_untouched_and_a_nonzero_exit(
     tiny_mnist: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tiny_mnist / "tiny" / FILES["train-images"]).write_bytes(b"not gzip at all")
     assert main(["render", "0", "--data-dir", str(tiny_mnist)]) == 2
-    err = capsys.readouterr().err  # progress lines ("checksum mismatch, fetching it again"), then the error
-    assert "Traceback" not in err and err.splitlines()[-1].startswith("verified-nn: error: could not fetch tiny into")
-    assert sum(line.startswith("verified-nn: error:") for line in err.splitlines()) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("\n") == 1
+    assert err.startswith(f"verified-nn: error: {tiny_mnist / 'tiny' / FILES['train-images']}: not tiny's ")
+    assert "(a file of 15 bytes, SHA-256 " in err and "left untouched; to train on your own data, pass it with --data" in err
+    assert (tiny_mnist / "tiny" / FILES["train-images"]).read_bytes() == b"not gzip at all"
 
 
 def test_render_refuses_an_index_outside_the_split(tiny_mnist: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -277,9 +277,10 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (["--validation-size", "700"], "--validation-size 700 leaves no training images out of 400; lower it"),
-        (["--test-size", "999999"], "--test-size 999999 exceeds the 100 images of the test split"),
-        (["--train-size", "999999"], "--train-size 999999 exceeds the 300 training images left after holding out 100"),
+        (["--validation-size", "700"], "--validation-size 700 leaves no training examples out of 400; lower it"),
+        (["--test-size", "999999"], "--test-size 999999 exceeds the 100 examples of the test set"),
+        (["--train-size", "999999"], "--train-size 999999 exceeds the 300 training examples left after holding out 100"),
+        (["--test-size", "0.5"], "--test-size 0.5: a fraction splits data without a test set; give a count"),
         (
             ["--conv", "32,32,32,32,32"],
             "--conv 32,32,32,32,32 with kernel 5 does not fit a 28x28 image (fewer blocks, or a smaller kernel): "

@@ -41,7 +41,7 @@ def test_a_trained_model_passes_with_a_table_and_an_audit(workdir: Path, capsys:
     capsys.readouterr()
     assert main(["float-check", "models/m-best.safetensors", "--audit", "7"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "models/m-best.safetensors: float32 784-128-10 relu on synthetic test (100 images)"
+    assert lines[0] == "models/m-best.safetensors: float32 784-128-10 relu on synthetic test (100 examples)"
     assert lines[1].startswith("  error bound per logit: median ")
     assert lines[2].split("|")[:6] == [
         "  images ",
@@ -81,7 +81,7 @@ def test_count_limits_the_images_and_bad_options_are_one_line(
     assert main(["train", *FAST, "--name", "c"]) == 0
     capsys.readouterr()
     assert main(["float-check", "models/c-best.safetensors", "--count", "5", "--split", "train", "--audit", "0"]) == 0
-    assert "on synthetic train (5 images)" in capsys.readouterr().out
+    assert "on synthetic train (5 examples)" in capsys.readouterr().out
     assert main(["float-check", "models/c-best.safetensors", "--count", "0"]) == 2
     assert capsys.readouterr().err == "verified-nn: error: --count must be at least 1, got 0\n"
     assert main(["float-check", "missing.safetensors"]) == 2

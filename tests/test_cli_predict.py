@@ -27,7 +27,7 @@ def model(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 @pytest.fixture(scope="module")
 def digits(real_data_dir: Path) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     test = load("mnist", "test", directory=real_data_dir, dtype="uint8", size=COUNT, report=lambda _: None)
-    return test.images.reshape(-1, 28, 28), test.labels
+    return np.asarray(test.inputs).reshape(-1, 28, 28), test.labels
 
 
 def _predicted(output: str) -> dict[str, int]:

@@ -43,7 +43,7 @@ def test_inspect_and_evaluate(workdir: Path, capsys: pytest.CaptureFixture[str])
     assert "resumable           yes" in out and "0.weight   128x784" in out
     assert main(["evaluate", "models/m-best.safetensors"]) == 0
     out = capsys.readouterr().out
-    assert "on synthetic test (100 images)" in out and "per-class accuracy" in out and "confusion matrix" in out
+    assert "on synthetic test (100 examples)" in out and "per-class accuracy" in out and "confusion matrix" in out
     assert "\n    0              " in out, "a digit class is shown once, not as '0 0'"
 
 
@@ -85,7 +85,10 @@ def test_train_help_shows_the_architecture_options_with_defaults(capsys: pytest.
         "--weight-decay",
         "--dropout RATE",
         "--validation-size",
-        "(default 5000; 0: none)",
+        "(default: a twelfth, at most 5000, when that is at least 1000 or --patience is given",
+        "--patience N",
+        "--warmup EPOCHS",
+        "--data PATH [PATH ...]",
         "learning rate (default: the preset's, else 0.05 for sgd, momentum and nesterov, 0.001 for adam and adamw)",
     ):
         assert text in out

@@ -74,7 +74,7 @@ def test_a_custom_activation_goes_through_every_feature(
     network = load_model(tmp_path / "models" / "soft-best.safetensors").network
     assert any(isinstance(layer, Softsign) for layer in network.layers)
     test = load("mnist", "test", report=lambda _: None)
-    images, labels = test.images[:40], test.labels[:40]
+    images, labels = np.asarray(test.inputs)[:40], test.labels[:40]
     # ONNX (onnxruntime computes what the network computes) and PyTorch.
     onnx = pytest.importorskip("onnx")
     runtime = pytest.importorskip("onnxruntime")

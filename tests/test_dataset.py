@@ -1,97 +1,109 @@
-"""Loading splits: dtypes and scaling, subsets, consistency checks, checksums, the data directory."""
+"""Dataset: any input shape and class count, validated once at construction with one-line errors naming the row."""
 
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
-from datafiles import FILES, arrays, spec_for, write_dataset
 
 from verified_nn.core import InvalidArgumentError
-from verified_nn.data import DataError, DatasetSpec, data_dir, load, write_idx
+from verified_nn.data import DataError, Dataset
+
+RNG = np.random.default_rng(0)
+TABLE = RNG.normal(size=(12, 5))
+LABELS = np.arange(12) % 3
 
 
-@pytest.fixture
-def tiny(tmp_path: Path) -> tuple[Path, DatasetSpec]:
-    contents = write_dataset(tmp_path / "tiny")
-    return tmp_path, spec_for(contents)
+@pytest.mark.parametrize("shape", [(12, 5), (12, 8, 8), (12, 3, 4, 4)])
+def test_any_input_shape_and_the_class_count_come_from_the_data(shape: tuple[int, ...]) -> None:
+    data = Dataset(RNG.random(shape), LABELS, name="shapes")
+    assert data.shape == shape[1:] and data.features == int(np.prod(shape[1:])) and len(data) == 12
+    assert data.classes == ("0", "1", "2") and data.labels.dtype == np.int64
+    assert data.describe() == f"shapes: 12 examples of shape {shape[1:]}, 3 classes"
 
 
-def test_load_scales_pixels_into_the_unit_interval(tiny: tuple[Path, DatasetSpec]) -> None:
-    root, spec = tiny
-    images, _ = arrays("train")
-    for dtype in ("float32", "float64"):
-        dataset = load(spec, "train", directory=root, dtype=dtype)
-        assert dataset.images.dtype == dtype and dataset.images.shape == (30, 784)
-        np.testing.assert_allclose(dataset.images, images.reshape(30, 784) / 255, rtol=1e-6)
-    raw = load(spec, "test", directory=root, dtype="uint8")
-    np.testing.assert_array_equal(raw.labels, arrays("test")[1])
-    assert raw.labels.dtype == np.int64 and len(raw) == 12 and raw.class_names[3] == "class 3"
+def test_named_labels_become_indices_of_the_sorted_names_or_of_the_given_classes() -> None:
+    names = np.array(["dog", "cat", "emu"])[LABELS]
+    data = Dataset(TABLE, names)
+    assert data.classes == ("cat", "dog", "emu") and data.labels[:3].tolist() == [1, 0, 2]
+    given = Dataset(TABLE, names, classes=["emu", "dog", "cat"])
+    assert given.labels[:3].tolist() == [1, 2, 0]
+    counted = Dataset(TABLE, LABELS, classes=5)  # classes absent from the labels are still classes
+    assert counted.classes == ("0", "1", "2", "3", "4")
 
 
-def test_size_takes_the_first_n_or_a_seeded_random_n(tiny: tuple[Path, DatasetSpec]) -> None:
-    root, spec = tiny
-    first = load(spec, "train", directory=root, size=5)
-    np.testing.assert_array_equal(first.labels, [0, 1, 2, 3, 4])
-    a = load(spec, "train", directory=root, size=7, seed=3)
-    b = load(spec, "train", directory=root, size=7, seed=3)
-    np.testing.assert_array_equal(a.images, b.images)
-    assert not np.array_equal(a.labels, first.labels[:7]) or not np.array_equal(a.images[:5], first.images)
+def test_uint8_inputs_are_pixels_taken_as_floats_in_the_unit_interval() -> None:
+    pixels = np.array([[0, 51, 255]], dtype=np.uint8).repeat(2, axis=0)
+    data = Dataset(pixels, [0, 1])
+    assert data.value_range == (0.0, 1.0) and data.inputs.dtype == np.uint8  # stored as given
+    np.testing.assert_array_equal(data.take(slice(None), dtype=np.float64)[0], [0.0, 0.2, 1.0])
+    assert data.take(np.array([1]), dtype=np.float32).dtype == np.float32
+    floats = Dataset(TABLE, LABELS)
+    assert floats.take(slice(0, 2), dtype=np.float64) is not None and floats.value_range == (TABLE.min(), TABLE.max())
+
+
+def test_subsets_share_the_classes_and_batches_cover_every_row_in_order() -> None:
+    data = Dataset(TABLE, LABELS, name="t")
+    part = data.subset(np.array([3, 7]), name="part")
+    assert part.name == "part" and part.classes == data.classes and part.labels.tolist() == [0, 1]
+    rows = [labels for _, labels in data.batches(5)]
+    assert [len(r) for r in rows] == [5, 5, 2] and np.concatenate(rows).tolist() == LABELS.tolist()
+
+
+def test_the_content_hash_changes_with_any_value_label_or_class_and_not_otherwise() -> None:
+    base = Dataset(TABLE, LABELS).sha256
+    assert Dataset(TABLE.copy(), LABELS.copy(), name="other name").sha256 == base
+    changed = TABLE.copy()
+    changed[4, 2] += 1e-9
+    assert Dataset(changed, LABELS).sha256 != base
+    assert Dataset(TABLE, np.roll(LABELS, 1)).sha256 != base
+    assert Dataset(TABLE, LABELS, classes=4).sha256 != base
+    assert Dataset(TABLE.astype(np.float32), LABELS).sha256 != base  # the stored dtype is part of the content
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("inputs", "labels", "message"),
     [
-        ({"size": 0}, "size must be >= 1, got 0"),
-        ({"size": 31}, "size 31 exceeds the 30 samples"),
-        ({"dtype": "int8"}, "dtype must be one of float32, float64, uint8"),
-        ({"split": "valid"}, "split must be one of train, test"),
+        (np.where(np.arange(60).reshape(12, 5) == 17, np.nan, TABLE), LABELS, r"^mine: row 3, value 2 is nan$"),
+        (np.where(np.arange(60).reshape(12, 5) == 9, np.inf, TABLE), LABELS, r"^mine: row 1, value 4 is inf$"),
+        (np.full((2, 2, 2), np.nan), [0, 1], r"^mine: row 0, value \(0, 0\) is nan$"),
+        (np.zeros(12), LABELS, r"^mine: inputs of shape \(12,\); expected one row per example"),
+        (np.zeros((0, 3)), np.zeros(0, dtype=int), r"^mine: holds no examples$"),
+        (np.zeros((12, 0)), LABELS, r"^mine: each example has shape \(0,\), which holds no values$"),
+        (np.array([["a", "b"]] * 2), [0, 1], r"^mine: inputs of <U1 values, expected numbers$"),
+        (np.zeros((12, 2), dtype=complex), LABELS, r"^mine: inputs of complex128 values, expected numbers$"),
+        (TABLE, LABELS[:11], r"^mine: 11 labels for 12 examples$"),
+        (TABLE, LABELS.reshape(3, 4), r"^mine: labels of shape \(3, 4\), expected one label per example \(12,\)$"),
+        (TABLE, np.where(LABELS == 2, -1, LABELS), r"^mine: row 2: label -1 is negative; class indices start at 0$"),
+        (TABLE, LABELS + 0.5, r"^mine: row 0: label 0.5 is not a class index \(a whole number\)$"),
     ],
 )
-def test_bad_load_arguments_are_refused(
-    tiny: tuple[Path, DatasetSpec], kwargs: dict[str, object], message: str
-) -> None:
-    root, spec = tiny
+def test_bad_data_is_one_line_naming_the_source_and_the_row(inputs: Any, labels: Any, message: str) -> None:
+    with pytest.raises(DataError, match=message):
+        Dataset(inputs, labels, source="mine")
+
+
+def test_labels_outside_the_given_classes_are_refused_naming_the_row_and_the_classes() -> None:
+    with pytest.raises(DataError, match=r"^t: row 2: label 2 is outside \[0, 2\), the classes$"):
+        Dataset(TABLE, LABELS, classes=2, name="t")
+    with pytest.raises(DataError, match=r"^t: row 1: label 'owl' is not one of the classes \(cat, dog\)$"):
+        Dataset(TABLE[:2], ["cat", "owl"], classes=["cat", "dog"], name="t")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"classes": 0}, "classes must be at least 1, got 0"),
+        ({"classes": ["a", "a", "b"]}, r"classes: the names must differ, got \['a', 'a', 'b'\]"),
+        ({"classes": "abc"}, "classes must be a count or a list of class names, got 'abc'"),
+        ({"name": ""}, "a dataset name must be 1 to 100 printable characters, got ''"),
+        ({"name": "tab\there"}, "a dataset name must be 1 to 100 printable characters"),
+    ],
+)
+def test_bad_arguments_are_refused(options: dict[str, Any], message: str) -> None:
     with pytest.raises(InvalidArgumentError, match=message):
-        load(spec, directory=root, **kwargs)  # type: ignore[arg-type]
+        Dataset(TABLE, LABELS, **options)
 
 
-def _respec(root: Path) -> DatasetSpec:
-    return spec_for({name: (root / "tiny" / name).read_bytes() for name in FILES.values()})
-
-
-def test_an_image_count_different_from_the_label_count_is_refused(tiny: tuple[Path, DatasetSpec]) -> None:
-    root, _ = tiny
-    write_idx(root / "tiny" / FILES["train-labels"], arrays("train")[1][:29])
-    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte.gz: 29 labels for 30 images"):
-        load(_respec(root), "train", directory=root)
-
-
-def test_a_label_outside_the_class_range_is_refused(tiny: tuple[Path, DatasetSpec]) -> None:
-    root, _ = tiny
-    labels = arrays("train")[1].copy()
-    labels[4] = 12
-    write_idx(root / "tiny" / FILES["train-labels"], labels)
-    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte.gz: label 12 at index 4 is outside \[0, 10\)"):
-        load(_respec(root), "train", directory=root)
-
-
-def test_a_checksum_mismatch_is_refused_when_nothing_may_be_fetched(tiny: tuple[Path, DatasetSpec]) -> None:
-    root, spec = tiny
-    write_idx(root / "tiny" / FILES["test-labels"], arrays("test")[1][::-1].copy())
-    with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte.gz: checksum mismatch"):
-        load(spec, "test", directory=root, download=False)
-
-
-def test_the_data_directory_comes_from_option_then_environment_then_default(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv("VERIFIED_NN_DATA_DIR", raising=False)
-    assert data_dir() == Path("data")
-    monkeypatch.setenv("VERIFIED_NN_DATA_DIR", "/somewhere")
-    assert data_dir() == Path("/somewhere")
-    assert data_dir("/explicit") == Path("/explicit")
-
-
-def test_an_unknown_dataset_is_refused_with_the_known_names() -> None:
-    with pytest.raises(InvalidArgumentError, match="unknown dataset 'cifar'; known: mnist, fashion-mnist"):
-        load("cifar")
+def test_whole_floats_are_labels_and_a_dataset_of_arrays_is_named_so() -> None:
+    data = Dataset.from_arrays(TABLE.tolist(), (LABELS * 1.0).tolist())
+    assert data.name == "arrays" and data.labels.tolist() == LABELS.tolist()

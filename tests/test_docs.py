@@ -64,6 +64,8 @@ def _run(command: str, workdir: Path) -> tuple[int, str]:
     argv = shlex.split(command, comments=True)
     if argv[0] == "verified-nn":
         argv = [sys.executable, "-m", "verified_nn", *argv[1:]]
+    elif argv[0] == "python":  # a reader's python, with the library (and scikit-learn, for the digits) installed
+        argv = [sys.executable, *argv[1:]]
     env = {key: value for key, value in os.environ.items() if key != "VERIFIED_NN_DATA_DIR"}
     result = subprocess.run(argv, cwd=workdir, env=env, capture_output=True, text=True, check=False)
     return result.returncode, result.stdout + result.stderr
@@ -81,7 +83,10 @@ def workdir(tmp_path_factory: pytest.TempPathFactory, real_data_dir: Path) -> Pa
 # that interop.md exports.
 DOCUMENTS = [
     ROOT / "README.md",
-    *(ROOT / "docs" / f"{name}.md" for name in ("tutorial", "convolutions", "float-check", "interop", "reliability", "competition")),
+    *(
+        ROOT / "docs" / f"{name}.md"
+        for name in ("tutorial", "convolutions", "float-check", "interop", "datasets", "reliability", "competition")
+    ),
 ]
 COMMANDS = [(doc, command, expected) for doc in DOCUMENTS for command, expected in runnable_blocks(doc)]
 
@@ -89,7 +94,7 @@ COMMANDS = [(doc, command, expected) for doc in DOCUMENTS for command, expected 
 def test_the_documents_mark_commands_to_run() -> None:
     assert sum(doc.name == "tutorial.md" for doc, _, _ in COMMANDS) >= 8
     assert any(doc.name == "README.md" for doc, _, _ in COMMANDS)
-    for name in ("convolutions.md", "float-check.md", "interop.md", "reliability.md", "competition.md"):
+    for name in ("convolutions.md", "float-check.md", "interop.md", "datasets.md", "reliability.md", "competition.md"):
         assert any(doc.name == name for doc, _, _ in COMMANDS), name
 
 

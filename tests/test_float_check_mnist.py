@@ -15,8 +15,8 @@ def test_every_mnist_test_image_is_decided_for_the_default_model(real_data_dir: 
     result = train(preset(None), data_dir=real_data_dir, out_dir=tmp_path, log_dir=tmp_path, name="d", echo=False)
     mlp = load_model(result.best_path).network
     test = load("mnist", "test", directory=real_data_dir, dtype=str(mlp.dtype))
-    report = float_check(mlp, test.images, audit_size=50)
+    report = float_check(mlp, np.asarray(test.inputs), audit_size=50)
     assert report.images == 10_000 and report.passed
     assert report.count(Outcome.BOUND) + report.count(Outcome.EXACT) == 10_000
-    assert np.array_equal(report.float_classes, mlp.predict(test.images))
+    assert np.array_equal(report.float_classes, mlp.predict(np.asarray(test.inputs)))
     assert report.audit is not None and report.audit.violations == 0

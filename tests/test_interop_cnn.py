@@ -97,7 +97,7 @@ class TestOnnx:
     ) -> None:
         path = quick_model(real_data_dir, tmp_path, name="cnn", conv=(8, 16), kernel=3, hidden=(32,))
         network = load_model(path).network
-        images = load("mnist", "test", directory=real_data_dir, report=lambda _: None).images
+        images = np.asarray(load("mnist", "test", directory=real_data_dir, report=lambda _: None).inputs)
         _, probabilities = self._run(network, images)
         np.testing.assert_array_equal(probabilities.argmax(axis=1), network.predict(images))
         assert np.abs(probabilities - network.probabilities(images)).max() <= 1e-5

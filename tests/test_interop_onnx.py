@@ -37,7 +37,7 @@ def models(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
 
 @pytest.fixture(scope="module")
 def test_images(real_data_dir: Path) -> np.ndarray[Any, Any]:
-    return load("mnist", "test", directory=real_data_dir, report=lambda _: None).images  # all 10,000, float32
+    return np.asarray(load("mnist", "test", directory=real_data_dir, report=lambda _: None).inputs)  # all 10,000, float32
 
 
 def _run(path: Path, images: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:

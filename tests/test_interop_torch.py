@@ -246,7 +246,7 @@ ARCHITECTURES: dict[str, dict[str, Any]] = {
 @pytest.fixture(scope="module")
 def test_set(real_data_dir: Path) -> tuple[Array, Array]:
     test = load("mnist", "test", directory=real_data_dir, report=lambda _: None)
-    return test.images, test.labels
+    return np.asarray(test.inputs), test.labels
 
 
 @pytest.mark.slow
@@ -301,7 +301,7 @@ def test_a_sequential_trained_in_pytorch_imports_and_predicts_the_same(
     from verified_nn.interop import from_torch, to_torch
 
     train = load("mnist", "train", directory=real_data_dir, report=lambda _: None)
-    module = _train_in_torch(torch, train.images, train.labels, double=double)
+    module = _train_in_torch(torch, np.asarray(train.inputs), train.labels, double=double)
     safetensors_torch.save_file(module.state_dict(), tmp_path / "torch.safetensors")
     out = tmp_path / "imported.safetensors"
     command = ["import-torch", str(tmp_path / "torch.safetensors"), "--hidden", "256,64", "--dropout", "0.1"]

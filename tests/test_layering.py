@@ -26,7 +26,7 @@ ALLOWED = {
     "proofs": {"core", "layers", "network"},
     "robust": {"core", "layers", "network", "verification", "bounds"},
     "predict": {"core", "layers", "network", "data", "training", "files"},
-    "sklearn": {"core", "layers", "network", "optimizer", "files"},
+    "sklearn": {"core", "layers", "network", "optimizer", "data", "training", "files"},
     "interop": {"core", "layers", "network", "data", "training", "files"},
     # VNNLIB properties: exact numbers and files, nothing of networks.
     "spec": {"data", "files"},

@@ -33,7 +33,7 @@ NPY_CASES: list[tuple[str, bytes, type[Exception], str]] = [
     ("objects", _header("|O", "(784,)") + bytes(8 * 784), InvalidArgumentError, r"holds object, not plain numbers"),
     ("strings", _header("<U3", "(784,)"), InvalidArgumentError, r"holds <U3, not plain numbers"),
     ("huge batch", _header("|u1", "(100000000, 784)"), InvalidArgumentError, r"holds 100,000,000 images, over the limit of 10,000 images \(set VERIFIED_NN_MAX_IMAGES"),
-    ("shape overflowing int64", _header("<f8", "(2**62, 2**62, 28)".replace("2**62", str(2**62))), ShapeError, r"expected \(784,\), \(28, 28\), \(n, 784\) or \(n, 28, 28\)"),
+    ("shape overflowing int64", _header("<f8", "(2**62, 2**62, 28)".replace("2**62", str(2**62))), ShapeError, r"expected one example \(784,\), \(28, 28\) or a batch of them, got float64\["),
     ("negative size", _header("|u1", "(-1, 784)"), InvalidArgumentError, r"not a numeric .npy array"),
     ("truncated", GOOD[:-1], InvalidArgumentError, r"truncated: the header declares uint8\[2, 28, 28\], 1,568 bytes; the file holds 1,567"),
     ("trailing", GOOD + b"x", InvalidArgumentError, r"trailing bytes: the header declares uint8\[2, 28, 28\]"),

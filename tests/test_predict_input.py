@@ -34,9 +34,9 @@ def test_uint8_is_scaled_bit_for_bit_as_the_training_data_is(tmp_path: Path, dty
     spec = write_synthetic(tmp_path / "synthetic")
     raw = load(spec, "test", directory=tmp_path, dtype="uint8", download=False)
     scaled = load(spec, "test", directory=tmp_path, dtype=dtype, download=False)
-    batch = as_model_input(raw.images.reshape(-1, 28, 28), dtype=dtype)
-    assert batch.dtype == scaled.images.dtype
-    np.testing.assert_array_equal(batch, scaled.images)
+    batch = as_model_input(np.asarray(raw.inputs).reshape(-1, 28, 28), dtype=dtype)
+    assert batch.dtype == np.asarray(scaled.inputs).dtype
+    np.testing.assert_array_equal(batch, np.asarray(scaled.inputs))
 
 
 def test_uint8_is_scaled_by_1_over_255() -> None:

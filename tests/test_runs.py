@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import safetensors.numpy
-from datafiles import write_synthetic
+from datafiles import interrupt_in, write_synthetic
 
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATASETS
@@ -19,17 +19,16 @@ from verified_nn.training import (
     TrainConfig,
     TrainingError,
     TrainingInterrupted,
-    _trainer,
     check_run_name,
     default_run_name,
-    learning_rate_at,
     load_model,
     train,
 )
 from verified_nn.training._runs import RunLock
 
 CONFIG = TrainConfig(
-    epochs=2, batch_size=16, learning_rate=0.05, log_every=10, train_eval_size=400, validation_size=100, threads=1
+    epochs=2, batch_size=16, learning_rate=0.05, log_every=10, train_eval_size=400, validation_size=100, dropout=0.0,
+    threads=1,
 )
 
 
@@ -115,17 +114,11 @@ def test_an_unwritable_output_directory_fails_before_training(root: Path) -> Non
 def test_an_interrupted_run_says_what_was_saved_and_how_to_continue(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def stop_in_epoch_2(config: TrainConfig, epoch: int) -> float:
-        if epoch == 2:
-            raise KeyboardInterrupt
-        return learning_rate_at(config, epoch)
-
-    monkeypatch.setattr(_trainer, "learning_rate_at", stop_in_epoch_2)
     with pytest.raises(
         TrainingInterrupted,
         match=r"interrupted; epoch 1 is saved in .*cut-last.safetensors: continue with verified-nn train --resume .*cut-last.safetensors",
     ):
-        _train(root, name="cut")
+        _train(root, name="cut", callbacks=[interrupt_in(2)])
     assert not (root / "models" / ".cut.lock").exists()
 
 

@@ -384,6 +384,7 @@ WITHOUT_ARRAYS = {
     "AdamW",
     "Optimizer",
     "optimizer_from_config",
+    "optimizer_named",
     "state_trees",
     "clip_by_global_norm",
 }

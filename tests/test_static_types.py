@@ -1,4 +1,4 @@
-"""mypy --strict rejects a composition, an input width, a class count or a batch size that disagree, naming both sizes.
+"""mypy --strict rejects a composition, an input width or a batch size that disagree, naming both sizes.
 
 The way Lean rejects ``Float^[100]`` where ``Float^[784]`` is expected: the snippets in ``tests/snippets/``
 are checked by mypy in a subprocess, and every marked line must give exactly one error of code
@@ -62,7 +62,7 @@ def test_every_marked_mistake_is_one_arg_type_error_naming_the_sizes(
     errors: dict[str, list[tuple[int, str, str]]],
 ) -> None:
     markers = _markers("wrong_networks.py")
-    assert len(markers) == 7
+    assert len(markers) == 5
     found = errors["wrong_networks.py"]
     assert sorted(line for line, _, _ in found) == sorted(markers), found
     for line, code, text in found:

@@ -1,28 +1,32 @@
 """The trainer on a small synthetic dataset: it learns, is deterministic, resumes, guards, and logs."""
 
+import csv
 import dataclasses
 import json
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
-from datafiles import write_synthetic
+from datafiles import interrupt_in, write_synthetic
 
-from verified_nn.data import DATASETS
+from verified_nn.core import InvalidArgumentError
+from verified_nn.data import DATASETS, Dataset, split
+from verified_nn.layers import Dense, Flatten, Reshape, Tanh
+from verified_nn.network import Network, mlp
 from verified_nn.training import (
     EpochRecord,
     SavedModel,
     TrainConfig,
     TrainingError,
     TrainResult,
-    _trainer,
     best_record,
-    learning_rate_at,
     load_model,
     train,
 )
+from verified_nn.training._callbacks import Guard
 
 
 @pytest.fixture
@@ -33,12 +37,17 @@ def synthetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 # One fixed BLAS thread: the runs compared here must repeat bit for bit ("auto" may choose differently).
 CONFIG = TrainConfig(
-    epochs=4, batch_size=16, learning_rate=0.05, log_every=10, train_eval_size=400, validation_size=100, threads=1
+    epochs=4, batch_size=16, learning_rate=0.05, log_every=10, train_eval_size=400, validation_size=100, dropout=0.0,
+    threads=1,
 )
 
 
 def _train(
-    root: Path, config: TrainConfig = CONFIG, name: str = "run", resume: SavedModel | None = None
+    root: Path,
+    config: TrainConfig = CONFIG,
+    name: str = "run",
+    resume: SavedModel | None = None,
+    callbacks: tuple[object, ...] = (),
 ) -> TrainResult:
     return train(
         config,
@@ -48,6 +57,7 @@ def _train(
         name=name,
         echo=False,
         resume=resume,
+        callbacks=callbacks,  # type: ignore[arg-type]
     )
 
 
@@ -86,17 +96,8 @@ def test_a_resumed_run_loses_no_completed_epoch_and_ends_where_an_unbroken_one_d
     synthetic: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     unbroken = _train(synthetic, name="whole")
-    schedule = learning_rate_at
-
-    def killed_in_epoch_3(config: TrainConfig, epoch: int) -> float:
-        if epoch == 3:
-            raise KeyboardInterrupt  # the run is stopped by force during its third epoch
-        return schedule(config, epoch)
-
-    monkeypatch.setattr(_trainer, "learning_rate_at", killed_in_epoch_3)
     with pytest.raises(KeyboardInterrupt):
-        _train(synthetic, name="part")
-    monkeypatch.setattr(_trainer, "learning_rate_at", schedule)
+        _train(synthetic, name="part", callbacks=(interrupt_in(3),))  # stopped by force during its third epoch
     checkpoint = load_model(synthetic / "models" / "part-last.safetensors")
     assert checkpoint.metadata["epoch"] == "2" and checkpoint.resumable
     resumed = _train(synthetic, CONFIG, name="part", resume=checkpoint)
@@ -135,7 +136,7 @@ def test_an_exploding_loss_stops_the_run_at_the_batch_where_it_happens(synthetic
 
 
 def test_a_nan_loss_stops_the_run(synthetic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    guard = _trainer._Guard(CONFIG, synthetic / "absent.safetensors", saved=False)
+    guard = Guard(max_loss=100.0, max_grad_norm=1e3, clipping=False, kept=lambda: "no model was saved")
     with pytest.raises(
         TrainingError, match=r"^epoch 2, batch 7: the loss is nan: training diverged at learning rate 0.1"
     ):
@@ -160,17 +161,8 @@ def test_any_architecture_and_optimizer_trains_and_resumes_bit_for_bit(
     config = dataclasses.replace(CONFIG, **changes)  # type: ignore[arg-type]
     unbroken = _train(synthetic, config, name="whole")
     assert unbroken.best.test_accuracy >= 0.8
-    schedule = learning_rate_at
-
-    def killed_in_epoch_3(config: TrainConfig, epoch: int) -> float:
-        if epoch == 3:
-            raise KeyboardInterrupt
-        return schedule(config, epoch)
-
-    monkeypatch.setattr(_trainer, "learning_rate_at", killed_in_epoch_3)
     with pytest.raises(KeyboardInterrupt):
-        _train(synthetic, config, name="part")
-    monkeypatch.setattr(_trainer, "learning_rate_at", schedule)
+        _train(synthetic, config, name="part", callbacks=(interrupt_in(3),))
     checkpoint = load_model(synthetic / "models" / "part-last.safetensors")
     assert checkpoint.network.describe() == unbroken.network.describe()
     resumed = _train(synthetic, config, name="part", resume=checkpoint)
@@ -235,6 +227,153 @@ def test_a_shifted_run_is_seeded_like_the_rest(synthetic: Path) -> None:
     plain = _train(synthetic, dataclasses.replace(config, shift=0), name="s0")
     assert [r.mean_loss for r in first.history] == [r.mean_loss for r in second.history]
     assert [r.mean_loss for r in first.history] != [r.mean_loss for r in plain.history]
+
+
+# Any dataset, any network: the data decides the sizes.
+
+TABLE_RNG = np.random.default_rng(7)
+CENTRES = TABLE_RNG.normal(0, 2.5, size=(3, 20))
+TABLE_LABELS = TABLE_RNG.integers(0, 3, size=600)
+TABLE = Dataset(CENTRES[TABLE_LABELS] + TABLE_RNG.normal(size=(600, 20)), TABLE_LABELS, name="table")
+QUICK = TrainConfig(epochs=3, batch_size=32, log_every=1000, train_eval_size=200, threads=1)
+
+
+def _fit(root: Path, config: TrainConfig, data: Dataset, name: str, **options: object) -> TrainResult:
+    return train(
+        config,
+        data,
+        out_dir=root / "models",
+        log_dir=root / "logs",
+        name=name,
+        echo=False,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def test_a_table_of_20_features_and_3_classes_trains_a_20_128_3_network(tmp_path: Path) -> None:
+    result = _fit(tmp_path, QUICK, TABLE, "t")
+    assert result.network.describe().startswith("20 -> Dense(20 -> 128") and result.network.classes == 3
+    assert len(result.final.confusion) == 3 and result.best.test_accuracy > 0.9
+    saved = load_model(result.best_path)
+    assert saved.metadata["dataset"] == "table" and json.loads(saved.metadata["classes"]) == ["0", "1", "2"]
+    assert json.loads(saved.metadata["data_shape"]) == [20] and saved.metadata["test_size"] == "150"
+    held = TrainConfig.from_json(saved.metadata["config"])
+    assert held.dataset == "table" and held.epochs == 3 and held.validation_size == 0  # resolved for this data
+    log = result.log_path.read_text()
+    assert "data table: 450 examples of shape (20,), 3 classes | train 450, test 150" in log
+
+
+def test_the_test_set_is_a_stratified_quarter_or_the_one_given(tmp_path: Path) -> None:
+    result = _fit(tmp_path, QUICK, TABLE, "q")
+    train_part, test_part = split(TABLE, 0.25, seed=0)
+    saved = load_model(result.best_path).metadata
+    assert saved["test_sha256"] == test_part.sha256 and saved["train_sha256"] == train_part.sha256
+    given = _fit(tmp_path, QUICK, train_part, "g", test_data=test_part)
+    assert load_model(given.best_path).metadata["test_sha256"] == test_part.sha256
+    other = Dataset(np.zeros((4, 5)), [0, 1, 2, 0], name="other")
+    with pytest.raises(InvalidArgumentError, match=r"the test set \(other: 4 examples of shape \(5,\), 3 classes"):
+        _fit(tmp_path, QUICK, TABLE, "x", test_data=other)
+
+
+def test_a_network_too_large_for_the_data_is_refused_before_it_is_built(tmp_path: Path) -> None:
+    with pytest.raises(InvalidArgumentError, match=r"^hidden 10000000: the network has 240,000,003 parameters, over"):
+        _fit(tmp_path, dataclasses.replace(QUICK, hidden=(10**7,)), TABLE, "big")  # 20 features, 3 classes
+    with pytest.raises(InvalidArgumentError, match=r"^batch_size 10,000,000: a batch of 10,000,000 samples makes"):
+        _fit(tmp_path, dataclasses.replace(QUICK, batch_size=10**7), TABLE, "batch")
+    assert not (tmp_path / "models").exists() and not (tmp_path / "logs").exists()
+
+
+def test_a_network_that_does_not_fit_the_data_is_refused_naming_both(tmp_path: Path) -> None:
+    wrong = mlp((784, 8, 10), rng=np.random.default_rng(0))
+    with pytest.raises(
+        InvalidArgumentError,
+        match=r"^the network takes inputs of shape \(784,\) to 10 classes; table has examples of shape \(20,\) "
+        r"\(20 values\) and 3 classes$",
+    ):
+        _fit(tmp_path, QUICK, TABLE, "w", network=wrong)
+    assert not (tmp_path / "models").exists() and not (tmp_path / "logs").exists()
+
+
+def test_a_given_networks_checkpoint_describes_that_network(tmp_path: Path) -> None:
+    network = mlp((20, 16, 8, 3), rng=np.random.default_rng(1), activation="tanh", dropout=0.1)
+    saved = load_model(_fit(tmp_path, QUICK, TABLE, "n", network=network).last_path)
+    config = json.loads(saved.metadata["config"])
+    assert (config["hidden"], config["activation"], config["dropout"]) == ([16, 8], "tanh", 0.1)
+    assert saved.network.describe() == network.describe()
+    odd: Network[Any, Any] = Network(
+        (Dense.init(3, 20, rng=np.random.default_rng(2)), Tanh(), Dense.init(3, 3, rng=np.random.default_rng(3)))
+    )
+    odd_saved = load_model(_fit(tmp_path, QUICK, TABLE, "o", network=odd).last_path)
+    recorded = json.loads(odd_saved.metadata["config"])
+    assert "hidden" in recorded and recorded["hidden"] == [3]  # an MLP of the builder's form is described
+    cnn_like: Network[Any, Any] = Network((Reshape((4, 5)), Flatten(), Dense.init(3, 20, rng=np.random.default_rng(4))))
+    custom = json.loads(load_model(_fit(tmp_path, QUICK, TABLE, "c", network=cnn_like).last_path).metadata["config"])
+    assert not {"hidden", "activation", "dropout", "conv", "kernel"} & set(custom)  # no false description
+
+
+def test_images_of_any_shape_train_an_mlp_on_their_flattened_values(tmp_path: Path) -> None:
+    images = np.zeros((200, 6, 6), dtype=np.uint8)
+    labels = np.arange(200) % 2
+    images[labels == 1, :3] = 255  # class 1 lights the top half
+    result = _fit(tmp_path, dataclasses.replace(QUICK, hidden=(8,)), Dataset(images, labels, name="halves"), "i")
+    assert result.network.input_shape() == (36,) and result.best.test_accuracy == 1.0
+    conv = dataclasses.replace(QUICK, conv=(2,), kernel=3, hidden=(4,))
+    cnn_result = _fit(tmp_path, conv, Dataset(images, labels, name="halves"), "cnn")
+    assert cnn_result.network.describe().startswith("36 -> Reshape(36 -> 1x6x6) -> Conv2D(1 -> 2, 3x3")
+    with pytest.raises(InvalidArgumentError, match=r"conv: convolutions need images; the examples have shape \(20,\)"):
+        _fit(tmp_path, conv, TABLE, "bad")
+
+
+def test_early_stopping_stops_after_patience_epochs_without_a_better_validation_score(tmp_path: Path) -> None:
+    config = dataclasses.replace(QUICK, epochs=40, patience=2, validation_size=100)
+    result = _fit(tmp_path, config, TABLE, "p")
+    assert result.stopped is not None and result.stopped.startswith("early stop: no better validation score in 2")
+    scores = [record.validation_accuracy for record in result.history]
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i))  # the first epoch reaching the top score
+    assert len(result.history) == best + 1 + 2 < 40
+    assert result.log_path.read_text().splitlines()[-2] == result.stopped
+    with pytest.raises(InvalidArgumentError, match="patience: early stopping needs a validation split"):
+        _fit(tmp_path, dataclasses.replace(config, validation_size=0), TABLE, "p0")
+
+
+def test_the_history_is_written_as_csv_and_json_beside_the_log(tmp_path: Path) -> None:
+    result = _fit(tmp_path, QUICK, TABLE, "h")
+    assert result.files is not None
+    rows = list(csv.DictReader(result.files.history_csv.read_text().splitlines()))
+    assert [int(row["epoch"]) for row in rows] == [1, 2, 3] and rows[0]["validation_accuracy"] == ""
+    assert float(rows[-1]["test_accuracy"]) == result.history[-1].test_accuracy
+    records = json.loads(result.files.history_json.read_text())
+    assert [EpochRecord(**record) for record in records] == list(result.history)
+
+
+def test_a_run_is_reproducible_from_its_seed_on_any_dataset(tmp_path: Path) -> None:
+    config = dataclasses.replace(QUICK, dropout=0.2, shift=0, validation_size=60)
+    first, again = (_fit(tmp_path, config, TABLE, name) for name in ("s1", "s2"))
+    other = _fit(tmp_path, dataclasses.replace(config, seed=1), TABLE, "s3")
+    assert [r.mean_loss for r in first.history] == [r.mean_loss for r in again.history]
+    assert [r.mean_loss for r in first.history] != [r.mean_loss for r in other.history]
+
+
+def test_resuming_on_other_data_is_refused(tmp_path: Path) -> None:
+    _fit(tmp_path, QUICK, TABLE, "r")
+    checkpoint = load_model(tmp_path / "models" / "r-last.safetensors")
+    shifted = Dataset(np.asarray(TABLE.inputs) + 1, TABLE.labels, name="table")
+    with pytest.raises(InvalidArgumentError, match=r"the checkpoint was trained on other data \(table, SHA-256 "):
+        _fit(tmp_path, dataclasses.replace(QUICK, epochs=4), shifted, "r", resume=checkpoint)
+    resumed = _fit(tmp_path, dataclasses.replace(QUICK, epochs=4), TABLE, "r", resume=checkpoint)
+    assert len(resumed.history) == 4
+
+
+def test_a_name_that_is_no_built_in_dataset_needs_its_data() -> None:
+    with pytest.raises(InvalidArgumentError, match=r"dataset 'digits' is not built in \(mnist, fashion-mnist\): give"):
+        train(TrainConfig(dataset="digits"), echo=False)
+
+
+def test_a_warm_up_rises_step_by_step_and_is_recorded(tmp_path: Path) -> None:
+    config = dataclasses.replace(QUICK, warmup=2.0, log_every=5)
+    log = _fit(tmp_path, config, TABLE, "w").log_path.read_text()
+    rates = [float(line.rsplit("| lr ", 1)[1]) for line in log.splitlines() if "| batch " in line]
+    assert rates[:4] == sorted(rates[:4]) and rates[0] < rates[3] < 0.05
 
 
 def test_each_epoch_records_the_blas_threads_it_ran_on_fixed_or_chosen(synthetic: Path) -> None:

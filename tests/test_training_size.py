@@ -29,7 +29,7 @@ from verified_nn.training._size import config_parameters
 def test_the_default_network_and_the_cnn_presets_sizes() -> None:
     size = network_size(default_network(np.random.default_rng(0)))
     assert (size.layers, size.parameters, size.values) == (3, 101_770, 784 + 128 + 128 + 10)
-    cnn = build_network(TrainConfig(conv=(32, 32), kernel=3))
+    cnn = build_network(TrainConfig(conv=(32, 32), kernel=3), (784,), 10)
     # input, reshape, conv (and its 9 x 1 x 784 unfolded input), pool (4 x 32 x 196), relu, conv (9 x 32 x 196),
     # pool (4 x 32 x 49), relu, flatten, dense 128, relu, dense 10
     expected = 784 + 784 + (25088 + 7056) + (6272 + 25088) + 6272 + (6272 + 56448) + (1568 + 6272) + 1568 + 1568
@@ -48,7 +48,7 @@ def test_the_parameters_counted_from_a_configuration_are_those_of_the_network_bu
 ) -> None:
     config = TrainConfig(hidden=tuple(hidden), conv=tuple(conv), kernel=kernel)
     try:
-        network = build_network(config)
+        network = build_network(config, (784,), 10)
     except Exception:  # convolutions that do not fit the image: the count says 0, the builder refuses
         assert config_parameters(config) == 0
         return

@@ -31,4 +31,3 @@ features.then(narrow)  # expected error: channels 16 64
 dense800 = Dense.init(CLASSES, W800, rng=rng)
 flat.then(dense800)  # expected error: flatten 800 3136
 nine = flat.then(Dense.init(NINE, W3136, rng=rng))
-train(TrainConfig(conv=(32, 64)), network=nine)  # expected error: classes 9 10

@@ -30,11 +30,11 @@ from verified_nn.certify import (
     write_png,
 )
 from verified_nn.core import require_extra
-from verified_nn.data import load
 from verified_nn.files import SECONDS, OutputError, check_output, check_output_directory, check_workers, write_output
 from verified_nn.network import Network
-from verified_nn.training import load_model
+from verified_nn.training import load_model, network_input
 
+from ._data_options import model_data
 from ._options import add_dataset_options, dataset_files, seed
 
 MAX_CONNECT_TIMEOUT = 60.0  # seconds: a scheduler that needs longer to answer is not one to certify on
@@ -47,7 +47,7 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     parser.add_argument("model", type=Path, help="a model file written by train")
     group = parser.add_argument_group("certification")
     group.add_argument("--eps", required=True, help="radius in pixel units of [0, 1]: 2/255, 0.01, ...")
-    group.add_argument("--count", type=int, default=100, help="the first N test images (default 100)")
+    group.add_argument("--count", type=int, default=100, help="the first N test examples (default 100)")
     group.add_argument("--method", choices=METHODS, default="complete", help="ibp, crown, or complete (default)")
     group.add_argument("--time-limit", type=float, default=60.0, help="MILP seconds per image (default 60)")
     group.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
@@ -69,7 +69,7 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     output = parser.add_argument_group("output")
     output.add_argument("--json", type=Path, default=None, help="write the summary and every verdict here")
     output.add_argument("--png", type=Path, default=None, help="write each counterexample beside its original here")
-    add_dataset_options(parser)
+    add_dataset_options(parser, default=None, data=True)
     parser.set_defaults(run=run)
 
 
@@ -141,15 +141,23 @@ def run(args: argparse.Namespace) -> int:
         check_output(args.json, inputs=inputs, option="--json", parents=True)
     if args.png is not None:
         check_output_directory(args.png, option="--png", parents=True)
-    network = load_network(args.model)
-    test = load(args.dataset, "test", directory=args.data_dir, dtype=str(network.dtype), report=lambda _: None)
+    saved = load_model(args.model)
+    network = check_certifiable(saved.network)
+    test, _ = model_data(args, args.model, saved)
+    low, high = test.value_range
+    if low < 0 or high > 1:  # the eps-ball is clipped to the pixel range: say so before any work
+        raise CertifyError(
+            f"{test.source}: certify takes eps-balls within [0, 1], the pixel range; these inputs range over "
+            f"[{low:g}, {high:g}]: scale them into [0, 1] (for training too) to certify the model"
+        )
     count = min(args.count, len(test))
+    images = network_input(network, test.take(slice(0, count), dtype=network.dtype))  # in the network's input shape
     start = time.perf_counter()
     # disable=None: the bar is drawn on a terminal only, so that a log or a pipe reads one line per error
     with tqdm(total=count, desc="certify", unit="image", file=sys.stderr, leave=False, disable=None) as bar:
         results = certify_images(
             network,
-            test.images[:count],
+            images,
             test.labels[:count],
             config,
             jobs=args.jobs,
@@ -165,6 +173,6 @@ def run(args: argparse.Namespace) -> int:
         write_output(args.json, text.encode("utf-8"), inputs=inputs, option="--json", parents=True)
         print(f"wrote {args.json}")
     if args.png is not None:
-        written = write_counterexamples(args.png, results, test.images, float(eps), inputs=inputs)
+        written = write_counterexamples(args.png, results, images, float(eps), inputs=inputs)
         print(f"wrote {written} counterexample images to {args.png}")
     return 0

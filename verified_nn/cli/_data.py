@@ -4,8 +4,10 @@ import argparse
 
 import numpy as np
 
-from verified_nn.data import SPLITS, data_dir, fetch, file_status, load, spec_of
+from verified_nn.core import InvalidArgumentError
+from verified_nn.data import SPLITS, data_dir, fetch, file_status, load, read_data, spec_of
 
+from ._data_options import check_data_arguments
 from ._options import add_dataset_options, class_column
 
 BALANCE_THRESHOLD = 1.5  # largest class / smallest class above this counts as imbalanced
@@ -20,8 +22,10 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     check = commands.add_parser("check", help="load both splits and report counts, ranges, checksums")
     add_dataset_options(check)
     check.set_defaults(run=run_check)
-    distribution = commands.add_parser("distribution", help="class counts and percentages of a split")
-    add_dataset_options(distribution, split=True)
+    distribution = commands.add_parser(
+        "distribution", help="class counts and percentages of a split, or of your own data (--data)"
+    )
+    add_dataset_options(distribution, split=True, data=True, test_size=False, default=None, shown="mnist")
     distribution.set_defaults(run=run_distribution)
 
 
@@ -39,7 +43,7 @@ def run_check(args: argparse.Namespace) -> int:
     splits = {split: load(spec, split, directory=args.data_dir) for split in SPLITS}
     print(f"{spec.name} in {folder}")
     for split, dataset in splits.items():
-        images, labels = dataset.images, dataset.labels
+        images, labels = np.asarray(dataset.inputs), dataset.labels
         print(
             f"  {split:<5} {len(dataset):>6} samples  images {images.shape} {images.dtype}  "
             f"pixels in [{images.min():.1f}, {images.max():.1f}]  labels {labels.shape} in "
@@ -51,14 +55,24 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_distribution(args: argparse.Namespace) -> int:
-    dataset = load(args.dataset, args.split, directory=args.data_dir)
-    counts = np.bincount(dataset.labels, minlength=len(dataset.class_names))
+    check_data_arguments(args)
+    if args.data:
+        data, own_test = read_data(args.data, label_column=args.label_column)
+        dataset, part = (own_test, "test") if args.split == "test" and own_test is not None else (data, "")
+        if args.split == "test" and own_test is None:
+            raise InvalidArgumentError(f"{args.data[0]}: has no test split of its own (--split train shows all of it)")
+        print(f"{dataset.describe()} | value range [{dataset.value_range[0]:g}, {dataset.value_range[1]:g}]")
+        title = f"{dataset.name}{' ' + part if part else ''}"
+    else:
+        dataset = load(args.dataset or "mnist", args.split, directory=args.data_dir)
+        title = f"{dataset.name} {args.split}"
+    counts = np.bincount(dataset.labels, minlength=len(dataset.classes))
     total = int(counts.sum())
-    print(f"{dataset.name} {dataset.split}: {total} samples")
+    print(f"{title}: {total} samples")
     for label, count in enumerate(counts):
         share = count / total
         bar = "#" * round(share * 200)
-        print(f"  {class_column(label, dataset.class_names)} {count:>6}  {share:6.2%}  {bar}")
+        print(f"  {class_column(label, dataset.classes)} {count:>6}  {share:6.2%}  {bar}")
     ratio = int(counts.max()) / max(int(counts.min()), 1)
     verdict = "balanced" if ratio <= BALANCE_THRESHOLD else "imbalanced"
     print(f"{verdict}: the largest class is {ratio:.2f}x the smallest (threshold {BALANCE_THRESHOLD}x)")

@@ -1,17 +1,19 @@
 """``verified-nn float-check MODEL``: is every float prediction the class exact real arithmetic gives?"""
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from verified_nn.bounds import rule_for
 from verified_nn.core import InvalidArgumentError
-from verified_nn.data import SPLITS, load
+from verified_nn.data import SPLITS
 from verified_nn.exact import FloatCheckReport, Outcome, float_check, rational
 from verified_nn.network import Network
-from verified_nn.training import load_model
+from verified_nn.training import load_model, network_input
 
+from ._data_options import model_data
 from ._options import add_dataset_options
 
 _WHAT = {
@@ -32,9 +34,11 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
             "exactly or stays undecided (or the audit finds a logit outside its bound), unless --report-only."
         ),
     )
-    parser.add_argument("model", help="a model file written by train")
-    add_dataset_options(parser)
-    parser.add_argument("--split", choices=SPLITS, default="test", help="which split (default test)")
+    parser.add_argument("model", type=Path, help="a model file written by train")
+    add_dataset_options(parser, default=None, data=True)
+    parser.add_argument(
+        "--split", choices=SPLITS, default="test", help="the test or the training part of the data (default test)"
+    )
     parser.add_argument(
         "--count", type=int, default=None, metavar="N", help="check only the first N images (default all)"
     )
@@ -114,16 +118,19 @@ def run(args: argparse.Namespace) -> int:
     if args.audit < 0 or args.show < 0:
         raise InvalidArgumentError("--audit and --show must not be negative")
     saved = load_model(args.model)
-    try:
-        data = load(args.dataset, args.split, directory=args.data_dir, size=args.count, dtype=str(saved.network.dtype))
-    except InvalidArgumentError as error:  # "size 100000 exceeds the 10000 samples of the split"
-        text = str(error)
-        raise InvalidArgumentError("--count" + text[len("size") :] if text.startswith("size ") else text) from None
+    data, _ = model_data(args, args.model, saved, part=args.split)
+    if args.count is not None:
+        if args.count > len(data):
+            raise InvalidArgumentError(
+                f"--count {args.count} exceeds the {len(data):,} examples of {data.name} {args.split}"
+            )
+        data = data.subset(slice(0, args.count))
     network = saved.network
     for index, layer in enumerate(network.layers):
         rule_for(layer, index=index)  # one line naming a layer the bound core cannot handle
-    report = float_check(network, data.images, audit_size=args.audit)
-    print(f"{args.model}: {report.network} on {data.name} {args.split} ({report.images} images)")
+    inputs = network_input(network, data.take(slice(None), dtype=network.dtype))
+    report = float_check(network, inputs, audit_size=args.audit)
+    print(f"{args.model}: {report.network} on {data.name} {args.split} ({report.images} examples)")
     finite = report.bounds[np.isfinite(report.bounds)]
     if finite.size:
         print(

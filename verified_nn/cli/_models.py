@@ -6,12 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
-from verified_nn.core import InvalidArgumentError
-from verified_nn.data import DATASETS, load
 from verified_nn.files import check_output
 from verified_nn.network import parameter_count
-from verified_nn.training import evaluate, load_model, plot_confusion, pyplot
+from verified_nn.training import load_model, plot_confusion, pyplot, score
 
+from ._data_options import model_data, same_test_note
 from ._options import add_dataset_options, class_column, dataset_files
 
 _SHOWN = (
@@ -29,7 +28,12 @@ _SHOWN = (
     "loss",
     "learning_rate",
     "dataset",
+    "classes",
+    "data_shape",
     "train_size",
+    "test_size",
+    "train_sha256",
+    "test_sha256",
     "seed",
     "version",
     "time",
@@ -50,8 +54,9 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     evaluate_parser = subparsers.add_parser(
         "evaluate",
         help="test accuracy, per class, and confusion matrix",
-        description="Score a model file on the whole test split of its dataset (or --dataset): accuracy and mean "
-        "loss, the accuracy of each class, and the confusion matrix (fetching the data on first use).",
+        description="Score a model file on the test set of its data: the built-in dataset it records (or "
+        "--dataset), or your own (--data, split as in training when it has no test set; or --test-data): accuracy "
+        "and mean loss, the accuracy of each class, and the confusion matrix.",
     )
     evaluate_parser.add_argument(
         "model", type=Path, help="a model file (.safetensors) written by train or import-torch"
@@ -59,7 +64,7 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     evaluate_parser.add_argument(
         "--confusion-png", type=Path, default=None, help="also draw the matrix here (needs matplotlib)"
     )
-    add_dataset_options(evaluate_parser, default=None)
+    add_dataset_options(evaluate_parser, default=None, data=True)
     evaluate_parser.set_defaults(run=run_evaluate)
 
 
@@ -96,28 +101,24 @@ def run_evaluate(args: argparse.Namespace) -> int:
         pyplot()  # before evaluating: a missing matplotlib is reported first, not after the whole table
         check_output(args.confusion_png, inputs=inputs, option="--confusion-png")
     saved = load_model(args.model)
-    recorded = saved.metadata.get("dataset")
-    dataset = args.dataset or (recorded if recorded in DATASETS else "mnist")
-    if recorded in DATASETS and dataset != recorded:
-        print(f"note: {args.model} was trained on {recorded}; evaluating it on {dataset} as asked")
-    network = saved.network
-    if network.input_shape() != (784,) or network.classes != 10:
-        raise InvalidArgumentError(
-            f"{args.model}: the network takes {network.input_shape()} to {network.classes} classes; "
-            f"{dataset} has 784-pixel images and 10 classes"
-        )
-    test = load(dataset, "test", directory=args.data_dir, dtype=str(network.dtype))
-    result = evaluate(network, test.images, test.labels)
-    print(f"{args.model} on {test.name} test ({len(test)} images)")
+    test, record = model_data(args, args.model, saved)
+    if record.built_in and args.dataset is not None and args.dataset != record.name:
+        print(f"note: {args.model} was trained on {record.name}; evaluating it on {args.dataset} as asked")
+    note = same_test_note(args.model, test, record)
+    if note is not None:
+        print(note)
+    result = score(saved.network, test)
+    print(f"{args.model} on {test.name} test ({len(test)} examples)")
     print(f"  accuracy {result.accuracy:.2%} | mean loss {result.loss:.4f}")
     print("  per-class accuracy")
     for label, accuracy in enumerate(result.per_class_accuracy):
-        print(f"    {class_column(label, test.class_names)} {accuracy:7.2%}")
+        print(f"    {class_column(label, test.classes)} {accuracy:7.2%}")
     print("  confusion matrix (rows: true class, columns: predicted)")
-    print("       " + "".join(f"{label:>6}" for label in range(10)))
+    width = max(6, len(str(result.confusion.max())) + 2)
+    print("       " + "".join(f"{label:>{width}}" for label in range(len(test.classes))))
     for label, row in enumerate(result.confusion):
-        print(f"    {label:>2} " + "".join(f"{count:>6}" for count in row))
+        print(f"    {label:>2} " + "".join(f"{count:>{width}}" for count in row))
     if args.confusion_png is not None:
-        plot_confusion(result.confusion, test.class_names, args.confusion_png, inputs=inputs, option="--confusion-png")
+        plot_confusion(result.confusion, test.classes, args.confusion_png, inputs=inputs, option="--confusion-png")
         print(f"  wrote {args.confusion_png}")
     return 0

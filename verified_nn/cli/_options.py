@@ -7,14 +7,32 @@ from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATA_DIR_VARIABLE, DATASETS, SPLITS, DataError, data_dir, spec_of
 from verified_nn.layers import activation_kinds
 
+from ._data_options import add_data_options
 
-def add_dataset_options(parser: argparse.ArgumentParser, *, split: bool = False, default: str | None = "mnist") -> None:
+
+def add_dataset_options(
+    parser: argparse.ArgumentParser,
+    *,
+    split: bool = False,
+    default: str | None = "mnist",
+    data: bool = False,
+    test_size: bool = True,
+    shown: str | None = None,
+) -> None:
+    """--dataset and --data-dir (and --split); with ``data``, also --data, --test-data, --label-column and
+    (with ``test_size``) --test-size: a user's own data (``_data_options.py``)."""
     group = parser.add_argument_group("data")
-    shown = default or "the model's, else mnist"
-    group.add_argument("--dataset", choices=sorted(DATASETS), default=default, help=f"which dataset (default {shown})")
-    group.add_argument("--data-dir", default=None, help=f"data directory (default ${DATA_DIR_VARIABLE}, else ./data)")
+    shown = shown or default or "the model's, else mnist"
+    group.add_argument(
+        "--dataset", choices=sorted(DATASETS), default=default, help=f"a built-in dataset (default {shown})"
+    )
+    group.add_argument(
+        "--data-dir", default=None, help=f"where built-in datasets live (default ${DATA_DIR_VARIABLE}, else ./data)"
+    )
     if split:
         group.add_argument("--split", choices=SPLITS, default="train", help="which split (default train)")
+    if data:
+        add_data_options(group, test_size=test_size)
 
 
 def seed(text: str) -> int:
@@ -76,7 +94,10 @@ def add_architecture_options(parser: argparse.ArgumentParser, *, defaults: str, 
         help=f"activation between dense layers: {', '.join(activation_kinds())} or leaky_relu(SLOPE) (default relu)",
     )
     group.add_argument(
-        "--dropout", type=dropout_rate, metavar="RATE", help="dropout rate after each hidden activation (default 0)"
+        "--dropout",
+        type=dropout_rate,
+        metavar="RATE",
+        help="dropout rate after each hidden activation (default 0; train: 0.2 for fewer than 12,000 examples)",
     )
 
 
@@ -88,7 +109,11 @@ def class_column(label: int, names: tuple[str, ...]) -> str:
 
 
 def dataset_files(args: argparse.Namespace) -> list[Path]:
-    """The files of the dataset the command reads (``--dataset``, ``--data-dir``): outputs must not replace them."""
+    """The files of the data the command reads (``--data``, ``--test-data``, or the built-in ``--dataset`` in
+    ``--data-dir``): outputs must not replace them."""
+    given = [*(getattr(args, "data", None) or []), *(getattr(args, "test_data", None) or [])]
+    if given:
+        return [Path(path) for path in given]
     try:
         spec = spec_of(args.dataset or "mnist")
         folder = data_dir(args.data_dir) / spec.name

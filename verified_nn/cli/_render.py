@@ -66,19 +66,19 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.index < len(dataset) or args.index + args.count > len(dataset):
         raise InvalidArgumentError(
             f"samples {args.index}..{args.index + args.count - 1} are outside the {len(dataset)} "
-            f"samples of {dataset.name} {dataset.split}"
+            f"samples of {dataset.name} {args.split}"
         )
     chosen = range(args.index, args.index + args.count)
-    titles = [f"#{i}: {dataset.class_names[dataset.labels[i]]}" for i in chosen]
+    titles = [f"#{i}: {dataset.classes[dataset.labels[i]]}" for i in chosen]
     if args.png is not None:
-        chosen_images = dataset.images[args.index : args.index + args.count]
+        chosen_images = dataset.inputs[args.index : args.index + args.count]
         _png(args.png, chosen_images, titles, inverted=args.inverted, inputs=inputs)
-        print(f"wrote {args.png} ({args.count} samples of {dataset.name} {dataset.split})")
+        print(f"wrote {args.png} ({args.count} samples of {dataset.name} {args.split})")
         return 0
     for i in chosen:
         label = int(dataset.labels[i])
-        name = dataset.class_names[label]
+        name = dataset.classes[label]
         named = "" if name == str(label) else f" ({name})"
-        print(f"{dataset.name} {dataset.split} sample {i}: label {label}{named}")
-        print(ascii_art(dataset.images[i], inverted=args.inverted))
+        print(f"{dataset.name} {args.split} sample {i}: label {label}{named}")
+        print(ascii_art(dataset.inputs[i], inverted=args.inverted))
     return 0

@@ -1,138 +1,177 @@
-"""Datasets: MNIST and Fashion-MNIST splits loaded as shape-typed arrays, fetched on first use."""
+"""A dataset as a value: labelled examples of any shape, their classes and a name, validated once when made.
+
+``Dataset(inputs, labels, classes=..., name=...)`` holds ``inputs`` of shape ``(n, *shape)`` (features
+``(n, F)``, images ``(n, H, W)`` or ``(n, C, H, W)``) and integer ``labels`` ``(n,)`` in
+``[0, len(classes))``. The inputs stay as they were given (a numpy array, or :class:`FileRows` reading a
+``.npy`` file on demand); :meth:`Dataset.take` turns rows into a network's floats, uint8 pixels divided by
+255 as everywhere in the library. The readers of each file format are the ``from_*`` constructors.
+"""
 
 import dataclasses
-import os
+import functools
+import hashlib
+import math
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 
-from verified_nn.core import INPUT_DIM, NUM_CLASSES, InvalidArgumentError
+from verified_nn.core import InvalidArgumentError
 
-from ._errors import DataError
-from ._fetch import Report, fetch, sha256_of, to_stderr
-from ._idx import read_images, read_labels
-from ._sources import DATASETS, DatasetSpec
+from ._checks import Where, as_floats, check_inputs, check_labels, chunks, row_name
+from ._rows import FileRows
 
-DATA_DIR_VARIABLE: Final = "VERIFIED_NN_DATA_DIR"
-SPLITS: Final = ("train", "test")
-IMAGE_DTYPES: Final = ("float32", "float64", "uint8")
+Rows: TypeAlias = np.ndarray[Any, Any] | FileRows  # (n, *shape): the inputs as stored
+RowIndex: TypeAlias = np.ndarray[Any, Any] | slice  # which rows: indices (k,) or a slice
+MAX_NAME: Final = 100
 
 
-def data_dir(option: str | Path | None = None) -> Path:
-    """The data directory: ``option`` if given, else $VERIFIED_NN_DATA_DIR, else ./data."""
-    if option is not None:
-        return Path(option)
-    return Path(os.environ.get(DATA_DIR_VARIABLE) or "data")
+def check_name(name: object) -> str:
+    """``name`` if it is a usable dataset name (1 to 100 printable characters), else InvalidArgumentError."""
+    if not isinstance(name, str) or not 1 <= len(name) <= MAX_NAME or not name.isprintable():
+        raise InvalidArgumentError(f"a dataset name must be 1 to {MAX_NAME} printable characters, got {name!r}")
+    return name
 
 
-def spec_of(name: str) -> DatasetSpec:
-    """The dataset called ``name``; InvalidArgumentError naming the known ones otherwise."""
-    if name not in DATASETS:
-        raise InvalidArgumentError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
-    return DATASETS[name]
-
-
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, init=False, eq=False)
 class Dataset:
-    """One split of a dataset: images ``(n, 784)`` and integer labels ``(n,)``."""
+    """Labelled examples: ``inputs`` ``(n, *shape)``, ``labels`` ``(n,)`` int64, and the ``classes``' names."""
 
-    name: str  # "mnist" or "fashion-mnist"
-    split: str  # "train" or "test"
-    images: np.ndarray[Any, Any]  # (n, 784): uint8 0..255, or float32/float64 scaled to [0, 1]
-    labels: np.ndarray[Any, Any]  # (n,) int64 in [0, 10)
-    class_names: tuple[str, ...]  # the name of each class, indexed by label
+    inputs: Rows  # (n, *shape): any real numbers; uint8 means pixels 0..255 (seen by networks in [0, 1])
+    labels: np.ndarray[tuple[int], np.dtype[np.int64]]  # (n,) class indices in [0, len(classes))
+    classes: tuple[str, ...]  # the name of each class, indexed by label
+    name: str  # what the dataset is called in logs and model files ("digits", "mnist")
+    source: str  # where it came from, for messages (a file, "arrays")
+    random_order: bool  # the rows are already in random order (MNIST's are): a validation split may be the last rows
+    value_range: tuple[float, float]  # the smallest and largest input value (uint8 as [0, 1])
+
+    def __init__(
+        self,
+        inputs: Any,
+        labels: Any,
+        *,
+        classes: int | Sequence[str] | None = None,
+        name: str = "data",
+        source: str | None = None,
+        random_order: bool = False,
+        _where: Where = row_name,
+    ) -> None:
+        """Validate and hold a dataset; DataError naming ``source`` (or ``name``) and the first bad row.
+
+        Args:
+            inputs: ``(n, *shape)`` real numbers (any array-like, or :class:`FileRows`), finite.
+            labels: ``(n,)`` class indices (whole numbers >= 0) or class names (strings).
+            classes: the number of classes or their names; default: from the labels (``max + 1`` indices,
+                or the sorted distinct names).
+            name: the dataset's name; source: where it came from (default: the name).
+            random_order: whether the rows are known to be in random order (see :func:`holdout`).
+        """
+        stored = inputs if isinstance(inputs, FileRows) else np.asarray(inputs)
+        where = source if source is not None else check_name(name)
+        value_range = check_inputs(stored, where, _where)
+        indices, names = check_labels(labels, len(stored), classes, where, _where)
+        self._set(stored, indices, names, check_name(name), where, random_order, value_range)
+
+    def _set(self, *values: Any) -> None:
+        for field, value in zip(dataclasses.fields(self), values, strict=True):
+            object.__setattr__(self, field.name, value)
+
+    def _replaced(self, inputs: Rows, labels: np.ndarray[Any, Any], *, name: str | None = None) -> "Dataset":
+        """A dataset of some of these rows, not validated again (they were, as part of this one)."""
+        made = object.__new__(Dataset)
+        made._set(inputs, labels, self.classes, name or self.name, self.source, self.random_order, self.value_range)
+        return made
 
     def __len__(self) -> int:
         return int(self.labels.shape[0])
 
+    def __repr__(self) -> str:
+        return f"Dataset({self.describe()})"
 
-def _scaled(images: np.ndarray[Any, Any], dtype: str) -> np.ndarray[Any, Any]:
-    if dtype == "uint8":
-        return images
-    out = np.empty(images.shape, dtype=dtype)
-    np.multiply(images, np.asarray(1 / 255, dtype=dtype), out=out)  # one pass, no float64 temporary
-    return out
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of one example, e.g. ``(64,)`` or ``(8, 8)``."""
+        return tuple(int(size) for size in self.inputs.shape[1:])
 
+    @property
+    def features(self) -> int:
+        """The number of values in one example (the width of a network's flat input)."""
+        return math.prod(self.shape)
 
-def _verified(path: Path, spec: DatasetSpec, limit: int | None) -> Path:
-    expected = spec.sha256.get(path.name)
-    digest = sha256_of(path, limit=limit)  # DataError if missing, special (FIFO, device) or too large
-    if expected is not None and digest != expected:
-        raise DataError(f"{path}: checksum mismatch (delete it and fetch again)")
-    return path
+    def describe(self) -> str:
+        """``digits: 1,347 examples of shape (8, 8), 10 classes``."""
+        return f"{self.name}: {len(self):,} examples of shape {self.shape}, {len(self.classes)} classes"
 
+    def take(self, rows: RowIndex, *, dtype: Any = np.float32) -> np.ndarray[Any, Any]:
+        """The inputs of ``rows`` as ``dtype`` floats ``(k, *shape)``: uint8 pixels scaled by 1/255."""
+        return as_floats(np.asarray(self.inputs[rows]), dtype)
 
-def _subset(count: int, size: int | None, seed: int | None) -> np.ndarray[Any, Any] | slice:
-    if size is None:
-        return slice(None)
-    if size < 1:
-        raise InvalidArgumentError(f"size must be >= 1, got {size}")
-    if size > count:
-        raise InvalidArgumentError(f"size {size} exceeds the {count} samples of the split")
-    if seed is None:
-        return slice(0, size)
-    return np.sort(np.random.default_rng(seed).choice(count, size=size, replace=False))
+    def subset(self, rows: RowIndex, *, name: str | None = None) -> "Dataset":
+        """The examples ``rows`` (indices or a slice) as a dataset; a file's rows are not read."""
+        if isinstance(self.inputs, FileRows):
+            inputs: Rows = self.inputs.subset(rows)
+        else:
+            inputs = self.inputs[rows]
+        return self._replaced(inputs, self.labels[rows], name=name)
 
+    def batches(
+        self, size: int, *, dtype: Any = np.float32
+    ) -> Iterator[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
+        """``(inputs, labels)`` of consecutive rows, ``size`` at a time, inputs as :meth:`take` gives them."""
+        for start in range(0, len(self), size):
+            rows = slice(start, start + size)
+            yield self.take(rows, dtype=dtype), self.labels[rows]
 
-def load(
-    name: str | DatasetSpec = "mnist",
-    split: str = "train",
-    *,
-    directory: str | Path | None = None,
-    size: int | None = None,
-    seed: int | None = None,
-    dtype: str = "float32",
-    download: bool = True,
-    report: Report = to_stderr,
-    limit: int | None = None,
-) -> Dataset:
-    """Load one split, fetching and verifying the files first if they are not there.
+    @functools.cached_property
+    def sha256(self) -> str:
+        """The SHA-256 of the content: the example shape, the inputs' dtype and values, the labels, the classes."""
+        digest = hashlib.sha256(f"{self.shape}|{np.dtype(self.inputs.dtype).str}|{list(self.classes)}|".encode())
+        for start, stop in chunks(len(self), self.features * np.dtype(self.inputs.dtype).itemsize):
+            digest.update(np.ascontiguousarray(self.inputs[start:stop]).data)
+        digest.update(np.ascontiguousarray(self.labels, dtype="<i8").data)
+        return digest.hexdigest()
 
-    Args:
-        name: "mnist" or "fashion-mnist" (or a :class:`DatasetSpec` of one's own).
-        split: "train" or "test".
-        directory: the data directory (see :func:`data_dir`); the files live in ``directory/name``.
-        size: keep only this many samples: the first ``size``, or a random ``size`` when ``seed`` is set.
-        seed: seed of the random subset (kept in the original order).
-        dtype: "float32" or "float64" (pixels scaled to [0, 1]) or "uint8" (raw 0..255).
-        download: fetch missing files; if False, a missing file is a DataError.
-        report: where progress messages of a fetch go.
-        limit: the most bytes one file may hold, compressed or decompressed (default
-            :func:`data_limit`: $VERIFIED_NN_MAX_DATA_BYTES, else 1 GiB).
+    @classmethod
+    def from_arrays(cls, inputs: Any, labels: Any, **options: Any) -> "Dataset":
+        """A dataset of in-memory arrays (anything ``numpy.asarray`` takes); ``options`` as for the constructor."""
+        return cls(np.asarray(inputs), np.asarray(labels), **{"name": "arrays", "source": "arrays", **options})
 
-    Raises DataError naming the file and the problem for a missing, special, oversized, corrupt or
-    inconsistent file, and InvalidArgumentError for a bad argument.
-    """
-    spec = name if isinstance(name, DatasetSpec) else spec_of(name)
-    if split not in SPLITS:
-        raise InvalidArgumentError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
-    if dtype not in IMAGE_DTYPES:
-        raise InvalidArgumentError(f"dtype must be one of {', '.join(IMAGE_DTYPES)}, got {dtype!r}")
-    folder = data_dir(directory) / spec.name
-    images_path = folder / spec.file(split, "images")
-    labels_path = folder / spec.file(split, "labels")
-    if download:
-        fetch(spec, folder, report=report)  # verifies every file's checksum
-    else:
-        _verified(images_path, spec, limit)
-        _verified(labels_path, spec, limit)
-    images = read_images(images_path, limit=limit)
-    labels = read_labels(labels_path, limit=limit)
-    if images.shape[0] == 0:
-        raise DataError(f"{images_path}: holds no images")
-    if images.shape[1] != INPUT_DIM:
-        raise DataError(f"{images_path}: images of {images.shape[1]} pixels, expected {INPUT_DIM} (28 x 28)")
-    if images.shape[0] != labels.shape[0]:
-        raise DataError(f"{labels_path}: {labels.shape[0]} labels for {images.shape[0]} images in {images_path.name}")
-    if labels.size and labels.max() >= NUM_CLASSES:
-        index = int(np.argmax(labels >= NUM_CLASSES))
-        raise DataError(f"{labels_path}: label {labels[index]} at index {index} is outside [0, {NUM_CLASSES})")
-    keep = _subset(len(labels), size, seed)
-    return Dataset(
-        name=spec.name,
-        split=split,
-        images=_scaled(images[keep], dtype),
-        labels=labels[keep].astype(np.int64),
-        class_names=spec.class_names,
-    )
+    @classmethod
+    def from_npz(cls, path: str | Path, *, split: str | None = None, **options: Any) -> "Dataset":
+        """Read an ``.npz``: ``x`` and ``y``, or Keras' ``x_train``, ``y_train``, ``x_test``, ``y_test`` (``split``
+        "train" or "test", default "train"). ``options``: ``classes``, ``name`` (default: the file's stem)."""
+        from ._arrays import read_npz
+
+        return read_npz(Path(path), split=split, **options)
+
+    @classmethod
+    def from_npy(cls, inputs: str | Path, labels: str | Path, **options: Any) -> "Dataset":
+        """Read a ``.npy`` of inputs and one of labels. Inputs over 256 MiB (``in_memory=None``) are read from the
+        file as batches need them (:class:`FileRows`), so a dataset larger than memory trains in bounded memory."""
+        from ._arrays import read_npy
+
+        return read_npy(Path(inputs), Path(labels), **options)
+
+    @classmethod
+    def from_csv(cls, path: str | Path, *, label_column: str | int | None = None, **options: Any) -> "Dataset":
+        """Read a CSV table: one example per line, one column of labels (a name from the header, or an index);
+        the header is detected. ``options``: ``classes``, ``name``, ``delimiter``."""
+        from ._csv import read_csv
+
+        return read_csv(Path(path), label_column=label_column, **options)
+
+    @classmethod
+    def from_idx(cls, inputs: str | Path, labels: str | Path, **options: Any) -> "Dataset":
+        """Read an IDX file of inputs of any shape ``(n, ...)`` and an IDX file of labels ``(n,)`` (gzip or not)."""
+        from ._arrays import read_idx_pair
+
+        return read_idx_pair(Path(inputs), Path(labels), **options)
+
+    @classmethod
+    def from_image_folder(cls, path: str | Path, **options: Any) -> "Dataset":
+        """Read a folder of images with one subfolder per class (the folder names are the classes); needs
+        Pillow (the ``images`` extra). ``options``: ``color`` (None: RGB if any image is in colour), ``name``."""
+        from ._folder import read_image_folder
+
+        return read_image_folder(Path(path), **options)

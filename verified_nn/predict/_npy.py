@@ -3,12 +3,14 @@
 A .npy file is a magic string, a version, a header (a Python literal naming the dtype, the order and
 the shape) and the array's bytes. The file must be a regular file (a FIFO or device is refused at once)
 of at most $VERIFIED_NN_MAX_INPUT_BYTES; the header must name a plain numeric dtype (no objects, so
-nothing is unpickled) and a shape of images whose count is within $VERIFIED_NN_MAX_IMAGES; and the file
-must hold exactly the bytes the header declares, no fewer, no more.
+nothing is unpickled) and the shape of one example or a batch of examples (the network's input shape,
+flat or in another form it takes) whose count is within $VERIFIED_NN_MAX_IMAGES; and the file must hold
+exactly the bytes the header declares, no fewer, no more.
 """
 
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -19,15 +21,16 @@ from verified_nn.data import DataError, open_file
 from verified_nn.files import IMAGES, INPUT_BYTES
 
 SIDE: Final = 28
+MNIST_FORMS: Final = ((INPUT_DIM,), (SIDE, SIDE))  # one MNIST image: flat or square
 _HEADER_BYTES: Final = 10_000  # numpy's own ceiling on a header
 
 
-def image_count(shape: tuple[int, ...]) -> int | None:
-    """How many images an array of ``shape`` holds: 1 for ``(784,)`` or ``(28, 28)``, n for ``(n, 784)`` or
-    ``(n, 28, 28)``; None for any other shape."""
-    if shape in ((INPUT_DIM,), (SIDE, SIDE)):
+def image_count(shape: tuple[int, ...], forms: Sequence[tuple[int, ...]] = MNIST_FORMS) -> int | None:
+    """How many examples an array of ``shape`` holds: 1 for one example (a shape in ``forms``, by default
+    ``(784,)`` or ``(28, 28)``), n for a batch ``(n, *form)``; None for any other shape."""
+    if shape in forms:
         return 1
-    if (len(shape) == 2 and shape[1] == INPUT_DIM) or (len(shape) == 3 and shape[1:] == (SIDE, SIDE)):
+    if len(shape) >= 1 and shape[1:] in forms:
         return shape[0]
     return None
 
@@ -51,9 +54,9 @@ def _header(handle: Any, path: Path) -> tuple[tuple[int, ...], bool, np.dtype[An
     return tuple(int(size) for size in shape), bool(fortran), dtype
 
 
-def read_npy(path: str | Path) -> np.ndarray[Any, Any]:
-    """The array of the .npy file at ``path``, in native byte order: one image or a batch of them (see the
-    module docstring).
+def read_npy(path: str | Path, forms: Sequence[tuple[int, ...]] = MNIST_FORMS) -> np.ndarray[Any, Any]:
+    """The array of the .npy file at ``path``, in native byte order: one example of a shape in ``forms`` or a
+    batch of them (see the module docstring).
 
     InvalidArgumentError names the file and the problem (special file, size, header, dtype, count,
     truncation, trailing bytes); ShapeError a shape that is not one image or a batch of images.
@@ -65,9 +68,10 @@ def read_npy(path: str | Path) -> np.ndarray[Any, Any]:
         raise InvalidArgumentError(str(error)) from None
     with handle:
         shape, fortran, dtype = _header(handle, path)
-        count = image_count(shape)
+        count = image_count(shape, forms)
         if count is None:
-            raise ShapeError(f"{path}: expected (784,), (28, 28), (n, 784) or (n, 28, 28), got {dtype}{list(shape)}")
+            shown = ", ".join(str(form) for form in forms)
+            raise ShapeError(f"{path}: expected one example {shown} or a batch of them, got {dtype}{list(shape)}")
         problem = IMAGES.over(count, "holds")
         if problem is not None:
             raise InvalidArgumentError(f"{path}: {problem}")

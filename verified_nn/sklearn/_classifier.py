@@ -1,13 +1,14 @@
 """A scikit-learn classifier around verified-nn: an MLP of any widths trained by the library's own backprop.
 
 Any number of input features and of classes: the network is ``mlp((n_features, *hidden_layer_sizes,
-n_classes))``, trained with mini-batch cross-entropy by one of verified-nn's optimizers. The parameters
-and their defaults follow scikit-learn's own ``MLPClassifier`` where they mean the same thing, so one
-can stand in for the other; ``dropout`` and the ``nesterov``/``adamw`` solvers are verified-nn's.
+n_classes))``, trained with mini-batch cross-entropy by one of verified-nn's optimizers, in the trainer's
+own loop (``verified_nn.training.fit``) with the optimizer from the one factory (``optimizer_named``).
+The parameters and their defaults follow scikit-learn's own ``MLPClassifier`` where they mean the same
+thing, so one can stand in for the other; ``dropout`` and the ``nesterov``/``adamw`` solvers are
+verified-nn's.
 """
 
 import dataclasses
-import itertools
 import math
 import sys
 from typing import Any, Final
@@ -21,12 +22,24 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]  # ships no types
 
 from verified_nn.core import InvalidArgumentError
+from verified_nn.data import Dataset
 from verified_nn.files import PARAMETERS, check_workers
-from verified_nn.layers import Dense, Mode, activation_named
-from verified_nn.network import Batch, Network, mlp
-from verified_nn.optimizer import SGD, Adam, AdamW, Momentum, Optimizer
+from verified_nn.layers import Dense, activation_named
+from verified_nn.network import Network, mlp
+from verified_nn.optimizer import OPTIMIZERS, Optimizer, optimizer_named
+from verified_nn.training import (
+    Callback,
+    EpochEnd,
+    EpochRecord,
+    LoopData,
+    LoopSettings,
+    Plain,
+    Schedule,
+    fit,
+    mlp_parameters,
+)
 
-SOLVERS: Final = ("sgd", "momentum", "nesterov", "adam", "adamw")
+SOLVERS: Final = OPTIMIZERS
 AUTO_BATCH: Final = 200  # batch_size="auto": min(200, n_samples), as scikit-learn's MLPClassifier
 
 
@@ -158,18 +171,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sc
         return _Settings(hidden=tuple(int(w) for w in hidden), optimizer=self._optimizer(), dtype=np.dtype(self.dtype))
 
     def _optimizer(self) -> Optimizer[Any]:
-        rate, decay = float(self.learning_rate_init), float(self.alpha)
-        if self.solver == "sgd":
-            return SGD(learning_rate=rate, weight_decay=decay)
-        if self.solver in ("momentum", "nesterov"):
-            return Momentum(
-                learning_rate=rate,
-                momentum=float(self.momentum),
-                nesterov=self.solver == "nesterov",
-                weight_decay=decay,
-            )
-        adam = AdamW if self.solver == "adamw" else Adam
-        return adam(learning_rate=rate, weight_decay=decay)
+        return optimizer_named(
+            str(self.solver),
+            learning_rate=float(self.learning_rate_init),
+            weight_decay=float(self.alpha),
+            momentum=float(self.momentum),
+        )
 
     # Fitting.
 
@@ -177,7 +184,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sc
         """A new network and optimizer state; the seed of everything random in this fit."""
         self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         sizes = (n_features, *settings.hidden, len(classes))
-        count = sum((fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(sizes))
+        count = mlp_parameters(sizes)
         where = f"hidden_layer_sizes {settings.hidden} on {n_features} features: the network has"
         problem = PARAMETERS.over(count, where)
         if problem is not None:
@@ -192,6 +199,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sc
         self.classes_ = classes
         self.network_ = network
         self.optimizer_state_ = settings.optimizer.init(network)
+        self._history: tuple[EpochRecord, ...] = ()
         self.n_iter_ = 0
         self.t_ = 0
         self.loss_curve_: list[float] = []
@@ -199,27 +207,29 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sc
         self.validation_scores_: list[float] | None = [] if self.early_stopping else None
         self.best_validation_score_: float | None = -math.inf if self.early_stopping else None
 
-    def _epoch(self, settings: _Settings, images: np.ndarray[Any, Any], labels: np.ndarray[Any, Any]) -> float:
-        """One pass over the data in a seeded order; returns the mean training loss."""
-        count = len(labels)
-        size = min(AUTO_BATCH if self.batch_size == "auto" else int(self.batch_size), count)
-        order = np.random.default_rng([self._seed, 1, self.n_iter_]).permutation(count)
-        network, state, total = self.network_, self.optimizer_state_, 0.0
-        for index, start in enumerate(range(0, count, size)):
-            chosen = order[start : start + size]
-            batch = Batch.of(images[chosen]).labelled(labels[chosen])
-            mode = Mode.train(self._seed, self.n_iter_, index)  # dropout's mask, reproducible
-            network, state, loss = settings.optimizer.step(network, state, batch, mode=mode)
-            total += loss * len(chosen)
-        self.network_, self.optimizer_state_ = network, state
-        self.n_iter_ += 1
-        self.t_ += count
-        mean = total / count
-        if not math.isfinite(mean):
-            raise ValueError(f"the training loss became {mean} in epoch {self.n_iter_}: lower learning_rate_init")
-        self.loss_curve_.append(mean)
-        self.loss_ = mean
-        return mean
+    def _run(
+        self,
+        settings: _Settings,
+        train: Dataset,
+        validation: Dataset | None,
+        epochs: int,
+        stop: "_Bookkeeping",
+    ) -> None:
+        """Epochs ``n_iter_ + 1`` to ``n_iter_ + epochs`` of the trainer's loop from the current network."""
+        batch_size = min(AUTO_BATCH if self.batch_size == "auto" else int(self.batch_size), len(train))
+        last = len(self._history) + epochs
+        fitted = fit(
+            self.network_,
+            self.optimizer_state_,
+            settings.optimizer,
+            data=LoopData(train=train, validation=validation),
+            settings=LoopSettings(epochs=last, batch_size=batch_size, seed=self._seed),
+            schedule=Schedule(float(self.learning_rate_init), "constant", last),
+            objective=Plain(),
+            callbacks=[stop],
+            history=self._history,
+        )
+        self._history = fitted.history
 
     def _indices(self, y: Any, classes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         positions = np.searchsorted(classes, y)
@@ -244,28 +254,13 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sc
         images = np.ascontiguousarray(X, dtype=settings.dtype)
         validation = None
         if self.early_stopping:
-            images, labels, validation = self._split(images, labels)
-        best_network, stale = self.network_, 0
-        for _ in range(int(self.max_iter)):
-            loss = self._epoch(settings, images, labels)
-            if validation is None:
-                improved = loss < self.best_loss_ - self.tol
-                self.best_loss_ = min(self.best_loss_, loss)
-            else:
-                score = float(np.mean(self.network_.predict(validation[0]) == validation[1]))
-                assert self.validation_scores_ is not None and self.best_validation_score_ is not None
-                self.validation_scores_.append(score)
-                improved = score > self.best_validation_score_ + self.tol
-                if score > self.best_validation_score_:
-                    self.best_validation_score_, best_network = score, self.network_
-                self.best_loss_ = min(self.best_loss_, loss)
-            if self.verbose:
-                print(f"epoch {self.n_iter_} | loss {loss:.6f}", file=sys.stderr)
-            stale = 0 if improved else stale + 1
-            if stale > self.n_iter_no_change:
-                break
-        if validation is not None:
-            self.network_ = best_network  # the parameters of the best validation score
+            images, labels, (held_x, held_y) = self._split(images, labels)
+            validation = Dataset(held_x, held_y, classes=len(classes), name="validation")
+        train = Dataset(images, labels, classes=len(classes), name="X")
+        stop = _Bookkeeping(self, len(train), stopping=True)
+        self._run(settings, train, validation, int(self.max_iter), stop)
+        if validation is not None and stop.best_network is not None:
+            self.network_ = stop.best_network  # the parameters of the best validation score
         return self
 
     def _split(
@@ -309,8 +304,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sc
         elif classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
             raise ValueError(f"classes {np.unique(classes).tolist()} differ from those of the first call")
         labels = self._indices(y, self.classes_)
-        loss = self._epoch(settings, np.ascontiguousarray(X, dtype=settings.dtype), labels)
-        self.best_loss_ = min(self.best_loss_, loss)
+        train = Dataset(np.ascontiguousarray(X, dtype=settings.dtype), labels, classes=len(self.classes_), name="X")
+        self._run(settings, train, None, 1, _Bookkeeping(self, len(train), stopping=False))
         return self
 
     # Prediction.
@@ -351,3 +346,44 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sc
     def intercepts_(self) -> list[np.ndarray[Any, Any]]:
         """Each dense layer's bias ``(n_out,)`` (copies)."""
         return [np.array(layer.bias) for layer in self._dense_layers()]
+
+
+class _Bookkeeping(Callback):
+    """After each epoch of the loop: scikit-learn's attributes, its stopping rule, the best validation network.
+
+    ``fit`` stops after ``n_iter_no_change + 1`` epochs without an improvement of at least ``tol`` (of the
+    training loss, or of the validation accuracy with early stopping); ``partial_fit`` never stops.
+    """
+
+    def __init__(self, model: MLPClassifier, count: int, *, stopping: bool) -> None:
+        self.model = model
+        self.count = count  # examples per epoch
+        self.stopping = stopping
+        self.stale = 0
+        self.best_network: Network[Any, Any] | None = None
+
+    def on_epoch_end(self, end: EpochEnd) -> str | None:
+        model, loss = self.model, end.record.mean_loss
+        model.network_, model.optimizer_state_ = end.network, end.state
+        model.n_iter_ += 1
+        model.t_ += self.count
+        if not math.isfinite(loss):
+            raise ValueError(f"the training loss became {loss} in epoch {model.n_iter_}: lower learning_rate_init")
+        model.loss_curve_.append(loss)
+        model.loss_ = loss
+        score = end.record.validation_accuracy
+        if score is None:
+            improved = loss < model.best_loss_ - model.tol
+        else:
+            assert model.validation_scores_ is not None and model.best_validation_score_ is not None
+            model.validation_scores_.append(score)
+            improved = score > model.best_validation_score_ + model.tol
+            if score > model.best_validation_score_:
+                model.best_validation_score_, self.best_network = score, end.network
+        model.best_loss_ = min(model.best_loss_, loss)
+        if model.verbose:
+            print(f"epoch {model.n_iter_} | loss {loss:.6f}", file=sys.stderr)
+        self.stale = 0 if improved else self.stale + 1
+        if self.stopping and self.stale > model.n_iter_no_change:
+            return f"no improvement in {self.stale} epochs"
+        return None

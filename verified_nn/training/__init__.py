@@ -1,5 +1,15 @@
-"""Training: configuration and presets, the trainer, evaluation, and model files."""
+"""Training: configuration and presets, the loop and its callbacks, the trainer, evaluation, and model files."""
 
+from ._build import architecture_fields as architecture_fields, build_network as build_network, check_fits as check_fits
+from ._callbacks import (
+    BatchEnd as BatchEnd,
+    Callback as Callback,
+    Diagnostics as Diagnostics,
+    EarlyStopping as EarlyStopping,
+    EpochEnd as EpochEnd,
+    Guard as Guard,
+    Progress as Progress,
+)
 from ._checks import check_network as check_network
 from ._config import (
     DEFAULT_LEARNING_RATES as DEFAULT_LEARNING_RATES,
@@ -12,7 +22,9 @@ from ._errors import (
     TrainingError as TrainingError,
     TrainingInterrupted as TrainingInterrupted,
 )
-from ._evaluate import Evaluation as Evaluation, evaluate as evaluate
+from ._evaluate import Evaluation as Evaluation, evaluate as evaluate, network_input as network_input, score as score
+from ._history import EpochRecord as EpochRecord, best_record as best_record, write_history as write_history
+from ._loop import Fitted as Fitted, LoopData as LoopData, LoopSettings as LoopSettings, fit as fit
 from ._memory import retain_freed_memory as retain_freed_memory
 from ._models import (
     FORMAT as FORMAT,
@@ -22,14 +34,17 @@ from ._models import (
     load_model as load_model,
     save_model as save_model,
 )
+from ._objectives import Certified as Certified, Objective as Objective, Plain as Plain, objective_for as objective_for
 from ._plots import (
     plot_confusion as plot_confusion,
     plot_history as plot_history,
     pyplot as pyplot,
     save_figure as save_figure,
 )
+from ._prepare import build_optimizer as build_optimizer
+from ._provenance import DataRecord as DataRecord, data_metadata as data_metadata, data_record as data_record
 from ._runs import RunFiles as RunFiles, check_run_name as check_run_name, default_run_name as default_run_name
-from ._schedule import learning_rate_at as learning_rate_at
+from ._schedule import Schedule as Schedule
 from ._size import (
     NetworkSize as NetworkSize,
     check_run as check_run,
@@ -38,13 +53,4 @@ from ._size import (
     samples_per_pass as samples_per_pass,
     size_problem as size_problem,
 )
-from ._trainer import (
-    EpochRecord as EpochRecord,
-    MnistNetwork as MnistNetwork,
-    TrainResult as TrainResult,
-    best_record as best_record,
-    build_network as build_network,
-    build_optimizer as build_optimizer,
-    split_validation as split_validation,
-    train as train,
-)
+from ._trainer import TrainResult as TrainResult, train as train

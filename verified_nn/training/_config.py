@@ -6,15 +6,28 @@ import math
 import typing
 from typing import Any, Final
 
-from verified_nn.core import AUTO, INPUT_DIM, NUM_CLASSES, InvalidArgumentError, Threads, check_threads
-from verified_nn.data import DATASETS
+from verified_nn.core import AUTO, InvalidArgumentError, Threads, check_threads
+from verified_nn.data import check_name
 from verified_nn.files import JSONError, parse_json
 from verified_nn.layers import activation_named
 from verified_nn.optimizer import OPTIMIZERS
 from verified_nn.robust import METHODS as CERTIFIED_METHODS
 
 SCHEDULES: Final = ("constant", "cosine", "step")
-DEFAULT_VALIDATION_SIZE: Final = 5_000
+# validation_size=None holds out a twelfth of the training data, at most 5,000, when that makes at least 1,000
+# examples (or early stopping asks for a validation set): fewer measure accuracy too coarsely to choose an epoch
+# by (one standard error is 1.5 points at 90%), and training on them does more good.
+MAX_VALIDATION_SIZE: Final = 5_000
+MIN_VALIDATION_SIZE: Final = 1_000
+# Small data (fewer training examples than this) has no validation split by default, so the last epoch is
+# kept; dropout=None then drops this share of hidden activations while training, against overfitting
+# (docs/datasets.md: on ten 20-feature tables and on scikit-learn's digits it gained 1.5 and 0.2 points).
+SMALL_DATA: Final = 12 * MIN_VALIDATION_SIZE
+SMALL_DATA_DROPOUT: Final = 0.2
+# epochs=None: as many examples as 8 epochs of MNIST's 55,000 training images, in 8 to 100 epochs.
+AUTO_EPOCH_EXAMPLES: Final = 8 * 55_000
+AUTO_EPOCHS: Final = (8, 100)
+DEFAULT_TEST_FRACTION: Final = 0.25  # test_size=None on data without a test split: a stratified quarter
 # The learning rate of an optimizer that neither the preset nor the caller gives one: Adam's usual 1e-3
 # (0.05, the momentum default, makes AdamW's loss stall near 1.5 on MNIST: 64% test accuracy).
 DEFAULT_LEARNING_RATES: Final[dict[str, float]] = {
@@ -30,18 +43,19 @@ DEFAULT_LEARNING_RATES: Final[dict[str, float]] = {
 class TrainConfig:
     """Everything that defines a training run; saved with every checkpoint."""
 
-    dataset: str = "mnist"  # "mnist" or "fashion-mnist"
-    hidden: tuple[int, ...] = (128,)  # widths of the hidden layers; (128,) is the Lean network 784 -> 128 -> 10
+    dataset: str = "mnist"  # a built-in ("mnist", "fashion-mnist"), or the name of the data given to train()
+    hidden: tuple[int, ...] = (128,)  # widths of the hidden layers; (128,) on MNIST is the Lean network 784-128-10
     conv: tuple[int, ...] = ()  # channels of convolution blocks (conv, activation, 2x2 max pool) before them; ()=MLP
     kernel: int = 5  # the convolutions' kernel size (padding kernel // 2: an odd kernel keeps the image size)
     conv_stride: int = 1  # the convolutions' stride; above 1 each block is a strided convolution without max pool
     activation: str = "relu"  # between dense layers: "relu", "leaky_relu", "leaky_relu(SLOPE)" or "tanh"
-    dropout: float = 0.0  # dropout rate after each hidden activation, in [0, 1); 0: none
+    dropout: float | None = None  # rate after each hidden activation, in [0, 1); None: 0, or 0.2 for small data
     shift: int = 0  # augmentation: move each training image by up to this many pixels (0 to 4); 0: none
-    train_size: int | None = None  # train on the first N training images (None: all not held out)
-    validation_size: int = DEFAULT_VALIDATION_SIZE  # the last N training images, held out to choose the best epoch
-    test_size: int | None = None  # first N test images, evaluated every epoch for reporting (None: all)
-    epochs: int = 8  # number of epochs
+    train_size: int | None = None  # train on the first N training examples (None: all not held out)
+    validation_size: int | None = None  # N training examples held out to choose the best epoch; None: see resolved()
+    test_size: int | float | None = None  # the test set: first N of a given one, or N (or a fraction) held out
+    epochs: int | None = None  # number of epochs; None: 8, more for small data (as many steps as 8 MNIST epochs)
+    patience: int | None = None  # stop after this many epochs without a better validation score; None: never
     samples_per_epoch: int | None = None  # examples drawn (without replacement) per epoch; None: all
     batch_size: int = 64  # examples per gradient step
     optimizer: str = "momentum"  # "sgd", "momentum", "nesterov", "adam" or "adamw"
@@ -51,6 +65,7 @@ class TrainConfig:
     beta1: float = 0.9  # Adam's first-moment decay, in [0, 1)
     beta2: float = 0.999  # Adam's second-moment decay, in [0, 1)
     lr_schedule: str = "cosine"  # "constant", "cosine" (to 0 over the run) or "step" (x0.1 at 50%, 75%)
+    warmup: float = 0.0  # epochs over which the rate rises linearly (per step) to the schedule's; 0: none
     clip_norm: float | None = None  # clip each gradient to this global norm; None: no clipping
     dtype: str = "float32"  # "float32" or "float64"
     seed: int = 0  # seeds initialisation, the validation split, shuffling and dropout
@@ -69,7 +84,10 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         self._check_types()
-        _require(self.dataset in DATASETS, f"dataset must be one of {', '.join(DATASETS)}, got {self.dataset!r}")
+        try:
+            check_name(self.dataset)
+        except InvalidArgumentError as error:
+            raise InvalidArgumentError(f"dataset: {error}") from None
         hidden = tuple(self.hidden) if isinstance(self.hidden, list | tuple) else None
         _require(
             hidden is not None and all(_whole(width) and width >= 1 for width in hidden),
@@ -89,16 +107,28 @@ class TrainConfig:
             activation_named(self.activation)
         except InvalidArgumentError as error:
             raise InvalidArgumentError(f"activation: {error}") from None
-        _require(0 <= self.dropout < 1, f"dropout must lie in [0, 1), got {self.dropout}")
+        _require(
+            self.dropout is None or (_number(self.dropout) and 0 <= self.dropout < 1),
+            f"dropout must lie in [0, 1), got {self.dropout}",
+        )
         _require(_whole(self.shift) and 0 <= self.shift <= 4, f"shift must be a whole number in 0..4, got {self.shift}")
-        for name in ("train_size", "test_size", "samples_per_epoch"):
+        for name in ("train_size", "samples_per_epoch", "epochs", "patience"):
             value = getattr(self, name)
             _require(value is None or (_whole(value) and value >= 1), f"{name} must be >= 1 or unset, got {value}")
-        for name in ("epochs", "batch_size", "log_every", "train_eval_size"):
+        test = self.test_size
+        _require(
+            test is None or (_whole(test) and test >= 1) or (_number(test) and 0 < test < 1),
+            f"test_size must be a count >= 1, a fraction in (0, 1), or unset, got {test}",
+        )
+        for name in ("batch_size", "log_every", "train_eval_size"):
             value = getattr(self, name)
             _require(_whole(value) and value >= 1, f"{name} must be >= 1, got {value}")
         check_threads(self.threads)
-        _require(_whole(self.validation_size) and self.validation_size >= 0, "validation_size must be >= 0")
+        validation = self.validation_size
+        _require(
+            validation is None or (_whole(validation) and validation >= 0),
+            f"validation_size must be >= 0 or unset, got {validation}",
+        )
         _require(_whole(self.seed) and self.seed >= 0, f"seed must be >= 0, got {self.seed}")
         _require(
             self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}"
@@ -109,6 +139,11 @@ class TrainConfig:
         for name in ("beta1", "beta2"):
             _require(0 <= getattr(self, name) < 1, f"{name} must lie in [0, 1), got {getattr(self, name)}")
         _require(self.lr_schedule in SCHEDULES, f"lr_schedule must be one of {', '.join(SCHEDULES)}")
+        _require(_number(self.warmup) and self.warmup >= 0, f"warmup must be >= 0 epochs, got {self.warmup}")
+        _require(
+            self.epochs is None or self.warmup <= self.epochs,
+            f"warmup {self.warmup:g} is longer than the {self.epochs} epochs (--epochs)",
+        )
         _require(
             self.clip_norm is None or _positive(self.clip_norm),
             f"clip_norm must be > 0, got {self.clip_norm}",
@@ -142,22 +177,48 @@ class TrainConfig:
             _require(_number(value) and 0 <= value <= 1, f"{name} must lie in [0, 1], got {value}")
         if eps is not None:
             _require(
-                self.dropout == 0,
-                f"certified training does not support dropout (dropout {self.dropout:g}); train with --dropout 0",
+                not self.dropout,
+                f"certified training does not support dropout (dropout {self.dropout}); train with --dropout 0",
             )
             _require(
-                self.certified_warmup + self.certified_ramp <= self.epochs,
+                self.epochs is None or self.certified_warmup + self.certified_ramp <= self.epochs,
                 f"certified_ramp {self.certified_ramp:g} after a warm-up of {self.certified_warmup:g} epochs "
                 f"(--certified-warmup) ends after epoch {self.certified_warmup + self.certified_ramp:g}, beyond "
                 f"the {self.epochs} epochs (--epochs): eps would never reach {eps:g}",
             )
 
-    @property
-    def architecture(self) -> str:
-        """The network's widths, e.g. ``784-128-10``; convolution blocks as ``c32k5``: ``784-c32k5-c64k5-128-10``."""
+    def architecture(self, features: int, classes: int) -> str:
+        """The network's widths for inputs of ``features`` values and ``classes`` classes, e.g. ``784-128-10``;
+        convolution blocks as ``c32k5``: ``784-c32k5-c64k5-128-10``."""
         stride = f"s{self.conv_stride}" if self.conv_stride > 1 else ""
         blocks = [f"c{count}k{self.kernel}{stride}" for count in self.conv]
-        return "-".join(str(width) for width in (INPUT_DIM, *blocks, *self.hidden, NUM_CLASSES))
+        return "-".join(str(width) for width in (features, *blocks, *self.hidden, classes))
+
+    def resolved(self, train_examples: int) -> "TrainConfig":
+        """This configuration with what depends on the data made concrete, for ``train_examples`` training
+        examples (before the validation split): ``validation_size`` (None: a twelfth, at most 5,000, if that is
+        at least 1,000 or ``patience`` asks for early stopping; else none) and ``epochs`` (None: enough for as
+        many examples as 8 epochs of MNIST's 55,000, within 8 to 100) and ``dropout`` (None: 0.2 for fewer than
+        12,000 examples, 0 otherwise and for certified training)."""
+        validation = self.validation_size
+        if validation is None:
+            validation = min(MAX_VALIDATION_SIZE, train_examples // 12)
+            if validation < MIN_VALIDATION_SIZE and self.patience is None:
+                validation = 0
+        epochs = self.epochs
+        if epochs is None:
+            per_epoch = max(train_examples - validation, 1)
+            if self.train_size is not None:
+                per_epoch = min(per_epoch, self.train_size)
+            if self.samples_per_epoch is not None:
+                per_epoch = min(per_epoch, self.samples_per_epoch)
+            low, high = AUTO_EPOCHS
+            epochs = min(high, max(low, math.ceil(AUTO_EPOCH_EXAMPLES / per_epoch)))
+        dropout = self.dropout
+        if dropout is None:
+            small = train_examples < SMALL_DATA and self.certified_eps is None
+            dropout = SMALL_DATA_DROPOUT if small else 0.0
+        return dataclasses.replace(self, validation_size=validation, epochs=epochs, dropout=dropout)
 
     def to_json(self) -> str:
         """The configuration as JSON (how checkpoints store it)."""
@@ -275,6 +336,7 @@ PRESETS: Final[dict[str, dict[str, Any]]] = {
     # ramped from 0 over 15 epochs after one plain epoch, the clean loss's weight falling from 1 to 0.5.
     "certified": {
         "hidden": (256, 256),
+        "dropout": 0.0,  # the certified loss bounds no dropout
         "epochs": 30,
         "batch_size": 100,
         "optimizer": "adam",

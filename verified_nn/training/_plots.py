@@ -1,4 +1,6 @@
-"""PNG plots of a run (loss and accuracies per epoch) and of a confusion matrix; needs matplotlib."""
+"""PNG plots of a run (loss and accuracies per epoch, validation beside train and test) and of a confusion
+matrix; needs matplotlib. Each PNG is drawn in memory and written like every other output
+(:func:`verified_nn.files.write_output`)."""
 
 import io
 from collections.abc import Iterable, Sequence
@@ -10,7 +12,7 @@ import numpy as np
 from verified_nn.core import InvalidArgumentError
 from verified_nn.files import write_output
 
-from ._trainer import EpochRecord
+from ._history import EpochRecord
 
 
 def pyplot() -> Any:
@@ -39,19 +41,36 @@ def save_figure(figure: Any, path: Path, *, inputs: Iterable[str | Path] = (), o
     write_output(path, buffer.getvalue(), inputs=inputs, option=option, parents=True)
 
 
+def _curve(axis: Any, epochs: list[int], values: list[float | None], label: str, scale: float = 1.0) -> None:
+    """One line, drawn only where the history has values (validation and test may be absent)."""
+    points = [
+        (epoch, value * scale)
+        for epoch, value in zip(epochs, values, strict=True)
+        if value is not None and value == value  # None or NaN: not measured
+    ]
+    if points:
+        axis.plot(*zip(*points, strict=True), marker="o", label=label)
+
+
 def plot_history(history: Sequence[EpochRecord], path: Path, *, option: str | None = None) -> None:
-    """Training curves: mean training loss, and train and test accuracy, per epoch."""
+    """Training curves per epoch: the mean training loss beside the validation and test losses, and the
+    train, validation and test accuracies; epochs on integer ticks."""
     plt = pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     epochs = [record.epoch for record in history]
     figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 4))
-    loss_axis.plot(epochs, [r.mean_loss for r in history], marker="o", label="train (mean over epoch)")
-    loss_axis.plot(epochs, [r.test_loss for r in history], marker="o", label="test")
+    _curve(loss_axis, epochs, [r.mean_loss for r in history], "train (mean over epoch)")
+    _curve(loss_axis, epochs, [r.validation_loss for r in history], "validation")
+    _curve(loss_axis, epochs, [r.test_loss for r in history], "test")
     loss_axis.set(xlabel="epoch", ylabel="cross-entropy", title="loss", yscale="log")
-    loss_axis.legend()
-    accuracy_axis.plot(epochs, [100 * r.train_accuracy for r in history], marker="o", label="train")
-    accuracy_axis.plot(epochs, [100 * r.test_accuracy for r in history], marker="o", label="test")
+    _curve(accuracy_axis, epochs, [r.train_accuracy for r in history], "train", 100)
+    _curve(accuracy_axis, epochs, [r.validation_accuracy for r in history], "validation", 100)
+    _curve(accuracy_axis, epochs, [r.test_accuracy for r in history], "test", 100)
     accuracy_axis.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
-    accuracy_axis.legend()
+    for axis in (loss_axis, accuracy_axis):
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axis.legend()
     figure.tight_layout()
     save_figure(figure, path, option=option)
 

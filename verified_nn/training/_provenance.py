@@ -1,98 +1,80 @@
-"""A resumed checkpoint's history must describe its parameters: the last record is measured again.
+"""What a model file records of the data it was trained and tested on, and reading it back.
 
-A checkpoint holds the parameters after its last recorded epoch, and that record's figures (test,
-validation and training accuracy and loss; the verified fractions of a certified run) are functions of
-those parameters and the data. Before a resumed run trains, they are recomputed on the same images;
-a record that the parameters do not reproduce (one image of slack for accuracies and 0.1% for losses,
-since another BLAS may round differently) is refused: a forged history would otherwise be reported as
-the run's result. A figure whose images the resumed configuration changes (another ``test_size``, say)
-is not compared. The records before the last cannot be measured again (their parameters are gone);
-:func:`~verified_nn.training._checks.check_records` checks their form.
+A checkpoint's metadata holds the dataset's ``dataset`` name, ``classes`` (names, JSON), ``data_shape`` (one
+example's shape, JSON), ``data_range`` (smallest and largest input, JSON), the training and test sets'
+sizes and SHA-256 content hashes. ``evaluate``, ``certify``, ``float-check`` and ``predict`` read it to
+name classes, to check that data given to them fits, and to say whether it is the data of training.
 """
 
 import dataclasses
-import math
+import json
+from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
-from verified_nn.data import Dataset
-from verified_nn.network import Network
-from verified_nn.robust import interval_verified
-
-from ._config import TrainConfig
-from ._errors import ModelError
-from ._evaluate import evaluate
-
-# The configuration fields that decide which images each figure is measured on.
-_DATA_FIELDS = ("dataset", "dtype", "validation_size", "train_size")
+from verified_nn.data import DATASETS, Dataset
 
 
-def _same(config: TrainConfig, recorded: TrainConfig, *fields: str) -> bool:
-    return all(getattr(config, field) == getattr(recorded, field) for field in (*_DATA_FIELDS, *fields))
+@dataclasses.dataclass(frozen=True)
+class DataRecord:
+    """The data a model was trained on, as its file records it (any field may be unknown in older files)."""
+
+    name: str  # "mnist", "digits", ...; "" when unknown
+    classes: tuple[str, ...] | None  # class names
+    shape: tuple[int, ...] | None  # one example's shape
+    value_range: tuple[float, float] | None  # the training inputs' smallest and largest value
+    train_sha256: str  # of the training examples ("" when unknown)
+    test_sha256: str  # of the test examples ("" when unknown)
+
+    @property
+    def built_in(self) -> bool:
+        """Whether the data is one of the library's own datasets (it can be loaded by name)."""
+        return self.name in DATASETS
+
+    def same_test(self, data: Dataset) -> bool:
+        """Whether ``data`` is the test set the model was reported on."""
+        return bool(self.test_sha256) and data.sha256 == self.test_sha256
 
 
-def _fraction(name: str, recorded: float | None, measured: float, count: int) -> str | None:
-    if recorded is None or abs(recorded - measured) <= 1 / max(count, 1) + 1e-9:
-        return None
-    return f"{name} {recorded:.2%}, the parameters give {measured:.2%}"
+def data_metadata(train: Dataset, test: Dataset | None) -> dict[str, str]:
+    """The metadata keys describing a run's data."""
+    recorded = {
+        "dataset": train.name,
+        "classes": json.dumps(list(train.classes)),
+        "data_shape": json.dumps(list(train.shape)),
+        "data_range": json.dumps(list(train.value_range)),
+        "train_sha256": train.sha256,
+    }
+    if test is not None:
+        recorded.update(test_size=str(len(test)), test_sha256=test.sha256)
+    return recorded
 
 
-def _loss(name: str, recorded: float | None, measured: float) -> str | None:
-    if recorded is None or math.isclose(recorded, measured, rel_tol=1e-3, abs_tol=1e-6):
-        return None
-    return f"{name} {recorded:.4f}, the parameters give {measured:.4f}"
-
-
-def check_resumed(
-    record: Any,
-    network: Network[Any, Any],
-    config: TrainConfig,
-    recorded: TrainConfig,
-    *,
-    train: Dataset,
-    validation: Dataset | None,
-    test: Dataset,
-) -> None:
-    """ModelError if ``record`` (the checkpoint's last epoch) is not what ``network`` measures on the data.
-
-    ``config`` is the resumed run's configuration, ``recorded`` the checkpoint's; ``train``, ``validation``
-    and ``test`` are the resumed run's images.
-    """
-    problems: list[str | None] = []
-    if _same(config, recorded, "test_size"):
-        scored = evaluate(network, test.images, test.labels)
-        problems += [
-            _fraction("test accuracy", record.test_accuracy, scored.accuracy, len(test)),
-            _loss("test loss", record.test_loss, scored.loss),
-        ]
-    if validation is not None and _same(config, recorded):
-        held = evaluate(network, validation.images, validation.labels)
-        problems += [
-            _fraction("validation accuracy", record.validation_accuracy, held.accuracy, len(validation)),
-            _loss("validation loss", record.validation_loss, held.loss),
-        ]
-    if _same(config, recorded, "train_eval_size"):
-        count = min(config.train_eval_size, len(train))
-        trained = evaluate(network, train.images[:count], train.labels[:count])
-        problems.append(_fraction("train accuracy", record.train_accuracy, trained.accuracy, count))
-    eps = config.certified_eps
-    if eps is not None and eps == recorded.certified_eps and _same(config, recorded, "test_size"):
-        for name, images in (("validation_verified", validation), ("test_verified", test)):
-            if images is not None:
-                share = float(np.mean(interval_verified(network, images.images, images.labels, eps=eps)))
-                problems.append(_fraction(name.replace("_", " "), getattr(record, name), share, len(images)))
-    problems = [problem for problem in problems if problem is not None]
-    if problems:
-        raise ModelError(
-            f"the checkpoint's history does not describe its parameters: epoch {record.epoch} records "
-            f"{problems[0]} (the history was altered, or the parameters come from another run): start a new run"
-        )
-
-
-def recorded_config(metadata: dict[str, str], config: TrainConfig) -> TrainConfig:
-    """The configuration a checkpoint records, or ``config`` when it records none usable (nothing to compare)."""
+def _json(metadata: Mapping[str, str], key: str) -> Any:
     try:
-        return TrainConfig.from_json(metadata["config"])
-    except (KeyError, TypeError, ValueError):
-        return dataclasses.replace(config)
+        return json.loads(metadata.get(key, "null"))
+    except (json.JSONDecodeError, RecursionError):
+        return None
+
+
+def data_record(metadata: Mapping[str, str], classes: int) -> DataRecord:
+    """What ``metadata`` says of the data, for a network of ``classes`` classes; unknown or malformed fields
+    read as unknown, and class names fall back to a built-in dataset's, then to ``"0"``, ``"1"``, ..."""
+    name = metadata.get("dataset", "")
+    names = _json(metadata, "classes")
+    if not (isinstance(names, list) and len(names) == classes and all(isinstance(n, str) for n in names)):
+        spec = DATASETS.get(name)
+        names = list(spec.class_names) if spec is not None and len(spec.class_names) == classes else None
+    shape = _json(metadata, "data_shape")
+    if not (isinstance(shape, list) and all(isinstance(s, int) and s > 0 for s in shape)):
+        shape = None
+    bounds = _json(metadata, "data_range")
+    if not (isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(b, int | float) for b in bounds)):
+        bounds = None
+    return DataRecord(
+        name=name,
+        classes=tuple(names) if names is not None else None,
+        shape=tuple(shape) if shape is not None else None,
+        value_range=(float(bounds[0]), float(bounds[1])) if bounds is not None else None,
+        train_sha256=metadata.get("train_sha256", ""),
+        test_sha256=metadata.get("test_sha256", ""),
+    )

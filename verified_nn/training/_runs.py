@@ -1,25 +1,33 @@
-"""Run names and their files: safe names, unique defaults, no silent overwrite, one writer per run.
+"""A run's files: safe names, unique defaults, no silent overwrite, one writer per run, nothing left by a
+refused run, what an interrupted run saved, and what its checkpoints record.
 
-A run named ``NAME`` owns ``OUT/NAME-best.safetensors``, ``OUT/NAME-last.safetensors`` and
-``LOGS/NAME.log``. A name is a plain file-name stem (letters, digits, ``.``, ``_``, ``-``), so neither a
-name typed by the user nor one read from a checkpoint can point outside the chosen directories. While a
-run trains, ``OUT/.NAME.lock`` holds its process id and start time: a second run with that name is
-refused, and a lock left by a process that no longer exists, or holding anything but a plausible id of
-a live process of ours, is taken over.
+A run named ``NAME`` owns ``OUT/NAME-best.safetensors``, ``OUT/NAME-last.safetensors``, ``LOGS/NAME.log``,
+its history ``LOGS/NAME-history.csv`` and ``.json``, and with ``--plot`` ``LOGS/NAME-curves.png`` and
+``LOGS/NAME-confusion.png``. A name is a plain file-name stem (letters, digits, ``.``, ``_``, ``-``), so
+neither a name typed by the user nor one read from a checkpoint can point outside the chosen directories.
+While a run trains, ``OUT/.NAME.lock`` holds its process id and start time: a second run with that name is
+refused, and a lock left by a process that no longer exists, or holding anything but a plausible id of a
+live process of ours, is taken over.
 """
 
+import contextlib
 import dataclasses
 import errno
 import os
 import re
 import secrets
 import stat
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
+import verified_nn
 from verified_nn.core import InvalidArgumentError
 from verified_nn.files import alive, file_kind, plausible_pid, start_time
+
+from ._config import TrainConfig
+from ._history import EpochRecord, history_json
 
 NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
@@ -48,6 +56,10 @@ class RunFiles:
     last: Path
     log: Path
     lock: Path
+    history_csv: Path
+    history_json: Path
+    curves: Path  # --plot: loss and accuracy per epoch
+    confusion: Path  # --plot: the last epoch's confusion matrix on the test set
 
     @classmethod
     def of(cls, name: str, out_dir: str | Path, log_dir: str | Path) -> "RunFiles":
@@ -58,11 +70,16 @@ class RunFiles:
             last=out / f"{name}-last.safetensors",
             log=logs / f"{name}.log",
             lock=out / f".{name}.lock",
+            history_csv=logs / f"{name}-history.csv",
+            history_json=logs / f"{name}-history.json",
+            curves=logs / f"{name}-curves.png",
+            confusion=logs / f"{name}-confusion.png",
         )
 
     def existing(self) -> list[Path]:
         """The run's files that already exist (a symbolic link counts, even a dangling one)."""
-        return [path for path in (self.best, self.last, self.log) if os.path.lexists(path)]
+        paths = (self.best, self.last, self.log, self.history_csv, self.history_json, self.curves, self.confusion)
+        return [path for path in paths if os.path.lexists(path)]
 
 
 def _looks_like_ours(pid: int) -> bool:
@@ -148,3 +165,74 @@ class RunLock:
 
     def __exit__(self, *_: object) -> None:
         self.files.lock.unlink(missing_ok=True)
+
+
+def missing(*paths: Path) -> list[Path]:
+    """The paths among ``paths`` and their ancestors that do not exist yet, parents first."""
+    found: list[Path] = []
+    for path in paths:
+        for candidate in reversed([path, *path.parents]):
+            if not candidate.exists() and candidate not in found:
+                found.append(candidate)
+    return found
+
+
+def remove_fresh(fresh: list[Path]) -> None:
+    """Remove what a run that failed before saving an epoch created: its log (only its header and the error's
+    context) and the directories it made, if empty, so that a refused run leaves nothing behind."""
+    for path in reversed(fresh):  # the log before its directory
+        with contextlib.suppress(OSError):  # not empty: another run's files
+            path.rmdir() if path.is_dir() else path.unlink(missing_ok=True)
+
+
+class Saved:
+    """What a run has saved so far: for the message when it is interrupted or diverges."""
+
+    def __init__(self, files: RunFiles, *, epoch: int | None = None, best: bool = False) -> None:
+        self.files = files
+        self.epoch = epoch  # the last epoch whose checkpoint is on disk
+        self.best = best  # whether this run (or the run it resumes) has written the best checkpoint
+        self.started = False  # whether the first epoch has begun: the run's log is worth keeping
+
+    def kept(self) -> str:
+        return f"the best model so far is kept in {self.files.best}" if self.best else "no model was saved"
+
+    def interrupted(self) -> str:
+        if self.epoch is None:
+            return "interrupted before an epoch was completed: nothing was saved"
+        return (
+            f"interrupted; epoch {self.epoch} is saved in {self.files.last}: "
+            f"continue with verified-nn train --resume {self.files.last}"
+        )
+
+
+def checkpoint_metadata(
+    config: TrainConfig, record: EpochRecord, history: tuple[EpochRecord, ...], run: str, extra: Mapping[str, str]
+) -> dict[str, Any]:
+    """What a checkpoint records of the run after ``record``'s epoch: the scores, the configuration (JSON,
+    as :meth:`TrainConfig.to_json`, unless ``extra`` gives ``config``), the history, and ``extra`` (the data,
+    the objective)."""
+
+    def shown(value: float | None) -> str:
+        return "" if value is None or value != value else f"{value:.6f}"  # None or NaN: not measured
+
+    recorded = {
+        "run": run,
+        "epoch": record.epoch,
+        "train_accuracy": shown(record.train_accuracy),
+        "validation_accuracy": shown(record.validation_accuracy),
+        "test_accuracy": shown(record.test_accuracy),
+        "loss": f"{record.mean_loss:.6f}",
+        "learning_rate": f"{record.learning_rate:.6g}",
+        "seed": config.seed,
+        "version": verified_nn.__version__,
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "config": config.to_json(),
+        **extra,
+        "history": history_json(history),
+    }
+    for key in ("validation_verified", "test_verified"):
+        value = getattr(record, key)
+        if value is not None:
+            recorded[key] = shown(value)
+    return recorded

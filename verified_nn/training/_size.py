@@ -11,15 +11,14 @@ import dataclasses
 import itertools
 import math
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any
 
 from verified_nn.core import AUTO, INPUT_DIM, NUM_CLASSES, InvalidArgumentError, ShapeError
 from verified_nn.files import ACTIVATIONS, BATCH_VALUES, EPOCHS, LAYERS, PARAMETERS, check_workers
 from verified_nn.network import Network
 
+from ._augment import image_shape
 from ._config import TrainConfig
-
-IMAGE_SIDE: Final = 28  # the side of the images the trainer builds networks for
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,20 +72,27 @@ def mlp_parameters(widths: Sequence[int]) -> int:
     return sum((fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(widths))
 
 
-def config_parameters(config: TrainConfig) -> int:
-    """The parameters of the network :func:`build_network` makes of ``config``, counted without building it
-    (0 when the convolutions do not fit the image: the builder refuses that with its own message)."""
+def config_parameters(config: TrainConfig, shape: tuple[int, ...] = (INPUT_DIM,), classes: int = NUM_CLASSES) -> int:
+    """The parameters of the network :func:`build_network` makes of ``config`` for examples of ``shape`` and
+    ``classes`` classes (default MNIST's), counted without building it (0 when the convolutions do not fit
+    the images, or the examples are not images: the builder refuses that with its own message)."""
     if not config.conv:
-        return mlp_parameters([INPUT_DIM, *config.hidden, NUM_CLASSES])
-    side, channels, total = IMAGE_SIDE, 1, 0
+        return mlp_parameters([math.prod(shape), *config.hidden, classes])
+    try:
+        channels, height, width = image_shape(shape)
+    except InvalidArgumentError:
+        return 0
+    total = 0
     for count in config.conv:
         total += channels * count * config.kernel**2 + count
-        side = side + 2 * (config.kernel // 2) - config.kernel + 1  # the convolution, padding kernel // 2
-        side = (side - 2) // 2 + 1  # 2 x 2 max pooling
-        if side < 1:
+        stride, padded = config.conv_stride, 2 * (config.kernel // 2) - config.kernel
+        height, width = ((side + padded) // stride + 1 for side in (height, width))  # the convolution
+        if stride == 1:
+            height, width = ((side - 2) // 2 + 1 for side in (height, width))  # 2 x 2 max pooling
+        if min(height, width) < 1:
             return 0
         channels = count
-    return total + mlp_parameters([channels * side * side, *config.hidden, NUM_CLASSES])
+    return total + mlp_parameters([channels * height * width, *config.hidden, classes])
 
 
 def _architecture(config: TrainConfig) -> str:
@@ -97,14 +103,19 @@ def _architecture(config: TrainConfig) -> str:
 
 
 def check_run(config: TrainConfig) -> None:
-    """Refuse, before anything is built or read, a run over a ceiling: its epochs, its BLAS threads (a fixed
-    count at most the usable cores), its network's parameters. InvalidArgumentError names the configuration field."""
-    problem = EPOCHS.over(config.epochs, "epochs: the run asks for")
+    """Refuse, before anything is built or read, a run over a ceiling: its epochs and its BLAS threads (a fixed
+    count at most the usable cores). InvalidArgumentError names the configuration field."""
+    problem = EPOCHS.over(config.epochs or 0, "epochs: the run asks for")
     if problem is not None:
         raise InvalidArgumentError(problem)
     if config.threads != AUTO:  # the policy never picks more threads than cores
         check_workers(config.threads, option="threads")
-    problem = PARAMETERS.over(config_parameters(config), f"{_architecture(config)}: the network has")
+
+
+def check_parameters(config: TrainConfig, shape: tuple[int, ...], classes: int) -> None:
+    """Refuse, before it is built, a network ``config`` describes for examples of ``shape`` and ``classes``
+    classes with more parameters than the ceiling; InvalidArgumentError names the architecture."""
+    problem = PARAMETERS.over(config_parameters(config, shape, classes), f"{_architecture(config)}: the network has")
     if problem is not None:
         raise InvalidArgumentError(problem)
 

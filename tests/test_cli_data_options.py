@@ -1,0 +1,170 @@
+"""--data on every command: train, evaluate, certify, float-check and predict a model of one's own data from the CLI."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from verified_nn.cli import main
+from verified_nn.data import write_idx
+from verified_nn.training import load_model
+
+RNG = np.random.default_rng(11)
+LABELS = np.arange(240) % 3
+IMAGES = RNG.random((240, 6, 6)) * 0.3  # faint noise in [0, 0.3]
+for _label in range(3):
+    IMAGES[_label == LABELS, 2 * _label : 2 * _label + 2, :] = 0.9  # each class lights its own band of rows
+QUICK = ["--epochs", "4", "--batch-size", "16", "--hidden", "16"]
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    np.savez("bands.npz", x=IMAGES.astype(np.float32), y=LABELS)
+    features = RNG.normal(size=(240, 5)) + np.eye(3, 5)[LABELS] * 3
+    names = np.array(["owl", "cat", "emu"])[LABELS]
+    header = "f0,f1,f2,f3,f4,species\n"
+    rows = [",".join(f"{v:.6f}" for v in row) + f",{name}" for row, name in zip(features, names, strict=True)]
+    Path("train.csv").write_text(header + "\n".join(rows[:180]) + "\n")
+    Path("test.csv").write_text(header + "\n".join(rows[180:]) + "\n")
+    return tmp_path
+
+
+def test_train_evaluate_float_check_certify_and_predict_on_an_npz(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["train", "--data", "bands.npz", *QUICK, "--name", "b"]) == 0
+    out = capsys.readouterr().out
+    assert "data bands: 180 examples of shape (6, 6), 3 classes | train 180, test 60" in out
+    model = "models/b-best.safetensors"
+    assert main(["evaluate", model, "--data", "bands.npz"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{model} on bands test (60 examples)\n  accuracy 100.00%") and "note:" not in out
+    assert main(["float-check", model, "--data", "bands.npz"]) == 0
+    assert "64-16-3" not in capsys.readouterr().out  # 36 inputs: the flattened 6 x 6 images
+    assert main(["float-check", model, "--data", "bands.npz", "--count", "9"]) == 0
+    assert "on bands test (9 examples)" in capsys.readouterr().out
+    assert main(["float-check", model, "--data", "bands.npz", "--count", "61"]) == 2
+    assert capsys.readouterr().err == "verified-nn: error: --count 61 exceeds the 60 examples of bands test\n"
+    assert main(["certify", model, "--data", "bands.npz", "--eps", "0.01", "--count", "6", "--method", "crown"]) == 0
+    assert f"{model} on bands test" in capsys.readouterr().out
+    np.save("one.npy", IMAGES[5].astype(np.float32))  # one 6 x 6 image, as the data holds them
+    assert main(["predict", model, "one.npy", "--data", "bands.npz"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("one.npy: 2 (") and lines[-1].startswith("accuracy 100.00% (240 of 240 labelled")
+    assert lines[1].startswith("bands.npz[0]: 0 (") and lines[1].endswith("| true 0")
+
+
+def test_a_model_of_ones_own_data_asks_for_that_data(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "--data", "bands.npz", *QUICK, "--name", "b"]) == 0
+    capsys.readouterr()
+    for command in (["evaluate"], ["float-check"], ["certify", "--eps", "0.01"]):
+        assert main([command[0], "models/b-best.safetensors", *command[1:]]) == 2
+        assert capsys.readouterr().err == (
+            "verified-nn: error: models/b-best.safetensors was trained on bands, not a built-in dataset: give its "
+            "data with --data PATH (or --test-data PATH)\n"
+        )
+    assert main(["train", "--resume", "models/b-last.safetensors", "--epochs", "5"]) == 2
+    assert "was trained on bands, your own data: give it again with --data PATH" in capsys.readouterr().err
+    assert main(["train", "--resume", "models/b-last.safetensors", "--epochs", "5", "--data", "bands.npz"]) == 0
+
+
+def test_a_csv_table_with_named_labels_and_a_separate_test_file(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    options = ["--data", "train.csv", "--test-data", "test.csv", "--label-column", "species"]
+    assert main(["train", *options, *QUICK, "--name", "t"]) == 0
+    saved = load_model("models/t-best.safetensors")
+    assert json.loads(saved.metadata["classes"]) == ["cat", "emu", "owl"] and saved.network.input_shape() == (5,)
+    capsys.readouterr()
+    assert main(["evaluate", "models/t-best.safetensors", "--test-data", "test.csv", "--label-column", "species"]) == 0
+    out = capsys.readouterr().out
+    assert "on test test (60 examples)" in out and "    0 cat" in out and "    2 owl" in out
+    assert main(["evaluate", "models/t-best.safetensors", *options]) == 0  # --test-data wins over --data
+    assert "note:" not in capsys.readouterr().out
+    assert main(["evaluate", "models/t-best.safetensors", "--data", "train.csv", "--label-column", "species"]) == 0
+    assert "note: this is not the test set models/t-best.safetensors was reported on" in capsys.readouterr().out
+
+
+def test_certify_refuses_inputs_outside_the_pixel_range_before_any_work(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    options = ["--data", "train.csv", "--test-data", "test.csv", "--label-column", "species"]
+    assert main(["train", *options, *QUICK, "--name", "t"]) == 0
+    capsys.readouterr()
+    assert main(["certify", "models/t-best.safetensors", *options, "--eps", "0.01"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("verified-nn: error: test.csv: certify takes eps-balls within [0, 1], the pixel range; ")
+    assert "scale them into [0, 1] (for training too) to certify the model" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["train", "--data", "bands.npz", "--dataset", "mnist"], "--dataset names a built-in dataset; --data gives"),
+        (["train", "--test-data", "test.csv"], "--test-data needs training data: --data PATH"),
+        (["train", "--data", "a.npy", "b.npy", "c.npy"], "--data: one path, or two (inputs, labels); got 3"),
+        (["train", "--data", "bands.npz", "--label-column", "y"], "bands.npz: a label column is for CSV tables"),
+        (["train", "--data", "train.csv"], "train.csv: which column holds the labels? name it or give its index"),
+        (["train", "--data", "bands.npz", "--test-size", "abc"], "argument --test-size: expected a count such as 1000"),
+        (["train", "--data", "bands.npz", "--patience", "0"], "--patience must be >= 1 or unset, got 0"),
+        (["train", "--data", "bands.npz", "--shift", "1", "--epochs", "1"], None),
+        (["predict", "m.safetensors"], "give FILEs to classify, or --data PATH"),
+    ],
+)
+def test_data_options_that_cannot_work_are_one_line(
+    workdir: Path, capsys: pytest.CaptureFixture[str], arguments: list[str], message: str | None
+) -> None:
+    try:
+        status = main(arguments)
+    except SystemExit as exit:  # argparse's own errors (one line too: see cli._Parser)
+        status = int(exit.code or 0)
+    err = capsys.readouterr().err
+    if message is None:  # a shift of 6 x 6 images is allowed
+        assert status == 0, err
+        return
+    assert status == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert message in err
+
+
+def test_a_users_idx_files_in_the_data_directory_survive_a_run(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = workdir / "data" / "mnist"
+    write_idx(folder / "train-images-idx3-ubyte.gz", (IMAGES * 255).astype(np.uint8))
+    write_idx(folder / "train-labels-idx1-ubyte.gz", LABELS.astype(np.uint8))
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    assert main(["train", "--epochs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("verified-nn: error: data/mnist/train-images-idx3-ubyte.gz: not mnist's")
+    assert "(an IDX file of uint8 (240, 6, 6), SHA-256 " in err and "left untouched" in err and err.count("\n") == 1
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+    assert sorted(path.name for path in workdir.iterdir()) == ["bands.npz", "data", "test.csv", "train.csv"]
+    images, labels = (str(folder / name) for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"))
+    assert main(["train", "--data", images, labels, *QUICK, "--name", "own"]) == 0  # as the message says
+    assert "data mnist: 180 examples of shape (6, 6)" in capsys.readouterr().out
+
+
+def test_the_progress_bar_stays_off_a_pipe_and_the_log_has_one_line_per_epoch(workdir: Path) -> None:
+    script = "import sys; from verified_nn.cli import main; sys.exit(main(sys.argv[1:]))"
+    command = [sys.executable, "-c", script, "train", "--data", "bands.npz", *QUICK, "--name", "p"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    run = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert run.returncode == 0, run.stderr
+    assert "\r" not in run.stderr and "batch/s" not in run.stderr
+    log = (workdir / "logs" / "p.log").read_text().splitlines()
+    assert [line.split(" |")[0] for line in log if line.startswith("epoch ")] == [f"epoch {e}/4" for e in (1, 2, 3, 4)]
+    assert (workdir / "logs" / "p-history.csv").exists() and (workdir / "logs" / "p-history.json").exists()
+
+
+def test_data_distribution_describes_ones_own_data(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["data", "distribution", "--data", "train.csv", "--label-column", "species"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("train: 180 examples of shape (5,), 3 classes | value range [")
+    assert out[1] == "train: 180 samples" and out[2].startswith("  0 cat ") and out[-1].startswith("balanced")
+    assert main(["data", "distribution", "--data", "bands.npz", "--split", "test"]) == 2
+    assert "bands.npz: has no test split of its own (--split train shows all of it)" in capsys.readouterr().err

@@ -1,0 +1,179 @@
+"""A run prepared before any file is written: its data split, its configuration resolved for the data, its
+network (built, given or resumed) checked against the data, and what every checkpoint will record.
+
+Everything that can refuse a run is here, so that a refused run leaves no file behind.
+"""
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from verified_nn.core import InvalidArgumentError
+from verified_nn.data import DATASETS, Dataset, holdout, load, split
+from verified_nn.network import Network
+from verified_nn.optimizer import Optimizer, optimizer_named, state_trees
+
+from ._augment import image_shape
+from ._build import _ARCHITECTURE, architecture_fields, build_network, check_fits
+from ._config import DEFAULT_TEST_FRACTION, TrainConfig
+from ._history import EpochRecord
+from ._loop import LoopData
+from ._models import SavedModel
+from ._objectives import Objective, objective_for
+from ._provenance import data_metadata
+
+
+def build_optimizer(config: TrainConfig) -> Optimizer[Any]:
+    """The optimizer the configuration names, at its initial learning rate (built once per run)."""
+    return optimizer_named(
+        config.optimizer,
+        learning_rate=config.learning_rate,
+        weight_decay=config.weight_decay,
+        momentum=config.momentum,
+        beta1=config.beta1,
+        beta2=config.beta2,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """A run's data and settings, resolved before any file is written."""
+
+    config: TrainConfig  # resolved: epochs and validation size set, dataset named after the data
+    full: Dataset  # the training data as given (before the validation split)
+    data: LoopData
+    start: Network[Any, Any]
+    objective: Objective
+    recorded: dict[str, str]  # what every checkpoint records besides the scores: data, objective, config
+
+
+def _given_test(test: Dataset, train: Dataset, size: int | float | None) -> Dataset:
+    if test.shape != train.shape or test.classes != train.classes:
+        raise InvalidArgumentError(
+            f"the test set ({test.describe()}: classes {', '.join(test.classes[:5])}...) does not match the "
+            f"training set ({train.describe()}: classes {', '.join(train.classes[:5])}...)"
+        )
+    if size is None:
+        return test
+    if isinstance(size, float):
+        raise InvalidArgumentError(f"test_size {size}: a fraction splits data without a test set; give a count")
+    if size > len(test):
+        raise InvalidArgumentError(f"test_size {size} exceeds the {len(test)} examples of the test set")
+    return test.subset(slice(0, size))
+
+
+def _datasets(
+    config: TrainConfig, data: Dataset | None, test_data: Dataset | None, data_dir: str | Path | None
+) -> tuple[Dataset, Dataset]:
+    """The training data as given and the test set: the built-in ``config.dataset``'s splits, ``test_data``,
+    or a stratified part of ``data`` (``config.test_size``, default a quarter)."""
+    if data is None:
+        if test_data is not None:
+            raise InvalidArgumentError("train: test data needs training data (data=...)")
+        if config.dataset not in DATASETS:
+            raise InvalidArgumentError(
+                f"dataset {config.dataset!r} is not built in ({', '.join(DATASETS)}): give its data "
+                "(train(config, data=Dataset.from_npz(...)), or --data PATH)"
+            )
+        # Named as the configuration names them: the built-in's key is what a checkpoint records.
+        train, test = (
+            load(config.dataset, part, directory=data_dir, dtype=config.dtype).subset(slice(None), name=config.dataset)
+            for part in ("train", "test")
+        )
+        return train, _given_test(test, train, config.test_size)
+    if not isinstance(data, Dataset) or not (test_data is None or isinstance(test_data, Dataset)):
+        raise InvalidArgumentError("train: data and test_data must be verified_nn.data.Dataset values")
+    if test_data is not None:
+        return data, _given_test(test_data, data, config.test_size)
+    return split(data, config.test_size if config.test_size is not None else DEFAULT_TEST_FRACTION, seed=config.seed)
+
+
+def _splits(config: TrainConfig, full: Dataset, test: Dataset) -> LoopData:
+    size = config.validation_size or 0
+    train, validation = holdout(full, size, seed=config.seed) if size else (full, None)
+    if config.train_size is not None:
+        if config.train_size > len(train):
+            raise InvalidArgumentError(
+                f"train_size {config.train_size} exceeds the {len(train)} training examples left after holding "
+                f"out {size} for validation (--validation-size)"
+            )
+        train = train.subset(slice(0, config.train_size))
+    return LoopData(train=train, validation=validation, test=test)
+
+
+def _recorded_config(config: TrainConfig, network: Network[Any, Any] | None) -> str:
+    """The configuration a checkpoint records: its architecture fields describe the network trained, and are
+    left out for a given network that no configuration builds (the model file's architecture describes it)."""
+    if network is None:
+        return config.to_json()
+    fields = architecture_fields(network)
+    if fields is not None:
+        return dataclasses.replace(config, **fields).to_json()
+    values = json.loads(config.to_json())
+    for key in _ARCHITECTURE:
+        del values[key]
+    return json.dumps(values, sort_keys=True)
+
+
+def prepare(
+    config: TrainConfig,
+    data: Dataset | None,
+    test_data: Dataset | None,
+    network: Network[Any, Any] | None,
+    resume: SavedModel | None,
+    history: list[EpochRecord],
+    data_dir: str | Path | None,
+) -> Run:
+    """Everything a run needs that can be refused before a file is written."""
+    full, test = _datasets(config, data, test_data, data_dir)
+    config = config.resolved(len(full))
+    if data is not None:
+        config = dataclasses.replace(config, dataset=full.name)  # the configuration names the data it trained on
+    assert config.epochs is not None
+    if resume is not None and len(history) >= config.epochs:
+        raise InvalidArgumentError(
+            f"the checkpoint has completed {len(history)} of {config.epochs} epochs; "
+            f"pass --epochs {len(history) + 1} or more to train further"
+        )
+    loop_data = _splits(config, full, test)
+    if resume is not None:
+        _check_same_data(resume, full)
+        wanted = build_optimizer(config).name
+        if resume.optimizer is not None and resume.optimizer.name != wanted:
+            raise InvalidArgumentError(
+                f"the checkpoint was trained with {resume.optimizer.name}, "
+                f"the configuration asks for {wanted} (--optimizer)"
+            )
+        start = resume.network.astype(config.dtype)
+    elif network is not None:
+        start = network.astype(config.dtype)
+    else:
+        start = build_network(config, full.shape, len(full.classes))
+    check_fits(start, full, source="the checkpoint's network" if resume is not None else "the network")
+    objective = objective_for(config)
+    objective.check(start, full)
+    if config.shift:
+        image_shape(full.shape)  # refuses data that are not images
+    given = network if resume is None else None
+    recorded = {**data_metadata(full, test), **objective.metadata(), "config": _recorded_config(config, given)}
+    return Run(config, full, loop_data, start, objective, recorded)
+
+
+def _check_same_data(resume: SavedModel, full: Dataset) -> None:
+    """Refuse to resume a run on other training data than the checkpoint's (as its SHA-256 records it)."""
+    recorded = resume.metadata.get("train_sha256", "")
+    if recorded and recorded != full.sha256:
+        raise InvalidArgumentError(
+            f"the checkpoint was trained on other data ({resume.metadata.get('dataset', '?')}, SHA-256 "
+            f"{recorded[:12]}...; this is {full.name}, {full.sha256[:12]}...): resume with the same data and "
+            "--seed, or start a new run"
+        )
+
+
+def start_state(run: Run, optimizer: Optimizer[Any], resume: SavedModel | None) -> Any:
+    """The optimizer state a run starts from: a fresh one, or the checkpoint's in the run's dtype."""
+    if resume is None or resume.state is None:
+        return optimizer.init(run.start)
+    trees = state_trees(resume.state)
+    return dataclasses.replace(resume.state, **{field: tree.astype(run.config.dtype) for field, tree in trees.items()})
