@@ -64,6 +64,17 @@ def test_gemm_both_layouts_with_relu_leaky_relu_and_tanh() -> None:
     assert network.layers[3].config() == {"slope": pytest.approx(0.2)}
 
 
+def test_sigmoid_is_the_sigmoid_layer() -> None:
+    nodes = [
+        helper.make_node("Gemm", ["x", "w0", "b0"], ["z0"], transB=1),
+        helper.make_node("Sigmoid", ["z0"], ["a0"]),
+        helper.make_node("Gemm", ["a0", "w1", "b1"], ["y"], transB=1),
+    ]
+    constants = {"w0": 3 * _f32(6, 4), "b0": _f32(6), "w1": _f32(2, 6), "b1": _f32(2)}  # wide: both tails reached
+    network = _agrees(model(nodes, constants, [1, 4], "y"))
+    assert [layer.kind for layer in network.layers] == ["dense", "sigmoid", "dense"]
+
+
 def test_matmul_then_add_is_one_dense_layer_and_w_times_x_without_batch_axis() -> None:
     nodes = [helper.make_node("MatMul", ["x", "w"], ["m"]), helper.make_node("Add", ["m", "b"], ["y"])]
     network = _agrees(model(nodes, {"w": _f32(4, 3), "b": _f32(3)}, ["batch", 4], "y"))
@@ -125,8 +136,7 @@ def test_an_add_after_a_convolution_without_bias_becomes_its_bias() -> None:
 @pytest.mark.parametrize(
     ("node", "constants", "message"),
     [
-        (helper.make_node("Sigmoid", ["x"], ["y"]), {}, r"ONNX operator Sigmoid \(node 'y'\) is not supported"),
-        (helper.make_node("Softmax", ["x"], ["y"]), {}, "ONNX operator Softmax"),
+        (helper.make_node("Softmax", ["x"], ["y"]), {}, r"ONNX operator Softmax \(node 'y'\) is not supported"),
         (helper.make_node("Mul", ["x", "c"], ["y"]), {"c": _f32(4)}, "ONNX operator Mul"),
         (helper.make_node("Gemm", ["x", "w"], ["y"], alpha=2.0), {"w": _f32(4, 2)}, "alpha=1"),
         (helper.make_node("Sub", ["c", "x"], ["y"]), {"c": _f32(4)}, "only x - constant"),

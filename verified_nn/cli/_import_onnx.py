@@ -13,9 +13,9 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     parser = subparsers.add_parser(
         "import-onnx",
         help="make a model file from an ONNX network (a chain of supported operators; needs the onnx extra)",
-        description="Read an ONNX network (Gemm, MatMul, Add, Sub, Div, Relu, LeakyRelu, Tanh, Flatten, Reshape, "
-        "Conv, MaxPool, AveragePool, Constant, Dropout, Identity, in a chain), check it against onnxruntime on "
-        "random inputs, and write a verified-nn model file taking the input's values as flat rows (C order). "
+        description="Read an ONNX network (Gemm, MatMul, Add, Sub, Div, Relu, LeakyRelu, Tanh, Sigmoid, Flatten, "
+        "Reshape, Conv, MaxPool, AveragePool, Constant, Dropout, Identity, in a chain), check it against onnxruntime "
+        "on random inputs, and write a verified-nn model file taking the input's values as flat rows (C order). "
         "See docs/competition.md.",
     )
     parser.add_argument("file", type=Path, help="the ONNX file")

@@ -109,6 +109,7 @@ RULES: Final[dict[str, Callable[[Builder, Node], None]]] = {
     "Relu": rules.activation("relu"),
     "LeakyRelu": rules.activation("leaky_relu"),
     "Tanh": rules.activation("tanh"),
+    "Sigmoid": rules.activation("sigmoid"),
     "Flatten": _flatten,
     "Reshape": _reshape,
     "Conv": _conv,

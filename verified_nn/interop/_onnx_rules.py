@@ -221,6 +221,6 @@ def identity(builder: Builder, node: Node) -> None:
 
 
 SUPPORTED: Final = (
-    "Gemm, MatMul, Add, Sub, Div, Relu, LeakyRelu, Tanh, Flatten, Reshape, Conv, MaxPool, AveragePool, "
+    "Gemm, MatMul, Add, Sub, Div, Relu, LeakyRelu, Tanh, Sigmoid, Flatten, Reshape, Conv, MaxPool, AveragePool, "
     "Constant, Dropout, Identity"
 )
