@@ -245,6 +245,8 @@ from datafiles import write_synthetic
 from verified_nn.data import DATASETS
 root = Path(sys.argv[1])
 DATASETS["mnist"] = write_synthetic(root / "data" / "synthetic")
+import verified_nn.training._checkpoints as checkpoints
+checkpoints.SAVE_INTERVAL = 0.0  # a checkpoint every epoch, so that the kill lands mid-run, not after the last
 from verified_nn.cli import main
 sys.exit(main(["train", "--epochs", "200", "--batch-size", "8", "--log-every", "1000", "--train-eval-size", "50",
                "--validation-size", "100", "--hidden", "32", "--data-dir", str(root / "data"),
