@@ -51,7 +51,7 @@ VARIES: tuple[Varies, ...] = (
     # Verified and certified fractions, and certify's counts of images per verdict (on 100 images).
     _rule(r"\b(?:verified|certified)\b[^%|]*? NUMBER%", _within(absolute=6.0)),
     _rule(r"\battack upper bound +NUMBER%", _within(absolute=6.0)),
-    _rule(r"\bclean accuracy +NUMBER%", _within(absolute=6.0)),
+    _rule(r"\b(?:clean|exact robust) accuracy +NUMBER%", _within(absolute=6.0)),
     _rule(r"\(NUMBER/\d+", _within(absolute=6.0)),
     _rule(r"\(NUMBER counterexamples", _within(absolute=6.0)),
     _rule(r"counterexamples: NUMBER attack", _within(absolute=6.0)),
