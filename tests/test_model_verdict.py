@@ -156,6 +156,27 @@ def test_a_forged_history_is_refused_when_resumed_naming_the_file(
     assert len(genuine.history) == 3  # the untouched checkpoint resumes
 
 
+@pytest.mark.parametrize(("field", "value"), [("hidden", [10**9]), ("hidden", [16, 16]), ("conv", [8])])
+def test_a_configuration_giving_other_widths_than_the_tensors_is_refused_when_resumed(
+    root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], field: str, value: list[int]
+) -> None:
+    _train(root, "w")
+    path = root / "models" / "w-last.safetensors"
+    tensors, metadata = _header(path)
+    config = {**json.loads(metadata["config"]), field: value}
+    altered = _rewrite(root / "altered.safetensors", tensors, {**metadata, "config": json.dumps(config)})
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("VERIFIED_NN_DATA_DIR", str(root / "data"))
+    assert main(["train", "--resume", str(altered), "--epochs", "3", "--name", "v"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(
+        f"verified-nn: error: {altered}: the checkpoint's configuration records {field} {json.dumps(value)}, "
+        "but its tensors are 784 -> Dense(784 -> 128"
+    )
+    assert not (root / "models" / "v-best.safetensors").exists()
+    assert main(["train", "--resume", str(path), "--epochs", "3", "--name", "v"]) == 0  # the file as written
+
+
 def _lock(root: Path, name: str, content: str | None = None) -> Path:
     (root / "models").mkdir(exist_ok=True)
     path = root / "models" / f".{name}.lock"

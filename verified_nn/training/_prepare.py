@@ -11,12 +11,14 @@ from typing import Any
 
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATASETS, Dataset, holdout, load, split
+from verified_nn.layers import Conv2D, Dense
 from verified_nn.network import Network
 from verified_nn.optimizer import Optimizer, optimizer_named, state_trees
 
 from ._augment import image_shape
 from ._build import _ARCHITECTURE, architecture_fields, build_network, check_fits
 from ._config import DEFAULT_TEST_FRACTION, TrainConfig
+from ._errors import ModelError
 from ._history import EpochRecord
 from ._loop import LoopData
 from ._models import SavedModel
@@ -138,6 +140,7 @@ def prepare(
         )
     loop_data = _splits(config, full, test)
     if resume is not None:
+        _check_recorded_sizes(resume)
         _check_same_data(resume, full)
         wanted = build_optimizer(config).name
         if resume.optimizer is not None and resume.optimizer.name != wanted:
@@ -158,6 +161,30 @@ def prepare(
     given = network if resume is None else None
     recorded = {**data_metadata(full, test), **objective.metadata(), "config": _recorded_config(config, given)}
     return Run(config, full, loop_data, start, objective, recorded)
+
+
+def _check_recorded_sizes(resume: SavedModel) -> None:
+    """Refuse to resume a checkpoint whose configuration gives other layer widths than its tensors have: the
+    file was altered, and the resumed run would record a network that does not exist. Only the fields the
+    configuration records are compared (a given network's checkpoint records none)."""
+    try:
+        recorded = json.loads(resume.metadata.get("config", "{}"))
+    except ValueError:
+        return  # an unreadable configuration is refused where it is read
+    if not isinstance(recorded, dict):
+        return
+    layers = resume.network.layers
+    actual = {
+        "hidden": [int(layer.weights.shape[0]) for layer in layers if isinstance(layer, Dense)][:-1],
+        "conv": [int(layer.weights.shape[0]) for layer in layers if isinstance(layer, Conv2D)],
+    }
+    for field, widths in actual.items():
+        if field in recorded and recorded[field] != widths:
+            shown = json.dumps(recorded[field])
+            raise ModelError(
+                f"the checkpoint's configuration records {field} {shown[:60]}, but its tensors are "
+                f"{resume.network.describe()}: the file was altered; start a new run"
+            )
 
 
 def _check_same_data(resume: SavedModel, full: Dataset) -> None:
