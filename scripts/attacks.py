@@ -10,7 +10,9 @@ its snapshot. The counts are the issue's targets:
 - traceback: a Python traceback on standard error;
 - silent acceptance: exit status 0 where the attack must be refused;
 - data loss: a file the attack must not change was changed or removed (the model, the data, a victim);
-- hang or memory: past the clock, or a peak resident size above 1 GiB;
+- hang or memory: past the clock, or a peak resident size above 1 GiB (of a forked child: its growth over
+  the runner's resident size at the fork, plus what a fresh interpreter takes to import the library, since
+  the child starts with the runner's pages, which training the base model in the runner has made large);
 - write outside: anything created, changed or removed in the victim directory;
 - half-written output: an output left neither as it was nor complete (it does not load or parse);
 - message: a refusal that is not one line ``verified-nn: error: ...`` naming the file or option.
@@ -20,6 +22,7 @@ import argparse
 import concurrent.futures
 import dataclasses
 import hashlib
+import importlib
 import json
 import os
 import resource
@@ -149,7 +152,22 @@ def _wait(pid: int, attack: Attack, start: float) -> tuple[int | None, int]:
         time.sleep(0.01)
 
 
-def run(attack: Attack, base: Base, scratch: Path) -> Outcome:
+def _resident() -> int:
+    """This process's resident size now, in bytes."""
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def fresh_import_bytes() -> int:
+    """The peak resident size of a new interpreter that imports what the runner imports (a forked child's
+    share of the runner's pages, counted in its peak, is replaced by this)."""
+    code = f"import {', '.join(IMPORTS)}, resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    return int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout) * 1024
+
+
+IMPORTS = ("PIL.Image", "verified_nn.cli", "verified_nn.interop", "verified_nn.predict", "verified_nn.training")
+
+
+def run(attack: Attack, base: Base, scratch: Path, imported: int) -> Outcome:
     """One attack in a fresh sandbox under ``scratch``."""
     sandbox = Path(tempfile.mkdtemp(prefix=f"{attack.id[:40].replace('/', '_')}-", dir=scratch))
     work, victim = sandbox / "work", sandbox / "victim"
@@ -160,22 +178,28 @@ def run(attack: Attack, base: Base, scratch: Path) -> Outcome:
     (out_read, out_write), (err_read, err_write) = os.pipe(), os.pipe()
     output, errors = bytearray(), bytearray()
     start = time.perf_counter()
+    inherited = 0
     with _FORKING:  # no other thread may hold a lock across the fork
         if attack.fresh:
             process = _fresh(attack, work, out_write, err_write, base.environment(work))
             pid = process.pid
         else:
+            inherited = _resident() - imported
             pid = os.fork()
             if pid == 0:
-                os.close(out_read)
-                os.close(err_read)
-                os.environ.clear()
-                os.environ.update(base.environment(work))
-                _child(attack, work, out_write, err_write)
+                try:
+                    os.close(out_read)
+                    os.close(err_read)
+                    os.environ.clear()
+                    os.environ.update(base.environment(work))
+                    _child(attack, work, out_write, err_write)
+                finally:  # a signal before _child's own handlers: never go on as a second runner
+                    os._exit(70)
     os.close(out_write)
     os.close(err_write)
     readers = [_drain(out_read, output), _drain(err_read, errors)]
     status, peak = _wait(pid, attack, start)
+    peak = max(peak - inherited, 0)
     seconds = time.perf_counter() - start
     for reader in readers:
         reader.join(10)
@@ -255,17 +279,14 @@ def main() -> int:
         print(f"{len(attacks)} attacks")
         return 0
     # Imported once here, before any thread starts, so that no fork happens while a thread holds the import lock.
-    import PIL.Image  # noqa: F401
-
-    import verified_nn.cli
-    import verified_nn.interop
-    import verified_nn.predict
-    import verified_nn.training  # noqa: F401
+    for module in IMPORTS:
+        importlib.import_module(module)
+    imported = fresh_import_bytes()
 
     start = time.perf_counter()
     outcomes: list[Outcome] = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for outcome in pool.map(lambda attack: run(attack, base, scratch), attacks):
+        for outcome in pool.map(lambda attack: run(attack, base, scratch, imported), attacks):
             outcomes.append(outcome)
             if outcome.problems:
                 print(f"  {outcome.id}: {', '.join(outcome.problems)} | {outcome.stderr.strip()[-300:]}", flush=True)
