@@ -593,8 +593,8 @@ def value_attacks() -> Iterator[Attack]:
     for spec in ("4", "0", "100000", "4,4,4,4,4,4", "-1", "x", "4096,4096"):
         expect = "clean" if spec == "4" else "refuse"
         yield Attack(id=f"value/train --conv {spec}", family="values", argv=(*TRAIN, "--conv", spec, "--kernel", "3"), expect=expect, names=("--conv", "--kernel"))
-    for activation in ("sigmoid", "leaky_relu(nan)", "leaky_relu(1e400)", "leaky_relu(-1)", "leaky_relu(", "relu\x00", "tanh"):
-        expect = "clean" if activation == "tanh" else "refuse"
+    for activation in ("swish", "leaky_relu(nan)", "leaky_relu(1e400)", "leaky_relu(-1)", "leaky_relu(", "relu\x00", "tanh", "sigmoid"):
+        expect = "clean" if activation in ("tanh", "sigmoid") else "refuse"  # sigmoid is built in since the bound core
         yield Attack(id=f"value/train --activation {activation!r}", family="values", argv=(*TRAIN, "--activation", activation), expect=expect, names=("--activation", "activation"))
     for index in ("-1", "60000", "99999999999999999999", "x"):
         yield Attack(id=f"value/render index {index}", family="values", argv=("render", index), expect="refuse", names=(index, "samples", "index"))
@@ -979,7 +979,7 @@ def estimator_attacks() -> Iterator[Attack]:
         "learning_rate_init=1e30, max_iter=3": "clean", "alpha=-1": "refuse", "alpha=float('inf')": "refuse", "batch_size=0": "refuse",
         "batch_size=10**12, max_iter=2": "clean", "dropout=1": "refuse", "dropout=float('nan')": "refuse", "momentum=1": "refuse",
         "validation_fraction=1, early_stopping=True": "refuse", "early_stopping=True, validation_fraction=0.99": "clean",
-        "dtype='float16'": "refuse", "solver='lbfgs'": "refuse", "activation='sigmoid'": "refuse", "activation='leaky_relu(nan)'": "refuse",
+        "dtype='float16'": "refuse", "solver='lbfgs'": "refuse", "activation='sigmoid'": "clean", "activation='swish'": "refuse", "activation='leaky_relu(nan)'": "refuse",
         "tol=-1": "refuse", "n_iter_no_change=0": "refuse", "random_state='x'": "refuse", "verbose=True, max_iter=2": "clean",
         "hidden_layer_sizes=(3,), max_iter=2": "accept",
     }

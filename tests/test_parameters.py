@@ -1,6 +1,7 @@
 """Layers and networks are frozen values: arrays are read-only, construction validates shapes and dtypes."""
 
 import dataclasses
+import re
 from typing import Any, Literal
 
 import numpy as np
@@ -90,6 +91,10 @@ def test_construction_refuses_bad_arguments(rng: np.random.Generator) -> None:
         Dropout(1)
     with pytest.raises(InvalidArgumentError, match="unknown activation 'swish'"):
         mlp((4, 2), rng=rng, activation="swish")
+    for unclosed in ("leaky_relu(", "leaky_relu(0.1", "sigmoid("):  # not read as the default setting
+        with pytest.raises(InvalidArgumentError, match=re.escape(f"unknown activation {unclosed!r}")):
+            mlp((4, 2), rng=rng, activation=unclosed)
+    assert mlp((4, 3, 2), rng=rng, activation="leaky_relu(0.2)").layers[1] == LeakyReLU(0.2)
 
 
 def test_every_architecture_is_described(rng: np.random.Generator) -> None:

@@ -80,10 +80,10 @@ def layer_from_config(config: Mapping[str, Any], parameters: Mapping[str, Array]
 def activation_named(name: str) -> Activation:
     """A registered activation by kind, with positional settings in parentheses: ``"relu"``, ``"tanh"``,
     ``"leaky_relu"`` (its default slope), ``"leaky_relu(0.2)"``; InvalidArgumentError listing the kinds."""
-    kind, _, rest = name.partition("(")
+    kind, parenthesis, rest = name.partition("(")
     cls = _KINDS.get(kind)
     known = ", ".join([*activation_kinds(), "leaky_relu(SLOPE)"])
-    if cls is None or not issubclass(cls, Activation) or (rest and not rest.endswith(")")):
+    if cls is None or not issubclass(cls, Activation) or (parenthesis and not rest.endswith(")")):
         raise InvalidArgumentError(f"unknown activation {name!r}; known: {known}")
     try:
         arguments = ast.literal_eval(f"({rest[:-1]},)") if rest[:-1].strip() else ()
