@@ -205,6 +205,11 @@ def test_import_torch_builds_the_model_from_the_given_architecture(
             "--architecture @nonexistent.json: no such file",
         ),
         (["--architecture", "@{sd}"], "--architecture @{sd}: not a text file (expected a JSON layer list)"),
+        (['--architecture', '[{"kind": "swish"}]'], "{sd} with --architecture: layer 0: unknown layer kind 'swish'"),
+        (
+            ["--architecture", json.dumps([{"kind": "relu"}] * 1001)],
+            "{sd} with --architecture: the architecture has 1,001 layers, over the limit of 1,000 layers",
+        ),
     ],
 )
 def test_import_torch_errors_are_one_line(

@@ -177,8 +177,8 @@ def run_import(args: argparse.Namespace) -> int:
     architecture = given if given is not None else _mlp_architecture(args, tensors)
     try:
         network = from_torch_state_dict(tensors, architecture)
-    except ModelError as error:
-        raise ModelError(f"{args.file}: {error}") from None
+    except ModelError as error:  # the file, and the architecture it was read against when one was given
+        raise ModelError(f"{args.file}{' with --architecture' if given is not None else ''}: {error}") from None
     except InvalidArgumentError as error:  # the layer list itself: not a list of layers
         raise InvalidArgumentError(f"{'--architecture' if given is not None else '--hidden'}: {error}") from None
     metadata = {"dataset": args.dataset, "imported_from": f"torch state dict {args.file.name}"}
