@@ -51,6 +51,10 @@ def test_images_of_another_size_or_damaged_and_empty_folders_are_refused(tmp_pat
     (root / "dog" / "odd.png").write_bytes(b"\x89PNG not really")
     with pytest.raises(DataError, match=r"odd.png: not an image file Pillow can read$"):
         Dataset.from_image_folder(root)
+    whole = (root / "cat" / next(iter(sorted(p.name for p in (root / "cat").iterdir())))).read_bytes()
+    (root / "dog" / "odd.png").write_bytes(whole[:-6])  # every pixel there, the closing chunk cut short
+    with pytest.raises(DataError, match=r"odd.png: a damaged image file$"):
+        Dataset.from_image_folder(root)
     (tmp_path / "empty" / "cls").mkdir(parents=True)
     with pytest.raises(DataError, match=r"empty: no images in class subfolders"):
         Dataset.from_image_folder(tmp_path / "empty")

@@ -123,10 +123,12 @@ def test_a_decompression_bomb_is_refused_before_decoding(tmp_path: Path) -> None
 def test_damaged_and_blank_images_are_one_line_naming_the_file(tmp_path: Path) -> None:
     good = _png(tmp_path / "good.png", (100, 100)).read_bytes()
     (tmp_path / "cut.png").write_bytes(good[: len(good) // 2])
+    (tmp_path / "end cut.png").write_bytes(good[:-6])  # every pixel there, the closing chunk cut short
     (tmp_path / "text.png").write_text("not an image")
     _png(tmp_path / "blank.png", (50, 50), ink=False)
     for name, message in (
         ("cut.png", r"a damaged image file Pillow cannot (decode|read)"),
+        ("end cut.png", r"a damaged image file Pillow cannot decode \((truncated|broken) PNG file"),
         ("text.png", r"not an image file Pillow can read"),
         ("blank.png", r"the image is blank"),
     ):

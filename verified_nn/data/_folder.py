@@ -82,7 +82,10 @@ def read_image_folder(
                     )
                 try:
                     image.load()
-                except (OSError, ValueError, image_module.DecompressionBombError):
+                    handle.seek(0)
+                    with image_module.open(handle) as whole:  # every chunk to the end: a PNG cut short
+                        whole.verify()  # after its pixels decodes, but is damaged all the same
+                except (OSError, ValueError, SyntaxError, image_module.DecompressionBombError):
                     raise DataError(f"{path}: a damaged image file") from None
             opened.append(image)
         rgb = color if color is not None else any(image.mode not in GRAY_MODES for image in opened)

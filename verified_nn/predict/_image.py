@@ -73,6 +73,8 @@ def read_grayscale(path: str | Path) -> Gray:
             problem = IMAGE_PIXELS.over(width * height, f"the image ({width} x {height}) declares")
             if problem is not None:
                 raise InvalidArgumentError(f"{path}: {problem}")
+            with image_module.open(io.BytesIO(content)) as whole:  # every chunk to the end, none decoded: a
+                whole.verify()  # PNG cut short after its pixels decodes, but the file is damaged all the same
             image = image_ops.exif_transpose(opened)
             if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
                 image = image.convert("RGBA")
