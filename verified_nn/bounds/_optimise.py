@@ -15,7 +15,7 @@ from verified_nn.network import Network
 
 from ._errors import BoundsError
 from ._rule import rule_for
-from ._walk import NodeBounds, SpecBounds, _default_slopes, _layers, _spec, bound_gradient
+from ._walk import NodeBounds, SpecBounds, _default_slopes, _layers, _spec, allowance, bound_gradient
 
 Array: TypeAlias = np.ndarray[Any, Any]
 
@@ -30,11 +30,13 @@ def optimise_slopes(
     slopes: Mapping[int, Array] | None = None,
     node: int | None = None,
     stop: int = 0,
+    measure: bool = True,
 ) -> SpecBounds:
     """The best bounds of :func:`spec_bounds` over ``iterations`` steps of projected gradient ascent on the
     slopes, starting from ``slopes`` (a previous result's, to warm-start) or CROWN's choice.
 
-    Each row's bound is the largest sound bound seen for it, returned with the slopes that gave it.
+    Each row's bound is the largest sound bound seen for it, returned with the slopes that gave it, and, with
+    ``measure``, the allowance the deployed rounding took from it (one more back-substitution; else 0).
     """
     if iterations < 0 or not rate > 0:
         raise BoundsError(f"optimise_slopes: iterations must be >= 0 and rate > 0, got {iterations}, {rate}")
@@ -60,7 +62,7 @@ def optimise_slopes(
     second = {i: np.zeros_like(s) for i, s in current.items()}
     beta1, beta2 = 0.9, 0.999
     for iteration in range(iterations + 1):
-        found_bounds, gradients = bound_gradient(network, nodes, spec, current, node=node, stop=stop)
+        found_bounds, gradients = bound_gradient(network, nodes, spec, current, node=node, stop=stop, measure=False)
         if best is None:
             best = found_bounds
         else:
@@ -68,9 +70,7 @@ def optimise_slopes(
             for i in kept:
                 mask = better.reshape(*better.shape, *([1] * (kept[i].ndim - 2)))
                 kept[i] = np.where(mask, current[i], kept[i])
-            best = SpecBounds(
-                np.where(better, found_bounds.lower, best.lower), np.where(better, found_bounds.noise, best.noise), kept
-            )
+            best = SpecBounds(np.where(better, found_bounds.lower, best.lower), best.noise, kept)
         if iteration == iterations:
             break
         for i, gradient in gradients.items():
@@ -84,4 +84,8 @@ def optimise_slopes(
             )
             current[i] = np.clip(current[i] + rate * step, *ranges[i])  # ascent: the bound is a lower bound
     assert best is not None
-    return SpecBounds(best.lower, best.noise, {i: s.copy() for i, s in kept.items()})
+    final = {i: s.copy() for i, s in kept.items()}
+    if not measure:
+        return SpecBounds(best.lower, np.zeros_like(best.lower), final)
+    taken = allowance(layers, nodes, _spec(spec, nodes, top), best.lower, final, top=top, stop=stop)
+    return SpecBounds(best.lower, taken, final)

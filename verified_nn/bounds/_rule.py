@@ -55,8 +55,8 @@ class LinearForm:
 
     ``lam`` is ``(domains, rows, *node shape)``; ``const``, ``error`` and ``noise`` are ``(domains, rows)``.
     ``error`` bounds the rounding of the bound's own arithmetic so far (0 without outward rounding),
-    ``noise`` the deployed network's rounding weighted by ``|lam|`` (the float allowance; 0 for the real
-    network).
+    ``noise`` the constant part of the deployed network's rounding weighted by ``|lam|`` (0 for the real
+    network); an affine layer's rounding enters ``lam`` itself, as a line in ``|x|`` (``_affine.py``).
     """
 
     lam: Array
