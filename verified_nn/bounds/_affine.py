@@ -26,7 +26,7 @@ from verified_nn.layers import Dense, Dropout, Flatten, Layer, Reshape
 from ._box import Box
 from ._cast import cached
 from ._program import Program, chunked_matrix
-from ._rounding import Rounding, gamma, smallest_normal, unit_roundoff
+from ._rounding import SLACK_FACTOR, Rounding, gamma, smallest_normal, unit_roundoff
 from ._rule import Context, LinearForm, Rule, Step, register_rule, rows_dot
 
 Array: TypeAlias = np.ndarray[Any, Any]
@@ -138,7 +138,7 @@ class AffineRule(Rule):
                     rows_dot(absolute, np.abs(full)) + np.abs(const), int(np.prod(out_shape))
                 )
             layer_noise = self._noise(layer, box, ctx)
-            if layer_noise is not None and np.isfinite(layer_noise).all():
+            if layer_noise is not None and ctx.joint and np.isfinite(layer_noise).all():
                 below, extra, more, linear = self._linear_noise(layer, absolute, below, box, ctx)
                 noise, error = noise + extra, error + more
                 return LinearForm(below, const, error, noise), _AffineStep(self, layer, bias, lam, None, linear)
@@ -161,18 +161,23 @@ class AffineRule(Rule):
         factor = self._factor(layer, box, ctx)  # (domains,)
         weight = self.transpose_abs(layer, absolute.reshape(domains * rows, *absolute.shape[2:]), box.shape)
         weight = weight.reshape(domains, rows, *weight.shape[1:])
-        own = 1 + 2 * gamma(self.transpose_terms(layer) + 4, rounding.u)  # weight's and this product's rounding
-        c = rounding.up(weight * (factor.reshape(domains, 1, *([1] * (weight.ndim - 2))) * own))
-        s, t = ctx.remember("abs_line", lambda: _abs_line(box, rounding))
-        shift = c * s[:, np.newaxis]
+        # weight's own rounding and this product's, folded into one scalar rounded up (no nextafter per value):
+        own = (1 + 2 * gamma(self.transpose_terms(layer) + 4, rounding.u)) * (1 + 4 * rounding.u)
+        c = weight * (factor.reshape(domains, 1, *([1] * (weight.ndim - 2))) * own)
+        s, t, straddles = ctx.remember("abs_line", lambda: _abs_line(box, rounding))
+        negative = not straddles and bool(np.any(s < 0))
+        shift = c * s[:, np.newaxis] if straddles or negative else c  # s = 1 on a non-negative box (after a ReLU)
         below = below - shift
         magnitude = box.magnitude()
-        # below - c s rounds twice per value (the product, the difference): met by |x| <= magnitude.
-        error = rows_dot(rounding.product_error(np.abs(below) + np.abs(shift)), magnitude)
-        error = error + 2 * smallest_normal(rounding.dtype) * magnitude.reshape(domains, 1, -1).sum(axis=2)
+        domain_shape = (domains, 1)
+        # below - c s rounds twice per value (the product, the difference), each by u of its result and an
+        # underflow, and c itself may underflow: met by |x| <= magnitude, doubled as every error term here.
+        spread = rows_dot(np.abs(below), magnitude) + rows_dot(c, np.abs(s) * magnitude)
+        tiny = smallest_normal(rounding.dtype) * magnitude.reshape(domains, -1).sum(axis=1).reshape(domain_shape)
+        error = SLACK_FACTOR * (rounding.u * spread + 3 * tiny)
         offset = self._offset(layer, box, ctx)  # (domains, *out)
         count_in, count_out = int(np.prod(box.shape)), int(np.prod(absolute.shape[2:]))
-        noise = rows_dot(c, t) * (1 + 4 * gamma(count_in, rounding.u))
+        noise = rows_dot(c, t) * (1 + 4 * gamma(count_in, rounding.u)) if straddles else 0.0
         noise = rounding.up(noise + rows_dot(absolute, offset) * (1 + 4 * gamma(count_out, rounding.u)))
         return below, noise, error, LinearNoise(factor, s, t, offset)
 
@@ -285,17 +290,19 @@ class LinearNoise:
     offset: Array  # (domains, *out)
 
 
-def _abs_line(box: Box, rounding: Rounding) -> tuple[Array, Array]:
+def _abs_line(box: Box, rounding: Rounding) -> tuple[Array, Array, bool]:
     """``(s, t)`` ``(domains, *shape)`` with ``|x| <= s x + t`` for every ``x`` in the box: ``x`` itself where the
     box is non-negative, ``-x`` where it is non-positive, else the chord through ``(l, -l)`` and ``(u, u)``
-    (any slope ``s`` in ``[-1, 1]`` holds with ``t = max(-l (1 + s), u (1 - s))``, rounded up)."""
+    (any slope ``s`` in ``[-1, 1]`` holds with ``t = max(-l (1 + s), u (1 - s))``, rounded up); and whether
+    any value's box straddles 0 (else ``t`` is 0)."""
     low, high = box.lower, box.upper
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         chord = np.clip((high + low) / (high - low), -1.0, 1.0)
         s = np.where(low >= 0, 1.0, np.where(high <= 0, -1.0, np.nan_to_num(chord, nan=0.0)))
         t = np.maximum(rounding.up(-low * rounding.up(1 + s)), rounding.up(high * rounding.up(1 - s)))
-    t = np.where((low >= 0) | (high <= 0), 0.0, t)
-    return s.astype(rounding.dtype), t.astype(rounding.dtype)
+    signed = (low >= 0) | (high <= 0)
+    t = np.where(signed, 0.0, t)
+    return s.astype(rounding.dtype), t.astype(rounding.dtype), not bool(signed.all())
 
 
 class _AffineStep(Step):

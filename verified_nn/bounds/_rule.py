@@ -33,11 +33,15 @@ T = TypeVar("T")
 
 @dataclasses.dataclass
 class Context:
-    """What a rule sees besides the layer and the box: the rounding, and a memo for this layer and box
-    (values such as ``|W| |box|`` that several back-substitution passes through the same layer reuse)."""
+    """What a rule sees besides the layer and the box: the rounding, a memo for this layer and box (values
+    such as ``|W| |box|`` that several back-substitution passes through the same layer reuse), and whether
+    back-substitution charges the deployed rounding jointly with the bound (see ``_affine.py``)."""
 
     rounding: Rounding
     memo: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # An affine layer's deployed rounding as a line in |x| (True), or at the box's largest |x| (cheaper: node
+    # tightening, whose rows are one value each, uses it; the node boxes hardly differ).
+    joint: bool = True
 
     def remember(self, key: str, make: Callable[[], T]) -> T:
         """``make()`` the first time ``key`` is asked, the same value afterwards."""

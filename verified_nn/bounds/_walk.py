@@ -159,6 +159,9 @@ def _tighten(layers: tuple[Layer[Any, Any], ...], nodes: NodeBounds, node: int, 
     if size > limit:
         open_ &= np.any((low < 0) & (high > 0), axis=0)
     chosen = np.flatnonzero(open_)
+    # One value per row: the deployed rounding at the box's largest magnitudes, which costs no product per row
+    # (charged jointly, it moves the mnist_fc 256x6 allowance from 0.409 to 0.408 and costs a fifth more).
+    nodes = NodeBounds(nodes.boxes, nodes.rounding, tuple(dataclasses.replace(c, joint=False) for c in nodes.contexts))
     widest = max(math.prod(b.shape) for b in nodes.boxes[: node + 1])
     per_chunk = max(1, CHUNK_VALUES // (2 * domains * widest))
     new_low, new_high = low.copy(), high.copy()
