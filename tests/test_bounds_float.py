@@ -1,12 +1,13 @@
 """The deployed network's rounding: every float32 value lies inside the boxes, margins on a rounding
-boundary are never proven, and the allowance is tight (a doubled allowance would fail here)."""
+boundary are never proven, the allowance is tight (a doubled allowance fails here, in intervals and in
+back-substitution) and covers the measured float32 error of a deep network at random and adversarial inputs."""
 
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import pytest
-from bounds_cases import exact_nodes, within
+from bounds_cases import exact_nodes, points, within
 
 from verified_nn.bounds import Box, Rounding, interval_bounds, linear_bounds, margin_spec, spec_bounds
 from verified_nn.layers import Dense, LeakyReLU, ReLU, Tanh
@@ -128,3 +129,107 @@ def test_a_boxs_centre_and_radius_contain_it_exactly_and_a_point_has_radius_zero
     if rounding.outward:
         for m, radius, low, high in zip(mu.ravel(), r.ravel(), lower.ravel(), upper.ravel(), strict=True):
             assert Fraction(m) - Fraction(radius) <= Fraction(low) and Fraction(m) + Fraction(radius) >= Fraction(high)
+
+
+def _linear_worst(rng: np.random.Generator, count: int) -> float:
+    """The largest ratio of actual deployed error to the allowance of a back-substituted bound (rows ``+-e_k`` of
+    one cancelling layer at a point): the deployed rounding enters as a line in ``|x|`` there, not a box."""
+    worst = 0.0
+    for _ in range(count):
+        network, x = _cancelling(rng)
+        first = Network(network.layers[:1])
+        nodes = linear_bounds(first, _point(x), rounding=SOUND)
+        spec = np.vstack([np.eye(3), -np.eye(3)])
+        found = spec_bounds(first, nodes, spec)
+        real = exact_nodes(first, x.astype(np.float64))[1]
+        deployed = first.logits(x[None])[0]
+        values = np.concatenate([deployed, -deployed])
+        exact = [*(Fraction(v) for v in real), *(-Fraction(v) for v in real)]
+        for row in range(6):
+            assert Fraction(float(found.lower[0, row])) <= Fraction(float(values[row]))  # sound for the deployed one
+            assert Fraction(float(found.lower[0, row])) <= exact[row]  # and for the real one
+            error = abs(Fraction(float(values[row])) - exact[row])
+            if found.noise[0, row] > 0:
+                worst = max(worst, float(error / Fraction(float(found.noise[0, row]))))
+    return worst
+
+
+def test_the_back_substituted_allowance_is_sound_and_tight() -> None:
+    """300 cancelling layers bounded by back-substitution: every bound holds for the deployed and the real
+    network, and the actual error reaches more than half the allowance somewhere."""
+    assert _linear_worst(np.random.default_rng(3), 300) > 0.5
+
+
+def test_a_doubled_back_substituted_allowance_fails_the_tightness_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    from verified_nn.bounds import _affine
+
+    factor, offset = _affine.AffineRule._factor, _affine.AffineRule._offset
+    monkeypatch.setattr(_affine.AffineRule, "_factor", lambda *args: 2 * factor(*args))
+    monkeypatch.setattr(_affine.AffineRule, "_offset", lambda *args: 2 * offset(*args))
+    assert _linear_worst(np.random.default_rng(3), 300) <= 0.5
+
+
+def _deep(seed: int) -> Network[Any, Any]:
+    """A float32 MLP 16-32x8-4: deep enough that interval magnitudes would swamp a box-based allowance."""
+    from bounds_cases import tiny_mlp
+
+    return tiny_mlp(seed, (16, *([32] * 8), 4), dtype=np.float32)
+
+
+def _errors(network: Network[Any, Any], inputs: Array) -> Array:
+    """``(n, 4)``: ``|float32 logits - float64 logits|`` (float64 stands for the reals: its own error is
+    ``2**-29`` times smaller than float32's)."""
+    wide = Network(tuple(layer.astype(np.float64) if layer.parameters() else layer for layer in network.layers))
+    errors: Array = np.abs(network.logits(inputs).astype(np.float64) - wide.logits(inputs.astype(np.float64)))
+    return errors
+
+
+def _adversarial(network: Network[Any, Any], rng: np.random.Generator, count: int) -> Array:
+    """Inputs in ``[0, 1]^16`` that make the float32 error large: the worst of 2,000 random ones, each then
+    improved by 40 rounds of keeping the best of 16 random perturbations."""
+    start = rng.random((2000, 16)).astype(np.float32)
+    chosen = start[np.argsort(-_errors(network, start).max(axis=1))[:count]]
+    for _ in range(40):
+        trial = np.clip(chosen[:, None] + rng.normal(0, 0.05, (count, 16, 16)), 0, 1).astype(np.float32)
+        candidates = np.concatenate([chosen[:, None], trial], axis=1)  # (count, 17, 16)
+        scores = _errors(network, candidates.reshape(-1, 16)).max(axis=1).reshape(count, 17)
+        chosen = candidates[np.arange(count), scores.argmax(axis=1)]
+    return chosen
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_the_allowance_covers_the_float32_error_of_a_deep_network(seed: int) -> None:
+    """Random and adversarial inputs of a deep float32 MLP, each as its own point domain: the float32 outputs
+    lie above the deployed bounds of rows ``+-e_k``, the real bound is the float64 value (CROWN is exact at a
+    point), and the allowance covers the measured float32-vs-float64 error."""
+    network = _deep(seed)
+    rng = np.random.default_rng(seed)
+    inputs = np.vstack([rng.random((30, 16)).astype(np.float32), _adversarial(network, rng, 10)])
+    box = Box(inputs.astype(np.float64), inputs.astype(np.float64))
+    nodes = linear_bounds(network, box, rounding=SOUND)
+    spec = np.vstack([np.eye(4), -np.eye(4)])
+    found = spec_bounds(network, nodes, spec)
+    deployed = network.logits(inputs).astype(np.float64)
+    errors = _errors(network, inputs)
+    assert np.all(found.lower <= np.hstack([deployed, -deployed]))
+    measured = np.hstack([errors, errors])
+    assert np.all(measured <= found.noise), float(np.max(measured / found.noise))
+    assert np.max(errors) > 0  # the inputs do exercise the rounding
+
+
+def test_a_deep_networks_bounds_over_a_ball_hold_for_its_float32_outputs() -> None:
+    """The same network over balls of radius 0.02: the deployed margins at random points, corners and the
+    adversarial inputs of the ball lie above the bounds; the allowance is a small part of the bound."""
+    network = _deep(0)
+    rng = np.random.default_rng(7)
+    centres = _adversarial(network, rng, 4).astype(np.float64)
+    box = Box(np.clip(centres - 0.02, 0, 1), np.clip(centres + 0.02, 0, 1))
+    nodes = linear_bounds(network, box, rounding=SOUND)
+    labels = network.logits(centres.astype(np.float32)).argmax(axis=1)
+    spec = np.stack([margin_spec(np.array([label]), 4)[0] for label in labels])  # (4 domains, 3 rows, 4)
+    found = spec_bounds(network, nodes, spec)
+    for d in range(4):
+        inside = np.vstack([points(box.lower[d], box.upper[d], rng, count=500), centres[d : d + 1]])
+        logits = network.logits(inside.astype(np.float32)).astype(np.float64)
+        assert np.all(found.lower[d] <= logits @ spec[d].T)
+    assert np.all(found.noise < 1e-3 * np.maximum(1.0, np.abs(found.lower)))

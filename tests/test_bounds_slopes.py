@@ -109,3 +109,52 @@ def test_bad_settings_are_refused() -> None:
     network, nodes, spec, _ = _case(0, Rounding.none(np.float64))
     with pytest.raises(BoundsError, match="iterations must be >= 0 and rate > 0"):
         optimise_slopes(network, nodes, spec, rate=0)
+
+
+def _deployed_case() -> tuple[Any, Any, Array, dict[int, Array]]:
+    """Wide float32 layers bounded with the deployed rounding, whose allowance moves the bound by about
+    ``64 u`` relative: a gradient that forgot it would be off by far more than central differences are."""
+    network = tiny_mlp(5, (64, 64, 64, 3), dtype=np.float32)
+    x = np.random.default_rng(5).random(64)
+    box = Box(np.clip(x - 0.05, 0, 1)[None], np.clip(x + 0.05, 0, 1)[None])
+    nodes = linear_bounds(network, box, rounding=Rounding.sound(deployed=np.float32))
+    spec = margin_spec(np.array([0]), 3)
+    return network, nodes, spec, _interior(network, nodes, spec, 5)
+
+
+def _relative_mismatches(network: Any, nodes: Any, spec: Array, slopes: dict[int, Array]) -> int:
+    """How many slope entries' gradients differ from central differences by more than ``1e-8`` relative."""
+    _, gradients = bound_gradient(network, nodes, spec, slopes)
+    h, wrong = 1e-5, 0
+    for i, s in slopes.items():
+        for index in list(np.ndindex(*s.shape))[::4]:
+            plus, minus = {k: v.copy() for k, v in slopes.items()}, {k: v.copy() for k, v in slopes.items()}
+            plus[i][index] += h
+            minus[i][index] -= h
+            high = spec_bounds(network, nodes, spec, slopes=plus).lower
+            low = spec_bounds(network, nodes, spec, slopes=minus).lower
+            difference = (high - low)[index[0], index[1]] / (2 * h)
+            wrong += difference != pytest.approx(gradients[i][index], rel=1e-8, abs=1e-9)
+    return wrong
+
+
+def test_the_slope_gradient_includes_the_deployed_rounding() -> None:
+    assert _relative_mismatches(*_deployed_case()) == 0
+
+
+def test_a_gradient_that_forgets_the_deployed_rounding_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    from verified_nn.bounds import _affine
+
+    case = _deployed_case()
+    original = _affine._AffineStep.witness
+
+    def planted(self: Any, below: Array) -> Array:
+        linear, self.linear = self.linear, None
+        try:
+            result: Array = original(self, below)
+        finally:
+            self.linear = linear
+        return result
+
+    monkeypatch.setattr(_affine._AffineStep, "witness", planted)
+    assert _relative_mismatches(*case) > 0

@@ -120,3 +120,12 @@ def test_a_tanh_network_says_its_audit_was_skipped_and_why(workdir: Path, capsys
     assert lines.index(skipped[0]) == 4  # right under the table, where the audit's verdict goes
     main(["float-check", "models/t-best.safetensors", "--report-only", "--audit", "0"])
     assert not any(line.startswith("  audit") for line in capsys.readouterr().out.splitlines())
+
+
+def test_the_audits_percentage_is_rounded_down_so_only_an_error_at_its_bound_prints_100() -> None:
+    from verified_nn.cli._float_check import percent_below
+
+    assert percent_below(0.9999946799494572) == "99.99%"  # a small CNN's largest error / bound
+    assert percent_below(1.0) == "100.00%"
+    assert percent_below(0.0053) == "0.53%"
+    assert percent_below(0.0) == "0.00%"

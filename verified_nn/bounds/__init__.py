@@ -14,9 +14,11 @@ holds a box per node for every domain.
 **Rounding** (:class:`Rounding`) is a parameter of every rule, not a fork: ``Rounding.none(dtype)`` is plain
 arithmetic in ``dtype`` (certified training, differentiable); ``Rounding.sound(deployed=np.float32)``
 computes in float64, moves every result outward by a rigorous bound on its own rounding, and treats each
-deployed layer's float32 rounding as a bounded noise per neuron. That noise enters back-substitution
-weighted by ``|lam|`` (the back-substituted coefficients), so the float allowance scales with what the
-bound itself sees, not with interval magnitudes, and one bound covers the real and the deployed network.
+deployed layer's float32 rounding as a bounded noise per neuron. An affine layer's noise is at most
+``gamma_n |A| |x|`` plus a constant, linear in its input's magnitude, and enters back-substitution as a
+line in ``|x|`` weighted by ``|lam|``: the float allowance is bounded jointly with the bound itself, at
+the bound's own worst input, not from interval magnitudes, and one bound covers the real and the
+deployed network.
 
 **API** (all functions take the network first):
 
@@ -29,7 +31,8 @@ bound itself sees, not with interval magnitudes, and one bound covers the real a
 - ``spec_bounds(network, nodes, spec, slopes=None, node=None, stop=0)`` -> SpecBounds: lower bounds of
   ``spec . y`` for rows ``spec`` ``(rows, *shape)`` or ``(domains, rows, *shape)`` of any node (the output by
   default), by back-substitution to node ``stop``. ``SpecBounds.noise`` is the float allowance inside the
-  bound; ``SpecBounds.slopes`` the slopes used, to warm-start the next call.
+  bound (the real network's bound over the same boxes and slopes, less it); ``SpecBounds.slopes`` the
+  slopes used, to warm-start the next call.
 - ``optimise_slopes(network, nodes, spec, iterations=20, slopes=None)`` -> SpecBounds: alpha-CROWN, the
   free lower slopes (per layer, domain, row and neuron) improved by projected gradient ascent, with the
   gradient ``bound_gradient`` computed by hand.

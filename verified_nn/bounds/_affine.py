@@ -6,13 +6,17 @@ and the number of products per output are; the rule derives the rest:
 - interval: ``mu' = A mu + b``, ``r' = |A| r`` (exact for a box, up to rounding);
 - back-substitution: ``lam . (A x + b) = (A^T lam) . x + lam . b``;
 - outward rounding: the float64 products round, by at most ``gamma_n |A| |x|`` (Higham, Lemma 3.1);
-- the deployed layer's rounding, a noise ``|e| <= gamma_{n+1} (|A| |x| + |b|)`` per output, which enters
-  the interval as extra radius and the back-substitution as ``-|lam| . e``.
+- the deployed layer's rounding, a noise ``|e| <= gamma_n (1 + u) |A| |x| + u M + (2n + 3) tiny`` per
+  output (``M`` bounding ``|A x + b|``), which enters the interval as extra radius (``|x|`` at its largest)
+  and the back-substitution as ``-c . |x| - |lam| . k`` with ``c = gamma_n (1 + u) |A|^T |lam|``, ``|x|``
+  replaced by a line above it on the box (:meth:`AffineRule._factor`): the rounding is charged at the
+  bound's own worst input rather than at every input's largest magnitude at once.
 Dense, Conv2D and AvgPool2D are such maps; Flatten, Reshape and Dropout (in evaluation) are exact ones
 (:class:`ReshapeRule`).
 """
 
 import abc
+import dataclasses
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -22,7 +26,7 @@ from verified_nn.layers import Dense, Dropout, Flatten, Layer, Reshape
 from ._box import Box
 from ._cast import cached
 from ._program import Program, chunked_matrix
-from ._rounding import Rounding, gamma, smallest_normal
+from ._rounding import SLACK_FACTOR, Rounding, gamma, smallest_normal, unit_roundoff
 from ._rule import Context, LinearForm, Rule, Step, register_rule, rows_dot
 
 Array: TypeAlias = np.ndarray[Any, Any]
@@ -42,6 +46,10 @@ class AffineRule(Rule):
     @abc.abstractmethod
     def transpose(self, layer: Layer[Any, Any], lam: Array, shape: tuple[int, ...]) -> Array:
         """``A^T lam`` for a batch ``lam`` ``(n, *out)``: ``(n, *shape)``, ``shape`` the input's per-sample shape."""
+
+    @abc.abstractmethod
+    def transpose_abs(self, layer: Layer[Any, Any], lam: Array, shape: tuple[int, ...]) -> Array:
+        """``|A|^T lam`` for a batch ``lam`` ``(n, *out)``: ``(n, *shape)`` (for the deployed rounding's bound)."""
 
     def bias(self, layer: Layer[Any, Any], dtype: Any) -> Array | None:
         """``b``, broadcastable to one sample's output shape (None: no bias)."""
@@ -130,11 +138,83 @@ class AffineRule(Rule):
                     rows_dot(absolute, np.abs(full)) + np.abs(const), int(np.prod(out_shape))
                 )
             layer_noise = self._noise(layer, box, ctx)
+            if layer_noise is not None and ctx.joint and np.isfinite(layer_noise).all():
+                below, extra, more, linear = self._linear_noise(layer, absolute, below, box, ctx)
+                noise, error = noise + extra, error + more
+                return LinearForm(below, const, error, noise), _AffineStep(self, layer, bias, lam, None, linear)
             if layer_noise is not None:
                 count = int(np.prod(out_shape))
                 noise = noise + rounding.up(rows_dot(absolute, layer_noise) * (1 + 4 * gamma(count, rounding.u)))
         step = _AffineStep(self, layer, bias, lam, self._noise(layer, box, ctx))
         return LinearForm(below, const, error, noise), step
+
+    def _linear_noise(
+        self, layer: Layer[Any, Any], absolute: Array, below: Array, box: Box, ctx: Context
+    ) -> tuple[Array, Array, Array, "LinearNoise"]:
+        """The deployed layer's rounding as a linear lower bound in its input (see :meth:`_factor`):
+        ``-|lam| . e >= -c . (s x + t) - |lam| . k`` with ``c >= f |A|^T |lam|``, ``|x| <= s x + t`` on the box
+        and ``k = u M + (2n + 3) tiny``. Returns the new coefficients, the noise and error to add, and what
+        the step needs to run it forward."""
+        rounding = ctx.rounding
+        assert rounding.deployed is not None
+        domains, rows = absolute.shape[:2]
+        factor = self._factor(layer, box, ctx)  # (domains,)
+        weight = self.transpose_abs(layer, absolute.reshape(domains * rows, *absolute.shape[2:]), box.shape)
+        weight = weight.reshape(domains, rows, *weight.shape[1:])
+        # weight's own rounding and this product's, folded into one scalar rounded up (no nextafter per value):
+        own = (1 + 2 * gamma(self.transpose_terms(layer) + 4, rounding.u)) * (1 + 4 * rounding.u)
+        c = weight * (factor.reshape(domains, 1, *([1] * (weight.ndim - 2))) * own)
+        s, t, straddles = ctx.remember("abs_line", lambda: _abs_line(box, rounding))
+        negative = not straddles and bool(np.any(s < 0))
+        shift = c * s[:, np.newaxis] if straddles or negative else c  # s = 1 on a non-negative box (after a ReLU)
+        below = below - shift
+        magnitude = box.magnitude()
+        domain_shape = (domains, 1)
+        # below - c s rounds twice per value (the product, the difference), each by u of its result and an
+        # underflow, and c itself may underflow: met by |x| <= magnitude, doubled as every error term here.
+        spread = rows_dot(np.abs(below), magnitude) + rows_dot(c, np.abs(s) * magnitude)
+        tiny = smallest_normal(rounding.dtype) * magnitude.reshape(domains, -1).sum(axis=1).reshape(domain_shape)
+        error = SLACK_FACTOR * (rounding.u * spread + 3 * tiny)
+        offset = self._offset(layer, box, ctx)  # (domains, *out)
+        count_in, count_out = int(np.prod(box.shape)), int(np.prod(absolute.shape[2:]))
+        noise = rows_dot(c, t) * (1 + 4 * gamma(count_in, rounding.u)) if straddles else 0.0
+        noise = rounding.up(noise + rows_dot(absolute, offset) * (1 + 4 * gamma(count_out, rounding.u)))
+        return below, noise, error, LinearNoise(factor, s, t, offset)
+
+    def _offset(self, layer: Layer[Any, Any], box: Box, ctx: Context) -> Array:
+        """``(domains, *out)``: ``u M + (2n + 3) tiny`` of the deployed dtype, ``M >= |A x + b|`` over the box."""
+
+        def make() -> Array:
+            assert ctx.rounding.deployed is not None
+            center, radius, _ = self._image(layer, box, ctx)
+            output = ctx.rounding.up(np.abs(center) + radius)
+            u, tiny = unit_roundoff(ctx.rounding.deployed), smallest_normal(ctx.rounding.deployed)
+            value: Array = ctx.rounding.up((u * output + (2 * self.terms(layer) + 3) * tiny) * (1 + 4 * ctx.rounding.u))
+            return value
+
+        offset: Array = ctx.remember("offset", make)
+        return offset
+
+    def _factor(self, layer: Layer[Any, Any], box: Box, ctx: Context) -> Array:
+        """``(domains,)``: ``f = gamma_n (1 + u)`` of the deployed dtype, ``n`` the products that can be nonzero.
+
+        The deployed layer computes ``s^ = fl(A x^)`` and ``z^ = fl(s^ + b)``: ``|s^ - A x^| <= gamma_n |A| |x^|
+        + 2n tiny`` in any summation order (Higham, Lemma 3.1), and the bias adds ``u |s^ + b| <= u (M +
+        gamma_n |A| |x^|)``, so ``|e| <= f |A| |x^| + u M + (2n + 3) tiny``: linear in ``|x^|``, which the box
+        bounds by a line (:func:`_abs_line`). An input that is exactly 0 in a domain adds exact zeros, whatever
+        the order: ``n`` counts the others (at most the layer's products per output).
+        """
+
+        def make() -> Array:
+            assert ctx.rounding.deployed is not None
+            nonzero = np.count_nonzero((box.lower != 0) | (box.upper != 0), axis=tuple(range(1, box.lower.ndim)))
+            n = np.minimum(nonzero, self.terms(layer))
+            u = unit_roundoff(ctx.rounding.deployed)
+            value: Array = ctx.rounding.up(gamma(n, u) * (1 + u) * (1 + 4 * ctx.rounding.u))
+            return value
+
+        factor: Array = ctx.remember("factor", make)
+        return factor
 
     # Certified training: the layer's own forward and backward passes, on the centre with the layer and on the
     # radius with its magnitude (|W|, no bias).
@@ -199,11 +279,45 @@ class AffineRule(Rule):
         return outputs
 
 
+@dataclasses.dataclass(frozen=True)
+class LinearNoise:
+    """The deployed layer's rounding as the step took it: ``|e| <= factor |A| (s x + t) + offset``
+    (:meth:`AffineRule._factor`)."""
+
+    factor: Array  # (domains,)
+    s: Array  # (domains, *in)
+    t: Array  # (domains, *in)
+    offset: Array  # (domains, *out)
+
+
+def _abs_line(box: Box, rounding: Rounding) -> tuple[Array, Array, bool]:
+    """``(s, t)`` ``(domains, *shape)`` with ``|x| <= s x + t`` for every ``x`` in the box: ``x`` itself where the
+    box is non-negative, ``-x`` where it is non-positive, else the chord through ``(l, -l)`` and ``(u, u)``
+    (any slope ``s`` in ``[-1, 1]`` holds with ``t = max(-l (1 + s), u (1 - s))``, rounded up); and whether
+    any value's box straddles 0 (else ``t`` is 0)."""
+    low, high = box.lower, box.upper
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        chord = np.clip((high + low) / (high - low), -1.0, 1.0)
+        s = np.where(low >= 0, 1.0, np.where(high <= 0, -1.0, np.nan_to_num(chord, nan=0.0)))
+        t = np.maximum(rounding.up(-low * rounding.up(1 + s)), rounding.up(high * rounding.up(1 - s)))
+    signed = (low >= 0) | (high <= 0)
+    t = np.where(signed, 0.0, t)
+    return s.astype(rounding.dtype), t.astype(rounding.dtype), not bool(signed.all())
+
+
 class _AffineStep(Step):
     lam: Array
 
-    def __init__(self, rule: AffineRule, layer: Layer[Any, Any], bias: Array | None, lam: Array, noise: Array | None):
-        self.rule, self.layer, self.bias, self.lam, self.noise = rule, layer, bias, lam, noise
+    def __init__(
+        self,
+        rule: AffineRule,
+        layer: Layer[Any, Any],
+        bias: Array | None,
+        lam: Array,
+        noise: Array | None,
+        linear: "LinearNoise | None" = None,
+    ):
+        self.rule, self.layer, self.bias, self.lam, self.noise, self.linear = rule, layer, bias, lam, noise, linear
 
     def training_gradients(self, below: Array, weight: Array) -> tuple[Any, tuple[Array, Array] | None]:
         """The bound holds ``lam . (A g + b)`` with ``g`` the witness: its parameter gradient is the layer's own
@@ -228,6 +342,13 @@ class _AffineStep(Step):
             above = above + self.bias
         if self.noise is not None:  # the bound subtracts |lam| e: its gradient in lam is -sign(lam) e
             above = above - np.sign(self.lam) * self.noise[:, np.newaxis]
+        if self.linear is not None:  # it subtracts |lam| . (f |A| (s x + t) + k): the same, at x = below
+            linear = self.linear
+            spread = linear.s[:, np.newaxis] * below + linear.t[:, np.newaxis]
+            grown = self.rule.apply_abs(self.layer, spread.reshape(domains * rows, *below.shape[2:]))
+            grown = grown.reshape(domains, rows, *grown.shape[1:])
+            factor = linear.factor.reshape(domains, 1, *([1] * (grown.ndim - 2)))
+            above = above - np.sign(self.lam) * (factor * grown + linear.offset[:, np.newaxis])
         return above
 
 
@@ -253,6 +374,10 @@ class DenseRule(AffineRule):
 
     def transpose(self, layer: Layer[Any, Any], lam: Array, shape: tuple[int, ...]) -> Array:
         result: Array = lam @ self._weights(layer, lam.dtype)
+        return result
+
+    def transpose_abs(self, layer: Layer[Any, Any], lam: Array, shape: tuple[int, ...]) -> Array:
+        result: Array = lam @ self._abs_weights(layer, lam.dtype)
         return result
 
     def bias(self, layer: Layer[Any, Any], dtype: Any) -> Array | None:
@@ -289,6 +414,9 @@ class ReshapeRule(AffineRule):
     def transpose(self, layer: Layer[Any, Any], lam: Array, shape: tuple[int, ...]) -> Array:
         result: Array = lam.reshape(lam.shape[0], *shape)
         return result
+
+    def transpose_abs(self, layer: Layer[Any, Any], lam: Array, shape: tuple[int, ...]) -> Array:
+        return self.transpose(layer, lam, shape)
 
     def terms(self, layer: Layer[Any, Any]) -> int:
         return 0

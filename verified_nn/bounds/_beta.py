@@ -25,8 +25,9 @@ from verified_nn.network import Network
 
 from ._elementwise import _ElementwiseStep
 from ._errors import BoundsError
+from ._optimise import adam_step, start_slopes
 from ._rule import LinearForm, Step, rule_for
-from ._walk import NodeBounds, _concretize, _default_slopes, _layers, _spec
+from ._walk import NodeBounds, _concretize, _layers, _spec
 
 Array: TypeAlias = np.ndarray[Any, Any]
 
@@ -126,19 +127,7 @@ def split_bounds(
     rows = _spec(spec, nodes, len(layers))
     count = rows.shape[1]
     signs = {n: np.asarray(s, dtype=nodes.rounding.dtype) for n, s in (splits or {}).items() if np.any(s)}
-    current = {
-        i: np.array(s, dtype=nodes.rounding.dtype)
-        for i, s in (slopes if slopes is not None else _default_slopes(layers, nodes, len(layers), 0, count)).items()
-    }
-    ranges = {}
-    for index in current:
-        found = rule_for(layers[index], index=index).slope_range(
-            layers[index], nodes.boxes[index], nodes.contexts[index]
-        )
-        if found is None:
-            raise BoundsError(f"layer {index}, {layers[index]!r}, has no free slopes")
-        ranges[index] = (found[0][:, np.newaxis], found[1][:, np.newaxis])
-        current[index] = np.clip(current[index], *ranges[index])
+    current, ranges = start_slopes(layers, nodes, slopes, top=len(layers), stop=0, rows=count)
     multipliers = {
         n: np.zeros((nodes.domains, count, *s.shape[1:]), dtype=nodes.rounding.dtype) for n, s in signs.items()
     }
@@ -180,12 +169,7 @@ def split_bounds(
             gradient = slope_grad.get(key[1]) if key[0] == "a" else beta_grad.get(key[1])
             if gradient is None:
                 continue
-            first, second = moments[key]
-            gradient = np.nan_to_num(gradient)
-            first = 0.9 * first + 0.1 * gradient
-            second = 0.999 * second + 0.001 * gradient**2
-            moments[key] = (first, second)
-            step = first / (1 - 0.9 ** (iteration + 1)) / (np.sqrt(second / (1 - 0.999 ** (iteration + 1))) + 1e-12)
+            step, moments[key] = adam_step(gradient, moments[key], iteration)
             moved = value + rate * step  # ascent: the bound is a lower bound
             if key[0] == "a":
                 variables[key] = np.clip(moved, *ranges[key[1]])

@@ -47,7 +47,13 @@ class ConvRule(AffineRule):
         return result
 
     def transpose(self, layer: Layer[Any, Any], lam: Array, shape: tuple[int, ...]) -> Array:
-        copy = self._copy(layer, lam.dtype, absolute=False)
+        return self._transpose(layer, lam, shape, absolute=False)
+
+    def transpose_abs(self, layer: Layer[Any, Any], lam: Array, shape: tuple[int, ...]) -> Array:
+        return self._transpose(layer, lam, shape, absolute=True)
+
+    def _transpose(self, layer: Layer[Any, Any], lam: Array, shape: tuple[int, ...], *, absolute: bool) -> Array:
+        copy = self._copy(layer, lam.dtype, absolute=absolute)
         kernel, stride, padding = copy.window()
         out_channels = copy.weights.shape[0]
         flat = batch_last(lam).reshape(out_channels, -1)  # (out, oh * ow * n)
@@ -86,6 +92,9 @@ class AvgPoolRule(AffineRule):
         _, cache = layer.forward(np.zeros((lam.shape[0], *shape), dtype=lam.dtype))
         result: Array = layer.backward(np.ascontiguousarray(lam), cache)[0]
         return result
+
+    def transpose_abs(self, layer: Layer[Any, Any], lam: Array, shape: tuple[int, ...]) -> Array:
+        return self.transpose(layer, lam, shape)
 
     def terms(self, layer: Layer[Any, Any]) -> int:
         assert isinstance(layer, AvgPool2D)

@@ -33,11 +33,15 @@ T = TypeVar("T")
 
 @dataclasses.dataclass
 class Context:
-    """What a rule sees besides the layer and the box: the rounding, and a memo for this layer and box
-    (values such as ``|W| |box|`` that several back-substitution passes through the same layer reuse)."""
+    """What a rule sees besides the layer and the box: the rounding, a memo for this layer and box (values
+    such as ``|W| |box|`` that several back-substitution passes through the same layer reuse), and whether
+    back-substitution charges the deployed rounding jointly with the bound (see ``_affine.py``)."""
 
     rounding: Rounding
     memo: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # An affine layer's deployed rounding as a line in |x| (True), or at the box's largest |x| (cheaper: node
+    # tightening, whose rows are one value each, uses it; the node boxes hardly differ).
+    joint: bool = True
 
     def remember(self, key: str, make: Callable[[], T]) -> T:
         """``make()`` the first time ``key`` is asked, the same value afterwards."""
@@ -55,8 +59,8 @@ class LinearForm:
 
     ``lam`` is ``(domains, rows, *node shape)``; ``const``, ``error`` and ``noise`` are ``(domains, rows)``.
     ``error`` bounds the rounding of the bound's own arithmetic so far (0 without outward rounding),
-    ``noise`` the deployed network's rounding weighted by ``|lam|`` (the float allowance; 0 for the real
-    network).
+    ``noise`` the constant part of the deployed network's rounding weighted by ``|lam|`` (0 for the real
+    network); an affine layer's rounding enters ``lam`` itself, as a line in ``|x|`` (``_affine.py``).
     """
 
     lam: Array

@@ -20,7 +20,9 @@ class Audit:
     images: int  # how many images were recomputed exactly
     violations: int  # logits whose float value lies farther from the real one than the bound allows
     class_mismatches: int  # images decided by the bound whose real class is not the float class
-    worst_ratio: float  # the largest |float - real| / bound seen (about 1e-3 to 1e-2 is typical)
+    # The largest |float - real| / bound seen: just below 1, since the bound (error_bounds) is the float
+    # logit's distance to the far end of a float64 enclosure of the real one, a few float64 steps wide.
+    worst_ratio: float
 
 
 @checked
