@@ -124,11 +124,13 @@ def test_damaged_and_blank_images_are_one_line_naming_the_file(tmp_path: Path) -
     good = _png(tmp_path / "good.png", (100, 100)).read_bytes()
     (tmp_path / "cut.png").write_bytes(good[: len(good) // 2])
     (tmp_path / "end cut.png").write_bytes(good[:-6])  # every pixel there, the closing chunk cut short
+    (tmp_path / "sum cut.png").write_bytes(good[:-2])  # only the closing chunk's checksum cut: verify misses it
     (tmp_path / "text.png").write_text("not an image")
     _png(tmp_path / "blank.png", (50, 50), ink=False)
     for name, message in (
         ("cut.png", r"a damaged image file Pillow cannot (decode|read)"),
         ("end cut.png", r"a damaged image file Pillow cannot decode \((truncated|broken) PNG file"),
+        ("sum cut.png", r"a damaged image file: the PNG is cut short of its end$"),
         ("text.png", r"not an image file Pillow can read"),
         ("blank.png", r"the image is blank"),
     ):

@@ -33,6 +33,7 @@ from ._limits import (
     data_limit as data_limit,
 )
 from ._open import FORMS as FORMS, read_data as read_data
+from ._png import png_cut_short as png_cut_short
 from ._rows import FileRows as FileRows
 from ._sources import (
     DATASETS as DATASETS,

@@ -19,6 +19,7 @@ from ._dataset import Dataset
 from ._errors import DataError
 from ._files import open_file
 from ._limits import LIMIT_VARIABLE, data_limit
+from ._png import png_cut_short
 
 SUFFIXES: Final = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm")
 GRAY_MODES: Final = ("1", "L", "LA", "I", "I;16", "F")
@@ -85,8 +86,12 @@ def read_image_folder(
                     handle.seek(0)
                     with image_module.open(handle) as whole:  # every chunk to the end: a PNG cut short
                         whole.verify()  # after its pixels decodes, but is damaged all the same
+                    handle.seek(0)
+                    cut = png_cut_short(handle.read())
                 except (OSError, ValueError, SyntaxError, image_module.DecompressionBombError):
                     raise DataError(f"{path}: a damaged image file") from None
+                if cut:
+                    raise DataError(f"{path}: a damaged image file: the PNG is cut short of its end")
             opened.append(image)
         rgb = color if color is not None else any(image.mode not in GRAY_MODES for image in opened)
         pixels = np.stack([np.asarray(image.convert("RGB" if rgb else "L"), dtype=np.uint8) for image in opened])

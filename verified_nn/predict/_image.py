@@ -25,7 +25,7 @@ from typing import Any, Final
 import numpy as np
 
 from verified_nn.core import InvalidArgumentError, ShapeError, describe, require_extra
-from verified_nn.data import DataError, read_file
+from verified_nn.data import DataError, png_cut_short, read_file
 from verified_nn.files import IMAGE_PIXELS, INPUT_BYTES
 
 FIELD: Final = 28  # side of the output image
@@ -75,6 +75,8 @@ def read_grayscale(path: str | Path) -> Gray:
                 raise InvalidArgumentError(f"{path}: {problem}")
             with image_module.open(io.BytesIO(content)) as whole:  # every chunk to the end, none decoded: a
                 whole.verify()  # PNG cut short after its pixels decodes, but the file is damaged all the same
+            if png_cut_short(content):
+                raise InvalidArgumentError(f"{path}: a damaged image file: the PNG is cut short of its end")
             image = image_ops.exif_transpose(opened)
             if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
                 image = image.convert("RGBA")
