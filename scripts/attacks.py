@@ -12,7 +12,8 @@ its snapshot. The counts are the issue's targets:
 - data loss: a file the attack must not change was changed or removed (the model, the data, a victim);
 - hang or memory: past the clock, or a peak resident size above 1 GiB (of a forked child: its growth over
   the runner's resident size at the fork, plus what a fresh interpreter takes to import the library, since
-  the child starts with the runner's pages, which training the base model in the runner has made large);
+  the child starts with the runner's pages; of a new interpreter: its own peak, which also counts the
+  runner's forked image before ``exec``, an upper bound: the runner is kept small, see ``build_base``);
 - write outside: anything created, changed or removed in the victim directory;
 - half-written output: an output left neither as it was nor complete (it does not load or parse);
 - message: a refusal that is not one line ``verified-nn: error: ...`` naming the file or option.
