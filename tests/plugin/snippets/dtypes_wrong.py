@@ -5,8 +5,8 @@ from typing import Any
 
 import numpy as np
 
-from verified_nn.core import as_image_batch, cross_entropy
-from verified_nn.network import Batch, default_network, flatten, unflatten
+from verified_nn.core import cross_entropy
+from verified_nn.network import default_network, flatten, unflatten
 
 rng = np.random.default_rng(0)
 network = default_network(rng)
@@ -25,5 +25,3 @@ network.predict(rng.random((8, 784)) > 0.5)  # E: [shape] "predict" of "Network"
 network.probabilities(rng.random((4, 784)) * 1j)  # E: [shape] "probabilities" of "Network": argument "x" is complex where float32 or float64 is declared
 unflatten(np.zeros(flatten(network).shape, dtype=np.int64), like=network)  # E: [shape] "unflatten": argument "vector" is int64 where a floating-point array is declared
 unflatten(flatten(network).astype(np.float16), like=network)  # E: [shape] "unflatten": argument "vector" is float16 where a float32 or float64 array is declared
-images = as_image_batch(rng.random((4, 784)))
-Batch.of(images).labelled(network.probabilities(images).max(axis=1))  # E: [arg-type] Argument 1 to "labelled" of "Unlabelled" has incompatible type "ndarray[tuple[Literal[4]], dtype[floating[Any]]]"; expected "ndarray[tuple[Literal[4]], dtype[integer[Any]]]"
