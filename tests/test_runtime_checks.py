@@ -142,7 +142,7 @@ CASES: dict[str, tuple[Callable[[], Any], Callable[[], Any], str]] = {
     ),
     "Normalize.forward": (
         lambda: layers.Normalize((128,), (0.5,) * 128, (2.0,) * 128).forward(HIDDEN),
-        lambda: layers.Normalize((5,), (0.5,) * 5, (2.0,) * 5).forward(HIDDEN),
+        lambda: layers.Normalize((5,), (0.5,) * 5, (2.0,) * 5).forward(HIDDEN),  # type: ignore[shape]
         r"Normalize.forward: constants of shape \(5,\) do not fit samples float64\[3,128\]",
     ),
     "Normalize.backward": (

@@ -30,6 +30,7 @@ WRONG = [
     "wayin_wrong.py",
     "dtypes_wrong.py",
     "trees_wrong.py",
+    "normalize_wrong.py",
 ]
 REVEALS = """\
 from typing import Final

@@ -37,7 +37,7 @@ from ._batches import BATCH_CHECKS, BATCH_METHODS, NETWORK_INPUTS
 from ._boundary import check_call, describe_callee, generalize
 from ._calls import CallView, Rule, RuleError
 from ._codes import SHAPE
-from ._layers import LAYER_CONSTRUCTORS
+from ._layers import LAYER_CONSTRUCTORS, NORMALIZE, normalize_check
 from ._networks import NETWORK_CHECKS, NETWORK_RESULTS
 from ._options import OptionsError, PluginOptions, read_options
 from ._sized import SIZED, length, literal_sizes
@@ -201,6 +201,8 @@ class ShapePlugin(Plugin):
             return partial(_check, rule)
         hook: MethodSignatureHook | None = self._call_hook(fullname, method=True)
         network_check = NETWORK_CHECKS.get(fullname) or TREE_CHECKS.get(fullname)
+        if fullname == f"{NORMALIZE}.forward":
+            network_check = normalize_check
         if fullname in NETWORK_INPUTS:
             network_check = partial(network_input_check, name=fullname.rsplit(".", 1)[1])
         if network_check is not None:
