@@ -11,6 +11,7 @@ layers' windows in ``_layers``): its gradients (``loss_and_gradients`` returns `
 known (a network read from a file, a size held in an ``int``) is compared with nothing.
 """
 
+import re
 from collections.abc import Callable, Sequence
 
 from mypy.nodes import Expression
@@ -35,6 +36,10 @@ _OPTIMIZERS = (
     "verified_nn.optimizer._momentum.Momentum",
 )
 _TREE = "verified_nn.network._tree"
+# verified-nn's layers without parameters, by class name.
+_PARAMETERLESS = frozenset(
+    {"ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Dropout", "Flatten", "Reshape", "Normalize", "MaxPool2D", "AvgPool2D"}
+)
 
 
 def _size(typ: Type) -> str | None:
@@ -158,9 +163,41 @@ def _map_parameters(ctx: FunctionSigContext) -> None:
     _report(ctx, '"map_parameters"', named)
 
 
+def parameter_count(text: str) -> int | None:
+    """How many numbers the parameters of the layers ``text`` names hold; None unless every layer is one of
+    verified-nn's whose parameters are known (``Dense[o, i]``: o*i + o, ``Conv2D[o, i](khxkw, ...)``:
+    o*i*kh*kw + o, the activations, poolings, reshapes and ``Normalize``: none)."""
+    inner = text[len("Network(") : -1] if text.startswith("Network(") else text
+    total = 0
+    for part in re.split(r", (?=[A-Z])", inner):
+        dense = re.fullmatch(r"Dense\[(\d+), (\d+)\]", part)
+        conv = re.fullmatch(r"Conv2D\[(\d+), (\d+)\]\((\d+)x(\d+), .*\)", part)
+        if dense is not None:
+            out, inputs = map(int, dense.groups())
+            total += out * inputs + out
+        elif conv is not None:
+            out, inputs, height, width = map(int, conv.groups())
+            total += out * inputs * height * width + out
+        elif re.split(r"[\[(]", part, maxsplit=1)[0] not in _PARAMETERLESS:
+            return None
+    return total
+
+
 def _unflatten(ctx: FunctionSigContext) -> None:
+    """``unflatten(vector, like=tree)``: the run time compares only how many numbers each holds."""
     view = CallView.before(ctx)
-    _report(ctx, '"unflatten"', [("like", view.arg("like")), ("vector", view.arg("vector", 0))])
+    like, vector = view.arg("like"), view.arg("vector", 0)
+    tree = layers_of(view.type_of(like)) if like is not None else None
+    source = layers_of(view.type_of(vector)) if vector is not None else None
+    if tree is None or source is None:
+        return
+    wanted, given = parameter_count(tree), parameter_count(source)
+    if wanted is not None and given is not None and wanted != given:
+        ctx.api.fail(
+            f'"unflatten": like is {tree} of {wanted:,} parameters, vector is the {given:,} parameters of {source}',
+            ctx.context,
+            code=SHAPE,
+        )
 
 
 def _carry(argument: str, position: int) -> Callable[[FunctionContext | MethodContext], Type]:

@@ -18,6 +18,6 @@ clipped, _ = clip_by_global_norm(grads, max_norm=1.0)
 SGD().update(clipped, SGD().init(small), small)  # E: [shape] "update": the trees differ: params is Network(Dense[64, 784], ReLU, Dense[10, 64]), grads is Network(Dense[256, 784], ReLU, Dense[10, 256])
 Adam().step(small, Adam().init(large), batch)  # E: [shape] "step": the trees differ: params is Network(Dense[64, 784], ReLU, Dense[10, 64]), state is for Network(Dense[256, 784], ReLU, Dense[10, 256])
 map_parameters(lambda a, b: a - b, small, large)  # E: [shape] "map_parameters": the trees differ: first is Network(Dense[64, 784], ReLU, Dense[10, 64]), tree 1 is Network(Dense[256, 784], ReLU, Dense[10, 256])
-unflatten(flatten(large), like=small)  # E: [shape] "unflatten": the trees differ: like is Network(Dense[64, 784], ReLU, Dense[10, 64]), vector is the parameters of Network(Dense[256, 784], ReLU, Dense[10, 256])
+unflatten(flatten(large), like=small)  # E: [shape] "unflatten": like is Network(Dense[64, 784], ReLU, Dense[10, 64]) of 50,890 parameters, vector is the 203,530 parameters of Network(Dense[256, 784], ReLU, Dense[10, 256])
 layer = Dense.init(64, 784, rng=rng)
 SGD().update(layer, SGD().init(layer), small)  # E: [shape] "update": the trees differ: params is Network(Dense[64, 784], ReLU, Dense[10, 64]), grads is Dense[64, 784]
