@@ -181,7 +181,7 @@ def test_an_empty_batch_has_no_cross_entropy() -> None:
 def test_labels_must_be_one_dimensional(rows: int, columns: int) -> None:
     """as_labels and Batch refuse a label matrix, naming the shape."""
     with pytest.raises(ShapeError, match=rf"^as_labels: expected shape \(batch\), got \({rows}, {columns}\)$"):
-        as_labels(np.zeros((rows, columns), dtype=np.int64))
+        as_labels(np.zeros((rows, columns), dtype=np.int64))  # type: ignore[shape]
     with pytest.raises(
         ShapeError, match=rf"^Batch: argument 'labels' expected int\[batch\], got int64\[{rows},{columns}\]$"
     ):
@@ -222,7 +222,7 @@ def test_mismatch_messages_list_every_earlier_array_and_only_named_sizes(n: int)
         _fixed_then_named(np.zeros(3), np.zeros(n))  # type: ignore[arg-type]  # float labels, refused statically too
     assert str(caught.value).endswith(f"got float64[{n}] (a: float64[3])")
     with pytest.raises(ShapeError) as caught:
-        _variadic(np.zeros((2, n)), np.zeros(2, dtype=np.float64))
+        _variadic(np.zeros((2, n)), np.zeros(2, dtype=np.float64))  # type: ignore[shape]
     assert str(caught.value).endswith(f"got float64[2] (x: float64[2,{n}])")
 
 

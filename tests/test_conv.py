@@ -152,7 +152,7 @@ def test_construction_refuses_arrays_that_do_not_fit_naming_them() -> None:
     ):
         Conv2D(weights=np.zeros((3, 2)), bias=np.zeros(3))  # type: ignore[arg-type]
     with pytest.raises(ShapeError, match=r"argument 'weights' expected float\[out, in, kh, kw\], got int64\[1,1,1,1\]"):
-        Conv2D(weights=np.zeros((1, 1, 1, 1), dtype=np.int64), bias=np.zeros(1))
+        Conv2D(weights=np.zeros((1, 1, 1, 1), dtype=np.int64), bias=np.zeros(1))  # type: ignore[shape]
     with pytest.raises(
         ShapeError,
         match=r"^Conv2D: argument 'bias' expected float64\[3\] \(out=3 from weights: float64\[3,2,3,3\]\), got float64\[2\]$",

@@ -50,4 +50,4 @@ def test_unflatten_refuses_a_vector_of_another_length(network: DefaultNetwork) -
 
 def test_unflatten_refuses_an_integer_vector_instead_of_changing_the_dtype(network: DefaultNetwork) -> None:
     with pytest.raises(ShapeError, match=r"unflatten: expected a float32 or float64 vector, got int64"):
-        unflatten(np.zeros(101_770, dtype=np.int64), like=network)
+        unflatten(np.zeros(101_770, dtype=np.int64), like=network)  # type: ignore[shape]

@@ -62,6 +62,6 @@ def test_bad_settings_are_refused(args: tuple[object, object, object], message: 
 
 def test_constants_that_do_not_fit_the_samples_are_refused() -> None:
     with pytest.raises(ShapeError, match="do not fit"):
-        Normalize((3,), (0.0,) * 3, (1.0,) * 3).forward(np.zeros((2, 4)))
+        Normalize((3,), (0.0,) * 3, (1.0,) * 3).forward(np.zeros((2, 4)))  # type: ignore[shape]
     with pytest.raises(ShapeError, match="does not fit inputs"):
         Network((Dense(weights=np.ones((4, 2)), bias=np.zeros(4)), Normalize((3,), (0.0,) * 3, (1.0,) * 3)))

@@ -43,7 +43,7 @@ def test_dense_rejects_mismatched_bias_and_mixed_dtypes() -> None:
     ):
         Dense(weights=np.zeros((2, 3)), bias=np.zeros(3))  # type: ignore[shape]
     with pytest.raises(ShapeError, match=r"argument 'weights' expected float\[out, in\], got int64\[2,3\]"):
-        Dense(weights=np.zeros((2, 3), dtype=np.int64), bias=np.zeros(2))
+        Dense(weights=np.zeros((2, 3), dtype=np.int64), bias=np.zeros(2))  # type: ignore[shape]
 
 
 def test_a_network_refuses_layers_of_different_dtypes(network: DefaultNetwork) -> None:

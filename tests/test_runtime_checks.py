@@ -41,7 +41,7 @@ CASES: dict[str, tuple[Callable[[], Any], Callable[[], Any], str]] = {
     "relu": (lambda: core.relu(LOGITS), lambda: core.relu(LABELS), r"relu: argument 'x' expected Floating"),
     "relu_derivative": (
         lambda: core.relu_derivative(LOGITS),
-        lambda: core.relu_derivative(LOGITS.astype(np.float16)),
+        lambda: core.relu_derivative(LOGITS.astype(np.float16)),  # type: ignore[shape]
         r"argument 'x' .*got float16\[3,10\]",
     ),
     "leaky_relu": (
@@ -57,7 +57,7 @@ CASES: dict[str, tuple[Callable[[], Any], Callable[[], Any], str]] = {
     "tanh": (lambda: core.tanh(LOGITS), lambda: core.tanh(LABELS), r"tanh: argument 'x'.*got int64\[3\]"),
     "tanh_derivative": (
         lambda: core.tanh_derivative(LOGITS),
-        lambda: core.tanh_derivative(LOGITS.astype(np.float16)),
+        lambda: core.tanh_derivative(LOGITS.astype(np.float16)),  # type: ignore[shape]
         r"tanh_derivative: argument 'x'.*got float16\[3,10\]",
     ),
     "softmax": (
@@ -87,17 +87,17 @@ CASES: dict[str, tuple[Callable[[], Any], Callable[[], Any], str]] = {
     ),
     "as_image": (
         lambda: core.as_image(np.zeros(784)),
-        lambda: core.as_image(np.zeros(100)),
+        lambda: core.as_image(np.zeros(100)),  # type: ignore[shape]
         r"as_image: expected shape \(784\), got \(100,\)",
     ),
     "as_image_batch": (
         lambda: core.as_image_batch(IMAGES),
-        lambda: core.as_image_batch(np.zeros((3, 100))),
+        lambda: core.as_image_batch(np.zeros((3, 100))),  # type: ignore[shape]
         r"as_image_batch: expected shape \(batch, 784\), got \(3, 100\)",
     ),
     "as_labels": (
         lambda: core.as_labels(LABELS),
-        lambda: core.as_labels(np.zeros(3)),
+        lambda: core.as_labels(np.zeros(3)),  # type: ignore[shape]
         r"as_labels: expected an integer array, got float64",
     ),
     "Dense": (
@@ -142,7 +142,7 @@ CASES: dict[str, tuple[Callable[[], Any], Callable[[], Any], str]] = {
     ),
     "Normalize.forward": (
         lambda: layers.Normalize((128,), (0.5,) * 128, (2.0,) * 128).forward(HIDDEN),
-        lambda: layers.Normalize((5,), (0.5,) * 5, (2.0,) * 5).forward(HIDDEN),
+        lambda: layers.Normalize((5,), (0.5,) * 5, (2.0,) * 5).forward(HIDDEN),  # type: ignore[shape]
         r"Normalize.forward: constants of shape \(5,\) do not fit samples float64\[3,128\]",
     ),
     "Normalize.backward": (
@@ -194,7 +194,7 @@ CASES: dict[str, tuple[Callable[[], Any], Callable[[], Any], str]] = {
     ),
     "Batch": (
         lambda: network.Batch(IMAGES, LABELS),
-        lambda: network.Batch(IMAGES, LABELS.astype(np.float64)),
+        lambda: network.Batch(IMAGES, LABELS.astype(np.float64)),  # type: ignore[shape]
         r"Batch: argument 'labels' expected int\[batch\], got float64\[3\]",
     ),
     "Unlabelled.labelled": (

@@ -27,6 +27,10 @@ WRONG = [
     "caller_wrong.py",
     "shared_wrong.py",
     "jaxtyping_wrong.py",
+    "wayin_wrong.py",
+    "dtypes_wrong.py",
+    "trees_wrong.py",
+    "normalize_wrong.py",
 ]
 REVEALS = """\
 from typing import Final

@@ -46,10 +46,10 @@ def test_batches_and_networks_get_the_way_to_build_them() -> None:
     assert "verified_nn.core.Dim(...)" in way_in("verified_nn.training._evaluate.evaluate", network)
 
 
-def test_labels_after_images_of_a_literal_batch_size_get_both_ways_in() -> None:
+def test_labels_after_images_of_a_literal_batch_size_get_the_labels_way_in() -> None:
     labels = Declared((Known(64),))
     assert way_in("verified_nn.network._batch.Unlabelled.labelled", labels) == (
-        "pass it through verified_nn.core.as_labels(...), and the images through verified_nn.core.as_image_batch(...)"
+        "pass it through verified_nn.core.as_labels(...)"
     )
 
 

@@ -20,7 +20,7 @@ from ._networks import NETWORK, network_type, per_sample
 from ._sizes import AnyShape, Shape, Unknown, definitely_differ, render_shape
 from ._types import array_of, array_shape, dim_type
 
-__all__ = ["BATCH_CHECKS", "BATCH_METHODS"]
+__all__ = ["BATCH_CHECKS", "BATCH_METHODS", "NETWORK_INPUTS"]
 
 
 def _keeps_batch(ctx: MethodContext) -> Type:
@@ -67,9 +67,9 @@ def _evaluate_check(ctx: FunctionSigContext) -> None:
         ctx.api.fail(f'"evaluate": {problem}', ctx.context, code=SHAPE)
 
 
-BATCH_METHODS: dict[str, Callable[[MethodContext], Type]] = {
-    f"{NETWORK}.{name}": _keeps_batch for name in ("logits", "probabilities", "predict")
-}
+# The methods taking a batch of the network's input, in float32 or float64.
+NETWORK_INPUTS = tuple(f"{NETWORK}.{name}" for name in ("logits", "probabilities", "predict"))
+BATCH_METHODS: dict[str, Callable[[MethodContext], Type]] = dict.fromkeys(NETWORK_INPUTS, _keeps_batch)
 BATCH_CHECKS: dict[str, Callable[[FunctionSigContext], None]] = {
     "verified_nn.training._evaluate.evaluate": _evaluate_check
 }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from mypy.erasetype import erase_typevars
 from mypy.expandtype import expand_type
 from mypy.maptype import map_instance_to_supertype
-from mypy.nodes import Expression, TypeInfo
+from mypy.nodes import Expression, MemberExpr, NameExpr, TypeInfo
 from mypy.plugin import FunctionContext, FunctionSigContext, MethodContext, MethodSigContext
 from mypy.typeops import get_all_type_vars
 from mypy.types import (
@@ -35,9 +35,10 @@ from mypy.types import (
 )
 
 from ._codes import SHAPE, SHAPE_UNKNOWN
+from ._dtypes import dtype_problem, kind_of, scalar_of
 from ._jaxtyping import NAMESPACE, dims_variables, inline_dims_aliases
 from ._sizes import UNKNOWN, AnyShape, Dim, Known, Shape, Symbol, definitely_differ, render_dim, render_shape
-from ._types import array_of, shape_of_shape_type
+from ._types import array_of, is_checked_unknown, shape_of_shape_type
 
 __all__ = [
     "CALLEE_WAYS_IN",
@@ -62,10 +63,8 @@ WAYS_IN: dict[str, str] = {
 }
 # Hints for one parameter, where the declared shape alone does not say where the value comes from.
 CALLEE_WAYS_IN: dict[str, str] = {
-    # The labels' size is the images' batch size, here a literal: as_labels gives a batch of any size, so
-    # the images need one too.
-    "verified_nn.network._batch.Unlabelled.labelled": "pass it through verified_nn.core.as_labels(...), "
-    "and the images through verified_nn.core.as_image_batch(...)",
+    # The labels' size is the images' batch size, here a literal: as_labels checks it at run time.
+    "verified_nn.network._batch.Unlabelled.labelled": "pass it through verified_nn.core.as_labels(...)",
 }
 _LAYER = "verified_nn.layers._layer.Layer"
 _DEFAULT_WAY_IN = "give it a static shape first (a checked constructor, or an annotation with Literal sizes)"
@@ -208,7 +207,9 @@ def _unknown_shape_type(shape_type: Type, declared: Shape, *, bare_any: bool) ->
         if shape is None:
             return True  # tuple[Any, *tuple[Any, ...]]: the rank is not known either
         return len(proper.items) == len(declared) and any(
-            isinstance(d, Known) and (isinstance(get_proper_type(item), AnyType) or _plain_int(item))
+            isinstance(d, Known)
+            and not is_checked_unknown(item)
+            and (isinstance(get_proper_type(item), AnyType) or _plain_int(item))
             for d, item in zip(declared, proper.items, strict=True)
         )
     return False
@@ -380,6 +381,9 @@ def check_call(ctx: FunctionSigContext | MethodSigContext, fullname: str, callee
             typ = actual(formal, expr)
             if signature.variables:
                 _collect(signature.arg_types[formal], typ, _argument_name(signature, formal), bindings)
+            problem = _dtype_problem(ctx, signature.arg_types[formal], expr, typ, fullname)
+            if problem is not None:
+                ctx.api.fail(f'{callee}: argument "{_argument_name(signature, formal)}" {problem}', expr, code=SHAPE)
             declared = strict_formals.get(formal)
             if declared is not None and _unknown_where_literal(declared, typ):
                 ctx.api.fail(
@@ -398,6 +402,20 @@ def check_call(ctx: FunctionSigContext | MethodSigContext, fullname: str, callee
     if arg_types == signature.arg_types:
         return signature
     return _without_lost_variables(signature.copy_modified(arg_types=arg_types), signature)
+
+
+def _dtype_problem(
+    ctx: FunctionSigContext | MethodSigContext, formal: Type, expr: Expression, typed: Type, fullname: str
+) -> str | None:
+    """A dtype the parameter cannot take (see ``_dtypes``): the argument typed again without context when
+    it is an expression that context changes (a call, an operator)."""
+    if kind_of(scalar_of(formal)) is None:
+        return None
+    free = typed
+    if not isinstance(expr, NameExpr | MemberExpr):
+        with ctx.api.msg.filter_errors():
+            free = ctx.api.get_expression_type(expr)
+    return dtype_problem(formal, typed, free, library=fullname.startswith("verified_nn."))
 
 
 def _without_lost_variables(widened: CallableType, original: CallableType) -> CallableType:

@@ -52,10 +52,18 @@ def _broadcast(operation: str, operands: Sequence[Operand], view: CallView) -> I
     return Inferred(shape, any_dtype(view.api))
 
 
+_COMPARISONS = frozenset({"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"})
+
+
 def _operator(operation: str, method: str) -> Rule:
     def rule(view: CallView) -> Inferred | None:
         operands = view.binary_operands(method)
-        return None if operands is None else _broadcast(operation, operands, view)
+        result = None if operands is None else _broadcast(operation, operands, view)
+        if result is not None and operation in _COMPARISONS:
+            # a mask, whatever the operands' dtypes (numpy's stubs lose it when one is not fully known)
+            boolean = view.api.named_generic_type("numpy.bool", [view.api.named_generic_type("builtins.bool", [])])
+            return Inferred(result.shape, view.api.named_generic_type("numpy.dtype", [boolean]))
+        return result
 
     return rule
 

@@ -14,15 +14,25 @@ from dataclasses import dataclass
 
 from mypy.maptype import map_instance_to_supertype
 from mypy.nodes import Expression, ListExpr, TupleExpr
-from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
+from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext, MethodSigContext
 from mypy.types import AnyType, Instance, LiteralType, TupleType, Type, TypeOfAny, get_proper_type
 
 from ._calls import CallView
+from ._codes import SHAPE
 from ._layer_sizes import Window, convolve, flatten, pool, reshape_rows
 from ._sizes import Dim, Known, Shape, ShapeConflictError, Unknown, count, definitely_differ, render_shape
 from ._types import array_shape, dim_type, literal_int_of_type, shape_of_shape_type
 
-__all__ = ["LAYER_CONSTRUCTORS", "LayerShape", "batch_shape", "next_shape", "read_layer", "shaped_tuple"]
+__all__ = [
+    "LAYER_CONSTRUCTORS",
+    "NORMALIZE",
+    "LayerShape",
+    "batch_shape",
+    "next_shape",
+    "normalize_check",
+    "read_layer",
+    "shaped_tuple",
+]
 
 _LAYERS = "verified_nn.layers"
 _LAYER = f"{_LAYERS}._layer.Layer"
@@ -215,3 +225,48 @@ LAYER_CONSTRUCTORS: dict[str, Callable[[FunctionContext | MethodContext, Type], 
     _RESHAPE: _reshape,
     _FLATTEN: _flatten,
 }
+
+
+# ---------------------------------------------------------------- Normalize
+
+NORMALIZE = f"{_LAYERS}._normalize.Normalize"
+_CONSTANTS = "__verified_nn_constants__"  # the attribute of a Normalize's type that holds its constants' shape
+
+
+def _normalize(ctx: FunctionContext | MethodContext, result: Type) -> Type:
+    """``Normalize(shape=(784,), ...)`` with a literal shape: the shape its constants broadcast from."""
+    view = CallView.after(ctx)
+    expr = view.arg("shape", 0)
+    shape = shaped_tuple(view, expr) if expr is not None else None
+    proper = get_proper_type(result)
+    if shape is None or not isinstance(proper, Instance):
+        return result
+    return proper.copy_with_extra_attr(_CONSTANTS, batch_shape(shape, ctx.api))
+
+
+def normalize_check(ctx: MethodSigContext) -> None:
+    """``normalize.forward(x)``: the constants must broadcast to one sample of ``x`` (a signature hook)."""
+    receiver = get_proper_type(ctx.type)
+    attrs = receiver.extra_attrs.attrs if isinstance(receiver, Instance) and receiver.extra_attrs else {}
+    declared = shape_of_shape_type(attrs[_CONSTANTS]) if _CONSTANTS in attrs else None
+    constants = declared[1:] if isinstance(declared, tuple) else None
+    view = CallView.before(ctx)
+    x = view.arg("x", 0)
+    shape = array_shape(view.type_of(x)) if x is not None else None
+    if not isinstance(constants, tuple) or not isinstance(shape, tuple) or not shape:
+        return
+    sample = shape[1:]
+    fits = len(constants) <= len(sample) and not any(
+        definitely_differ(c, s) and not (isinstance(c, Known) and c.value == 1)
+        for c, s in zip(reversed(constants), reversed(sample), strict=False)
+    )
+    if not fits:
+        ctx.api.fail(
+            f'"forward" of "Normalize": constants of shape {render_shape(constants)} do not broadcast to a sample '
+            f"of {render_shape(sample)} (x: {render_shape(shape)})",
+            ctx.context,
+            code=SHAPE,
+        )
+
+
+LAYER_CONSTRUCTORS[NORMALIZE] = _normalize

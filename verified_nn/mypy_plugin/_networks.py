@@ -22,6 +22,7 @@ from ._codes import SHAPE
 from ._layer_sizes import Window
 from ._layers import LayerShape, batch_shape, next_shape, read_layer, shaped_tuple
 from ._sizes import Known, Shape, ShapeConflictError, Unknown, count, render_shape
+from ._trees import network_layers, then_layers, with_layers
 from ._types import shape_of_shape_type
 
 __all__ = ["NETWORK", "NETWORK_CHECKS", "NETWORK_RESULTS", "network_type", "per_sample"]
@@ -92,7 +93,8 @@ def _then(ctx: MethodContext) -> Type:
         gives = next_shape(found[1], per_sample(network.args[0]))
     except ShapeConflictError:
         return ctx.default_return_type  # reported by the signature hook
-    return _typed(ctx.default_return_type, ctx, gives, None)
+    typed = _typed(ctx.default_return_type, ctx, gives, None)
+    return with_layers(typed, then_layers(ctx.type, CallView.after(ctx).type_of(found[0])), ctx.api)
 
 
 def _of(ctx: FunctionContext | MethodContext) -> Type:
@@ -100,7 +102,8 @@ def _of(ctx: FunctionContext | MethodContext) -> Type:
     if found is None or found[1].kind == "same":
         return ctx.default_return_type
     layer = found[1]
-    return _typed(ctx.default_return_type, ctx, next_shape(layer, None), layer.takes)
+    typed = _typed(ctx.default_return_type, ctx, next_shape(layer, None), layer.takes)
+    return with_layers(typed, network_layers([CallView.after(ctx).type_of(found[0])]), ctx.api)
 
 
 # ---------------------------------------------------------------- Network((...)), cnn(...), mlp(...)
@@ -137,7 +140,8 @@ def _network_of_layers(ctx: FunctionContext) -> Type:
     ends = _fold(ctx, [layer for layer in layers if layer is not None], '"Network": ')
     if ends is None:
         return _any_for_never(ctx.default_return_type)
-    return _any_for_never(_typed(ctx.default_return_type, ctx, ends[1], ends[0]))
+    typed = _any_for_never(_typed(ctx.default_return_type, ctx, ends[1], ends[0]))
+    return with_layers(typed, network_layers(types), ctx.api)
 
 
 def _any_for_never(result: Type) -> Type:

@@ -33,15 +33,16 @@ from . import (
     _reductions,
     _reshape,
 )
-from ._batches import BATCH_CHECKS, BATCH_METHODS
+from ._batches import BATCH_CHECKS, BATCH_METHODS, NETWORK_INPUTS
 from ._boundary import check_call, describe_callee, generalize
 from ._calls import CallView, Rule, RuleError
 from ._codes import SHAPE
-from ._layers import LAYER_CONSTRUCTORS
+from ._layers import LAYER_CONSTRUCTORS, NORMALIZE, normalize_check
 from ._networks import NETWORK_CHECKS, NETWORK_RESULTS
 from ._options import OptionsError, PluginOptions, read_options
 from ._sized import SIZED, length, literal_sizes
 from ._sizes import Shape
+from ._trees import TREE_CHECKS, TREE_RESULTS
 from ._types import (
     any_dtype,
     array_shape,
@@ -51,6 +52,7 @@ from ._types import (
     unknown_shape,
     with_shape,
 )
+from ._wayin import DIM, WAY_IN_CHECKS, WAY_IN_RESULTS, fold_dim, network_input_check
 
 __all__ = ["ShapePlugin", "plugin"]
 
@@ -186,7 +188,9 @@ class ShapePlugin(Plugin):
         if rule is not None:
             return partial(_check, rule)
         hook: SignatureHook | None = self._call_hook(fullname, method=False)
-        batch_check = BATCH_CHECKS.get(fullname)
+        if fullname == DIM:
+            return partial(fold_dim, hook)
+        batch_check = BATCH_CHECKS.get(fullname) or WAY_IN_CHECKS.get(fullname) or TREE_CHECKS.get(fullname)
         if batch_check is not None:
             return partial(_checked_first, batch_check, hook)
         return hook
@@ -196,7 +200,11 @@ class ShapePlugin(Plugin):
         if rule is not None:
             return partial(_check, rule)
         hook: MethodSignatureHook | None = self._call_hook(fullname, method=True)
-        network_check = NETWORK_CHECKS.get(fullname)
+        network_check = NETWORK_CHECKS.get(fullname) or TREE_CHECKS.get(fullname)
+        if fullname == f"{NORMALIZE}.forward":
+            network_check = normalize_check
+        if fullname in NETWORK_INPUTS:
+            network_check = partial(network_input_check, name=fullname.rsplit(".", 1)[1])
         if network_check is not None:
             return partial(_checked_first, network_check, hook)
         return hook
@@ -221,7 +229,10 @@ class ShapePlugin(Plugin):
         hook: Callable[[Any], Type] | None = (
             literal_sizes(sized)
             if sized is not None
-            else NETWORK_RESULTS.get(fullname) or BATCH_METHODS.get(fullname)
+            else NETWORK_RESULTS.get(fullname)
+            or BATCH_METHODS.get(fullname)
+            or WAY_IN_RESULTS.get(fullname)
+            or TREE_RESULTS.get(fullname)
         )
         if hook is None:
             hook = None if fullname.startswith(("numpy.", "builtins.")) else generalize
@@ -258,9 +269,7 @@ class ShapePlugin(Plugin):
         """``Annotated[X, ...]``: a jaxtyping annotation becomes a shaped array; any other is ``X``, as in mypy."""
         args = ctx.type.args
         if len(args) < 2:
-            ctx.api.fail(
-                "Annotated[...] must have exactly one type argument and at least one annotation", ctx.context
-            )
+            ctx.api.fail("Annotated[...] must have exactly one type argument and at least one annotation", ctx.context)
             return AnyType(TypeOfAny.from_error)
         text = _jaxtyping.dims_text(args[1]) if len(args) == 2 else None
         if text is not None and _jaxtyping.dtype_class(ctx.type.name, ctx) is not None:

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from mypy.nodes import Expression, ListExpr, TupleExpr
+from mypy.types import CallableType, Instance, Type, TypeType, get_proper_type
 
 from . import _sizes as sizes
 from ._calls import CallView, Inferred, Operand, Rule, explained
@@ -63,9 +64,26 @@ def _ravel_function(view: CallView) -> Inferred | None:
 
 
 def _astype(view: CallView) -> Inferred | None:
-    """``astype`` changes the dtype (numpy's stubs say which) and keeps the shape."""
+    """``astype`` changes the dtype and keeps the shape. A scalar class given as the dtype (``np.float16``)
+    is the result's dtype: numpy's stubs lose it when the receiver's own dtype is not fully known."""
     array = view.receiver_operand("receiver")
-    return None if array.shape is None else Inferred(array.shape)
+    if array.shape is None:
+        return None
+    dtype_expr = view.arg("dtype", 0)
+    scalar = _scalar_class(view.type_of(dtype_expr)) if dtype_expr is not None else None
+    return Inferred(array.shape, view.api.named_generic_type("numpy.dtype", [scalar]) if scalar else None)
+
+
+def _scalar_class(typ: Type) -> Instance | None:
+    """The numpy scalar type that a class object (``np.float16``, ``np.int64``) stands for, else None."""
+    proper = get_proper_type(typ)
+    if isinstance(proper, TypeType):
+        proper = get_proper_type(proper.item)
+    elif isinstance(proper, CallableType) and proper.is_type_obj():
+        proper = get_proper_type(proper.ret_type)
+    else:
+        return None
+    return proper if isinstance(proper, Instance) and proper.type.has_base("numpy.generic") else None
 
 
 METHODS: dict[str, Rule] = {

@@ -36,6 +36,19 @@ NDARRAY = "numpy.ndarray"
 _SCALARS = frozenset({"builtins.bool", "builtins.int", "builtins.float", "builtins.complex"})
 _ARITHMETIC = frozenset({"+", "-", "*", "//", "%"})
 _LONGEST_NAME = 40  # longer operand expressions are named by their role instead
+# An unknown size that a way in (``as_labels``, ``as_image_batch``) checks at run time: ``Any``, told apart
+# from numpy's unknown sizes by how it was made, so that the ``strict`` option accepts it.
+_CHECKED_ANY = TypeOfAny.implementation_artifact
+
+
+def checked_unknown() -> AnyType:
+    """The size of an axis that a way in checks at run time (a batch of any size)."""
+    return AnyType(_CHECKED_ANY)
+
+
+def is_checked_unknown(typ: Type) -> bool:
+    proper = get_proper_type(typ)
+    return isinstance(proper, AnyType) and proper.type_of_any == _CHECKED_ANY
 
 
 def _symbol_key(variable: TypeVarType) -> str:

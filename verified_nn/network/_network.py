@@ -12,7 +12,7 @@ from typing import Any, Generic, Self, TypeVar, overload
 
 import numpy as np
 
-from verified_nn.core import IntDType, ShapeError, describe, softmax_unchecked
+from verified_nn.core import FloatDType, IntDType, ShapeError, describe, softmax_unchecked
 from verified_nn.layers import EVAL, Layer, Mode, ShapePreserving, require_batch
 from verified_nn.layers._layer import FLOAT_DTYPES, Array
 
@@ -218,13 +218,13 @@ class Network(Layer[OutS, InS], Generic[OutS, InS]):
 
     # Using a trained network (evaluation mode).
 
-    def logits(self, x: np.ndarray[InS, np.dtype[Any]]) -> np.ndarray[OutS, Any]:
+    def logits(self, x: np.ndarray[InS, np.dtype[Any]]) -> np.ndarray[OutS, FloatDType]:
         """The output for a batch in evaluation mode: class scores before softmax, in the network's dtype."""
         return self.forward(x)[0]
 
-    def probabilities(self, x: np.ndarray[InS, np.dtype[Any]]) -> np.ndarray[OutS, Any]:
+    def probabilities(self, x: np.ndarray[InS, np.dtype[Any]]) -> np.ndarray[OutS, FloatDType]:
         """Softmax of :meth:`logits` over the last axis: each row sums to 1."""
-        result: np.ndarray[OutS, Any] = softmax_unchecked(self.logits(x))
+        result: np.ndarray[OutS, FloatDType] = softmax_unchecked(self.logits(x))
         return result
 
     def predict(self, x: np.ndarray[InS, np.dtype[Any]]) -> np.ndarray[tuple[Any], IntDType]:

@@ -99,7 +99,7 @@ def flatten(tree: Layer[Any, Any]) -> ParameterVector:
     return np.concatenate([block.ravel() for block in blocks])
 
 
-def unflatten(vector: Any, *, like: TreeT) -> TreeT:
+def unflatten(vector: ParameterVector, *, like: TreeT) -> TreeT:
     """The inverse of :func:`flatten`: a tree like ``like`` holding (a copy of) ``vector``'s numbers.
 
     ``vector`` must have exactly as many entries as ``like`` has parameters; it keeps its dtype when it

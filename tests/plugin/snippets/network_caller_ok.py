@@ -17,7 +17,7 @@ images = rng.random((64, 784))
 labels = rng.integers(0, 10, size=64)
 
 network.logits(x[0:1])
-assert_type(network.logits(x), np.ndarray[tuple[Literal[64], Literal[10]], Any])  # the batch size kept
+assert_type(network.logits(x), np.ndarray[tuple[Literal[64], Literal[10]], np.dtype[np.floating[Any]]])  # the batch size kept
 h = x @ W.T
 z = images @ W.T
 layer = Dense(weights=W, bias=b)

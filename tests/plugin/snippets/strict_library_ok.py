@@ -7,6 +7,7 @@ import numpy as np
 from verified_nn.core import Dim, as_image_batch, as_labels
 from verified_nn.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU, Reshape
 from verified_nn.network import Batch, Network, default_network
+from verified_nn.predict import as_model_input
 
 rng = np.random.default_rng(0)
 network = default_network(rng)
@@ -23,6 +24,9 @@ network.loss_and_gradients(batch)
 Batch.of(as_image_batch(images)).labelled(as_labels(classes))
 Batch.of(images).labelled(rng.integers(0, 10, size=64))
 network.then(ReLU())  # a layer that takes any shape is not an unknown one
+# as_model_input gives the network's width, and its batch size when the argument's is known
+network.logits(as_model_input(rng.random((4, 28, 28))))
+network.logits(as_model_input(np.load("images.npy")))
 # Sizes a layer's class leaves Any (height and width after a convolution or a pooling, the rank a flatten
 # takes) are the layer's choice, checked when the network is built: not unknown either.
 C1, C4 = Dim[Literal[1]](), Dim[Literal[4]]()

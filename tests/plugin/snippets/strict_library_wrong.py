@@ -21,7 +21,7 @@ network.predict(np.asarray(rows))  # E: [shape-unknown] "predict" of "Network": 
 dense.forward(np.asarray(rows, dtype=np.float32))  # E: [shape-unknown] "forward" of "Dense": argument "x" has no static shape where (B, 784) is declared; pass it through verified_nn.core.as_image_batch(...)
 batch = Batch.of(np.asarray(rows)).labelled(np.asarray(classes))
 network.loss_and_gradients(batch)  # E: [shape-unknown] "loss_and_gradients" of "Network": argument "batch" has no static shape where Batch[(?, 784)] is declared; build it as verified_nn.network.Batch.of(verified_nn.core.as_image_batch(...)).labelled(...)
-Batch.of(images).labelled(np.asarray(classes))  # E: [shape-unknown] "labelled" of "Unlabelled": argument "labels" has no static shape where (64,) is declared; pass it through verified_nn.core.as_labels(...), and the images through verified_nn.core.as_image_batch(...)
+Batch.of(images).labelled(np.asarray(classes))  # E: [shape-unknown] "labelled" of "Unlabelled": argument "labels" has no static shape where (64,) is declared; pass it through verified_nn.core.as_labels(...)
 
 
 def from_a_file(path: str) -> Any:
