@@ -74,12 +74,17 @@ def test_the_fused_block_gives_the_three_layers_values_and_gradients(
     dy: Array = rng.standard_normal(tuple(y.shape)).astype(dtype)
     dx, grads = conv_pool.backward(layers[0], dy, cache, inputs=inputs)
     expected_y, expected_dx, expected = _sequential(layers, x, dy, inputs=inputs)
-    assert y.dtype == dtype and np.array_equal(y, expected_y)
-    assert (dx is None) == (not inputs) and (dx is None or np.array_equal(dx, np.asarray(expected_dx)))
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    assert y.dtype == dtype and (dx is None) == (not inputs)
+    if not conv_pool._phased(layers[0]):  # the convolution's own products: the same bits
+        assert np.array_equal(y, expected_y)
+        assert dx is None or np.array_equal(dx, np.asarray(expected_dx))
+    else:  # products of other shapes, which some BLAS kernels (OPENBLAS_CORETYPE=Haswell) round differently
+        assert np.linalg.norm(y - expected_y) <= tolerance * np.linalg.norm(expected_y)
+        assert dx is None or np.linalg.norm(dx - np.asarray(expected_dx)) <= tolerance * np.linalg.norm(np.asarray(expected_dx))
     if inputs:  # the convolution's own backward pass, on the same routed gradient: the same bits
         assert np.array_equal(grads.weights, expected.weights) and np.array_equal(grads.bias, expected.bias)
     else:  # the same sums, taken in the order of the pooling phases: equal up to rounding
-        tolerance = 1e-5 if dtype == np.float32 else 1e-12
         for mine, theirs in ((grads.weights, expected.weights), (grads.bias, expected.bias)):
             assert np.linalg.norm(mine - theirs) <= tolerance * np.linalg.norm(theirs)
 

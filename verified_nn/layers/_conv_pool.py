@@ -1,16 +1,18 @@
 """A convolution, 2x2 max pooling and ReLU in one pass: how backprop runs the blocks of the ``cnn`` builder.
 
 The values of the three layers one after the other, to the last bit, and their gradients
-(``tests/test_conv_pool.py``). The convolution's products are taken block by block of pooled rows, each
-block's columns ordered by the place in the 2x2 window they fill (its phase), so that each phase comes
-out as one contiguous run per channel: the maximum, the winner codes and, backward, the routing of
-``dy`` run over contiguous memory instead of strided views, and the convolution's output, the largest
-array of such a network, is never written out whole. ReLU after the maximum is folded into the winner
-code, where ``4`` means that no input gets a gradient (``relu(max(x)) = max(relu(x))``, and ReLU's
-derivative is 0 where the maximum is not positive). Backward, the first layer of a network (which forms
-no input gradient) multiplies the routed phases by the same blocks, so its sums run in phase order and
-differ from the three layers' in rounding only; below it, ``dy`` is routed to the convolution's output
-and the convolution's backward pass takes over, to the last bit.
+(``tests/test_conv_pool.py``); where the products are taken in phase order (see ``_phased``), the products
+have other shapes than the convolution's own, and a BLAS kernel may round them differently (OpenBLAS's Haswell
+kernel does; its SkylakeX kernel does not): there the values agree up to rounding. The convolution's products
+are taken block by block of pooled rows, each block's columns ordered by the place in the 2x2 window they fill
+(its phase), so that each phase comes out as one contiguous run per channel: the maximum, the winner codes
+and, backward, the routing of ``dy`` run over contiguous memory instead of strided views, and the
+convolution's output, the largest array of such a network, is never written out whole. ReLU after the maximum
+is folded into the winner code, where ``4`` means that no input gets a gradient (``relu(max(x)) =
+max(relu(x))``, and ReLU's derivative is 0 where the maximum is not positive). Backward, the first layer of a
+network (which forms no input gradient) multiplies the routed phases by the same blocks, so its sums run in
+phase order and differ from the three layers' in rounding only; below it, ``dy`` is routed to the
+convolution's output and the convolution's backward pass takes over, to the last bit.
 """
 
 from collections.abc import Iterator
