@@ -93,6 +93,9 @@ def _drain(descriptor: int, into: bytearray) -> threading.Thread:
 def _child(attack: Attack, work: Path, stdout: int, stderr: int) -> None:
     """In the forked child: limits, environment, descriptors, then the command line; never returns."""
     try:
+        # A runner started in the background has SIGINT ignored, and a forked child keeps that: a user's
+        # Ctrl-C must reach the command as at a terminal.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
         if attack.file_size is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (attack.file_size, attack.file_size))
@@ -126,6 +129,7 @@ def _fresh(attack: Attack, work: Path, stdout: int, stderr: int, env: dict[str, 
     limits = attack.file_size
 
     def apply() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # as in _child: not ignored because the runner's was
         resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
         if limits is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (limits, limits))
