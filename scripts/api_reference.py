@@ -66,6 +66,7 @@ def _annotation(hint: Any) -> str:
     for prefix in ("verified_nn.", "collections.abc.", "typing.", "numpy.", "pathlib."):
         text = text.replace(prefix, "")
     text = re.sub(r"\b\w+\._\w+\.", "", text)  # network._mlp.MLP -> MLP
+    text = re.sub(r"(?<![\w.])_\w+\.", "", text)  # pathlib._local.Path (Python 3.13) -> Path
     text = re.sub(r"\bUnpack\[(\w+)\]", r"*\1", text)  # Python 3.11 prints Unpack[Rest], 3.12 *Rest
     return text.replace("ndarray[Any, Any]", "ndarray").replace("~", "")
 
