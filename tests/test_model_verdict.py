@@ -133,6 +133,18 @@ def test_a_history_out_of_range_is_refused_when_the_file_is_loaded(root: Path) -
         load_model(bad)
 
 
+def _refused_on_resume(
+    root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], path: Path, message: str
+) -> None:
+    """``train --resume path`` in ``root`` is one line naming the file, then ``message``, and writes no model."""
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("VERIFIED_NN_DATA_DIR", str(root / "data"))
+    assert main(["train", "--resume", str(path), "--epochs", "3", "--name", "v"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"verified-nn: error: {path}: {message}")
+    assert not (root / "models" / "v-best.safetensors").exists()
+
+
 def test_a_forged_history_is_refused_when_resumed_naming_the_file(
     root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -144,14 +156,7 @@ def test_a_forged_history_is_refused_when_resumed_naming_the_file(
         record.update(test_accuracy=1.0, validation_accuracy=1.0, train_accuracy=1.0, test_loss=0.0, validation_loss=0.0)
     forged = _rewrite(root / "forged.safetensors", tensors, {**metadata, "history": json.dumps(records)})
     load_model(forged)  # its form is fine: only the parameters can tell
-    monkeypatch.chdir(root)
-    monkeypatch.setenv("VERIFIED_NN_DATA_DIR", str(root / "data"))
-    assert main(["train", "--resume", str(forged), "--epochs", "3", "--name", "g"]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith(
-        f"verified-nn: error: {forged}: the checkpoint's history does not describe its parameters: epoch 2 records"
-    )
-    assert not (root / "models" / "g-best.safetensors").exists()
+    _refused_on_resume(root, monkeypatch, capsys, forged, "the checkpoint's history does not describe its parameters: epoch 2 records")
     genuine = _train(root, "f", TrainConfig(**{**json.loads(metadata["config"]), "epochs": 3}), resume=load_model(path))
     assert len(genuine.history) == 3  # the untouched checkpoint resumes
 
@@ -165,15 +170,8 @@ def test_a_configuration_giving_other_widths_than_the_tensors_is_refused_when_re
     tensors, metadata = _header(path)
     config = {**json.loads(metadata["config"]), field: value}
     altered = _rewrite(root / "altered.safetensors", tensors, {**metadata, "config": json.dumps(config)})
-    monkeypatch.chdir(root)
-    monkeypatch.setenv("VERIFIED_NN_DATA_DIR", str(root / "data"))
-    assert main(["train", "--resume", str(altered), "--epochs", "3", "--name", "v"]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith(
-        f"verified-nn: error: {altered}: the checkpoint's configuration records {field} {json.dumps(value)}, "
-        "but its tensors are 784 -> Dense(784 -> 128"
-    )
-    assert not (root / "models" / "v-best.safetensors").exists()
+    message = f"the checkpoint's configuration records {field} {json.dumps(value)}, but its tensors are 784 -> Dense(784 -> 128"
+    _refused_on_resume(root, monkeypatch, capsys, altered, message)
     assert main(["train", "--resume", str(path), "--epochs", "3", "--name", "v"]) == 0  # the file as written
 
 
