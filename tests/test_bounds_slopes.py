@@ -30,6 +30,18 @@ def _case(seed: int, rounding: Rounding) -> tuple[Any, Any, Array, Box]:
     return network, nodes, margin_spec(np.array([0]), 3), box
 
 
+def _central_difference(
+    network: Any, nodes: Any, spec: Array, slopes: dict[int, Array], i: int, index: tuple[int, ...], h: float
+) -> float:
+    """The central difference of the bound's ``index[:2]`` entry in slope ``i``'s entry ``index``."""
+    plus, minus = {k: v.copy() for k, v in slopes.items()}, {k: v.copy() for k, v in slopes.items()}
+    plus[i][index] += h
+    minus[i][index] -= h
+    high = spec_bounds(network, nodes, spec, slopes=plus).lower
+    low = spec_bounds(network, nodes, spec, slopes=minus).lower
+    return float((high - low)[index[0], index[1]] / (2 * h))
+
+
 def _mismatches(network: Any, nodes: Any, spec: Array, slopes: dict[int, Array]) -> tuple[int, int]:
     """``(compared, disagreeing)``: every slope entry's gradient against a central difference of the bound."""
     _, gradients = bound_gradient(network, nodes, spec, slopes)
@@ -37,12 +49,7 @@ def _mismatches(network: Any, nodes: Any, spec: Array, slopes: dict[int, Array])
     compared = wrong = 0
     for i, s in slopes.items():
         for index in np.ndindex(*s.shape):
-            plus, minus = {k: v.copy() for k, v in slopes.items()}, {k: v.copy() for k, v in slopes.items()}
-            plus[i][index] += h
-            minus[i][index] -= h
-            high = spec_bounds(network, nodes, spec, slopes=plus).lower
-            low = spec_bounds(network, nodes, spec, slopes=minus).lower
-            difference = (high - low)[index[0], index[1]] / (2 * h)
+            difference = _central_difference(network, nodes, spec, slopes, i, index, h)
             compared += 1
             wrong += difference != pytest.approx(gradients[i][index], rel=1e-5, abs=1e-8)
     return compared, wrong
@@ -128,12 +135,7 @@ def _relative_mismatches(network: Any, nodes: Any, spec: Array, slopes: dict[int
     h, wrong = 1e-5, 0
     for i, s in slopes.items():
         for index in list(np.ndindex(*s.shape))[::4]:
-            plus, minus = {k: v.copy() for k, v in slopes.items()}, {k: v.copy() for k, v in slopes.items()}
-            plus[i][index] += h
-            minus[i][index] -= h
-            high = spec_bounds(network, nodes, spec, slopes=plus).lower
-            low = spec_bounds(network, nodes, spec, slopes=minus).lower
-            difference = (high - low)[index[0], index[1]] / (2 * h)
+            difference = _central_difference(network, nodes, spec, slopes, i, index, h)
             wrong += difference != pytest.approx(gradients[i][index], rel=1e-8, abs=1e-9)
     return wrong
 
