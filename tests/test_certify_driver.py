@@ -91,6 +91,19 @@ def test_the_ball_is_clipped_to_the_input_range_and_no_further(input_range: Inpu
         assert max(input_range.low, -0.1) <= x < -0.05
 
 
+def test_bounds_near_overflow_never_make_a_certificate() -> None:
+    # Node bounds beyond float32's range (less a headroom) leave the float error model without ground: the image
+    # is undecided, never verified, even when the bounds' signs would say so: two 1e18 weights make 1e36.
+    network = dense_network(
+        [np.array([[1e18]]), np.array([[1e18], [0.0]])], [np.zeros(1), np.array([1.0, 0.0])], (0.0,)
+    )
+    result = certify_image(network.astype(np.float32), np.ones(1, np.float32), 0, CertifyConfig(eps=Fraction(1, 10)))
+    assert (result.status, result.decided_by) == ("undecided", "")
+    modest = dense_network([np.array([[1e3]]), np.array([[1e3], [0.0]])], [np.zeros(1), np.array([1.0, 0.0])], (0.0,))
+    result = certify_image(modest.astype(np.float32), np.ones(1, np.float32), 0, CertifyConfig(eps=Fraction(1, 10)))
+    assert (result.status, result.decided_by) == (VERIFIED, "ibp")
+
+
 def test_a_misclassified_image_is_its_own_counterexample() -> None:
     result = certify_image(_hinge_network(), np.array([0.9, 0.9]), 0, CertifyConfig(eps=Fraction(1, 10)))
     assert result.status == MISCLASSIFIED and result.counterexample_class == 1

@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import math
 import re
+import sys
 from fractions import Fraction
 from typing import Any, Final, TypeAlias
 
@@ -27,6 +28,10 @@ Vector: TypeAlias = Floating[np.ndarray[tuple[int, ...], FloatDType], "*inputs"]
 
 # float64 sums of a few numbers of magnitude m err by well under 1e-15 m: beyond 1e-12 m, no doubt
 _DECIDED: Final = 1e-12
+_LARGEST: Final = Fraction(sys.float_info.max)
+# The largest input magnitude a ball may reach. Far above any real data, and far enough below float32's
+# 3.4e38 that a trained network's layers do not overflow on the way (the driver checks the node bounds too).
+MAX_INPUT: Final = 1e15
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,16 +53,25 @@ class InputRange:
         return f"[{self.low:g}, {self.high:g}]"
 
     def check_radius(self, eps: Fraction) -> None:
-        """CertifyError unless ``0 <= eps`` and, for a bounded input range, ``eps <= high - low``."""
+        """CertifyError unless ``0 <= eps``, ``eps`` is below the largest float, and, for a bounded input range,
+        ``eps <= high - low``."""
         width = self.high - self.low
         if math.isfinite(width) and not 0 <= eps <= Fraction(width):
-            raise CertifyError(f"eps must lie in [0, {width:g}], got {eps}")
+            raise CertifyError(f"eps must lie in [0, {width:g}], got {_shown(eps)}")
         if eps < 0:
-            raise CertifyError(f"eps must be >= 0, got {eps}")
+            raise CertifyError(f"eps must be >= 0, got {_shown(eps)}")
+        if eps > _LARGEST:
+            raise CertifyError(f"eps must be below {float(_LARGEST):g}, the largest float, got {_shown(eps)}")
 
     def holds(self, values: Array) -> bool:
         """Whether every entry of ``values`` is finite and lies in the input range."""
         return bool(np.isfinite(values).all() and (values >= self.low).all() and (values <= self.high).all())
+
+
+def _shown(eps: Fraction) -> str:
+    """``eps`` as typed for short values, else in float notation (a 5,000-digit radius is not echoed whole)."""
+    text = str(eps)
+    return text if len(text) <= 40 else f"{float(eps) if eps <= _LARGEST else math.inf:g}"
 
 
 PIXELS: Final = InputRange(0.0, 1.0)
@@ -177,9 +191,11 @@ def linf_ball(center: Vector, eps: Fraction | float | str, input_range: InputRan
     e = _float_at_least(radius)
     lower = np.maximum(np.nextafter(c64 - e, -np.inf), input_range.low)  # c - e rounds once: one step down is below
     upper = np.minimum(np.nextafter(c64 + e, np.inf), input_range.high)
-    if not (np.isfinite(lower).all() and np.isfinite(upper).all()):
+    reach = float(max(np.abs(lower).max(initial=0.0), np.abs(upper).max(initial=0.0)))
+    if not reach <= MAX_INPUT:
         raise CertifyError(
-            f"eps {radius} takes the ball beyond the largest float: give a smaller eps or a bounded input range"
+            f"eps {_shown(radius)} takes the ball to {reach:g}, beyond {MAX_INPUT:g}, the largest input certify "
+            f"bounds: give a smaller eps or a bounded input range"
         )
     below, above = (
         functools.partial(_not_below_lower, input_range=input_range),

@@ -37,7 +37,7 @@ from verified_nn.network import Network
 from ._attack import AttackConfig, confirmed, pgd_attack
 from ._ball import PIXELS, Ball, InputRange, linf_ball
 from ._errors import CertifyError
-from ._milp import CANDIDATE, TIMEOUT as MILP_TIMEOUT, VERIFIED as MILP_VERIFIED, minimum_margin
+from ._milp import CANDIDATE, OUT_OF_RANGE, TIMEOUT as MILP_TIMEOUT, VERIFIED as MILP_VERIFIED, minimum_margin
 from ._scheduler import DEFAULT_CONNECT_TIMEOUT
 
 Array: TypeAlias = np.ndarray[Any, Any]
@@ -147,6 +147,19 @@ class _Record:
         )
 
 
+# Node bounds must stay this far below the deployed dtype's largest float: the rounding model (relative error
+# per operation) holds only while no sum overflows, and a dot product's partial sums may exceed its result.
+_FLOAT_HEADROOM: Final = 2.0**-40
+
+
+def _within_float_range(nodes: NodeBounds, dtype: np.dtype[Any]) -> bool:
+    """Whether every node box is finite and within the headroom below ``dtype``'s largest float."""
+    largest = float(np.finfo(dtype).max) * _FLOAT_HEADROOM
+    return all(
+        bool(np.all(np.abs(box.lower) <= largest) and np.all(np.abs(box.upper) <= largest)) for box in nodes.boxes
+    )
+
+
 def _unstable(nodes: NodeBounds) -> int:
     """Values of nodes feeding a relaxed layer whose box straddles 0."""
     return int(sum(np.sum((box.lower < 0) & (box.upper > 0)) for box in nodes.boxes[1:-1]))
@@ -187,6 +200,8 @@ def certify_image(
     # Intervals first: a few matrix products, and on a network trained against them they decide most images
     # (a verified image has no counterexample, so the attack would only cost time).
     intervals = interval_bounds(network, ball.box(), rounding=rounding)
+    if not _within_float_range(intervals, network.dtype):  # the float error model assumes no overflow
+        return record.finish(UNDECIDED, "")
     folded = spec_bounds(network, intervals, spec, stop=len(network.layers) - 1)
     margins, noise = folded.lower[0], folded.noise[0]
     record.bounds(margins, noise, intervals)
@@ -260,6 +275,8 @@ def _complete(
             verdicts.append(_real_sign(network, outcome.example, label, target))
         elif outcome.status == MILP_TIMEOUT:
             verdicts.append(TIMEOUT)
+        elif outcome.status == OUT_OF_RANGE:
+            verdicts.append(UNDECIDED)
         else:
             verdicts.append(FLOAT_UNDECIDED)
     status = next((s for s in (TIMEOUT, UNDECIDED, FLOAT_UNDECIDED) if s in verdicts), VERIFIED)
