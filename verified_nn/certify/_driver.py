@@ -147,19 +147,6 @@ class _Record:
         )
 
 
-# Node bounds must stay this far below the deployed dtype's largest float: the rounding model (relative error
-# per operation) holds only while no sum overflows, and a dot product's partial sums may exceed its result.
-_FLOAT_HEADROOM: Final = 2.0**-40
-
-
-def _within_float_range(nodes: NodeBounds, dtype: np.dtype[Any]) -> bool:
-    """Whether every node box is finite and within the headroom below ``dtype``'s largest float."""
-    largest = float(np.finfo(dtype).max) * _FLOAT_HEADROOM
-    return all(
-        bool(np.all(np.abs(box.lower) <= largest) and np.all(np.abs(box.upper) <= largest)) for box in nodes.boxes
-    )
-
-
 def _unstable(nodes: NodeBounds) -> int:
     """Values of nodes feeding a relaxed layer whose box straddles 0."""
     return int(sum(np.sum((box.lower < 0) & (box.upper > 0)) for box in nodes.boxes[1:-1]))
@@ -200,7 +187,7 @@ def certify_image(
     # Intervals first: a few matrix products, and on a network trained against them they decide most images
     # (a verified image has no counterexample, so the attack would only cost time).
     intervals = interval_bounds(network, ball.box(), rounding=rounding)
-    if not _within_float_range(intervals, network.dtype):  # the float error model assumes no overflow
+    if not intervals.within_float_range(network.dtype):  # the float error model assumes no overflow
         return record.finish(UNDECIDED, "")
     folded = spec_bounds(network, intervals, spec, stop=len(network.layers) - 1)
     margins, noise = folded.lower[0], folded.noise[0]
