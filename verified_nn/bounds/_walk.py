@@ -49,8 +49,10 @@ class NodeBounds:
         return self.boxes[0].domains
 
     def within_float_range(self, dtype: Any) -> bool:
-        """Whether every box is finite and at most ``FLOAT_HEADROOM`` times ``dtype``'s largest float: only then
-        can a bound that counts the deployed network's rounding be trusted (no operation of it overflows)."""
+        """Whether every box is finite and within ``FLOAT_HEADROOM`` of ``dtype``'s largest float.
+
+        Only then can a bound that counts the deployed network's rounding be trusted (no operation overflows).
+        """
         largest = float(np.finfo(dtype).max) * FLOAT_HEADROOM
         return all(
             bool(np.all(np.abs(box.lower) <= largest) and np.all(np.abs(box.upper) <= largest)) for box in self.boxes

@@ -53,8 +53,7 @@ class InputRange:
         return f"[{self.low:g}, {self.high:g}]"
 
     def check_radius(self, eps: Fraction) -> None:
-        """CertifyError unless ``0 <= eps``, ``eps`` is below the largest float, and, for a bounded input range,
-        ``eps <= high - low``."""
+        """CertifyError unless ``0 <= eps <= high - low`` (any ``eps`` a float holds, if unbounded)."""
         width = self.high - self.low
         if math.isfinite(width) and not 0 <= eps <= Fraction(width):
             raise CertifyError(f"eps must lie in [0, {width:g}], got {_shown(eps)}")
