@@ -15,6 +15,7 @@ from ._attack import (
     pgd_attack as pgd_attack,
 )
 from ._ball import (
+    MAX_INPUT as MAX_INPUT,
     PIXELS as PIXELS,
     UNBOUNDED as UNBOUNDED,
     Ball as Ball,

@@ -53,14 +53,11 @@ class InputRange:
         return f"[{self.low:g}, {self.high:g}]"
 
     def check_radius(self, eps: Fraction) -> None:
-        """CertifyError unless ``0 <= eps <= high - low`` (any ``eps`` a float holds, if unbounded)."""
+        """CertifyError unless ``0 <= eps <= high - low`` (``eps <= MAX_INPUT`` if unbounded)."""
         width = self.high - self.low
-        if math.isfinite(width) and not 0 <= eps <= Fraction(width):
-            raise CertifyError(f"eps must lie in [0, {width:g}], got {_shown(eps)}")
-        if eps < 0:
-            raise CertifyError(f"eps must be >= 0, got {_shown(eps)}")
-        if eps > _LARGEST:
-            raise CertifyError(f"eps must be below {float(_LARGEST):g}, the largest float, got {_shown(eps)}")
+        most = width if math.isfinite(width) else MAX_INPUT
+        if not 0 <= eps <= Fraction(most):
+            raise CertifyError(f"eps must lie in [0, {most:g}], got {_shown(eps)}")
 
     def holds(self, values: Array) -> bool:
         """Whether every entry of ``values`` is finite and lies in the input range."""
@@ -70,7 +67,9 @@ class InputRange:
 def _shown(eps: Fraction) -> str:
     """``eps`` as typed for short values, else in float notation (a 5,000-digit radius is not echoed whole)."""
     text = str(eps)
-    return text if len(text) <= 40 else f"{float(eps) if eps <= _LARGEST else math.inf:g}"
+    if len(text) <= 40:
+        return text
+    return f"{float(eps):g}" if abs(eps) <= _LARGEST else f"{'-' if eps < 0 else ''}more than {float(_LARGEST):g}"
 
 
 PIXELS: Final = InputRange(0.0, 1.0)
