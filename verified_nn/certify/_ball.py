@@ -14,12 +14,12 @@ from typing import Any, Final, TypeAlias
 import numpy as np
 
 from verified_nn.bounds import Box
-from verified_nn.core import FloatDType, Floating
+from verified_nn.core import Floating
 
 from ._errors import CertifyError
 
 Array: TypeAlias = np.ndarray[Any, Any]
-Vector: TypeAlias = Floating[np.ndarray[tuple[int, ...], FloatDType], "*inputs"]
+Vector: TypeAlias = Floating[np.ndarray, "*inputs"]
 
 PIXEL_LOW: Final = 0
 PIXEL_HIGH: Final = 1

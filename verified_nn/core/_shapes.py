@@ -50,15 +50,14 @@ __all__ = [
     "LabelBatch",
     "Logits",
     "LogitsBatch",
+    "OfDType",
     "Probabilities",
     "ProbabilitiesBatch",
-    "ShapeT",
     "as_image",
     "as_image_batch",
     "as_labels",
 ]
 
-ShapeT = TypeVar("ShapeT", bound=tuple[int, ...])
 FloatT = TypeVar("FloatT", bound=np.floating[Any])
 _N = TypeVar("_N", bound=int)
 
@@ -79,6 +78,11 @@ LabelBatch: TypeAlias = Integer[np.ndarray, " batch"]
 
 # Any-shaped float arrays for the generic functions (activations, softmax).
 FloatArray: TypeAlias = Floating[np.ndarray, "..."]
+
+# What a dims string cannot say: "the result has the dtype of the argument". ``Floating[OfDType[FloatT],
+# "*shape"]`` ties the dtype through the type variable and leaves every size to the dims string (the array
+# type's shape is Any, so the plugin takes the dims string's: nothing is written twice).
+OfDType: TypeAlias = np.ndarray[Any, np.dtype[FloatT]]
 
 def _require_shape(name: str, array: np.ndarray[Any, Any], shape: tuple[int | None, ...]) -> None:
     fits = array.ndim == len(shape) and all(
