@@ -6,7 +6,9 @@ a shape written a second time in numpy's form (``Floating[np.ndarray[tuple[int, 
 type's arguments at run time): in a public signature, field or alias of any module (names without a
 leading underscore), a jaxtyping annotation's array type has no shape of its own (bare, or ``Any``: a
 type variable for the dtype is the one thing a dims string cannot say), and a numpy-typed array names no
-sizes in a ``tuple[...]``. What stays numpy-typed is what jaxtyping cannot write: a whole shape that is a
+sizes in a ``tuple[...]``. (Besides ``Any``, the array type's shape may be a whole-shape type variable where
+the plugin cannot read the dims string as a whole shape: ``softmax``'s ``"*batch classes"``.) What stays
+numpy-typed is what jaxtyping cannot write: a whole shape that is a
 class's type argument (``Network``'s ``InS``, a layer's ``Maps[In, Any, Any]``), a ``*Rest`` unpacked, or
 sizes that are all type parameters of the generic class around them (``Unlabelled[B, *Rest].labelled``
 takes ``np.ndarray[tuple[B], ...]``: mypy without the plugin checks that too).
@@ -38,6 +40,14 @@ def _first_argument(subscript: ast.Subscript) -> ast.expr:
     return index.elts[0] if isinstance(index, ast.Tuple) else index
 
 
+def _unreadable_as_a_whole(dims: ast.expr) -> bool:
+    """Whether the plugin reads a dims string as a shape of unknown rank: a named variadic beside other axes
+    (``"*batch classes"``). There a whole-shape type variable (``ShapeT``) says "the argument's shape", which
+    the dims string says to jaxtyping only."""
+    words = dims.value.split() if isinstance(dims, ast.Constant) and isinstance(dims.value, str) else []
+    return len(words) > 1 and any(word.startswith("*") for word in words)
+
+
 def _class_parameters(node: ast.ClassDef) -> frozenset[str]:
     """The type parameters of a generic class: the names in its ``Generic[...]`` base."""
     generic = [base for base in node.bases if isinstance(base, ast.Subscript) and _name(base.value) == "Generic"]
@@ -54,7 +64,8 @@ def problems_in(annotation: ast.expr, parameters: frozenset[str] = frozenset()) 
             array = index.elts[0]
             if isinstance(array, ast.Subscript) and _name(array.value) == "ndarray":
                 shape = _first_argument(array)
-                if not (isinstance(shape, ast.Name) and shape.id == "Any"):
+                whole = isinstance(shape, ast.Name) and _unreadable_as_a_whole(index.elts[1])
+                if not ((isinstance(shape, ast.Name) and shape.id == "Any") or whole):
                     yield f"shape written twice: {ast.unparse(annotation)}"
             return
         if base == "ndarray":
@@ -126,6 +137,7 @@ def test_every_public_array_annotation_is_written_once() -> None:
         "def f(x: np.ndarray[tuple[int, Literal[784]], np.dtype[Any]]) -> None: ...",
         'def f(x: Float[np.ndarray, "b 784"]) -> tuple[float, np.ndarray[tuple[B, C], Any]]: ...',
         'class Layer:\n    weights: Shaped[np.ndarray[tuple[Out, In], Any], "Out In"]',
+        'def relu(x: Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"]) -> None: ...',
         "class Layer:\n    def forward(self, x: Any) -> np.ndarray[tuple[Any], IntDType]: ...",
         "class Unlabelled(Generic[B]):\n    def labelled(self, labels: np.ndarray[tuple[B, C], IntDType]) -> None: ...",
     ],
@@ -140,6 +152,7 @@ def test_a_shape_written_twice_or_in_numpys_form_is_found(source: str) -> None:
         'Images: TypeAlias = Floating[np.ndarray, "batch 784"]',
         'def f(x: Floating[OfDType[FloatT], "*shape"]) -> Floating[OfDType[FloatT], "*shape"]: ...',
         'def f(x: Floating[np.ndarray[Any, np.dtype[FloatT]], "*shape"]) -> None: ...',
+        'def softmax(x: Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*batch classes"]) -> None: ...',
         "class Network:\n    def logits(self, x: np.ndarray[InS, np.dtype[Any]]) -> np.ndarray[OutS, FloatDType]: ...",
         "def of(images: np.ndarray[tuple[B, *Rest], FloatDType]) -> None: ...",
         "def _kernel(x: np.ndarray[tuple[B, C], Any]) -> None: ...",

@@ -45,6 +45,7 @@ from ._shapes import (
     OfDType as OfDType,
     Probabilities as Probabilities,
     ProbabilitiesBatch as ProbabilitiesBatch,
+    ShapeT as ShapeT,
     as_float_array as as_float_array,
     as_image as as_image,
     as_image_batch as as_image_batch,

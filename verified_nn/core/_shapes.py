@@ -51,6 +51,7 @@ __all__ = [
     "Logits",
     "LogitsBatch",
     "OfDType",
+    "ShapeT",
     "Probabilities",
     "ProbabilitiesBatch",
     "as_image",
@@ -58,6 +59,11 @@ __all__ = [
     "as_labels",
 ]
 
+# A whole shape, for a dims string the plugin cannot read as one: ``"*batch classes"`` (a named variadic
+# beside other axes) is a shape of unknown rank to it, so ``softmax``'s result would lose its argument's
+# sizes. ``Floating[np.ndarray[ShapeT, ...], "*batch classes"]`` says "the shape of the argument" in numpy's
+# form (no size is written twice: the sizes are in the dims string only).
+ShapeT = TypeVar("ShapeT", bound=tuple[int, ...])
 FloatT = TypeVar("FloatT", bound=np.floating[Any])
 _N = TypeVar("_N", bound=int)
 

@@ -10,7 +10,7 @@ import numpy as np
 from jaxtyping import Shaped
 
 from ._checking import checked
-from ._shapes import Floating, FloatT, OfDType
+from ._shapes import Floating, FloatT, OfDType, ShapeT
 
 # Rows of scores: B rows (a batch) of C classes, any dtype; ``B`` and ``C`` are shared by the parameters and
 # the return of each kernel.
@@ -52,8 +52,8 @@ def softmax_unchecked(z: Shaped[np.ndarray, "*shape"]) -> Shaped[np.ndarray, "*s
 
 @checked
 def softmax(
-    logits: Floating[OfDType[FloatT], "*batch classes"],
-) -> Floating[OfDType[FloatT], "*batch classes"]:
+    logits: Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*batch classes"],
+) -> Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*batch classes"]:
     """Softmax over the last axis: ``exp(z_i - m) / sum_j exp(z_j - m)`` with ``m = max_j z_j``.
 
     Args:
@@ -66,15 +66,15 @@ def softmax(
 
 @checked
 def log_softmax(
-    logits: Floating[OfDType[FloatT], "*batch classes"],
-) -> Floating[OfDType[FloatT], "*batch classes"]:
+    logits: Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*batch classes"],
+) -> Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*batch classes"]:
     """Log of softmax over the last axis: ``z_i - m - log sum_j exp(z_j - m)``; finite for finite z."""
     return log_softmax_rows(_rows(logits)).reshape(logits.shape)
 
 
 @checked
 def logsumexp(
-    logits: Floating[OfDType[FloatT], "*batch classes"],
+    logits: Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*batch classes"],
 ) -> Floating[OfDType[FloatT], "*batch"]:
     """``log sum_j exp(z_j)`` over the last axis, computed as ``m + log sum_j exp(z_j - m)``.
 
