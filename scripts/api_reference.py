@@ -63,7 +63,7 @@ def _annotation(hint: Any) -> str:
     if isinstance(hint, type):
         return hint.__qualname__
     text = inspect.formatannotation(hint)
-    for prefix in ("verified_nn.", "collections.abc.", "typing.", "numpy.", "pathlib."):
+    for prefix in ("verified_nn.", "collections.abc.", "jaxtyping.", "typing.", "numpy.", "pathlib."):
         text = text.replace(prefix, "")
     text = re.sub(r"\b\w+\._\w+\.", "", text)  # network._mlp.MLP -> MLP
     text = re.sub(r"(?<![\w.])_\w+\.", "", text)  # pathlib._local.Path (Python 3.13) -> Path

@@ -108,10 +108,10 @@ PLANTED = [
     Planted(
         "loss_gradient_transposes_the_softmax",
         LOSS,
-        "gradient = exp * (scale / sums)  # scale * softmax, (B, C)",
+        "gradient = exp * (scale / sums)  # scale * softmax, (batch, classes)",
         "gradient = exp.T * (scale / sums)",
         "shape",
-        "multiply: sizes differ and neither is 1: C (exp.T: (C, B)) and B (scale / sums: (B, 1))",
+        "multiply: sizes differ and neither is 1: classes (exp.T: (classes, batch)) and batch (scale / sums: (batch, 1))",
     ),
     Planted(
         "dropout_draws_one_mask_per_feature",

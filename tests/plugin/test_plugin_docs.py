@@ -79,3 +79,30 @@ def test_the_layer_changed_as_the_doc_says_gives_the_errors_it_prints(tmp_path: 
         code = code.replace(line, wrong)
     found = _mypy(tmp_path, "layer.py", code, plugin=True)
     assert [line for line in found if ": error:" in line] == LAYER_ERRORS["output"].splitlines()
+
+
+README_LIBRARY = re.search(r"## The library\n.*?```python\n(?P<code>.*?)```", (ROOT / "README.md").read_text(), re.S)
+# README's sentence after its first library example: the call that both checkers refuse, and what each says.
+README_WRONG_CALL = "accuracy(images, labels[:32])"
+README_RUN_TIME = "ShapeError: accuracy: argument 'labels' expected Integer[ndarray, 'batch'], got int64[32]"
+README_MYPY = '"accuracy": size batch differs between arguments: 64 (images: (64, 784)) and 32 (labels: (32,))'
+
+
+def test_readmes_first_library_example_uses_jaxtyping_runs_and_type_checks(tmp_path: Path) -> None:
+    assert README_LIBRARY is not None
+    code = README_LIBRARY["code"]
+    assert "from jaxtyping import" in code
+    assert _mypy(tmp_path, "example.py", code, plugin=True) == []
+    result = subprocess.run([sys.executable, "example.py"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_readmes_wrong_call_is_refused_by_both_checkers_as_it_says(tmp_path: Path) -> None:
+    assert README_LIBRARY is not None
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert all(text in readme for text in (README_WRONG_CALL, README_RUN_TIME, README_MYPY))
+    code = README_LIBRARY["code"] + README_WRONG_CALL + "\n"
+    found = _mypy(tmp_path, "example.py", code, plugin=True)
+    assert [line.split(": error: ")[-1] for line in found if ": error:" in line] == [f"{README_MYPY}  [shape]"]
+    result = subprocess.run([sys.executable, "example.py"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert README_RUN_TIME in result.stderr

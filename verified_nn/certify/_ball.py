@@ -19,12 +19,12 @@ from typing import Any, Final, TypeAlias
 import numpy as np
 
 from verified_nn.bounds import Box
-from verified_nn.core import FloatDType, Floating
+from verified_nn.core import Floating
 
 from ._errors import CertifyError
 
 Array: TypeAlias = np.ndarray[Any, Any]
-Vector: TypeAlias = Floating[np.ndarray[tuple[int, ...], FloatDType], "*inputs"]
+Vector: TypeAlias = Floating[np.ndarray, "*inputs"]
 
 # float64 sums of a few numbers of magnitude m err by well under 1e-15 m: beyond 1e-12 m, no doubt
 _DECIDED: Final = 1e-12

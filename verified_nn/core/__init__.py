@@ -42,6 +42,7 @@ from ._shapes import (
     LabelBatch as LabelBatch,
     Logits as Logits,
     LogitsBatch as LogitsBatch,
+    OfDType as OfDType,
     Probabilities as Probabilities,
     ProbabilitiesBatch as ProbabilitiesBatch,
     ShapeT as ShapeT,

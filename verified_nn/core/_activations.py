@@ -10,7 +10,7 @@ import numpy as np
 
 from ._checking import checked
 from ._errors import InvalidArgumentError
-from ._shapes import Floating, FloatT, ShapeT
+from ._shapes import Floating, FloatT, OfDType
 
 DEFAULT_LEAKY_SLOPE = 0.01
 
@@ -54,24 +54,24 @@ def check_slope(slope: float) -> None:
 
 @checked
 def relu(
-    x: Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"],
-) -> Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"]:
+    x: Floating[OfDType[FloatT], "*shape"],
+) -> Floating[OfDType[FloatT], "*shape"]:
     """ReLU, elementwise: ``max(x, 0)``. Any shape; the result has the shape and dtype of ``x``."""
     return relu_kernel(x)
 
 
 @checked
 def relu_derivative(
-    x: Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"],
-) -> Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"]:
+    x: Floating[OfDType[FloatT], "*shape"],
+) -> Floating[OfDType[FloatT], "*shape"]:
     """Derivative of ReLU, elementwise: 1 where ``x > 0``, else 0 (0 at the kink)."""
     return relu_derivative_kernel(x)
 
 
 @checked
 def leaky_relu(
-    x: Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"], *, slope: float = DEFAULT_LEAKY_SLOPE
-) -> Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"]:
+    x: Floating[OfDType[FloatT], "*shape"], *, slope: float = DEFAULT_LEAKY_SLOPE
+) -> Floating[OfDType[FloatT], "*shape"]:
     """Leaky ReLU, elementwise: ``x`` where ``x > 0``, else ``slope * x``, with 0 <= slope < 1."""
     check_slope(slope)
     return leaky_relu_kernel(x, slope)
@@ -79,8 +79,8 @@ def leaky_relu(
 
 @checked
 def leaky_relu_derivative(
-    x: Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"], *, slope: float = DEFAULT_LEAKY_SLOPE
-) -> Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"]:
+    x: Floating[OfDType[FloatT], "*shape"], *, slope: float = DEFAULT_LEAKY_SLOPE
+) -> Floating[OfDType[FloatT], "*shape"]:
     """Derivative of leaky ReLU, elementwise: 1 where ``x > 0``, else ``slope`` (also at 0)."""
     check_slope(slope)
     return leaky_relu_derivative_kernel(x, slope)
@@ -88,15 +88,15 @@ def leaky_relu_derivative(
 
 @checked
 def tanh(
-    x: Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"],
-) -> Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"]:
+    x: Floating[OfDType[FloatT], "*shape"],
+) -> Floating[OfDType[FloatT], "*shape"]:
     """Hyperbolic tangent, elementwise: values in (-1, 1), odd, 1-Lipschitz."""
     return np.tanh(x)
 
 
 @checked
 def tanh_derivative(
-    x: Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"],
-) -> Floating[np.ndarray[ShapeT, np.dtype[FloatT]], "*shape"]:
+    x: Floating[OfDType[FloatT], "*shape"],
+) -> Floating[OfDType[FloatT], "*shape"]:
     """Derivative of tanh, elementwise: ``1 - tanh(x)^2``, in (0, 1]."""
     return tanh_derivative_kernel(np.tanh(x))

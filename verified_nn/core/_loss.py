@@ -1,21 +1,18 @@
 """Mean cross-entropy loss from logits and integer labels, and its gradient with respect to the logits.
 
-The kernel keeps the batch ``B`` and the classes ``C`` in its signature (logits ``(B, C)``, labels
-``(B,)``), so the shape plugin checks its body, and calls with a batch of logits and labels of different
-static sizes are reported.
+The kernel names the batch and the classes in its jaxtyping signature (logits ``(batch, classes)``,
+labels ``(batch,)``), so the shape plugin checks its body, and calls with a batch of logits and labels of
+different static sizes are reported.
 """
 
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
-from jaxtyping import Integer
+from jaxtyping import Integer, Shaped
 
 from ._checking import checked
 from ._errors import InvalidArgumentError
-from ._shapes import Floating, FloatT, IntDType
-
-B = TypeVar("B", bound=int)
-C = TypeVar("C", bound=int)
+from ._shapes import Floating, FloatT, OfDType
 
 
 def _check_labels(labels: np.ndarray[Any, Any], classes: int) -> None:
@@ -27,8 +24,8 @@ def _check_labels(labels: np.ndarray[Any, Any], classes: int) -> None:
 
 
 def cross_entropy_and_gradient(
-    logits: np.ndarray[tuple[B, C], np.dtype[Any]], labels: np.ndarray[tuple[B], IntDType], *, seed: float = 1.0
-) -> tuple[float, np.ndarray[tuple[B, C], np.dtype[Any]]]:
+    logits: Shaped[np.ndarray, "batch classes"], labels: Integer[np.ndarray, " batch"], *, seed: float = 1.0
+) -> tuple[float, Shaped[np.ndarray, "batch classes"]]:
     """Loss and ``seed`` times its gradient in one pass, sharing the exponentials.
 
     Unchecked: for callers that checked their arguments. ``seed`` scales the gradient only (backprop
@@ -38,23 +35,23 @@ def cross_entropy_and_gradient(
     """
     _check_labels(labels, logits.shape[1])
     batch = logits.shape[0]
-    rows = np.arange(batch)  # (B,)
-    shifted = logits - logits.max(axis=1, keepdims=True)  # (B, C)
-    exp = np.exp(shifted)  # (B, C)
-    sums = exp.sum(axis=1, keepdims=True)  # (B, 1)
+    rows = np.arange(batch)  # (batch,)
+    shifted = logits - logits.max(axis=1, keepdims=True)  # (batch, classes)
+    exp = np.exp(shifted)  # (batch, classes)
+    sums = exp.sum(axis=1, keepdims=True)  # (batch, 1)
     total = (np.log(sums).sum() - shifted[rows, labels].sum()) / batch
     # A Python float for float32/float64; exact elements (object arrays, verified_nn.proofs) stay exact.
     loss: float = total if logits.dtype == object else float(total)
     scale = seed / batch
-    gradient = exp * (scale / sums)  # scale * softmax, (B, C)
+    gradient = exp * (scale / sums)  # scale * softmax, (batch, classes)
     gradient[rows, labels] -= scale
     return loss, gradient
 
 
 @checked
 def cross_entropy(
-    logits: Floating[np.ndarray[tuple[B, C], np.dtype[FloatT]], "batch classes"],
-    labels: Integer[np.ndarray[tuple[B], IntDType], " batch"],
+    logits: Floating[OfDType[FloatT], "batch classes"],
+    labels: Integer[np.ndarray, " batch"],
 ) -> float:
     """Mean cross-entropy ``-(1/B) sum_b log softmax(z_b)[y_b]`` of a batch.
 
@@ -69,9 +66,9 @@ def cross_entropy(
 
 @checked
 def cross_entropy_gradient(
-    logits: Floating[np.ndarray[tuple[B, C], np.dtype[FloatT]], "batch classes"],
-    labels: Integer[np.ndarray[tuple[B], IntDType], " batch"],
-) -> Floating[np.ndarray[tuple[B, C], np.dtype[FloatT]], "batch classes"]:
+    logits: Floating[OfDType[FloatT], "batch classes"],
+    labels: Integer[np.ndarray, " batch"],
+) -> Floating[OfDType[FloatT], "batch classes"]:
     """Gradient of :func:`cross_entropy` with respect to the logits: ``(softmax(z) - onehot(y)) / B``.
 
     Returns shape ``(batch, classes)``, the dtype of ``logits``.

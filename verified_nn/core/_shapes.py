@@ -1,8 +1,10 @@
 """The shape vocabulary: named dimensions and array aliases read by both mypy and jaxtyping.
 
-Each alias is ``Floating[np.ndarray[tuple[...static shape...], dtype], "runtime dims"]``. To mypy it
-is a numpy array whose static shape uses ``Literal`` sizes, so passing a ``(100,)`` vector where a
-``(784,)`` one is expected is a type error; at runtime ``checked`` verifies the dims string.
+Each alias is written once, in jaxtyping's form: ``Floating[np.ndarray, "batch 784"]``. At run time
+``checked`` verifies the dims string; mypy, with the shape plugin (``verified_nn.mypy_plugin``), reads the
+same string as the static shape ``(batch, 784)``: ``784`` a literal size, ``batch`` a size shared by the
+parameters and the return of the function that uses the alias. So passing a ``(100,)`` vector where a
+``(784,)`` one is expected is a type error, and what beartype checks is what mypy checks.
 """
 
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar
@@ -48,14 +50,19 @@ __all__ = [
     "LabelBatch",
     "Logits",
     "LogitsBatch",
+    "OfDType",
+    "ShapeT",
     "Probabilities",
     "ProbabilitiesBatch",
-    "ShapeT",
     "as_image",
     "as_image_batch",
     "as_labels",
 ]
 
+# A whole shape, for a dims string the plugin cannot read as one: ``"*batch classes"`` (a named variadic
+# beside other axes) is a shape of unknown rank to it, so ``softmax``'s result would lose its argument's
+# sizes. ``Floating[np.ndarray[ShapeT, ...], "*batch classes"]`` says "the shape of the argument" in numpy's
+# form (no size is written twice: the sizes are in the dims string only).
 ShapeT = TypeVar("ShapeT", bound=tuple[int, ...])
 FloatT = TypeVar("FloatT", bound=np.floating[Any])
 _N = TypeVar("_N", bound=int)
@@ -65,19 +72,23 @@ _N = TypeVar("_N", bound=int)
 Features: TypeAlias = tuple[Any, _N]
 
 # Single samples.
-Image: TypeAlias = Floating[np.ndarray[tuple[InputDim], FloatDType], "784"]
-Logits: TypeAlias = Floating[np.ndarray[tuple[ClassDim], FloatDType], "10"]
-Probabilities: TypeAlias = Floating[np.ndarray[tuple[ClassDim], FloatDType], "10"]
+Image: TypeAlias = Floating[np.ndarray, "784"]
+Logits: TypeAlias = Floating[np.ndarray, "10"]
+Probabilities: TypeAlias = Floating[np.ndarray, "10"]
 
 # Batches: the leading axis is always named ``batch`` and must agree across one call.
-ImageBatch: TypeAlias = Floating[np.ndarray[tuple[int, InputDim], FloatDType], "batch 784"]
-LogitsBatch: TypeAlias = Floating[np.ndarray[tuple[int, ClassDim], FloatDType], "batch 10"]
-ProbabilitiesBatch: TypeAlias = Floating[np.ndarray[tuple[int, ClassDim], FloatDType], "batch 10"]
-LabelBatch: TypeAlias = Integer[np.ndarray[tuple[int], IntDType], " batch"]
+ImageBatch: TypeAlias = Floating[np.ndarray, "batch 784"]
+LogitsBatch: TypeAlias = Floating[np.ndarray, "batch 10"]
+ProbabilitiesBatch: TypeAlias = Floating[np.ndarray, "batch 10"]
+LabelBatch: TypeAlias = Integer[np.ndarray, " batch"]
 
 # Any-shaped float arrays for the generic functions (activations, softmax).
-FloatArray: TypeAlias = Floating[np.ndarray[tuple[int, ...], FloatDType], "..."]
+FloatArray: TypeAlias = Floating[np.ndarray, "..."]
 
+# What a dims string cannot say: "the result has the dtype of the argument". ``Floating[OfDType[FloatT],
+# "*shape"]`` ties the dtype through the type variable and leaves every size to the dims string (the array
+# type's shape is Any, so the plugin takes the dims string's: nothing is written twice).
+OfDType: TypeAlias = np.ndarray[Any, np.dtype[FloatT]]
 
 def _require_shape(name: str, array: np.ndarray[Any, Any], shape: tuple[int | None, ...]) -> None:
     fits = array.ndim == len(shape) and all(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Final, TypeAlias
 
 import numpy as np
+from jaxtyping import Int64
 
 from verified_nn.core import InvalidArgumentError
 
@@ -39,7 +40,7 @@ class Dataset:
     """Labelled examples: ``inputs`` ``(n, *shape)``, ``labels`` ``(n,)`` int64, and the ``classes``' names."""
 
     inputs: Rows  # (n, *shape): any real numbers; uint8 means pixels 0..255 (seen by networks in [0, 1])
-    labels: np.ndarray[tuple[int], np.dtype[np.int64]]  # (n,) class indices in [0, len(classes))
+    labels: Int64[np.ndarray, " n"]  # (n,) class indices in [0, len(classes))
     classes: tuple[str, ...]  # the name of each class, indexed by label
     name: str  # what the dataset is called in logs and model files ("digits", "mnist")
     source: str  # where it came from, for messages (a file, "arrays")

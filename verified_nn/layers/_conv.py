@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Generic, Self, TypeVar, overload
 
 import numpy as np
 
-from verified_nn.core import Dim, FloatDType, Floating, InvalidArgumentError, ShapeError, describe, size_of
+from verified_nn.core import Dim, Floating, InvalidArgumentError, ShapeError, describe, size_of
 
 from . import _conv_blocks as blocked
 from ._dense import SCHEMES, Scheme
@@ -60,8 +60,8 @@ class Conv2D(Layer[Maps[Out, Any, Any], Maps[In, Any, Any]], Generic[Out, In]):
     when a network is built and at every call.
     """
 
-    weights: Floating[np.ndarray[tuple[Out, In, int, int], FloatDType], "out in kh kw"]
-    bias: Floating[np.ndarray[tuple[Out], FloatDType], " out"]
+    weights: Floating[np.ndarray, "Out In kh kw"]  # Out, In: the layer's type parameters
+    bias: Floating[np.ndarray, " Out"]
     stride: Pair | int = 1  # (vertical, horizontal) step of the window; an int sets both
     padding: Pair | int = 0  # zeros added on each side (top and bottom, left and right); an int sets both
 

@@ -10,8 +10,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Generic, Literal, Self, TypeVar, overload
 
 import numpy as np
+from jaxtyping import Shaped
 
-from verified_nn.core import Dim, Features, FloatDType, Floating, InvalidArgumentError, ShapeError, describe, size_of
+from verified_nn.core import Dim, Features, Floating, InvalidArgumentError, ShapeError, describe, size_of
 
 from ._layer import EVAL, FLOAT_DTYPES, Array, Layer, Mode, require_batch, require_weights_and_bias
 
@@ -48,8 +49,8 @@ class Dense(Layer[Features[Out], Features[In]], Generic[Out, In]):
     Dim[Literal[784]](), rng=rng)`` is a ``Dense[Literal[128], Literal[784]]``.
     """
 
-    weights: Floating[np.ndarray[tuple[Out, In], FloatDType], "out in"]
-    bias: Floating[np.ndarray[tuple[Out], FloatDType], " out"]
+    weights: Floating[np.ndarray, "Out In"]  # the layer's own sizes, its type parameters
+    bias: Floating[np.ndarray, " Out"]
 
     kind: ClassVar[str] = "dense"
     torch_name: ClassVar[str | None] = "Linear"
@@ -121,8 +122,8 @@ class Dense(Layer[Features[Out], Features[In]], Generic[Out, In]):
         return (self.weights.shape[0], self.weights.shape[1])
 
     def forward(
-        self, x: np.ndarray[tuple[B, In], np.dtype[Any]], *, mode: Mode = EVAL
-    ) -> tuple[np.ndarray[tuple[B, Out], Any], np.ndarray[tuple[B, In], FloatDType]]:
+        self, x: Shaped[np.ndarray, "B In"], *, mode: Mode = EVAL
+    ) -> tuple[Shaped[np.ndarray, "B Out"], Floating[np.ndarray, "B In"]]:
         """``(batch, in) -> (batch, out)``: ``x W^T + b``; the cache is ``x`` in the layer's dtype."""
         weights = self.weights  # (out, in)
         fits = x.__class__ is np.ndarray and x.ndim == 2 and x.shape[1] == weights.shape[1] and x.dtype in FLOAT_DTYPES
@@ -134,15 +135,13 @@ class Dense(Layer[Features[Out], Features[In]], Generic[Out, In]):
         return outputs, inputs
 
     def backward(
-        self, dy: np.ndarray[tuple[B, Out], np.dtype[Any]], cache: np.ndarray[tuple[B, In], np.dtype[Any]]
-    ) -> tuple[np.ndarray[tuple[B, In], Any], Self]:
+        self, dy: Shaped[np.ndarray, "B Out"], cache: Shaped[np.ndarray, "B In"]
+    ) -> tuple[Shaped[np.ndarray, "B In"], Self]:
         """``(dx, grads)``: ``dx = dy W`` ``(batch, in)``, grads holding ``dW = dy^T x`` and ``db = sum dy``."""
         self._check_upstream(dy, cache)
         return dy @ self.weights, self._gradients(dy, cache)
 
-    def parameter_gradients(
-        self, dy: np.ndarray[tuple[B, Out], np.dtype[Any]], cache: np.ndarray[tuple[B, In], np.dtype[Any]]
-    ) -> Self:
+    def parameter_gradients(self, dy: Shaped[np.ndarray, "B Out"], cache: Shaped[np.ndarray, "B In"]) -> Self:
         """``dW`` and ``db`` without forming ``dx`` (what the first layer of a network needs)."""
         self._check_upstream(dy, cache)
         return self._gradients(dy, cache)

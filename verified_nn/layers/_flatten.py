@@ -13,6 +13,7 @@ import math
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self
 
 import numpy as np
+from jaxtyping import Shaped
 
 from verified_nn.core import Dim, Features, InvalidArgumentError, ShapeError, describe, size_of
 
@@ -58,8 +59,8 @@ class Flatten(Layer[Features[N], tuple[Any, ...]], Generic[N]):
         return width
 
     def forward(
-        self, x: np.ndarray[tuple[Any, ...], np.dtype[Any]], *, mode: Mode = EVAL
-    ) -> tuple[np.ndarray[Features[N], Any], Any]:
+        self, x: Shaped[np.ndarray, "batch ..."], *, mode: Mode = EVAL
+    ) -> tuple[Shaped[np.ndarray, "batch N"], Any]:
         """``(x reshaped to (batch, width), x.shape)``."""
         if not (isinstance(x, np.ndarray) and x.dtype in FLOAT_DTYPES and x.ndim >= 2):
             raise ShapeError(f"Flatten.forward: argument 'x' expected float[batch, ...], got {describe(x)}")
@@ -71,8 +72,8 @@ class Flatten(Layer[Features[N], tuple[Any, ...]], Generic[N]):
         return rows, x.shape
 
     def backward(
-        self, dy: np.ndarray[Features[N], np.dtype[Any]], cache: Any
-    ) -> tuple[np.ndarray[tuple[Any, ...], Any], Self]:
+        self, dy: Shaped[np.ndarray, "batch N"], cache: Any
+    ) -> tuple[Shaped[np.ndarray, "batch ..."], Self]:
         """``(dy reshaped to the input's shape, self)``."""
         shape = cache
         expected = (shape[0], math.prod(shape[1:]))

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from mypy.nodes import Expression
 from mypy.plugin import FunctionSigContext, MethodContext
-from mypy.types import AnyType, TupleType, Type, get_proper_type
+from mypy.types import AnyType, Instance, TupleType, Type, get_proper_type
 
 from ._calls import CallView
 from ._codes import SHAPE
@@ -24,7 +24,7 @@ __all__ = ["BATCH_CHECKS", "BATCH_METHODS", "NETWORK_INPUTS"]
 
 
 def _keeps_batch(ctx: MethodContext) -> Type:
-    """A batch in, a batch out: the result's first size is the argument's (``Any`` in the class's types)."""
+    """A batch in, a batch out: the result's first size is the argument's (unknown in the class's types)."""
     arg_types = [t for types in ctx.arg_types for t in types]
     shape = array_shape(arg_types[0]) if arg_types else None
     result = array_of(ctx.default_return_type)
@@ -33,7 +33,9 @@ def _keeps_batch(ctx: MethodContext) -> Type:
     result_shape = get_proper_type(result.args[0])
     if not isinstance(result_shape, TupleType) or not result_shape.items:
         return ctx.default_return_type
-    if not isinstance(get_proper_type(result_shape.items[0]), AnyType):
+    first = get_proper_type(result_shape.items[0])
+    unknown = isinstance(first, AnyType) or (isinstance(first, Instance) and first.type.fullname == "builtins.int")
+    if not unknown:  # ``Any``, or ``int`` (a jaxtyping name bound by no argument, ``Integer[np.ndarray, " batch"]``)
         return ctx.default_return_type  # the class says more than "any batch": keep it
     batch = dim_type(shape[0], ctx.api)
     new_shape = result_shape.copy_modified(items=[batch, *result_shape.items[1:]])

@@ -10,6 +10,7 @@ import dataclasses
 from typing import Any, Generic, TypeVar, TypeVarTuple
 
 import numpy as np
+from jaxtyping import Integer
 
 from verified_nn.core import FloatDType, IntDType, InvalidArgumentError, ShapeError, describe
 from verified_nn.layers._layer import FLOAT_DTYPES, Array
@@ -24,7 +25,7 @@ class Batch(Generic[S_co]):
     """Images ``(batch, *features)`` (float32/float64) and integer labels ``(batch,)``, non-empty, labels >= 0."""
 
     images: np.ndarray[S_co, FloatDType]
-    labels: np.ndarray[tuple[Any], IntDType]
+    labels: Integer[np.ndarray, " batch"]
 
     def __post_init__(self) -> None:
         images, labels = self.images, self.labels

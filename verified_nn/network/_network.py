@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from typing import Any, Generic, Self, TypeVar, overload
 
 import numpy as np
+from jaxtyping import Integer
 
-from verified_nn.core import FloatDType, IntDType, ShapeError, describe, softmax_unchecked
+from verified_nn.core import FloatDType, ShapeError, describe, softmax_unchecked
 from verified_nn.layers import EVAL, Layer, Mode, ShapePreserving, require_batch
 from verified_nn.layers._layer import FLOAT_DTYPES, Array
 
@@ -227,9 +228,9 @@ class Network(Layer[OutS, InS], Generic[OutS, InS]):
         result: np.ndarray[OutS, FloatDType] = softmax_unchecked(self.logits(x))
         return result
 
-    def predict(self, x: np.ndarray[InS, np.dtype[Any]]) -> np.ndarray[tuple[Any], IntDType]:
+    def predict(self, x: np.ndarray[InS, np.dtype[Any]]) -> Integer[np.ndarray, " batch"]:
         """The most probable class of each sample, ``(batch,)`` integers."""
-        labels: np.ndarray[tuple[Any], IntDType] = self.logits(x).argmax(axis=-1)
+        labels: Integer[np.ndarray, " batch"] = self.logits(x).argmax(axis=-1)
         return labels
 
     # Training.

@@ -12,13 +12,13 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from verified_nn.core import FloatDType, Floating, ShapeError, as_float_array, describe
+from verified_nn.core import Floating, ShapeError, as_float_array, describe
 from verified_nn.layers import Layer
 from verified_nn.layers._layer import Array
 
 TreeT = TypeVar("TreeT", bound=Layer[Any, Any])
 
-ParameterVector = Floating[np.ndarray[tuple[int], FloatDType], " parameters"]
+ParameterVector = Floating[np.ndarray, " parameters"]
 
 
 def parameters(tree: Layer[Any, Any]) -> tuple[Array, ...]:

@@ -20,9 +20,10 @@ import io
 import re
 import warnings
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 import numpy as np
+from jaxtyping import UInt8
 
 from verified_nn.core import InvalidArgumentError, ShapeError, describe, require_extra
 from verified_nn.data import DataError, png_cut_short, read_file
@@ -33,7 +34,8 @@ BOX: Final = 20  # the longer side of the digit after scaling
 CENTRE: Final = 14.0  # row and column of the centre of mass in the field (MNIST's training images: 14.0, 14.0)
 INK_THRESHOLD: Final = 0.1  # after stretching, values below this fraction of full ink count as background
 
-Gray = np.ndarray[tuple[int, int], np.dtype[np.uint8]]
+Gray: TypeAlias = UInt8[np.ndarray, "height width"]
+Digit: TypeAlias = UInt8[np.ndarray, "28 28"]  # FIELD x FIELD
 
 
 def _pillow() -> Any:
@@ -142,7 +144,7 @@ def _centred(digit: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return field
 
 
-def mnist_digit(gray: Any) -> np.ndarray[tuple[int, int], np.dtype[np.uint8]]:
+def mnist_digit(gray: Any) -> Digit:
     """A grayscale image ``(height, width)`` of any size prepared as MNIST's digits were: uint8 ``(28, 28)``.
 
     See the module's docstring for the six steps. InvalidArgumentError for a blank image; ShapeError
@@ -154,11 +156,11 @@ def mnist_digit(gray: Any) -> np.ndarray[tuple[int, int], np.dtype[np.uint8]]:
     if array.dtype.kind == "f":
         array = np.clip(np.round(array * 255), 0, 255).astype(np.uint8)
     field = _centred(_scaled(_cropped_ink(array)))
-    digit: np.ndarray[tuple[int, int], np.dtype[np.uint8]] = np.round(field).astype(np.uint8)
+    digit: Digit = np.round(field).astype(np.uint8)
     return digit
 
 
-def read_digit(path: str | Path) -> np.ndarray[tuple[int, int], np.dtype[np.uint8]]:
+def read_digit(path: str | Path) -> Digit:
     """The image file at ``path`` (PNG, JPEG, within the ceilings) as an MNIST-style uint8 ``(28, 28)`` digit."""
     gray = read_grayscale(path)
     try:

@@ -16,9 +16,9 @@ logits = rng.standard_normal((64, 10))
 labels = rng.integers(0, 10, size=32)
 weights = rng.normal(0.0, 0.05, (10, 784))
 
-cross_entropy(logits, labels)  # E: [shape] "cross_entropy": size B differs between arguments: 64 (logits: (64, 10)) and 32 (labels: (32,))
-cross_entropy_gradient(logits, labels)  # E: [shape] "cross_entropy_gradient": size B differs between arguments: 64 (logits: (64, 10)) and 32 (labels: (32,))
-cross_entropy_and_gradient(logits, labels)  # E: [shape] "cross_entropy_and_gradient": size B differs between arguments: 64 (logits: (64, 10)) and 32 (labels: (32,))
+cross_entropy(logits, labels)  # E: [shape] "cross_entropy": size batch differs between arguments: 64 (logits: (64, 10)) and 32 (labels: (32,))
+cross_entropy_gradient(logits, labels)  # E: [shape] "cross_entropy_gradient": size batch differs between arguments: 64 (logits: (64, 10)) and 32 (labels: (32,))
+cross_entropy_and_gradient(logits, labels)  # E: [shape] "cross_entropy_and_gradient": size batch differs between arguments: 64 (logits: (64, 10)) and 32 (labels: (32,))
 Dense(weights=weights, bias=np.zeros(128))  # E: [shape] "Dense": size Out differs between arguments: 10 (weights: (10, 784)) and 128 (bias: (128,))
 Dense(weights=weights.T, bias=np.zeros(10))  # E: [shape] "Dense": size Out differs between arguments: 784 (weights: (784, 10)) and 10 (bias: (10,))
 

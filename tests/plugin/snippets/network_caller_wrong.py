@@ -21,4 +21,4 @@ z = images @ W  # E: [shape] matmul: inner sizes differ: 784 (images: (64, 784))
 layer = Dense(weights=W.T, bias=b)  # E: [shape] "Dense": size Out differs between arguments: 784 (weights: (784, 128)) and 128 (bias: (128,))
 Batch.of(images).labelled(labels)  # E: [arg-type] Argument 1 to "labelled" of "Unlabelled" has incompatible type "ndarray[tuple[Literal[32]], dtype[signedinteger[_64Bit]]]"; expected "ndarray[tuple[Literal[64]], dtype[integer[Any]]]"
 logits, _ = Dense.init(10, 784, rng=rng).forward(images)
-cross_entropy(logits, labels)  # E: [shape] "cross_entropy": size B differs between arguments: 64 (logits: (64, 10)) and 32 (labels: (32,))
+cross_entropy(logits, labels)  # E: [shape] "cross_entropy": size batch differs between arguments: 64 (logits: (64, 10)) and 32 (labels: (32,))
