@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from verified_nn.certify import CertifyError, linf_ball, parse_eps
+from verified_nn.certify import PIXELS, UNBOUNDED, CertifyError, InputRange, linf_ball, parse_eps, parse_input_range
 
 
 @pytest.mark.parametrize(
@@ -29,8 +29,7 @@ def test_eps_is_parsed_exactly(text: str, value: Fraction) -> None:
     [
         ("two", "eps must be a number such as 0.01 or a fraction such as 2/255, got 'two'"),
         ("1/0", "got '1/0'"),
-        ("2", r"eps must lie in \[0, 1\], got 2"),
-        ("-1/255", r"eps must lie in \[0, 1\], got -1/255"),
+        ("-1/255", "eps must be >= 0, got -1/255"),
         ("1//2", "got '1//2'"),
     ],
 )
@@ -83,7 +82,75 @@ def test_project_lands_in_the_ball_in_the_dtype() -> None:
 
 
 def test_a_bad_centre_is_refused() -> None:
-    with pytest.raises(CertifyError, match=r"pixels must lie in \[0, 1\]"):
+    with pytest.raises(CertifyError, match=r"the centre must be finite and lie in the input range \[0, 1\]"):
         linf_ball(np.array([1.5]), Fraction(1, 10))
     with pytest.raises(CertifyError, match=r"float32 or float64 array, got int64\[2\]"):
         linf_ball(np.array([0, 1]), Fraction(1, 10))
+
+
+@pytest.mark.parametrize(
+    ("text", "input_range"),
+    [
+        ("pixels", PIXELS),
+        ("none", UNBOUNDED),
+        ("-3:3", InputRange(-3.0, 3.0)),
+        ("0:", InputRange(0.0, np.inf)),
+        (":2.5", InputRange(-np.inf, 2.5)),
+    ],
+)
+def test_an_input_range_is_parsed(text: str, input_range: InputRange) -> None:
+    assert parse_input_range(text) == input_range
+
+
+@pytest.mark.parametrize("text", ["3", "2:1", "1:1", "a:b", "nan:1", "pixel"])
+def test_a_bad_input_range_is_refused(text: str) -> None:
+    with pytest.raises(CertifyError, match=f"an input range is pixels, none or LOW:HIGH with low < high, got '{text}'"):
+        parse_input_range(text)
+
+
+def test_a_radius_must_fit_a_bounded_input_range_only() -> None:
+    with pytest.raises(CertifyError, match=r"eps must lie in \[0, 1\], got 2"):
+        PIXELS.check_radius(Fraction(2))
+    with pytest.raises(CertifyError, match=r"eps must lie in \[0, 6\], got 7"):
+        InputRange(-3.0, 3.0).check_radius(Fraction(7))
+    UNBOUNDED.check_radius(Fraction(1000))  # a feature's radius may be any size a float holds
+    with pytest.raises(CertifyError, match=r"eps must be below 1.79769e\+308, the largest float, got inf$"):
+        UNBOUNDED.check_radius(parse_eps("1e400"))
+    with pytest.raises(CertifyError, match=r"eps must lie in \[0, 1\], got 1.11111e\+59$"):
+        PIXELS.check_radius(parse_eps("1" * 60))
+
+
+def test_an_unbounded_ball_is_not_clipped_and_a_bounded_one_is() -> None:
+    center = np.array([0.0, 1.0, -5.0], dtype=np.float32)
+    free = linf_ball(center, Fraction(1, 4), UNBOUNDED)
+    assert free.contains(np.array([-0.25, 1.25, -5.25], dtype=np.float32))  # beyond [0, 1]: inside
+    assert not free.contains(np.array([np.nextafter(np.float32(-0.25), np.float32(-1)), 1.0, -5.0], dtype=np.float32))
+    np.testing.assert_array_equal(free.inner_lower, [-0.25, 0.75, -5.25])
+    np.testing.assert_array_equal(free.inner_upper, [0.25, 1.25, -4.75])
+    clipped = linf_ball(center, Fraction(1, 4), InputRange(-5.1, 1.1))
+    assert not clipped.contains(np.array([0.0, 1.2, -5.0], dtype=np.float32))
+    assert clipped.contains(np.array([0.0, 1.1, -5.1]))
+    with pytest.raises(CertifyError, match=r"the centre must be finite and lie in the input range \[0, 1\]"):
+        linf_ball(center, Fraction(1, 4))
+
+
+def test_membership_stays_exact_far_from_zero() -> None:
+    # Near 1e6 a float64 step is 1.2e-10: a fixed absolute threshold of doubt would decide these wrongly.
+    center = np.array([1e6])
+    eps = Fraction(1, 3)
+    ball = linf_ball(center, eps, UNBOUNDED)
+    corner = Fraction(10**6) + eps
+    below = float(corner) if Fraction(float(corner)) <= corner else float(np.nextafter(float(corner), 0))
+    above = float(np.nextafter(below, np.inf))
+    assert Fraction(below) <= corner < Fraction(above)
+    assert ball.contains(np.array([below])) and not ball.contains(np.array([above]))
+
+
+def test_a_ball_beyond_the_largest_input_is_refused() -> None:
+    with pytest.raises(
+        CertifyError, match=r"eps 1000000000000000000000000000000 takes the ball to 1e\+30, beyond 1e\+15, the largest"
+    ):
+        linf_ball(np.zeros(3, np.float32), Fraction(10**30), UNBOUNDED)
+    with pytest.raises(CertifyError, match=r"takes the ball to 1e\+16, beyond 1e\+15"):
+        linf_ball(np.array([1e16]), Fraction(1, 10), UNBOUNDED)  # a centre that far is refused as well
+    assert linf_ball(np.zeros(3, np.float32), Fraction(10**14), UNBOUNDED).contains(np.full(3, -1e14))

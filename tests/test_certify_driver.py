@@ -13,10 +13,12 @@ from verified_nn.certify import (
     COUNTEREXAMPLE,
     MISCLASSIFIED,
     STATUSES,
+    UNBOUNDED,
     VERIFIED,
     CertifyConfig,
     CertifyError,
     ImageResult,
+    InputRange,
     certify_image,
     certify_images,
 )
@@ -62,6 +64,44 @@ def test_the_milp_decides_what_the_bounds_leave_open() -> None:
     complete = certify_image(network, x, 0, config)
     assert (complete.status, complete.decided_by) == (VERIFIED, "milp") and complete.milp_seconds > 0
     assert complete.unstable == 2
+
+
+def _below_zero_network() -> Network[Any, Any]:
+    # z_0 - z_1 = 0.05 - relu(-x): robust for every x >= -0.05, so the input range decides the verdict at x = 0.
+    return dense_network([np.array([[-1.0]]), np.array([[-1.0], [0.0]])], [np.zeros(1), np.array([0.05, 0.0])], (0.0,))
+
+
+@pytest.mark.parametrize(
+    ("input_range", "status"),
+    [
+        (InputRange(0.0, 1.0), VERIFIED),  # the pixel range keeps x >= 0
+        (InputRange(-0.04, 1.0), VERIFIED),  # the ball reaches -0.04 only: the margin stays >= 0.01
+        (InputRange(-0.06, 1.0), COUNTEREXAMPLE),  # clipped at -0.06, it still holds x in [-0.06, -0.05)
+        (UNBOUNDED, COUNTEREXAMPLE),  # not clipped: x = -0.1 gives margin -0.05
+    ],
+)
+def test_the_ball_is_clipped_to_the_input_range_and_no_further(input_range: InputRange, status: str) -> None:
+    result = certify_image(
+        _below_zero_network(), np.zeros(1), 0, CertifyConfig(eps=Fraction(1, 10), input_range=input_range)
+    )
+    assert result.status == status
+    if status == COUNTEREXAMPLE:
+        assert result.counterexample is not None
+        x = float(result.counterexample[0])
+        assert max(input_range.low, -0.1) <= x < -0.05
+
+
+def test_bounds_near_overflow_never_make_a_certificate() -> None:
+    # Node bounds beyond float32's range (less a headroom) leave the float error model without ground: the image
+    # is undecided, never verified, even when the bounds' signs would say so: two 1e18 weights make 1e36.
+    network = dense_network(
+        [np.array([[1e18]]), np.array([[1e18], [0.0]])], [np.zeros(1), np.array([1.0, 0.0])], (0.0,)
+    )
+    result = certify_image(network.astype(np.float32), np.ones(1, np.float32), 0, CertifyConfig(eps=Fraction(1, 10)))
+    assert (result.status, result.decided_by) == ("undecided", "")
+    modest = dense_network([np.array([[1e3]]), np.array([[1e3], [0.0]])], [np.zeros(1), np.array([1.0, 0.0])], (0.0,))
+    result = certify_image(modest.astype(np.float32), np.ones(1, np.float32), 0, CertifyConfig(eps=Fraction(1, 10)))
+    assert (result.status, result.decided_by) == (VERIFIED, "ibp")
 
 
 def test_a_misclassified_image_is_its_own_counterexample() -> None:

@@ -14,7 +14,7 @@ pytest.importorskip("scipy")
 
 from verified_nn.bounds import Rounding, encode, linear_bounds
 from verified_nn.certify import CertifyError, linf_ball, minimum_margin
-from verified_nn.certify._milp import CANDIDATE, TIMEOUT, UNDECIDED, VERIFIED
+from verified_nn.certify._milp import CANDIDATE, OUT_OF_RANGE, TIMEOUT, UNDECIDED, VERIFIED
 from verified_nn.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU, Reshape
 from verified_nn.network import Network, default_network
 
@@ -137,3 +137,24 @@ def test_without_scipy_the_complete_method_says_what_to_install(monkeypatch: pyt
     nodes = linear_bounds(network, ball.box(), rounding=SOUND)
     with pytest.raises(CertifyError, match=r"the complete method needs scipy: pip install 'verified-nn\[certify\]'"):
         minimum_margin(network, nodes, np.array([1.0, -1.0, 0.0]), time_limit=1)
+
+
+def test_a_program_beyond_the_solver_range_is_not_solved() -> None:
+    # HiGHS reads a bound of 1e20 or more as infinite and overflowed bounds as anything: "infeasible" then
+    # proves nothing, so such a program is reported out of range (undecided), never verified.
+    network = dense_network([np.array([[1e16]]), np.array([[1.0], [0.0]])], [np.zeros(1), np.array([1.0, 0.0])], (0.0,))
+    x = np.ones(1)
+    nodes = linear_bounds(network, linf_ball(x, Fraction(1, 10)).box(), rounding=Rounding.sound(deployed=np.float64))
+    program, _ = encode(network, nodes)
+    assert not program.in_solver_range() and program.in_solver_range(limit=1e17)
+    outcome = minimum_margin(network, nodes, np.array([1.0, -1.0]), time_limit=5.0)
+    assert outcome.status == OUT_OF_RANGE and outcome.example is None
+    small, _ = encode(
+        tiny_network(dtype=np.float64),
+        linear_bounds(
+            tiny_network(dtype=np.float64),
+            linf_ball(np.full(3, 0.5), Fraction(1, 10)).box(),
+            rounding=Rounding.sound(deployed=np.float64),
+        ),
+    )
+    assert small.in_solver_range()  # one-sided rows (an infinite limit) are in range

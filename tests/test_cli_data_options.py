@@ -90,16 +90,28 @@ def test_a_csv_table_with_named_labels_and_a_separate_test_file(
     assert "note: this is not the test set models/t-best.safetensors was reported on" in capsys.readouterr().out
 
 
-def test_certify_refuses_inputs_outside_the_pixel_range_before_any_work(
+def test_certify_takes_a_table_unclipped_and_refuses_a_range_its_inputs_leave(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     options = ["--data", "train.csv", "--test-data", "test.csv", "--label-column", "species"]
     assert main(["train", *options, *QUICK, "--name", "t"]) == 0
     capsys.readouterr()
-    assert main(["certify", "models/t-best.safetensors", *options, "--eps", "0.01"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("verified-nn: error: test.csv: certify takes eps-balls within [0, 1], the pixel range; ")
-    assert "scale them into [0, 1] (for training too) to certify the model" in err and err.count("\n") == 1
+    assert main(["certify", "models/t-best.safetensors", *options, "--eps", "0.01", "--json", "c.json"]) == 0
+    assert "certify: 60 images, eps 1/100 = 0.01, inputs unbounded, method complete" in capsys.readouterr().out
+    assert json.loads(Path("c.json").read_text())["summary"]["input_range"] == "unbounded"
+    for chosen, line in (
+        (["--input-range", "pixels"], "test.csv: these inputs range over [-"),
+        (["--input-range=-1:1"], "test.csv: these inputs range over [-"),
+        (
+            ["--input-range", "none", "--png", "png"],
+            "--png draws square greyscale images of pixels in [0, 1]; these inputs",
+        ),
+        (["--input-range", "0:1", "--eps", "2"], "--eps must lie in [0, 1], got 2"),
+    ):
+        assert main(["certify", "models/t-best.safetensors", *options, "--eps", "0.01", *chosen]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"verified-nn: error: {line}") and err.count("\n") == 1, err
+    assert not Path("png").exists()
 
 
 @pytest.mark.parametrize(

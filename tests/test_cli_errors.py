@@ -222,10 +222,22 @@ PARSER_ERRORS = [
     # Seeds, rates and radii numpy or the layers would refuse late, without naming the option.
     (["smoke", "--seed", "-1"], "smoke", "argument --seed: must be >= 0, got -1"),
     (["prove", "--seed", "-3"], "prove", "argument --seed: must be >= 0, got -3"),
-    (["certify", "MODEL", "--eps", "0.1", "--seed", "x"], "certify", "argument --seed: expected a whole number >= 0, got 'x'"),
+    (
+        ["certify", "MODEL", "--eps", "0.1", "--seed", "x"],
+        "certify",
+        "argument --seed: expected a whole number >= 0, got 'x'",
+    ),
     (["train", "--dropout", "1.5"], "train", "argument --dropout: must lie in [0, 1), got '1.5'"),
-    (["import-torch", "SD", "--hidden", "8", "--dropout", "nan", "--out", "x"], "import-torch", "argument --dropout: must lie in [0, 1), got 'nan'"),
-    (["train", "--certified-eps", "1e400"], "train", "argument --certified-eps: expected a number such as 0.1 or 8/255, got '1e400'"),
+    (
+        ["import-torch", "SD", "--hidden", "8", "--dropout", "nan", "--out", "x"],
+        "import-torch",
+        "argument --dropout: must lie in [0, 1), got 'nan'",
+    ),
+    (
+        ["train", "--certified-eps", "1e400"],
+        "train",
+        "argument --certified-eps: expected a number such as 0.1 or 8/255, got '1e400'",
+    ),
     (["data", "frob"], "data", "argument COMMAND: invalid choice: 'frob' (choose from "),
 ]
 
@@ -255,9 +267,23 @@ def test_an_unknown_command_is_one_line_pointing_at_the_main_help() -> None:
             ["train", "--activation", "swish"],
             "--activation: unknown activation 'swish'; known: relu, leaky_relu, tanh, sigmoid, leaky_relu(SLOPE)",
         ),
-        (["certify", "MODEL", "--eps", "0.1", "--time-limit", "0"], "--time-limit must be a finite number of seconds > 0, got 0"),
-        (["certify", "MODEL", "--eps", "0.1", "--time-limit", "inf"], "--time-limit must be a finite number of seconds > 0, got inf"),
-        (["certify", "MODEL", "--eps", "2"], "--eps must lie in [0, 1], got 2"),
+        (
+            ["certify", "MODEL", "--eps", "0.1", "--time-limit", "0"],
+            "--time-limit must be a finite number of seconds > 0, got 0",
+        ),
+        (
+            ["certify", "MODEL", "--eps", "0.1", "--time-limit", "inf"],
+            "--time-limit must be a finite number of seconds > 0, got inf",
+        ),
+        (["certify", "MODEL", "--eps", "2", "--input-range", "pixels"], "--eps must lie in [0, 1], got 2"),
+        (
+            ["certify", "MODEL", "--eps", "-1"],
+            "--eps must be >= 0, got -1",
+        ),
+        (
+            ["certify", "MODEL", "--eps", "1", "--input-range", "0"],
+            "--input-range: an input range is pixels, none or LOW:HIGH with low < high, got '0'",
+        ),
         (["predict", "MODEL", "x.png", "--top", "0"], "--top must be >= 1, got 0"),
     ],
 )
@@ -279,7 +305,10 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     [
         (["--validation-size", "700"], "--validation-size 700 leaves no training examples out of 400; lower it"),
         (["--test-size", "999999"], "--test-size 999999 exceeds the 100 examples of the test set"),
-        (["--train-size", "999999"], "--train-size 999999 exceeds the 300 training examples left after holding out 100"),
+        (
+            ["--train-size", "999999"],
+            "--train-size 999999 exceeds the 300 training examples left after holding out 100",
+        ),
         (["--test-size", "0.5"], "--test-size 0.5: a fraction splits data without a test set; give a count"),
         (
             ["--conv", "32,32,32,32,32"],

@@ -117,6 +117,9 @@ def test_the_export_command_writes_onnx_with_the_class_names(
     )
     props = {prop.key: prop.value for prop in onnx.load(str(tmp_path / "m.onnx")).metadata_props}
     assert json.loads(props["class_names"]) == [str(digit) for digit in range(10)] and props["run"] == "default"
+    save_model(tmp_path / "table.safetensors", mlp((20, 16, 3), rng=np.random.default_rng(0)), {"run": "table"})
+    assert main(["export", str(tmp_path / "table.safetensors"), "--onnx", str(tmp_path / "t.onnx")]) == 0
+    assert "ONNX, input 'input' (batch, 20) float32" in capsys.readouterr().out  # the model's own width, not 784
     assert main(["export", str(model)]) == 2
     assert "say where to write: --onnx FILE and/or --torch FILE" in capsys.readouterr().err
 

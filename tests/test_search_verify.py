@@ -51,6 +51,23 @@ def test_the_answer_text_reads_back_as_the_same_floats() -> None:
     assert Verdict("unsat", 1.0).text() == "unsat\n"
 
 
+def _scaled(weight: float) -> Network[Any, Any]:
+    # y_0 - y_1 = weight * relu(weight * x) + 1 >= 1 for every x: class 0 always wins.
+    from certify_networks import dense_network
+
+    weights = [np.array([[weight]]), np.array([[weight], [0.0]])]
+    return dense_network(weights, [np.zeros(1), np.array([1.0, 0.0])], (0.0,)).astype(np.float32)
+
+
+def test_bounds_near_overflow_give_unknown_never_unsat() -> None:
+    # The same true property: proven on a modest network; on one whose bounds come near float32's limit (two
+    # 1e18 weights make 1e36) the rounding model has no ground, so the answer is "unknown", never "unsat".
+    prop = parse_vnnlib(vnnlib_text([0], [1], 2, robustness(0, 2)))
+    assert verify(_scaled(1e3), prop, timeout=10).result == "unsat"
+    verdict = verify(_scaled(1e18), prop, timeout=3)
+    assert verdict.result in ("unknown", "timeout") and verdict.result != "unsat"
+
+
 def test_a_region_without_output_conditions_is_violated_at_once_and_misfits_are_refused() -> None:
     network, _ = planted(3)
     anything = parse_vnnlib(vnnlib_text([0, 0, 0], [1, 1, 1], 2, "(or (and (<= X_0 1)) (and (<= Y_0 -100)))"))

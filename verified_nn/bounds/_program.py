@@ -9,7 +9,7 @@ program describes the real network and the float one at once.
 
 import dataclasses
 import math
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 
@@ -21,6 +21,10 @@ from ._rule import rule_for
 from ._walk import NodeBounds
 
 Array: TypeAlias = np.ndarray[Any, Any]
+
+# The largest bound or coefficient a program may hold and still be handed to a solver: below HiGHS's 1e20,
+# where a bound silently becomes infinite, and far above any node bound of a network on real data.
+SOLVER_RANGE: Final = 1e15
 
 
 @dataclasses.dataclass
@@ -93,6 +97,18 @@ class Program:
         if not self.lower:
             return np.zeros(0), np.zeros(0), np.zeros(0)
         return np.concatenate(self.lower), np.concatenate(self.upper), np.concatenate(self.integer)
+
+    def in_solver_range(self, limit: float = SOLVER_RANGE) -> bool:
+        """Whether every variable bound, coefficient and finite row limit lies within ``limit`` in magnitude.
+
+        Outside it (node bounds that overflowed to infinity over a ball of radius 1e300, say) a solver's
+        "infeasible" may come from the overflow, not from a proof: callers must not read it as one.
+        """
+        lower, upper, _ = self.bounds()
+        values = self.matrix()[2]
+        limits = np.concatenate(self.limits())
+        limits = limits[~np.isinf(limits)]  # a one-sided row has an infinite limit by design
+        return all(bool(np.all(np.abs(part) <= limit)) for part in (lower, upper, values, limits))
 
     def limits(self) -> tuple[Array, Array]:
         """``(row lower, row upper)``."""

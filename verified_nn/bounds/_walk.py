@@ -23,6 +23,9 @@ from ._rule import Context, LinearForm, Step, rule_for
 
 Array: TypeAlias = np.ndarray[Any, Any]
 # Back-substitution rows per pass are chunked so that one coefficient array stays below this many values.
+# Node bounds must stay this far below the deployed dtype's largest float for the rounding model (a relative
+# error per operation) to hold: it assumes no sum overflows, and a dot product's partial sums may exceed its result.
+FLOAT_HEADROOM: Final = 2.0**-40
 CHUNK_VALUES: Final = 2**23
 
 
@@ -44,6 +47,16 @@ class NodeBounds:
     def domains(self) -> int:
         """How many domains are bounded."""
         return self.boxes[0].domains
+
+    def within_float_range(self, dtype: Any) -> bool:
+        """Whether every box is finite and within ``FLOAT_HEADROOM`` of ``dtype``'s largest float.
+
+        Only then can a bound that counts the deployed network's rounding be trusted (no operation overflows).
+        """
+        largest = float(np.finfo(dtype).max) * FLOAT_HEADROOM
+        return all(
+            bool(np.all(np.abs(box.lower) <= largest) and np.all(np.abs(box.upper) <= largest)) for box in self.boxes
+        )
 
     def infeasible(self) -> Array:
         """``(domains,)``: where split constraints leave some node with no value (the domain is empty)."""

@@ -1,10 +1,10 @@
 """Certified robustness of trained networks: an attack, bounds, and an exact verifier, sound for floats.
 
-For an image and an L-infinity ball around it (clipped to [0, 1]): a projected-gradient attack, interval
-bounds, linear bounds with optimised slopes (all from ``verified_nn.bounds``, rounded outward and counting
-the deployed network's float rounding), and a mixed-integer program for what the bounds leave open
-(docs/certification.md). Any network whose layers have bound rules; the MILP needs piecewise-linear
-layers and scipy (the ``certify`` extra).
+For an input and an L-infinity ball around it (clipped to the inputs' range, [0, 1] for pixels): a
+projected-gradient attack, interval bounds, linear bounds with optimised slopes (all from
+``verified_nn.bounds``, rounded outward and counting the deployed network's float rounding), and a
+mixed-integer program for what the bounds leave open (docs/certification.md). Any network whose layers
+have bound rules; the MILP needs piecewise-linear layers and scipy (the ``certify`` extra).
 """
 
 from ._attack import (
@@ -14,7 +14,15 @@ from ._attack import (
     margin_and_gradient as margin_and_gradient,
     pgd_attack as pgd_attack,
 )
-from ._ball import Ball as Ball, linf_ball as linf_ball, parse_eps as parse_eps
+from ._ball import (
+    PIXELS as PIXELS,
+    UNBOUNDED as UNBOUNDED,
+    Ball as Ball,
+    InputRange as InputRange,
+    linf_ball as linf_ball,
+    parse_eps as parse_eps,
+    parse_input_range as parse_input_range,
+)
 from ._dask import certify_on_cluster as certify_on_cluster, map_on_cluster as map_on_cluster
 from ._driver import (
     COUNTEREXAMPLE as COUNTEREXAMPLE,

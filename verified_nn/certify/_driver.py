@@ -35,9 +35,9 @@ from verified_nn.files import check_workers
 from verified_nn.network import Network
 
 from ._attack import AttackConfig, confirmed, pgd_attack
-from ._ball import Ball, linf_ball
+from ._ball import PIXELS, Ball, InputRange, linf_ball
 from ._errors import CertifyError
-from ._milp import CANDIDATE, TIMEOUT as MILP_TIMEOUT, VERIFIED as MILP_VERIFIED, minimum_margin
+from ._milp import CANDIDATE, OUT_OF_RANGE, TIMEOUT as MILP_TIMEOUT, VERIFIED as MILP_VERIFIED, minimum_margin
 from ._scheduler import DEFAULT_CONNECT_TIMEOUT
 
 Array: TypeAlias = np.ndarray[Any, Any]
@@ -76,18 +76,18 @@ def _rounding(network: Network[Any, Any]) -> Rounding:
 class CertifyConfig:
     """What to certify and how hard to try."""
 
-    eps: Fraction  # L-infinity radius, exact (pixels are in [0, 1])
+    eps: Fraction  # L-infinity radius, exact
     method: str = "complete"  # "ibp", "crown" (both incomplete) or "complete" (adds the MILP)
     time_limit: float = 60.0  # seconds per image for the MILP stage
     attack: AttackConfig = dataclasses.field(default_factory=AttackConfig)  # the attack run first
     seed: int = 0  # seeds each image's attack together with its index
     slopes: int = 20  # steps of alpha-CROWN after CROWN ("crown" and "complete"; 0: CROWN's slopes only)
+    input_range: InputRange = PIXELS  # every input value lies in it: every ball is clipped to it
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise CertifyError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
-        if not 0 <= self.eps <= 1:
-            raise CertifyError(f"eps must lie in [0, 1], got {self.eps}")
+        self.input_range.check_radius(self.eps)
         if not self.time_limit > 0:
             raise CertifyError(f"the time limit must be positive, got {self.time_limit}")
         if self.slopes < 0:
@@ -168,7 +168,7 @@ def certify_image(
 ) -> ImageResult:
     """Certify that no input of the eps-ball around ``image`` changes the deployed network's prediction.
 
-    ``image`` has the network's input shape, in its dtype, with pixels in [0, 1]. The stages stop at the
+    ``image`` has the network's input shape, in its dtype, and lies in ``config.input_range``. The stages stop at the
     first verdict: the clean prediction, interval bounds (the last layer folded into the margins), the
     attack, linear bounds and ``config.slopes`` steps of alpha-CROWN, then (``method="complete"``) one MILP
     per class the bounds leave open, within ``config.time_limit``.
@@ -181,12 +181,14 @@ def certify_image(
     record = _Record(index, int(label), predicted)
     if predicted != label:
         return record.finish(MISCLASSIFIED, "clean", counterexample=image.copy(), counterexample_class=predicted)
-    ball = linf_ball(image, config.eps)
+    ball = linf_ball(image, config.eps, config.input_range)
     rounding = _rounding(network)
     spec = margin_spec(np.array([label]), network.classes)
     # Intervals first: a few matrix products, and on a network trained against them they decide most images
     # (a verified image has no counterexample, so the attack would only cost time).
     intervals = interval_bounds(network, ball.box(), rounding=rounding)
+    if not intervals.within_float_range(network.dtype):  # the float error model assumes no overflow
+        return record.finish(UNDECIDED, "")
     folded = spec_bounds(network, intervals, spec, stop=len(network.layers) - 1)
     margins, noise = folded.lower[0], folded.noise[0]
     record.bounds(margins, noise, intervals)
@@ -260,6 +262,8 @@ def _complete(
             verdicts.append(_real_sign(network, outcome.example, label, target))
         elif outcome.status == MILP_TIMEOUT:
             verdicts.append(TIMEOUT)
+        elif outcome.status == OUT_OF_RANGE:
+            verdicts.append(UNDECIDED)
         else:
             verdicts.append(FLOAT_UNDECIDED)
     status = next((s for s in (TIMEOUT, UNDECIDED, FLOAT_UNDECIDED) if s in verdicts), VERIFIED)
@@ -304,7 +308,7 @@ def blas_choice(network: Network[Any, Any], images: Array, config: CertifyConfig
     first = np.asarray(images[0]) if len(images) else None
     if first is None or first.dtype != network.dtype or first.shape != network.input_shape():
         return ThreadChoice(1, "no image to time")  # certify_image names what is wrong with it
-    box = linf_ball(first, config.eps).box()
+    box = linf_ball(first, config.eps, config.input_range).box()
     rounding = _rounding(network)
     return choose_threads(AUTO, probe=lambda: linear_bounds(network, box, rounding=rounding))
 

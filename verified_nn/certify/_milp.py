@@ -31,13 +31,14 @@ VERIFIED: Final = "verified"
 CANDIDATE: Final = "candidate"
 TIMEOUT: Final = "timeout"
 UNDECIDED: Final = "undecided"
+OUT_OF_RANGE: Final = "out-of-range"  # bounds or coefficients beyond what HiGHS can be trusted on: not solved
 
 
 @dataclasses.dataclass(frozen=True)
 class MilpOutcome:
     """What HiGHS said about ``min over the ball of spec . output``, and what we accept of it."""
 
-    status: str  # VERIFIED, CANDIDATE (a solution with a negative value), TIMEOUT or UNDECIDED
+    status: str  # VERIFIED, CANDIDATE (a solution with a negative value), TIMEOUT, UNDECIDED or OUT_OF_RANGE
     dual_bound: float  # HiGHS's lower bound on the minimum (-inf if none)
     value: float  # the best value HiGHS found (inf if none)
     example: Array | None  # the input part of that solution, float64, the input's shape
@@ -92,6 +93,8 @@ def minimum_margin(
     objective = np.zeros(program.size)
     np.add.at(objective, variables[-1].ravel(), np.asarray(row, dtype=np.float64).ravel())
     needed = solver_tolerance(program, objective)
+    if not program.in_solver_range():
+        return MilpOutcome(OUT_OF_RANGE, -np.inf, np.inf, None, needed, time.perf_counter() - start, program.binaries)
     lower, upper, integrality = program.bounds()
     rows, columns, values = program.matrix()
     low, high = program.limits()

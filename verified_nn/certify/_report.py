@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
+from ._ball import PIXELS, InputRange
 from ._driver import (
     COUNTEREXAMPLE,
     FLOAT_UNDECIDED,
@@ -32,6 +33,7 @@ class Summary:
     float_undecided: int
     undecided: int
     seconds: float  # wall-clock time of the whole run
+    input_range: InputRange = PIXELS  # the inputs' range the balls were clipped to
 
     @property
     def clean_accuracy(self) -> float:
@@ -55,7 +57,9 @@ class Summary:
         return self.certified_accuracy if self.method == "complete" and open_images == 0 else None
 
 
-def summarize(results: Sequence[ImageResult], *, method: str, eps: Fraction, seconds: float) -> Summary:
+def summarize(
+    results: Sequence[ImageResult], *, method: str, eps: Fraction, seconds: float, input_range: InputRange = PIXELS
+) -> Summary:
     """Count the verdicts of ``results``."""
 
     def count(status: str) -> int:
@@ -74,11 +78,17 @@ def summarize(results: Sequence[ImageResult], *, method: str, eps: Fraction, sec
         float_undecided=count(FLOAT_UNDECIDED),
         undecided=count(UNDECIDED),
         seconds=seconds,
+        input_range=input_range,
     )
 
 
 def _eps_text(eps: Fraction) -> str:
     return f"{eps} = {float(eps):.6g}" if eps.denominator != 1 else str(eps)
+
+
+def _range_text(input_range: InputRange) -> str:
+    text = str(input_range)
+    return text if text == "unbounded" else f"in {text}"
 
 
 def format_table(summary: Summary) -> str:
@@ -87,7 +97,8 @@ def format_table(summary: Summary) -> str:
     exact = f"{summary.exact:7.2%}" if summary.exact is not None else "    n/a"
     why = "" if summary.exact is not None or summary.method != "complete" else "  (some images undecided)"
     rows = [
-        f"certify: {n} images, eps {_eps_text(summary.eps)}, method {summary.method}",
+        f"certify: {n} images, eps {_eps_text(summary.eps)}, inputs {_range_text(summary.input_range)}, "
+        f"method {summary.method}",
         f"  clean accuracy             {summary.clean_accuracy:7.2%}  ({summary.correct}/{n})",
         f"  certified (lower bound)    {summary.certified_accuracy:7.2%}  ({summary.verified}/{n})",
         f"  attack upper bound         {summary.upper_bound:7.2%}  ({summary.counterexamples} counterexamples: "
@@ -105,6 +116,7 @@ def as_json(summary: Summary, results: Sequence[ImageResult]) -> dict[str, Any]:
     """The summary and every image's record (without pixels), ready for ``json.dump``."""
     head = dataclasses.asdict(summary)
     head["eps"] = str(summary.eps)
+    head["input_range"] = str(summary.input_range)  # "[0, 1]", "[-3, 3]", "[-inf, 5]" or "unbounded" (JSON has no inf)
     head.update(
         clean_accuracy=summary.clean_accuracy,
         certified_accuracy=summary.certified_accuracy,

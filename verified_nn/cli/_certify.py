@@ -15,15 +15,19 @@ from verified_nn.certify import (
     COUNTEREXAMPLE,
     DEFAULT_CONNECT_TIMEOUT,
     METHODS,
+    PIXELS,
+    UNBOUNDED,
     CertifyConfig,
     CertifyError,
     ImageResult,
+    InputRange,
     as_json,
     certify_images,
     check_certifiable,
     format_table,
     parse_address,
     parse_eps,
+    parse_input_range,
     probe_scheduler,
     side_by_side,
     summarize,
@@ -46,7 +50,14 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     )
     parser.add_argument("model", type=Path, help="a model file written by train")
     group = parser.add_argument_group("certification")
-    group.add_argument("--eps", required=True, help="radius in pixel units of [0, 1]: 2/255, 0.01, ...")
+    group.add_argument("--eps", required=True, help="the L-infinity radius, in the inputs' units: 2/255, 0.01, ...")
+    group.add_argument(
+        "--input-range",
+        default=None,
+        metavar="pixels|none|LOW:HIGH",
+        help="the range every input value can take; each ball is clipped to it: pixels ([0, 1]), none (unbounded) "
+        "or LOW:HIGH (default: pixels when every test input lies in [0, 1], else none)",
+    )
     group.add_argument("--count", type=int, default=100, help="the first N test examples (default 100)")
     group.add_argument("--method", choices=METHODS, default="complete", help="ibp, crown, or complete (default)")
     group.add_argument("--time-limit", type=float, default=60.0, help="MILP seconds per image (default 60)")
@@ -110,12 +121,35 @@ def _advance(bar: "tqdm[Any]") -> None:
     bar.update(1)
 
 
+def _eps_option(error: CertifyError) -> CertifyError:
+    return CertifyError("--" + str(error))  # "eps must lie in [0, 1], got 2": name the option as typed
+
+
+def _png_fits(network: Network[Any, Any], input_range: InputRange) -> None:
+    """CertifyError unless ``--png`` can draw this network's inputs: square greyscale images of pixels."""
+    size = math.prod(network.input_shape() or ())
+    side = math.isqrt(size)
+    if input_range != PIXELS or side * side != size:
+        raise CertifyError(
+            f"--png draws square greyscale images of pixels in [0, 1]; these inputs are "
+            f"{list(network.input_shape() or ())} in the input range {input_range}: leave out --png"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         eps = parse_eps(args.eps)
-    except CertifyError as error:  # "eps must lie in [0, 1], got 2": name the option as typed
-        message = str(error)
-        raise CertifyError("--" + message) from None
+    except CertifyError as error:
+        raise _eps_option(error) from None
+    try:
+        chosen = parse_input_range(args.input_range) if args.input_range is not None else None
+    except CertifyError as error:
+        raise CertifyError(f"--input-range: {error}") from None
+    if chosen is not None:
+        try:
+            chosen.check_radius(eps)
+        except CertifyError as error:
+            raise _eps_option(error) from None
     if not 0 < args.time_limit < math.inf:
         raise CertifyError(f"--time-limit must be a finite number of seconds > 0, got {args.time_limit:g}")
     problem = SECONDS.over(math.ceil(min(args.time_limit, 1e18)), "--time-limit: each image may take")
@@ -135,7 +169,6 @@ def run(args: argparse.Namespace) -> int:
     if args.scheduler is not None:  # its form and a handshake now, not after loading the model and the data
         require_extra("distributed", extra="dask", purpose="certify --scheduler (a Dask cluster)")
         probe_scheduler(parse_address(args.scheduler), timeout=args.connect_timeout)
-    config = CertifyConfig(eps=eps, method=args.method, time_limit=args.time_limit, seed=args.seed)
     inputs = [args.model, *dataset_files(args)]
     if args.json is not None:  # before any image is certified: a bad path must not cost the whole run
         check_output(args.json, inputs=inputs, option="--json", parents=True)
@@ -145,11 +178,20 @@ def run(args: argparse.Namespace) -> int:
     network = check_certifiable(saved.network)
     test, _ = model_data(args, args.model, saved)
     low, high = test.value_range
-    if low < 0 or high > 1:  # the eps-ball is clipped to the pixel range: say so before any work
+    input_range = chosen if chosen is not None else PIXELS if PIXELS.holds(np.array([low, high])) else UNBOUNDED
+    if not input_range.holds(np.array([low, high])):  # every ball is clipped to the range: its centre must lie in it
         raise CertifyError(
-            f"{test.source}: certify takes eps-balls within [0, 1], the pixel range; these inputs range over "
-            f"[{low:g}, {high:g}]: scale them into [0, 1] (for training too) to certify the model"
+            f"{test.source}: these inputs range over [{low:g}, {high:g}], outside --input-range {input_range}: "
+            f"give the range they can take (--input-range LOW:HIGH, or none)"
         )
+    try:
+        config = CertifyConfig(
+            eps=eps, method=args.method, time_limit=args.time_limit, seed=args.seed, input_range=input_range
+        )
+    except CertifyError as error:
+        raise _eps_option(error) from None
+    if args.png is not None:
+        _png_fits(network, input_range)
     count = min(args.count, len(test))
     images = network_input(network, test.take(slice(0, count), dtype=network.dtype))  # in the network's input shape
     start = time.perf_counter()
@@ -165,7 +207,9 @@ def run(args: argparse.Namespace) -> int:
             on_result=lambda _: _advance(bar),
             connect_timeout=args.connect_timeout,
         )
-    summary = summarize(results, method=args.method, eps=eps, seconds=time.perf_counter() - start)
+    summary = summarize(
+        results, method=args.method, eps=eps, seconds=time.perf_counter() - start, input_range=input_range
+    )
     print(f"{args.model} on {test.name} test")
     print(format_table(summary))
     if args.json is not None:

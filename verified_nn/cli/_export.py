@@ -84,7 +84,8 @@ def run_export(args: argparse.Namespace) -> int:
         network = saved.network.astype(args.dtype) if args.dtype else saved.network
     if args.onnx is not None:
         save_onnx(args.onnx, network, metadata=exported_metadata(saved.metadata), inputs=inputs)
-        print(f"wrote {args.onnx}: ONNX, input 'input' (batch, 784) {network.dtype}, outputs 'logits', 'probabilities'")
+        dims = ", ".join(["batch", *(str(size) for size in network.input_shape() or ())])
+        print(f"wrote {args.onnx}: ONNX, input 'input' ({dims}) {network.dtype}, outputs 'logits', 'probabilities'")
     if args.torch is not None:
         save_torch(args.torch, network, metadata=exported_metadata(saved.metadata), inputs=inputs)
         print(f"wrote {args.torch}: a state dict ({network.dtype}) for {torch_sequential_code(network)}")

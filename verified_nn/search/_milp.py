@@ -75,6 +75,8 @@ def solve_domain(
     output = nodes.boxes[-1]
     box = (output.lower[domain].ravel().astype(np.float64), output.upper[domain].ravel().astype(np.float64))
     t = _violation(program, variables[-1].ravel(), np.asarray(rows, np.float64), np.asarray(bounds, np.float64), box)
+    if not program.in_solver_range():  # overflowed bounds: HiGHS's "infeasible" would prove nothing
+        return DomainOutcome(False, None, False)
     lower, upper, integrality = program.bounds()
     entries = program.matrix()
     low, high = program.limits()

@@ -15,7 +15,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from verified_nn.bounds import BoundsError
+from verified_nn.bounds import BoundsError, Box, Rounding, interval_bounds
 from verified_nn.network import Network
 from verified_nn.spec import Property, SpecError
 
@@ -158,6 +158,10 @@ def _branch_and_bound(
         return None if verdict is None or verdict.example is None else (verdict.example, verdict.outputs)  # type: ignore[return-value]
 
     try:
+        box = Box(problem.outer_lower[np.newaxis], problem.outer_upper[np.newaxis])
+        root = interval_bounds(search.network, box, rounding=Rounding.sound(deployed=search.network.dtype))
+        if not root.within_float_range(search.network.dtype):  # the rounding model assumes no overflow
+            return BabOutcome(UNKNOWN, 0, note="the bounds reach the float range's limit: no proof is sound there")
         return branch_and_bound(
             search.network,
             problem,
