@@ -4,7 +4,9 @@
 the benchmark folder unzipped (``instances.csv``, ``onnx/*.onnx``, ``vnnlib/*.vnnlib``). For each network and
 each radius, every instance's input box is bounded as one domain of a batch (``verify-spec``'s own parsing:
 ``load_onnx``, ``read_vnnlib``, the box's float64 outer bounds), with ``Rounding.sound(deployed=np.float32)``:
-CROWN node bounds, then alpha-CROWN on the instance's rows. Prints, per network and radius, the allowance
+node bounds back-substituted per neuron with ``--node-iterations`` steps of alpha-CROWN each (by default
+those of ``verify-spec``'s root, ``BabConfig.root_intermediate``; 0 is plain CROWN), then alpha-CROWN on the
+instance's rows. Prints, per network and radius, the allowance
 (``SpecBounds.noise``: what the deployed float32 rounding took from the bound, the largest over an instance's
 rows) as its largest value over the instances with that instance's bound (its least row's, less ``d``), its
 median, its largest where the bound proves the instance, the smallest margin bound proven, and the time,
@@ -23,7 +25,7 @@ import numpy as np
 
 from verified_nn.bounds import Box, Rounding, linear_bounds, optimise_slopes
 from verified_nn.interop import load_onnx
-from verified_nn.search import problems
+from verified_nn.search import BabConfig, problems
 from verified_nn.spec import read_vnnlib
 
 
@@ -57,7 +59,12 @@ def main() -> None:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--iterations", type=int, default=20)
     parser.add_argument("--networks", default="256x2,256x4,256x6")
-    parser.add_argument("--node-iterations", type=int, default=0, help="alpha-CROWN steps per node tightening")
+    parser.add_argument(
+        "--node-iterations",
+        type=int,
+        default=BabConfig().root_intermediate,
+        help="alpha-CROWN steps per node tightening (default: as verify-spec's root; 0: CROWN)",
+    )
     parser.add_argument("--radii", default="0.03,0.05")
     args = parser.parse_args()
     grouped = _instances(args.folder)

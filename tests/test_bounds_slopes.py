@@ -145,10 +145,10 @@ def test_the_slope_gradient_includes_the_deployed_rounding() -> None:
 
 
 def test_a_gradient_that_forgets_the_deployed_rounding_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    from verified_nn.bounds import _affine
+    from verified_nn.bounds import _affine_step
 
     case = _deployed_case()
-    original = _affine._AffineStep.witness
+    original = _affine_step.AffineStep.witness
 
     def planted(self: Any, below: Array) -> Array:
         linear, self.linear = self.linear, None
@@ -158,5 +158,5 @@ def test_a_gradient_that_forgets_the_deployed_rounding_is_caught(monkeypatch: py
             self.linear = linear
         return result
 
-    monkeypatch.setattr(_affine._AffineStep, "witness", planted)
+    monkeypatch.setattr(_affine_step.AffineStep, "witness", planted)
     assert _relative_mismatches(*case) > 0

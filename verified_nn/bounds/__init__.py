@@ -51,16 +51,18 @@ the network's dtype (float32 by default) without rounding allowances.
 """
 
 from . import (
-    _affine as _affine,
     _conv as _conv,
+    _dense as _dense,
     _elementwise as _elementwise,
     _maxpool as _maxpool,
     _normalize as _normalize,
+    _reshape as _reshape,
 )
-from ._affine import AffineRule as AffineRule, DenseRule as DenseRule, ReshapeRule as ReshapeRule
+from ._affine import AffineRule as AffineRule
 from ._beta import SplitBounds as SplitBounds, split_bounds as split_bounds
 from ._box import Box as Box, Splits as Splits, input_box as input_box
 from ._conv import AvgPoolRule as AvgPoolRule, ConvRule as ConvRule
+from ._dense import DenseRule as DenseRule
 from ._elementwise import ElementwiseRule as ElementwiseRule
 from ._errors import BoundsError as BoundsError
 from ._exact import NotRationalError as NotRationalError, Scaled as Scaled, scaled as scaled
@@ -68,6 +70,7 @@ from ._lines import Lines as Lines
 from ._maxpool import MaxPoolRule as MaxPoolRule
 from ._optimise import optimise_slopes as optimise_slopes
 from ._program import Program as Program, encode as encode
+from ._reshape import ReshapeRule as ReshapeRule
 from ._rounding import (
     Rounding as Rounding,
     gamma as gamma,

@@ -6,28 +6,27 @@ and the number of products per output are; the rule derives the rest:
 - interval: ``mu' = A mu + b``, ``r' = |A| r`` (exact for a box, up to rounding);
 - back-substitution: ``lam . (A x + b) = (A^T lam) . x + lam . b``;
 - outward rounding: the float64 products round, by at most ``gamma_n |A| |x|`` (Higham, Lemma 3.1);
-- the deployed layer's rounding, a noise ``|e| <= gamma_n (1 + u) |A| |x| + u M + (2n + 3) tiny`` per
-  output (``M`` bounding ``|A x + b|``), which enters the interval as extra radius (``|x|`` at its largest)
-  and the back-substitution as ``-c . |x| - |lam| . k`` with ``c = gamma_n (1 + u) |A|^T |lam|``, ``|x|``
-  replaced by a line above it on the box (:meth:`AffineRule._factor`): the rounding is charged at the
-  bound's own worst input rather than at every input's largest magnitude at once.
-Dense, Conv2D and AvgPool2D are such maps; Flatten, Reshape and Dropout (in evaluation) are exact ones
-(:class:`ReshapeRule`).
+- the deployed layer's rounding (``_deployed.py``), a noise ``|e| <= f |A| |x| + k`` per output, which
+  enters the interval as extra radius (``|x|`` at its largest) and the back-substitution as a line in ``|x|``
+  (charged at the bound's own worst input).
+Dense (``_dense.py``), Conv2D and AvgPool2D (``_conv.py``) are such maps; Flatten, Reshape and Dropout (in
+evaluation) are exact ones (``_reshape.py``).
 """
 
 import abc
-import dataclasses
 from typing import Any, TypeAlias
 
 import numpy as np
 
-from verified_nn.layers import Dense, Dropout, Flatten, Layer, Reshape
+from verified_nn.layers import Layer
 
+from . import _deployed as deployed
+from ._affine_step import AffineStep
 from ._box import Box
-from ._cast import cached
+from ._deployed import LinearNoise
 from ._program import Program, chunked_matrix
-from ._rounding import SLACK_FACTOR, Rounding, gamma, smallest_normal, unit_roundoff
-from ._rule import Context, LinearForm, Rule, Step, register_rule, rows_dot
+from ._rounding import Rounding, gamma, smallest_normal
+from ._rule import Context, LinearForm, Rule, Step, rows_dot
 
 Array: TypeAlias = np.ndarray[Any, Any]
 
@@ -141,80 +140,56 @@ class AffineRule(Rule):
             if layer_noise is not None and ctx.joint and np.isfinite(layer_noise).all():
                 below, extra, more, linear = self._linear_noise(layer, absolute, below, box, ctx)
                 noise, error = noise + extra, error + more
-                return LinearForm(below, const, error, noise), _AffineStep(self, layer, bias, lam, None, linear)
+                return LinearForm(below, const, error, noise), self._step(layer, bias, lam, None, linear=linear)
             if layer_noise is not None:
                 count = int(np.prod(out_shape))
                 noise = noise + rounding.up(rows_dot(absolute, layer_noise) * (1 + 4 * gamma(count, rounding.u)))
-        step = _AffineStep(self, layer, bias, lam, self._noise(layer, box, ctx))
+        step = self._step(layer, bias, lam, self._noise(layer, box, ctx))
         return LinearForm(below, const, error, noise), step
 
     def _linear_noise(
         self, layer: Layer[Any, Any], absolute: Array, below: Array, box: Box, ctx: Context
-    ) -> tuple[Array, Array, Array, "LinearNoise"]:
-        """The deployed layer's rounding as a linear lower bound in its input (see :meth:`_factor`):
-        ``-|lam| . e >= -c . (s x + t) - |lam| . k`` with ``c >= f |A|^T |lam|``, ``|x| <= s x + t`` on the box
-        and ``k = u M + (2n + 3) tiny``. Returns the new coefficients, the noise and error to add, and what
-        the step needs to run it forward."""
+    ) -> tuple[Array, Array, Array, LinearNoise]:
+        """The deployed layer's rounding as a linear lower bound in its input (``deployed.linear_noise``): the
+        new coefficients, the noise and error to add, and what the step needs to run it forward."""
         rounding = ctx.rounding
-        assert rounding.deployed is not None
         domains, rows = absolute.shape[:2]
-        factor = self._factor(layer, box, ctx)  # (domains,)
         weight = self.transpose_abs(layer, absolute.reshape(domains * rows, *absolute.shape[2:]), box.shape)
         weight = weight.reshape(domains, rows, *weight.shape[1:])
-        # weight's own rounding and this product's, folded into one scalar rounded up (no nextafter per value):
-        own = (1 + 2 * gamma(self.transpose_terms(layer) + 4, rounding.u)) * (1 + 4 * rounding.u)
-        c = weight * (factor.reshape(domains, 1, *([1] * (weight.ndim - 2))) * own)
-        s, t, straddles = ctx.remember("abs_line", lambda: _abs_line(box, rounding))
-        negative = not straddles and bool(np.any(s < 0))
-        shift = c * s[:, np.newaxis] if straddles or negative else c  # s = 1 on a non-negative box (after a ReLU)
-        below = below - shift
-        magnitude = box.magnitude()
-        domain_shape = (domains, 1)
-        # below - c s rounds twice per value (the product, the difference), each by u of its result and an
-        # underflow, and c itself may underflow: met by |x| <= magnitude, doubled as every error term here.
-        spread = rows_dot(np.abs(below), magnitude) + rows_dot(c, np.abs(s) * magnitude)
-        tiny = smallest_normal(rounding.dtype) * magnitude.reshape(domains, -1).sum(axis=1).reshape(domain_shape)
-        error = SLACK_FACTOR * (rounding.u * spread + 3 * tiny)
-        offset = self._offset(layer, box, ctx)  # (domains, *out)
-        count_in, count_out = int(np.prod(box.shape)), int(np.prod(absolute.shape[2:]))
-        noise = rows_dot(c, t) * (1 + 4 * gamma(count_in, rounding.u)) if straddles else 0.0
-        noise = rounding.up(noise + rows_dot(absolute, offset) * (1 + 4 * gamma(count_out, rounding.u)))
-        return below, noise, error, LinearNoise(factor, s, t, offset)
+        s, t, straddles = ctx.remember("abs_line", lambda: deployed.abs_line(box, rounding))
+        noise = LinearNoise(self._factor(layer, box, ctx), s, t, self._offset(layer, box, ctx))
+        below, extra, error = deployed.linear_noise(
+            absolute, below, weight, noise, straddles, box, rounding, transpose_terms=self.transpose_terms(layer)
+        )
+        return below, extra, error, noise
 
     def _offset(self, layer: Layer[Any, Any], box: Box, ctx: Context) -> Array:
-        """``(domains, *out)``: ``u M + (2n + 3) tiny`` of the deployed dtype, ``M >= |A x + b|`` over the box."""
+        """``(domains, *out)``: ``deployed.offset`` with ``M >= |A x + b|`` over the box."""
 
         def make() -> Array:
-            assert ctx.rounding.deployed is not None
             center, radius, _ = self._image(layer, box, ctx)
-            output = ctx.rounding.up(np.abs(center) + radius)
-            u, tiny = unit_roundoff(ctx.rounding.deployed), smallest_normal(ctx.rounding.deployed)
-            value: Array = ctx.rounding.up((u * output + (2 * self.terms(layer) + 3) * tiny) * (1 + 4 * ctx.rounding.u))
-            return value
+            return deployed.offset(ctx.rounding.up(np.abs(center) + radius), self.terms(layer), ctx.rounding)
 
         offset: Array = ctx.remember("offset", make)
         return offset
 
     def _factor(self, layer: Layer[Any, Any], box: Box, ctx: Context) -> Array:
-        """``(domains,)``: ``f = gamma_n (1 + u)`` of the deployed dtype, ``n`` the products that can be nonzero.
-
-        The deployed layer computes ``s^ = fl(A x^)`` and ``z^ = fl(s^ + b)``: ``|s^ - A x^| <= gamma_n |A| |x^|
-        + 2n tiny`` in any summation order (Higham, Lemma 3.1), and the bias adds ``u |s^ + b| <= u (M +
-        gamma_n |A| |x^|)``, so ``|e| <= f |A| |x^| + u M + (2n + 3) tiny``: linear in ``|x^|``, which the box
-        bounds by a line (:func:`_abs_line`). An input that is exactly 0 in a domain adds exact zeros, whatever
-        the order: ``n`` counts the others (at most the layer's products per output).
-        """
-
-        def make() -> Array:
-            assert ctx.rounding.deployed is not None
-            nonzero = np.count_nonzero((box.lower != 0) | (box.upper != 0), axis=tuple(range(1, box.lower.ndim)))
-            n = np.minimum(nonzero, self.terms(layer))
-            u = unit_roundoff(ctx.rounding.deployed)
-            value: Array = ctx.rounding.up(gamma(n, u) * (1 + u) * (1 + 4 * ctx.rounding.u))
-            return value
-
-        factor: Array = ctx.remember("factor", make)
+        """``(domains,)``: ``deployed.factor`` of this layer over the box."""
+        factor: Array = ctx.remember("factor", lambda: deployed.factor(box, self.terms(layer), ctx.rounding))
         return factor
+
+    def _step(
+        self,
+        layer: Layer[Any, Any],
+        bias: Array | None,
+        lam: Array,
+        noise: Array | None,
+        *,
+        linear: LinearNoise | None = None,
+    ) -> AffineStep:
+        """The step that runs this back-substitution forward again (for the bound's gradient)."""
+        apply, apply_abs = (lambda x: self.apply(layer, x)), (lambda x: self.apply_abs(layer, x))
+        return AffineStep(layer, apply, apply_abs, bias, lam, noise, linear=linear)
 
     # Certified training: the layer's own forward and backward passes, on the centre with the layer and on the
     # radius with its magnitude (|W|, no bias).
@@ -277,188 +252,3 @@ class AffineRule(Rule):
         program.add_rows(np.concatenate(row), np.concatenate(column), np.concatenate(value), offset, offset)
         program.link(outputs.ravel()[rows], inputs.ravel()[columns], matrix[rows, columns])
         return outputs
-
-
-@dataclasses.dataclass(frozen=True)
-class LinearNoise:
-    """The deployed layer's rounding as the step took it: ``|e| <= factor |A| (s x + t) + offset``
-    (:meth:`AffineRule._factor`)."""
-
-    factor: Array  # (domains,)
-    s: Array  # (domains, *in)
-    t: Array  # (domains, *in)
-    offset: Array  # (domains, *out)
-
-
-def _abs_line(box: Box, rounding: Rounding) -> tuple[Array, Array, bool]:
-    """``(s, t)`` ``(domains, *shape)`` with ``|x| <= s x + t`` for every ``x`` in the box: ``x`` itself where the
-    box is non-negative, ``-x`` where it is non-positive, else the chord through ``(l, -l)`` and ``(u, u)``
-    (any slope ``s`` in ``[-1, 1]`` holds with ``t = max(-l (1 + s), u (1 - s))``, rounded up); and whether
-    any value's box straddles 0 (else ``t`` is 0)."""
-    low, high = box.lower, box.upper
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        chord = np.clip((high + low) / (high - low), -1.0, 1.0)
-        s = np.where(low >= 0, 1.0, np.where(high <= 0, -1.0, np.nan_to_num(chord, nan=0.0)))
-        t = np.maximum(rounding.up(-low * rounding.up(1 + s)), rounding.up(high * rounding.up(1 - s)))
-    signed = (low >= 0) | (high <= 0)
-    t = np.where(signed, 0.0, t)
-    return s.astype(rounding.dtype), t.astype(rounding.dtype), not bool(signed.all())
-
-
-class _AffineStep(Step):
-    lam: Array
-
-    def __init__(
-        self,
-        rule: AffineRule,
-        layer: Layer[Any, Any],
-        bias: Array | None,
-        lam: Array,
-        noise: Array | None,
-        linear: "LinearNoise | None" = None,
-    ):
-        self.rule, self.layer, self.bias, self.lam, self.noise, self.linear = rule, layer, bias, lam, noise, linear
-
-    def training_gradients(self, below: Array, weight: Array) -> tuple[Any, tuple[Array, Array] | None]:
-        """The bound holds ``lam . (A g + b)`` with ``g`` the witness: its parameter gradient is the layer's own
-        backward pass at input ``g`` with upstream ``weight * lam``, one row per (domain, row)."""
-        if not self.layer.parameters():
-            return None, None
-        domains, rows = below.shape[:2]
-        flat = below.reshape(domains * rows, *below.shape[2:])
-        upstream = (weight.reshape(domains, rows, *([1] * (self.lam.ndim - 2))) * self.lam).reshape(
-            domains * rows, *self.lam.shape[2:]
-        )
-        _, cache = self.layer.forward(flat.astype(self.layer.parameters()[0].dtype, copy=False))
-        return self.layer.parameter_gradients(
-            upstream.astype(self.layer.parameters()[0].dtype, copy=False), cache
-        ), None
-
-    def witness(self, below: Array) -> Array:
-        domains, rows = below.shape[:2]
-        above = self.rule.apply(self.layer, below.reshape(domains * rows, *below.shape[2:]))
-        above = above.reshape(domains, rows, *above.shape[1:])
-        if self.bias is not None:
-            above = above + self.bias
-        if self.noise is not None:  # the bound subtracts |lam| e: its gradient in lam is -sign(lam) e
-            above = above - np.sign(self.lam) * self.noise[:, np.newaxis]
-        if self.linear is not None:  # it subtracts |lam| . (f |A| (s x + t) + k): the same, at x = below
-            linear = self.linear
-            spread = linear.s[:, np.newaxis] * below + linear.t[:, np.newaxis]
-            grown = self.rule.apply_abs(self.layer, spread.reshape(domains * rows, *below.shape[2:]))
-            grown = grown.reshape(domains, rows, *grown.shape[1:])
-            factor = linear.factor.reshape(domains, 1, *([1] * (grown.ndim - 2)))
-            above = above - np.sign(self.lam) * (factor * grown + linear.offset[:, np.newaxis])
-        return above
-
-
-class DenseRule(AffineRule):
-    """``y = x W^T + b``: ``A = W`` ``(out, in)``."""
-
-    def _weights(self, layer: Layer[Any, Any], dtype: Any) -> Array:
-        assert isinstance(layer, Dense)
-        value: Array = cached(layer, "weights", dtype, lambda: np.asarray(layer.weights, dtype=dtype))
-        return value
-
-    def _abs_weights(self, layer: Layer[Any, Any], dtype: Any) -> Array:
-        value: Array = cached(layer, "abs_weights", dtype, lambda: np.abs(self._weights(layer, dtype)))
-        return value
-
-    def apply(self, layer: Layer[Any, Any], x: Array) -> Array:
-        result: Array = x @ self._weights(layer, x.dtype).T
-        return result
-
-    def apply_abs(self, layer: Layer[Any, Any], x: Array) -> Array:
-        result: Array = x @ self._abs_weights(layer, x.dtype).T
-        return result
-
-    def transpose(self, layer: Layer[Any, Any], lam: Array, shape: tuple[int, ...]) -> Array:
-        result: Array = lam @ self._weights(layer, lam.dtype)
-        return result
-
-    def transpose_abs(self, layer: Layer[Any, Any], lam: Array, shape: tuple[int, ...]) -> Array:
-        result: Array = lam @ self._abs_weights(layer, lam.dtype)
-        return result
-
-    def bias(self, layer: Layer[Any, Any], dtype: Any) -> Array | None:
-        assert isinstance(layer, Dense)
-        value: Array = cached(layer, "bias", dtype, lambda: np.asarray(layer.bias, dtype=dtype))
-        return value
-
-    def terms(self, layer: Layer[Any, Any]) -> int:
-        assert isinstance(layer, Dense)
-        return int(layer.weights.shape[1])
-
-    def transpose_terms(self, layer: Layer[Any, Any]) -> int:
-        assert isinstance(layer, Dense)
-        return int(layer.weights.shape[0])
-
-    def matrix(self, layer: Layer[Any, Any], shape: tuple[int, ...]) -> Array:
-        return self._weights(layer, np.float64)
-
-
-class ReshapeRule(AffineRule):
-    """An exact map that only rearranges values (Flatten, Reshape) or passes them on (Dropout in evaluation):
-    its image of a box is the box rearranged, and it adds no rounding."""
-
-    def _out(self, layer: Layer[Any, Any], x: Array) -> Array:
-        result: Array = x.reshape(x.shape[0], *layer.output_shape(tuple(x.shape[1:])))
-        return result
-
-    def apply(self, layer: Layer[Any, Any], x: Array) -> Array:
-        return self._out(layer, x)
-
-    def apply_abs(self, layer: Layer[Any, Any], x: Array) -> Array:
-        return self._out(layer, x)
-
-    def transpose(self, layer: Layer[Any, Any], lam: Array, shape: tuple[int, ...]) -> Array:
-        result: Array = lam.reshape(lam.shape[0], *shape)
-        return result
-
-    def transpose_abs(self, layer: Layer[Any, Any], lam: Array, shape: tuple[int, ...]) -> Array:
-        return self.transpose(layer, lam, shape)
-
-    def terms(self, layer: Layer[Any, Any]) -> int:
-        return 0
-
-    def transpose_terms(self, layer: Layer[Any, Any]) -> int:
-        return 0
-
-    def interval(self, layer: Layer[Any, Any], box: Box, ctx: Context) -> Box:
-        return Box(self._out(layer, box.lower), self._out(layer, box.upper))
-
-    def encode(
-        self, layer: Layer[Any, Any], program: Any, inputs: Array, box: Box, out: Box, rounding: Rounding
-    ) -> Array:
-        return inputs.reshape(out.shape)  # the same variables, rearranged
-
-    def train_interval(self, layer: Layer[Any, Any], mu: Array, r: Array, mode: Any) -> tuple[Array, Array, Any]:
-        return self._out(layer, mu), self._out(layer, r), mu.shape
-
-    def train_interval_backward(
-        self, layer: Layer[Any, Any], d_mu: Array, d_r: Array, cache: Any, first: bool
-    ) -> tuple[Array | None, Array | None, Layer[Any, Any]]:
-        return d_mu.reshape(cache), d_r.reshape(cache), layer
-
-    def linear(
-        self, layer: Layer[Any, Any], form: LinearForm, box: Box, ctx: Context, slopes: Array | None
-    ) -> tuple[LinearForm, Step]:
-        lam = form.lam
-        return form.replace(lam=lam.reshape(*lam.shape[:2], *box.shape)), _ReshapeStep(lam.shape[2:])
-
-
-class _ReshapeStep(Step):
-    def __init__(self, shape: tuple[int, ...]) -> None:
-        self.shape = shape
-
-    def witness(self, below: Array) -> Array:
-        result: Array = below.reshape(*below.shape[:2], *self.shape)
-        return result
-
-
-DENSE = DenseRule()
-RESHAPE = ReshapeRule()
-
-register_rule(Dense, DENSE)
-for _kind in (Flatten, Reshape, Dropout):
-    register_rule(_kind, RESHAPE)

@@ -35,7 +35,7 @@ T = TypeVar("T")
 class Context:
     """What a rule sees besides the layer and the box: the rounding, a memo for this layer and box (values
     such as ``|W| |box|`` that several back-substitution passes through the same layer reuse), and whether
-    back-substitution charges the deployed rounding jointly with the bound (see ``_affine.py``)."""
+    back-substitution charges the deployed rounding jointly with the bound (see ``_deployed.py``)."""
 
     rounding: Rounding
     memo: dict[str, Any] = dataclasses.field(default_factory=dict)
@@ -60,7 +60,7 @@ class LinearForm:
     ``lam`` is ``(domains, rows, *node shape)``; ``const``, ``error`` and ``noise`` are ``(domains, rows)``.
     ``error`` bounds the rounding of the bound's own arithmetic so far (0 without outward rounding),
     ``noise`` the constant part of the deployed network's rounding weighted by ``|lam|`` (0 for the real
-    network); an affine layer's rounding enters ``lam`` itself, as a line in ``|x|`` (``_affine.py``).
+    network); an affine layer's rounding enters ``lam`` itself, as a line in ``|x|`` (``_deployed.py``).
     """
 
     lam: Array
