@@ -219,7 +219,7 @@ def test_verdicts_and_bounds_are_monotone_in_eps(
     """A smaller ball has larger interval margins; verified at the larger radius means verified at the smaller,
     and a counterexample at the smaller radius means no certificate at the larger."""
     small, large = radii
-    center = np.random.default_rng(seed).random(network.input_shape()).astype(network.dtype)
+    center = np.asarray(np.random.default_rng(seed).random(network.input_shape())).astype(network.dtype)
     label = int(network.predict(center[np.newaxis, :])[0])
     balls = linf_ball(center, small), linf_ball(center, large)
     assert np.all(
