@@ -42,7 +42,11 @@ deployed network.
 - ``margin_spec(labels, classes)``: the rows ``e_label - e_j``; a margin is positive when the label wins.
 - ``encode(network, nodes, domain=0)`` -> (Program, variables): the exact mixed-integer program of the network
   over one domain (piecewise-linear layers only), big-M constants from the node boxes, the deployed
-  rounding as one bounded variable per neuron; ``verified_nn.certify`` solves it with HiGHS.
+  rounding as one bounded variable per neuron.
+- ``minimise(program, objective, time_limit=..., cutoff=...)`` -> Solution: HiGHS on a program, the one place
+  the solver is called (certify's complete stage and branch-and-bound's exact fallback); ``Solution.cleared``
+  when nothing lies at or below ``cutoff``, which proves something only when the cutoff is at least
+  ``solver_tolerance(program, objective)``. Needs scipy, else ``MissingSolverError``.
 - ``register_rule(layer_type, rule)``, ``rule_for(layer)``: the registry. Activations get their rule from
   what they declare (``monotone``, ``curvature``, ``float_error``, ``linear_pieces``).
 
@@ -84,6 +88,12 @@ from ._rule import (
     Step as Step,
     register_rule as register_rule,
     rule_for as rule_for,
+)
+from ._solve import (
+    MissingSolverError as MissingSolverError,
+    Solution as Solution,
+    minimise as minimise,
+    solver_tolerance as solver_tolerance,
 )
 from ._spec import margin_spec as margin_spec
 from ._walk import (

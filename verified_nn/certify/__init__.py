@@ -42,7 +42,7 @@ from ._driver import (
     single_blas_thread as single_blas_thread,
 )
 from ._errors import CertifyError as CertifyError
-from ._milp import MilpOutcome as MilpOutcome, minimum_margin as minimum_margin, solver_tolerance as solver_tolerance
+from ._milp import MilpOutcome as MilpOutcome, minimum_margin as minimum_margin
 from ._png import png_bytes as png_bytes, side_by_side as side_by_side, write_png as write_png
 from ._report import Summary as Summary, as_json as as_json, format_table as format_table, summarize as summarize
 from ._scheduler import (
