@@ -359,15 +359,17 @@ PRESETS: Final[dict[str, dict[str, Any]]] = {
         "momentum": 0.9,
         "lr_schedule": "cosine",
     },
-    # Certified training of a CNN (docs/certification.md): two strided 3x3 convolutions (16 and 32 channels, no
-    # pooling), 1568 -> 100 -> 10, interval bounds over the eps = 0.1 ball in the loss; eps ramped from 0 over
-    # 6 epochs after one plain epoch while the clean loss's weight falls to 0.5 (CROWN-IBP's schedule).
+    # Certified training of a CNN (docs/certification.md): two strided 3x3 convolutions (32 and 64 channels, no
+    # pooling), 3136 -> 128 -> 10, interval bounds over the eps = 0.1 ball in the loss; eps ramped from 0 over
+    # 12 epochs after one plain epoch while the clean loss's weight falls to 0.5 (CROWN-IBP's schedule), then
+    # 23 epochs at eps 0.1. Measured: 98.56% clean, 93.34% interval-verified; 16 and 32 channels, 100 hidden
+    # units and 12 epochs gave 97.69% and 89.86%.
     "certified-cnn": {
-        "conv": (16, 32),
+        "conv": (32, 64),
         "kernel": 3,
         "conv_stride": 2,
-        "hidden": (100,),
-        "epochs": 12,
+        "hidden": (128,),
+        "epochs": 36,
         "batch_size": 100,
         "optimizer": "adam",
         "learning_rate": 1e-3,
@@ -375,7 +377,7 @@ PRESETS: Final[dict[str, dict[str, Any]]] = {
         "certified_eps": 0.1,
         "certified_method": "ibp",
         "certified_warmup": 1.0,
-        "certified_ramp": 6.0,
+        "certified_ramp": 12.0,
         "certified_kappa": 0.5,
     },
     # A LeNet-style CNN: two blocks of 3x3 convolution, ReLU and 2x2 max pooling (32 channels each),
