@@ -51,7 +51,7 @@ AUTO: Final = "auto"
 GAIN: Final = 0.1  # more threads must save at least this fraction of a probe's time (to switch up to them)
 ROUNDS: Final = 3  # timed rounds of the probe (each count once per round), after one untimed round
 SAMPLES: Final = 5  # readings of the run queue before probing, SAMPLE_GAP seconds apart
-SAMPLE_GAP: Final = 0.001
+SAMPLE_GAP: Final = 0.0002
 
 
 def check_threads(value: object, *, name: str = "threads") -> Threads:
