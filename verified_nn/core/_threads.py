@@ -50,8 +50,7 @@ Threads: TypeAlias = int | Literal["auto"]
 AUTO: Final = "auto"
 GAIN: Final = 0.1  # more threads must save at least this fraction of a probe's time (to switch up to them)
 ROUNDS: Final = 3  # timed rounds of the probe (each count once per round), after one untimed round
-SAMPLES: Final = 5  # readings of the run queue before probing, SAMPLE_GAP seconds apart
-SAMPLE_GAP: Final = 0.0002
+SAMPLES: Final = 5  # readings of the run queue before probing, one after the other (each takes ~0.2 ms)
 
 
 def check_threads(value: object, *, name: str = "threads") -> Threads:
@@ -124,13 +123,11 @@ def machine_state(*, samples: int = SAMPLES, since: Usage | None = None) -> Mach
     """The cores this process may use, the median of ``samples`` readings of the other processes' running
     threads, and the cores they kept busy since the counters ``since`` (a previous choice's)."""
     readings: list[float] = []
-    for index in range(samples):
+    for _ in range(samples):  # no sleep between them: on a busy machine a sleep may last a time slice
         reading = _machine.others_running()
         if reading is None:
             return Machine(cores=_machine.cores(), others=None)
         readings.append(reading)
-        if index + 1 < samples:
-            time.sleep(SAMPLE_GAP)
     recent = _machine.others_between(since, _machine.usage())
     return Machine(cores=_machine.cores(), others=statistics.median(readings), recent=recent)
 
