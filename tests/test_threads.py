@@ -174,9 +174,21 @@ def test_more_threads_are_kept_within_the_margin_only_when_already_chosen(
     clock: _Clock, previous: int | None, ratio: float, threads: int, kept: bool
 ) -> None:
     before = ThreadChoice(previous, "before") if previous is not None else None
-    choice = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [ratio] * 4), previous=before)
+    choice = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [ratio] * 8), previous=before)
     assert choice.threads == threads
     assert choice.reason.endswith("(kept: within the margin)") == kept
+
+
+def test_a_probe_that_disagrees_with_the_last_epoch_s_count_is_taken_again_and_the_second_decides(
+    clock: _Clock,
+) -> None:
+    before = ThreadChoice(2, "before")
+    spun = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [1.05] * 4 + [0.7] * 4), previous=before)
+    assert spun.threads == 2 and spun.reason.endswith("took 0.70 of its time on 1 (probed twice)")
+    slow = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [1.05] * 4 + [1.1] * 4), previous=before)
+    assert slow.threads == 1 and slow.reason.endswith("took 1.10 of its time on 1 (probed twice)")
+    first = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [1.05] * 4 + [0.7] * 4))
+    assert first.threads == 1 and first.reason.endswith("took 1.05 of its time on 1")  # no previous: once
 
 
 def test_a_momentary_busy_reading_on_a_machine_free_over_the_last_epoch_is_read_again(
