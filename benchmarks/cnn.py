@@ -15,6 +15,7 @@ of 20 calls, on one thread, in the thread's CPU time), and PyTorch's whole step 
 """
 
 import argparse
+import functools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +23,14 @@ from typing import Any
 import numpy as np
 
 from benchmarks._epochs import Epoch, load_average, measure, report
-from verified_nn.core import RUNTIME_CHECKS, Threads, check_threads, choose_threads, cross_entropy_and_gradient
+from verified_nn.core import (
+    RUNTIME_CHECKS,
+    ThreadChoice,
+    Threads,
+    check_threads,
+    choose_threads,
+    cross_entropy_and_gradient,
+)
 from verified_nn.data import load
 from verified_nn.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, Mode, ReLU, Reshape
 from verified_nn.network import Batch, Network, backprop
@@ -44,11 +52,12 @@ def ours(network: Network[Any, Any], images: Array, labels: Array, samples: int,
     optimizer = SGD(learning_rate=RATE)
     state = optimizer.init(network)
     probe_images, probe_labels = images[:BATCH], labels[:BATCH]
+    choice: ThreadChoice | None = None
 
     def epoch(number: int) -> int:
-        nonlocal network, state
-        probe_mode = Mode.train(0, number, 0)
-        choice = choose_threads(threads, probe=lambda: backprop(network, probe_images, probe_labels, mode=probe_mode))
+        nonlocal network, state, choice
+        probe = functools.partial(backprop, network, probe_images, probe_labels, mode=Mode.train(0, number, 0))
+        choice = choose_threads(threads, probe=probe, previous=choice)
         with choice.limits():
             for index, chosen in enumerate(_batches(len(labels), samples, number)):
                 batch = Batch(images[chosen], labels[chosen])

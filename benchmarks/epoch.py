@@ -18,6 +18,7 @@ the page faults per step of verified-nn's steps are printed (0: each step's arra
 """
 
 import argparse
+import functools
 import itertools
 import resource
 import time
@@ -28,7 +29,7 @@ from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unus
 
 from benchmarks._epochs import Epoch, Run, measure, report
 from benchmarks.step import plain_step
-from verified_nn.core import RUNTIME_CHECKS, Threads, check_threads, choose_threads
+from verified_nn.core import RUNTIME_CHECKS, ThreadChoice, Threads, check_threads, choose_threads
 from verified_nn.data import load
 from verified_nn.network import Batch, backprop, mlp, parameters
 from verified_nn.optimizer import SGD
@@ -50,10 +51,12 @@ def ours(sizes: tuple[int, ...], images: Array, labels: Array, threads: Threads)
     optimizer = SGD(learning_rate=RATE)
     state = optimizer.init(network)
     probe_images, probe_labels = images[:BATCH], labels[:BATCH]
+    choice: ThreadChoice | None = None
 
     def epoch(number: int) -> int:
-        nonlocal network, state
-        choice = choose_threads(threads, probe=lambda: backprop(network, probe_images, probe_labels))
+        nonlocal network, state, choice
+        probe = functools.partial(backprop, network, probe_images, probe_labels)
+        choice = choose_threads(threads, probe=probe, previous=choice)
         with choice.limits():
             for chosen in _batches(len(labels), number):
                 network, state, _ = optimizer.step(network, state, Batch(images[chosen], labels[chosen]))

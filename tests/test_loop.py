@@ -89,3 +89,39 @@ def test_a_resumed_loop_repeats_the_unbroken_one_bit_for_bit() -> None:
     assert [r.mean_loss for r in rest.history] == [r.mean_loss for r in whole.history]
     for mine, theirs in zip(rest.network.parameters(), whole.network.parameters(), strict=True):
         np.testing.assert_array_equal(mine, theirs)
+
+
+def test_auto_threads_are_chosen_each_epoch_given_the_last_epoch_s_choice_and_recorded_with_their_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from verified_nn.core import ThreadChoice
+    from verified_nn.training import _loop
+
+    seen: list[ThreadChoice | None] = []
+
+    def choose(setting: object, *, probe: Any, previous: ThreadChoice | None = None) -> ThreadChoice:
+        seen.append(previous)
+        probe()  # the probe is a pure gradient: calling it changes nothing
+        return ThreadChoice(1, f"auto: choice {len(seen)}")
+
+    monkeypatch.setattr(_loop, "choose_threads", choose)
+
+    def run(threads: Any) -> Any:
+        network = mlp((2, 4, 2), rng=np.random.default_rng(0))
+        optimizer = Momentum(learning_rate=0.1)
+        return fit(
+            network,
+            optimizer.init(network),
+            optimizer,
+            data=LoopData(train=DATA),
+            settings=LoopSettings(epochs=3, batch_size=32, seed=0, threads=threads),
+            schedule=Schedule(0.1, "cosine", 3, 4),
+            objective=Plain(),
+        )
+
+    fitted = run("auto")
+    assert [choice.reason if choice else None for choice in seen] == [None, "auto: choice 1", "auto: choice 2"]
+    assert [(r.threads, r.thread_reason) for r in fitted.history] == [(1, f"auto: choice {n}") for n in (1, 2, 3)]
+    untouched = run(None)  # no thread policy, no probe: the same steps
+    assert len(seen) == 3 and [(r.threads, r.thread_reason) for r in untouched.history] == [(None, None)] * 3
+    assert [r.mean_loss for r in fitted.history] == [r.mean_loss for r in untouched.history]

@@ -259,6 +259,12 @@ def test_a_history_record_missing_or_adding_a_figure_is_refused(root: Path) -> N
     bad = _rewrite(root / "bad.safetensors", tensors, {**metadata, "history": json.dumps(threads)})
     with pytest.raises(ModelError, match=r"inconsistent at record 1: threads 0$"):
         load_model(bad)
+    for reason in (3, "x" * 501):  # why the threads were chosen: one phrase
+        reasons = [dict(record) for record in records]
+        reasons[1]["thread_reason"] = reason
+        bad = _rewrite(root / "bad.safetensors", tensors, {**metadata, "history": json.dumps(reasons)})
+        with pytest.raises(ModelError, match=r"inconsistent at record 2: thread_reason$"):
+            load_model(bad)
 
 
 def test_the_loader_knows_every_field_of_an_epoch_record() -> None:

@@ -13,6 +13,7 @@ from verified_nn.core import (
     InvalidArgumentError,
     Machine,
     ThreadChoice,
+    _machine as machine_module,
     _threads as threads_module,
     check_threads,
     choose_threads,
@@ -55,6 +56,38 @@ def _paced(clock: _Clock, seconds_by_threads: dict[int, float], seen: list[int])
         clock.now += seconds_by_threads[count]
 
     return probe
+
+
+def _rounds_of(clock: _Clock, ratios: list[float]) -> Callable[[], None]:
+    """A probe taking 10 ms on one thread and ``ratio`` times that on more, one ratio per round (the first untimed)."""
+    calls: list[int] = []
+
+    def probe() -> None:
+        count = _blas_threads()
+        clock.now += 0.010 * (1.0 if count == 1 else ratios[len(calls) // 2])
+        calls.append(count)
+
+    return probe
+
+
+@pytest.fixture
+def readings(monkeypatch: pytest.MonkeyPatch, clock: _Clock) -> list[float]:
+    """The run queue as the test sets it: each reading of the other processes' threads is taken from the front
+    of the list (the last one repeats); two cores; CPU counters that show whatever ``recent`` the test passes."""
+    queue: list[float] = []
+
+    def others_running() -> float:
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+
+    monkeypatch.setattr(machine_module, "others_running", others_running)
+    monkeypatch.setattr(machine_module, "cores", lambda: 2)
+    monkeypatch.setattr(machine_module, "usage", lambda: machine_module.Usage(busy=10.0, own=4.0, wall=clock.now + 1.0))
+    return queue
+
+
+def _previous(threads: int, *, busy: float) -> ThreadChoice:
+    """A previous choice whose counters, one second before the fixture's, show ``busy`` cores used by others."""
+    return ThreadChoice(threads, "before", machine_module.Usage(busy=10.0 - 1.0 - busy, own=3.0, wall=0.0))
 
 
 @pytest.mark.parametrize("value", [1, 2, 16, "auto"])
@@ -110,7 +143,7 @@ def test_auto_takes_the_free_cores_when_the_probe_is_faster_there(clock: _Clock)
     assert choice.reason == (
         "auto: 0 threads of other processes running on 2 cores, a probe on 2 threads took 0.55 of its time on 1"
     )
-    assert seen == [1, 2, 1, 2, 1, 2]  # warm-up, then two alternating rounds, under the real limits
+    assert seen == [1, 2] * 4  # an untimed round, then three, the counts taking turns under the real limits
 
 
 def test_auto_keeps_one_thread_when_more_threads_gain_less_than_the_margin(clock: _Clock) -> None:
@@ -118,6 +151,95 @@ def test_auto_keeps_one_thread_when_more_threads_gain_less_than_the_margin(clock
     assert choose_threads(AUTO, machine=QUIET, probe=_paced(clock, {1: 0.010, 2: 0.0091}, seen)).threads == 1
     assert choose_threads(AUTO, machine=QUIET, probe=_paced(clock, {1: 0.010, 2: 0.0090}, seen)).threads == 2
     assert choose_threads(AUTO, machine=QUIET, probe=_paced(clock, {1: 0.010, 2: 0.030}, seen)).threads == 1
+
+
+def test_one_slow_round_of_the_probe_does_not_decide_the_median_does(clock: _Clock) -> None:
+    noisy = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [1.0, 0.55, 1.4, 0.6]))
+    assert noisy.threads == 2 and "took 0.60 of its time on 1" in noisy.reason
+    slow = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [0.5, 1.2, 0.5, 1.1]))
+    assert slow.threads == 1 and "took 1.10 of its time on 1" in slow.reason
+
+
+@pytest.mark.parametrize(
+    ("previous", "ratio", "threads", "kept"),
+    [
+        (2, 0.95, 2, True),  # within the margin: a free machine keeps its threads
+        (1, 0.95, 1, False),  # but does not switch up to them
+        (None, 0.95, 1, False),
+        (2, 1.0, 1, False),  # more threads no faster at all: back to one
+        (1, 0.85, 2, False),
+    ],
+)
+def test_more_threads_are_kept_within_the_margin_only_when_already_chosen(
+    clock: _Clock, previous: int | None, ratio: float, threads: int, kept: bool
+) -> None:
+    before = ThreadChoice(previous, "before") if previous is not None else None
+    choice = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [ratio] * 8), previous=before)
+    assert choice.threads == threads
+    assert choice.reason.endswith("(kept: within the margin)") == kept
+
+
+def test_a_probe_that_disagrees_with_the_last_epoch_s_count_is_taken_again_and_the_second_decides(
+    clock: _Clock,
+) -> None:
+    before = ThreadChoice(2, "before")
+    spun = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [1.05] * 4 + [0.7] * 4), previous=before)
+    assert spun.threads == 2 and spun.reason.endswith("took 0.70 of its time on 1 (probed twice)")
+    slow = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [1.05] * 4 + [1.1] * 4), previous=before)
+    assert slow.threads == 1 and slow.reason.endswith("took 1.10 of its time on 1 (probed twice)")
+    first = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [1.05] * 4 + [0.7] * 4))
+    assert first.threads == 1 and first.reason.endswith("took 1.05 of its time on 1")  # no previous: once
+
+
+def test_a_momentary_busy_reading_on_a_machine_free_over_the_last_epoch_is_read_again(
+    readings: list[float], clock: _Clock
+) -> None:
+    readings[:] = [1.0] * 5 + [0.0]  # a command ran while the run queue was first read, then ended
+    choice = choose_threads(AUTO, probe=_rounds_of(clock, [0.55] * 4), previous=_previous(2, busy=0.05))
+    assert choice.threads == 2
+    assert choice.reason.startswith(
+        "auto: 1 threads of other processes running on 2 cores, 0.05 cores busy with them since the last choice, a "
+        "probe on 2 threads took 0.55"
+    )
+
+
+def test_a_load_that_lasts_through_the_probe_gets_one_thread_however_fast_the_probe(
+    readings: list[float], clock: _Clock
+) -> None:
+    readings[:] = [2.0]  # two processes started after the last epoch, which was free
+    choice = choose_threads(AUTO, probe=_rounds_of(clock, [0.5] * 4), previous=_previous(2, busy=0.0))
+    assert choice.threads == 1 and choice.reason.endswith(", 2 running while probing")
+    readings[:] = [0.0] * 5 + [2.0]  # a load that started during the probe
+    assert choose_threads(AUTO, probe=_rounds_of(clock, [0.5] * 4), previous=_previous(2, busy=0.0)).threads == 1
+
+
+def test_a_machine_busy_now_and_over_the_last_epoch_gets_one_thread_without_a_probe(readings: list[float]) -> None:
+    readings[:] = [0.0, 2.0, 2.0, 1.0, 0.0]  # the median of the readings: 1
+    choice = choose_threads(AUTO, probe=lambda: pytest.fail("no probe"), previous=_previous(2, busy=1.2))
+    assert (choice.threads, choice.reason) == (
+        1,
+        "auto: 1 threads of other processes running on 2 cores, 1.20 cores busy with them since the last choice",
+    )
+
+
+def test_the_cores_others_used_are_the_machine_s_busy_time_less_this_process_s_over_the_wall_time() -> None:
+    usage = machine_module.Usage
+    assert machine_module.others_between(usage(100.0, 10.0, 5.0), usage(103.0, 11.5, 6.0)) == 1.5
+    assert machine_module.others_between(usage(100.0, 10.0, 5.0), usage(100.5, 11.0, 6.0)) == 0.0  # coarse ticks
+    assert machine_module.others_between(usage(100.0, 10.0, 5.0), usage(103.0, 11.0, 5.1)) is None  # too short
+    assert machine_module.others_between(None, usage(1.0, 1.0, 1.0)) is None
+    assert Machine(cores=2, others=1.0, recent=0.3).free_recently == 2
+    assert Machine(cores=2, others=0.0, recent=0.8).free_recently == 1
+    assert Machine(cores=2, others=0.0).free_recently is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the counters are read from /proc")
+def test_the_cpu_counters_move_forward_with_this_process_s_work() -> None:
+    before = machine_module.usage()
+    sum(range(2_000_000))
+    after = machine_module.usage()
+    assert before is not None and after is not None
+    assert after.own > before.own and after.busy >= before.busy and after.wall > before.wall
 
 
 def test_auto_without_a_probe_takes_the_free_cores() -> None:
@@ -159,7 +281,7 @@ def test_the_machine_state_sees_two_busy_processes_and_auto_then_runs_one_thread
 def test_this_process_s_own_threads_are_not_counted_as_others() -> None:
     seen = threads_module.machine_state()
     assert seen.cores >= 1 and seen.others is not None and seen.others >= 0
-    assert threads_module._running_here() >= 1  # the thread reading its own state is running
+    assert machine_module._running_here() >= 1  # the thread reading its own state is running
 
 
 def test_work_is_split_over_the_chosen_threads_only_inside_a_choice() -> None:

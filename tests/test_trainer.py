@@ -379,9 +379,13 @@ def test_a_warm_up_rises_step_by_step_and_is_recorded(tmp_path: Path) -> None:
 def test_each_epoch_records_the_blas_threads_it_ran_on_fixed_or_chosen(synthetic: Path) -> None:
     fixed = _train(synthetic, dataclasses.replace(CONFIG, epochs=2, threads=2), name="fixed")
     assert [record.threads for record in fixed.history] == [2, 2]
+    assert [record.thread_reason for record in fixed.history] == ["fixed", "fixed"]
     assert re.search(r"^epoch 2/2 \| \d+\.\d\d s \| threads 2 \| mean loss", fixed.log_path.read_text(), re.M)
     chosen = _train(synthetic, dataclasses.replace(CONFIG, epochs=2, threads="auto"), name="auto")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     assert all(record.threads in range(1, (cores or 1) + 1) for record in chosen.history)
+    reasons = [record.thread_reason or "" for record in chosen.history]
+    assert all(reason.startswith("auto: ") for reason in reasons)
     saved = load_model(chosen.last_path).metadata
-    assert [record["threads"] for record in json.loads(saved["history"])] == [r.threads for r in chosen.history]
+    kept = [(record["threads"], record["thread_reason"]) for record in json.loads(saved["history"])]
+    assert kept == [(r.threads, r.thread_reason) for r in chosen.history]

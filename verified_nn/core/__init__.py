@@ -26,6 +26,7 @@ from ._loss import (
     cross_entropy_and_gradient as cross_entropy_and_gradient,
     cross_entropy_gradient as cross_entropy_gradient,
 )
+from ._machine import Machine as Machine
 from ._shapes import (
     INPUT_DIM as INPUT_DIM,
     NUM_CLASSES as NUM_CLASSES,
@@ -59,7 +60,6 @@ from ._softmax import (
 )
 from ._threads import (
     AUTO as AUTO,
-    Machine as Machine,
     ThreadChoice as ThreadChoice,
     Threads as Threads,
     blas_threads as blas_threads,

@@ -1,14 +1,25 @@
 """How many threads to run: a number the user fixes, or ``"auto"``, chosen from the machine and the work.
 
-``"auto"`` is decided afresh at each call (the trainer calls once per epoch, certify once per run). First
-the machine: the threads of *other* processes that are running right now (Linux's run queue,
-``procs_running`` in ``/proc/stat``, minus this process's own running threads, the median of a few
-samples) leave ``cores - others`` cores free, rounded to the nearest whole core; more threads than that
-would oversubscribe the cores, and BLAS threads that wait for each other on a busy machine are many times
-slower than one thread (``benchmarks/threads.py``). With one free core or none, the answer is one thread.
-Otherwise the work decides: the caller's ``probe`` (one training step, say) is timed alternately on one
-thread and on every free core, and the larger count is chosen only if it is faster by ``gain`` (10%)
-or more; without a probe, every free core is used.
+``"auto"`` is decided afresh at each call (the trainer calls once per epoch, passing its previous choice;
+certify once per run), from what ``_machine.py`` reads, never oversubscribing the cores:
+
+1. The machine. The run queue is read ``SAMPLES`` times and the median taken: the cores it leaves free.
+   When it leaves one core or none, and the stretch since the previous choice (CPU accounting over the
+   last epoch) does not say the machine was free, the answer is one thread, without a probe: BLAS
+   threads that wait for each other on a busy machine are many times slower than one
+   (``benchmarks/threads.py``). A busy reading that the last epoch contradicts (a command that ran for a
+   moment, or a load that has just started) is settled by reading again while the probe runs.
+2. The work. The caller's ``probe`` (one training step, say) is timed on one thread and on the free cores,
+   the counts taking turns for ``ROUNDS`` rounds after an untimed one, and the run queue is read after each
+   round; if those readings leave one core, one thread. Each round's time on the free cores over its time
+   on one thread is a ratio; their median decides (when it disagrees with the previous choice, after a
+   second probe, whose median decides instead). More threads are chosen when they save ``gain`` (10%)
+   or more; and kept (hysteresis) when the previous choice was the same count and they are still faster at
+   all, so that one noisy probe does not drop a free machine to one thread. Without a probe, every free
+   core is used.
+
+Each choice carries its reason (recorded per epoch in the run's history) and the CPU counters read when it
+was made, from which the next choice measures the stretch in between.
 
 A choice's :meth:`ThreadChoice.limits` sets BLAS's threads and the threads :func:`in_parallel` splits work
 over (a convolutional network's two halves of a batch, ``network/_backprop.py``).
@@ -24,25 +35,23 @@ import contextlib
 import contextvars
 import dataclasses
 import functools
-import math
-import os
 import statistics
 import time
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any, Final, Literal, TypeAlias, TypeVar
 
 from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped, unused-ignore]  # ships no types
 
+from . import _machine
 from ._errors import InvalidArgumentError
+from ._machine import Machine, Usage
 
 T = TypeVar("T")
 Threads: TypeAlias = int | Literal["auto"]
 AUTO: Final = "auto"
-GAIN: Final = 0.1  # more threads must save at least this fraction of a probe's time
-ROUNDS: Final = 2  # timed probes per candidate count, after one untimed; the fastest of them counts
-SAMPLES: Final = 3  # readings of the run queue, SAMPLE_GAP seconds apart
-SAMPLE_GAP: Final = 0.0005
+GAIN: Final = 0.1  # more threads must save at least this fraction of a probe's time (to switch up to them)
+ROUNDS: Final = 3  # timed rounds of the probe (each count once per round), after one untimed round
+SAMPLES: Final = 5  # readings of the run queue before probing, one after the other (each takes ~0.2 ms)
 
 
 def check_threads(value: object, *, name: str = "threads") -> Threads:
@@ -55,26 +64,12 @@ def check_threads(value: object, *, name: str = "threads") -> Threads:
 
 
 @dataclasses.dataclass(frozen=True)
-class Machine:
-    """What the policy sees of the machine at one moment."""
-
-    cores: int  # cores this process may run on
-    others: float | None  # threads of other processes running now (None: not measurable here)
-
-    @property
-    def free(self) -> int:
-        """Whole cores left to this process: ``cores - others``, rounded half up, at least 1."""
-        if self.others is None:
-            return self.cores
-        return max(1, min(self.cores, math.floor(self.cores - self.others + 0.5)))
-
-
-@dataclasses.dataclass(frozen=True)
 class ThreadChoice:
     """A BLAS thread count and why it was chosen (for the run log)."""
 
     threads: int  # BLAS threads to run with
     reason: str  # one phrase: "fixed", or what "auto" saw
+    usage: Usage | None = dataclasses.field(default=None, compare=False)  # CPU counters when "auto" chose
 
     @contextlib.contextmanager
     def limits(self) -> Iterator[None]:
@@ -125,58 +120,46 @@ def in_parallel(calls: Sequence[Callable[[], T]]) -> list[T]:
         return [first, *(future.result() for future in futures)]
 
 
-def _cores() -> int:
-    affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+def machine_state(*, samples: int = SAMPLES, since: Usage | None = None) -> Machine:
+    """The cores this process may use, the median of ``samples`` readings of the other processes' running
+    threads, and the cores they kept busy since the counters ``since`` (a previous choice's)."""
+    readings: list[float] = []
+    for _ in range(samples):  # no sleep between them: on a busy machine a sleep may last a time slice
+        reading = _machine.others_running()
+        if reading is None:
+            return Machine(cores=_machine.cores(), others=None)
+        readings.append(reading)
+    recent = _machine.others_between(since, _machine.usage())
+    return Machine(cores=_machine.cores(), others=statistics.median(readings), recent=recent)
 
 
-def _running_everywhere() -> int | None:
-    """Threads running or ready to run on the whole machine now, this reader included (None off Linux)."""
-    try:
-        for line in Path("/proc/stat").read_text().splitlines():
-            if line.startswith("procs_running "):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        return None
-    return None
-
-
-def _running_here() -> int:
-    """Threads of this process that are running or ready to run now (state ``R`` in their stat files)."""
-    running = 0
-    for task in Path("/proc/self/task").iterdir():
-        with contextlib.suppress(OSError):  # a thread that ended meanwhile
-            stat = (task / "stat").read_text()
-            running += stat[stat.rindex(")") + 2] == "R"  # the state follows the parenthesised name
-    return running
-
-
-def machine_state(*, samples: int = SAMPLES) -> Machine:
-    """The cores this process may use and the median number of other processes' running threads."""
-    counts = []
-    for index in range(samples):
-        everywhere = _running_everywhere()
-        if everywhere is None:
-            return Machine(cores=_cores(), others=None)
-        counts.append(max(0, everywhere - _running_here()))
-        if index + 1 < samples:
-            time.sleep(SAMPLE_GAP)
-    return Machine(cores=_cores(), others=float(statistics.median(counts)))
-
-
-def _fastest(probe: Callable[[], object], candidates: tuple[int, ...], rounds: int) -> dict[int, float]:
-    """The shortest of ``rounds`` timed calls of ``probe`` on each thread count, the counts taking turns."""
-    best = dict.fromkeys(candidates, math.inf)
-    for count in candidates:  # warm-up: wakes the BLAS threads, fills the caches
-        with ThreadChoice(count, "probe").limits():
-            probe()
-    for _ in range(rounds):
-        for count in candidates:
+def _rounds(
+    probe: Callable[[], object], many: int, rounds: int, read: Callable[[], float | None]
+) -> tuple[list[float], list[float]]:
+    """Each round's time of ``probe`` on ``many`` threads over its time on one (the counts taking turns, after an
+    untimed round that wakes the BLAS threads and fills the caches), and a run-queue reading after each round."""
+    ratios, readings = [], []
+    for timed in [False] + [True] * rounds:
+        took = {}
+        for count in (1, many):
             with ThreadChoice(count, "probe").limits():
                 start = time.perf_counter()
                 probe()
-                best[count] = min(best[count], time.perf_counter() - start)
-    return best
+                took[count] = time.perf_counter() - start
+        if timed:
+            ratios.append(took[many] / took[1] if took[1] > 0 else 1.0)
+            reading = read()
+            if reading is not None:
+                readings.append(reading)
+    return ratios, readings
+
+
+def _seen(machine: Machine) -> str:
+    others = "unknown" if machine.others is None else f"{machine.others:g}"
+    where = f"auto: {others} threads of other processes running on {machine.cores} cores"
+    if machine.recent is not None:
+        where += f", {machine.recent:.2f} cores busy with them since the last choice"
+    return where
 
 
 def choose_threads(
@@ -184,23 +167,42 @@ def choose_threads(
     *,
     probe: Callable[[], object] | None = None,
     machine: Machine | None = None,
+    previous: ThreadChoice | None = None,
     gain: float = GAIN,
     rounds: int = ROUNDS,
 ) -> ThreadChoice:
     """The BLAS thread count for the next stretch of work: ``setting`` itself if it is a number, else see the
-    module docstring. ``machine`` replaces the measured state (for tests); ``probe`` is a call that does a
-    representative piece of the work and has no effect that matters (its result is discarded)."""
+    module docstring. ``probe`` is a call that does a representative piece of the work and has no effect that
+    matters (its result is discarded); ``previous`` is the choice the last stretch ran on (hysteresis, and
+    the CPU accounting since it). ``machine`` replaces every reading of the machine (for tests)."""
     checked = check_threads(setting)
     if checked != AUTO:
         return ThreadChoice(int(checked), "fixed")
-    seen = machine if machine is not None else machine_state()
-    others = "unknown" if seen.others is None else f"{seen.others:g}"
-    where = f"auto: {others} threads of other processes running on {seen.cores} cores"
-    if seen.free == 1:
-        return ThreadChoice(1, where)
+    seen = machine if machine is not None else machine_state(since=previous.usage if previous else None)
+    counters = _machine.usage() if machine is None else None
+    where = _seen(seen)
+    recently = seen.free_recently
+    many = seen.free if seen.free > 1 else (recently or 1)
+    if many == 1:
+        return ThreadChoice(1, where, counters)
     if probe is None:
-        return ThreadChoice(seen.free, f"{where}, no probe")
-    times = _fastest(probe, (1, seen.free), rounds)
-    ratio = times[seen.free] / times[1]
-    chosen = seen.free if ratio <= 1 - gain else 1
-    return ThreadChoice(chosen, f"{where}, a probe on {seen.free} threads took {ratio:.2f} of its time on 1")
+        return ThreadChoice(many, f"{where}, no probe", counters)
+    read = _machine.others_running if machine is None else lambda: seen.others
+    ratios, readings = _rounds(probe, many, rounds, read)
+    again = previous is not None and previous.threads == many and statistics.median(ratios) > 1 - gain
+    if again:  # a probe that disagrees with the last epoch's count is taken once more, and the second decides:
+        # BLAS's worker threads spin for a while after the work before the probe (an evaluation on those
+        # threads) and slow the first probe's calls on more threads (seen on the cnn preset: 1.05, then 0.7).
+        ratios, more = _rounds(probe, many, rounds, read)
+        readings += more
+    if seen.others is not None and readings:
+        during = statistics.median([seen.others, *readings])
+        if _machine.free_cores(seen.cores, during) < many:  # a load that lasted through the probe
+            return ThreadChoice(1, f"{where}, {during:g} running while probing", counters)
+    ratio = statistics.median(ratios)
+    timed = f"{where}, a probe on {many} threads took {ratio:.2f} of its time on 1{' (probed twice)' if again else ''}"
+    if ratio <= 1 - gain:
+        return ThreadChoice(many, timed, counters)
+    if previous is not None and previous.threads == many and ratio < 1:
+        return ThreadChoice(many, f"{timed} (kept: within the margin)", counters)
+    return ThreadChoice(1, timed, counters)

@@ -30,7 +30,8 @@ DURATIONS: Final = ("train_seconds", "eval_seconds")
 # The fields every record has, and those an older or a plain run may leave out (EpochRecord's, with defaults).
 REQUIRED: Final = frozenset({"epoch", "learning_rate", "mean_loss", "train_accuracy", "validation_accuracy",
                              "validation_loss", "test_accuracy", "test_loss", "train_seconds", "eval_seconds"})
-OPTIONAL: Final = frozenset({"validation_verified", "test_verified", "threads"})
+OPTIONAL: Final = frozenset({"validation_verified", "test_verified", "threads", "thread_reason"})
+REASON_CHARS: Final = 500  # a thread choice's reason is one phrase
 
 
 def _at(source: object) -> str:
@@ -107,6 +108,10 @@ def check_records(records: object, source: object, *, epoch: str | None) -> list
             raise ModelError(f"{source}: the checkpoint's history is inconsistent at record {index}: its epoch")
         for key, value in record.items():
             if key == "epoch" or value is None:
+                continue
+            if key == "thread_reason":
+                if not isinstance(value, str) or len(value) > REASON_CHARS:
+                    raise ModelError(f"{source}: the checkpoint's history is inconsistent at record {index}: {key}")
                 continue
             bad = not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value)
             bad = bad or (key in FRACTIONS and not 0 <= value <= 1)

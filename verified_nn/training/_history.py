@@ -34,6 +34,7 @@ class EpochRecord:
     validation_verified: float | None = None  # on the validation examples; chooses the best epoch when present
     test_verified: float | None = None  # on the test examples: reported, never used to choose
     threads: int | None = None  # the BLAS threads the epoch ran on (None: not recorded, older checkpoints)
+    thread_reason: str | None = None  # why: "fixed", or what "auto" saw (core.choose_threads); None: not recorded
 
     @property
     def score(self) -> float | None:
@@ -72,11 +73,13 @@ def parse_history(text: str | None, epoch: str | None, source: str) -> list[Epoc
         history = [EpochRecord(**record) for record in records]
     except (JSONError, TypeError):
         raise ModelError(f"{source}: the checkpoint's history is not a list of epoch records") from None
-    names = [field.name for field in dataclasses.fields(EpochRecord) if field.name != "epoch"]
+    names = [field.name for field in dataclasses.fields(EpochRecord) if field.name not in ("epoch", "thread_reason")]
     for index, record in enumerate(history, start=1):
         numbers = [getattr(record, name) for name in names]
-        if record.epoch != index or not all(
-            value is None or (isinstance(value, int | float) and math.isfinite(value)) for value in numbers
+        if (
+            record.epoch != index
+            or not all(value is None or (isinstance(value, int | float) and math.isfinite(value)) for value in numbers)
+            or not isinstance(record.thread_reason, str | None)
         ):
             raise ModelError(f"{source}: the checkpoint's history is inconsistent at record {index}")
     if epoch is not None and str(len(history)) != epoch:

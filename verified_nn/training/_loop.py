@@ -78,11 +78,13 @@ def _probe(network: Network[Any, Any], train: Dataset, settings: LoopSettings) -
     return lambda: backprop(network, inputs, labels, mode=mode)
 
 
-def _threads(network: Network[Any, Any], train: Dataset, settings: LoopSettings) -> ThreadChoice | None:
-    """The BLAS threads of the next epoch (None: leave them as they are)."""
+def _threads(
+    network: Network[Any, Any], train: Dataset, settings: LoopSettings, previous: ThreadChoice | None
+) -> ThreadChoice | None:
+    """The BLAS threads of the next epoch, given the last epoch's (None: leave them as they are)."""
     if settings.threads is None:
         return None
-    return choose_threads(settings.threads, probe=_probe(network, train, settings))
+    return choose_threads(settings.threads, probe=_probe(network, train, settings), previous=previous)
 
 
 def _epoch(
@@ -155,14 +157,14 @@ def fit(
     the run. The callbacks' ``on_train_end`` runs however the loop ends.
     """
     records = list(history)
-    test = None
+    test, threads = None, None
     batches = batches_per_epoch(data.train, settings)
     for callback in callbacks:
         callback.on_train_begin(len(records) + 1, settings.epochs, batches, settings.batch_size)
     try:
         for epoch in range(len(records) + 1, settings.epochs + 1):
             start = time.perf_counter()  # the choice of threads (its timed probe) counts as training time
-            threads = _threads(network, data.train, settings)
+            threads = _threads(network, data.train, settings, threads)
             with threads.limits() if threads is not None else contextlib.nullcontext():
                 network, state, optimizer, losses = _epoch(
                     network, state, optimizer, epoch, data.train, schedule, objective, settings, callbacks
@@ -189,6 +191,7 @@ def fit(
                 validation_verified=validation_verified,
                 test_verified=test_verified,
                 threads=threads.threads if threads is not None else None,
+                thread_reason=threads.reason if threads is not None else None,
             )
             record = dataclasses.replace(record, eval_seconds=time.perf_counter() - start)
             records.append(record)
