@@ -71,7 +71,7 @@ def _walk(
         steps.append((index, step))
     if 0 in betas:
         form = form.replace(lam=form.lam - betas[0] * signs[0][:, np.newaxis])
-    return _concretize(form, nodes.boxes[0], nodes.rounding), form, steps
+    return _concretize(form, nodes.boxes[0], nodes.rounding, nodes.contexts[0]), form, steps
 
 
 def _gradients(
