@@ -89,3 +89,25 @@ def test_verify_proves_what_only_splitting_proves_and_says_how() -> None:
     assert verdict.result == UNSAT
     tie = parse_vnnlib(vnnlib_text([-1], [1], 1, "(<= Y_0 0)"))  # met exactly at x = 0
     assert verify(absolute, tie, timeout=30).result == SAT
+
+
+def test_a_program_that_cannot_decide_a_domain_leaves_it_to_splitting(monkeypatch: pytest.MonkeyPatch) -> None:
+    import verified_nn.search._bab as bab
+    from verified_nn.search._milp import DomainOutcome
+
+    calls = []
+
+    def undecided(*args: Any, **kwargs: Any) -> DomainOutcome:
+        calls.append(1)
+        return DomainOutcome(refuted=False, candidate=None, timed_out=True)
+
+    monkeypatch.setattr(bab, "solve_domain", undecided)
+    network = _network(1)
+    low, slack = _grid_minimum(network)
+    spec = parse_vnnlib(vnnlib_text([-1, -1], [1, 1], 1, _below(low - slack - 0.05)))
+    [problem] = problems(network, spec)
+    # Every domain is small enough for the program, the program never decides: splitting must carry on.
+    config = BabConfig(batch=16, input_split=0, exact_network=0, exact_below=1000)
+    outcome = branch_and_bound(network, problem, deadline=time.monotonic() + 60, config=config)
+    assert outcome.result == UNSAT
+    assert len(calls) == 1  # after one undecided program the tree only splits
