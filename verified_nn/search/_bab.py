@@ -118,6 +118,7 @@ def _grow(tree: Tree, config: BabConfig, deadline: float, check: Check, bounded:
             slopes=slopes,
             betas=betas,
             deadline=deadline,
+            target=tree.target(nodes),
         )
         bounded[0] += nodes.domains
         candidates = np.clip(

@@ -50,6 +50,14 @@ class Tree:
         result: Array = np.nextafter(lower - p.bound[rows], -np.inf)
         return result
 
+    def target(self, nodes: NodeBounds) -> Array:
+        """``(domains, rows)``: a lower bound of ``C_r y`` above this refutes row ``r`` (:meth:`violations`
+        adds the slack and rounds; the margin keeps it on the safe side of that)."""
+        p, rows = self.problem, self.rows
+        magnitude = nodes.output.magnitude().reshape(nodes.domains, -1).astype(np.float64)
+        needed: Array = 2 * (magnitude @ p.slack[rows].T) + p.bound[rows]
+        return needed + 1e-6 * (1 + np.abs(needed))
+
     def domains(self, nodes: NodeBounds, found: SplitBounds, splits: list[dict[int, Array]]) -> list[Domain | None]:
         """The bounded domains that stay open (None where refuted)."""
         bounds = self.violations(found, nodes)
