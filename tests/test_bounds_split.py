@@ -140,3 +140,21 @@ def test_negative_iterations_are_refused() -> None:
     nodes = linear_bounds(network, Box(-np.ones((1, 2)), np.ones((1, 2))), rounding=REAL)
     with pytest.raises(ValueError, match="iterations must be >= 0"):
         split_bounds(network, nodes, np.array([[1.0]]), iterations=-1)
+
+
+def test_domains_past_their_target_stop_and_the_others_go_on_unchanged() -> None:
+    network = tiny_mlp(0, (3, 5, 4, 2))
+    rng = np.random.default_rng(0)
+    low = -rng.random((8, 3))
+    box = Box(low, low + rng.random((8, 3)))
+    nodes = linear_bounds(network, box, rounding=REAL)
+    spec = np.array([[1.0, -1.0]])
+    first = split_bounds(network, nodes, spec)
+    alone = split_bounds(network, nodes, spec, iterations=20)
+    target = np.where(np.arange(8) < 4, -np.inf, np.inf)[:, None]  # the first four are done at once
+    found = split_bounds(network, nodes, spec, iterations=20, target=target)
+    np.testing.assert_array_equal(found.lower[:4], first.lower[:4])
+    np.testing.assert_allclose(found.lower[4:], alone.lower[4:], rtol=1e-12)
+    assert np.all(alone.lower[4:] >= first.lower[4:]) and np.any(alone.lower[4:] > first.lower[4:] + 1e-6)
+    for layer, slopes in alone.slopes.items():
+        np.testing.assert_allclose(found.slopes[layer][4:], slopes[4:], rtol=1e-12)

@@ -222,3 +222,43 @@ def test_linear_bounds_through_pooling_are_tighter_than_intervals() -> None:
     ibp = spec_bounds(network, interval_bounds(network, box, rounding=REAL), spec, stop=len(network.layers) - 1)
     crown = spec_bounds(network, linear_bounds(network, box, rounding=REAL), spec)
     assert np.all(crown.lower >= ibp.lower - 1e-9) and np.any(crown.lower > ibp.lower + 1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_concretizing_a_finite_box_is_sound_against_exact_arithmetic_and_tight(dtype: Any) -> None:
+    from fractions import Fraction
+
+    from verified_nn.bounds._rule import LinearForm
+    from verified_nn.bounds._walk import _concretize
+
+    rng = np.random.default_rng(3)
+    rounding = Rounding.sound(deployed=np.dtype(np.float32), dtype=np.dtype(dtype).name)
+    # Large terms that cancel: the float sums are far from exact, the charged error must cover them.
+    lam = (rng.standard_normal((3, 4, 50)) * 10.0 ** rng.integers(-3, 4, (3, 4, 50))).astype(dtype)
+    lam[:, :, :5] = 0
+    low = (rng.random((3, 50)) * 100 - 50).astype(dtype)
+    box = Box(low, (low + rng.random((3, 50)).astype(dtype)).astype(dtype))
+    form = LinearForm.start(lam, rounding.dtype).replace(const=rng.standard_normal((3, 4)).astype(dtype))
+    found = _concretize(form, box, rounding)
+    for d in range(3):
+        for r in range(4):
+            exact = Fraction(float(form.const[d, r])) + sum(
+                Fraction(float(c)) * Fraction(float(box.lower[d, i] if c > 0 else box.upper[d, i]))
+                for i, c in enumerate(lam[d, r])
+            )
+            assert found[d, r] <= exact
+            scale = float(np.abs(lam[d, r]) @ np.maximum(np.abs(box.lower[d]), np.abs(box.upper[d])))
+            # The error charged is about 2 gamma_(n+3) |lam| . |x|: no more than that is given away.
+            assert float(exact) - found[d, r] <= 4 * (50 + 3) * rounding.u * scale
+
+
+def test_concretizing_an_unbounded_box_gives_minus_infinity_where_the_form_reaches_it() -> None:
+    from verified_nn.bounds._rule import LinearForm
+    from verified_nn.bounds._walk import _concretize
+
+    box = Box(np.array([[0.0, -np.inf]]), np.array([[1.0, 2.0]]))
+    form = LinearForm.start(np.array([[[1.0, 1.0], [1.0, -1.0], [2.0, 0.0]]]), np.dtype(np.float64))
+    found = _concretize(form, box, REAL)
+    assert found[0, 0] <= -1e300
+    assert -2.0 - 1e-12 <= found[0, 1] <= -2.0
+    assert -1e-12 <= found[0, 2] <= 0.0

@@ -89,3 +89,47 @@ def test_verify_proves_what_only_splitting_proves_and_says_how() -> None:
     assert verdict.result == UNSAT
     tie = parse_vnnlib(vnnlib_text([-1], [1], 1, "(<= Y_0 0)"))  # met exactly at x = 0
     assert verify(absolute, tie, timeout=30).result == SAT
+
+
+def test_a_program_that_cannot_decide_a_domain_leaves_it_to_splitting(monkeypatch: pytest.MonkeyPatch) -> None:
+    import verified_nn.search._bab as bab
+    from verified_nn.search._milp import DomainOutcome
+
+    calls = []
+
+    def undecided(*args: Any, **kwargs: Any) -> DomainOutcome:
+        calls.append(1)
+        return DomainOutcome(refuted=False, candidate=None, timed_out=True)
+
+    monkeypatch.setattr(bab, "solve_domain", undecided)
+    network = _network(1)
+    low, slack = _grid_minimum(network)
+    spec = parse_vnnlib(vnnlib_text([-1, -1], [1, 1], 1, _below(low - slack - 0.05)))
+    [problem] = problems(network, spec)
+    # Every domain is small enough for the program, the program never decides: splitting must carry on.
+    config = BabConfig(batch=16, input_split=0, exact_network=0, exact_below=1000)
+    outcome = branch_and_bound(network, problem, deadline=time.monotonic() + 60, config=config)
+    assert outcome.result == UNSAT
+    assert len(calls) == 1  # after one undecided program the tree only splits
+
+
+def test_a_domain_whose_bound_charges_no_relaxation_is_split_where_its_box_is_widest() -> None:
+    from verified_nn.bounds import Box, linear_bounds, split_bounds
+    from verified_nn.search._domains import Tree
+
+    # Both hidden values straddle 0 but the output ignores them: no relaxation costs the bound anything.
+    network: Network[Any, Any] = Network(
+        (
+            Dense(weights=np.array([[1.0], [-2.0]], dtype=np.float32), bias=np.zeros(2, dtype=np.float32)),
+            ReLU(),
+            Dense(weights=np.zeros((1, 2), dtype=np.float32), bias=np.zeros(1, dtype=np.float32)),
+        )
+    )
+    spec = parse_vnnlib(vnnlib_text([-1], [1], 1, "(<= Y_0 0.5)"))
+    [problem] = problems(network, spec)
+    tree = Tree(network, problem, np.arange(1), precision="float32")
+    nodes = linear_bounds(network, Box(problem.outer_lower[None], problem.outer_upper[None]), rounding=tree.rounding)
+    found = split_bounds(network, nodes, problem.matrix)
+    assert not np.any(found.costs[1]) and not np.any(found.backup[1])
+    [domain] = tree.domains(nodes, found, [{}])
+    assert domain is not None and domain.choice == (1, 1)  # the second value's box, [-2, 2], is the wider

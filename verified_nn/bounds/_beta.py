@@ -71,7 +71,7 @@ def _walk(
         steps.append((index, step))
     if 0 in betas:
         form = form.replace(lam=form.lam - betas[0] * signs[0][:, np.newaxis])
-    return _concretize(form, nodes.boxes[0], nodes.rounding), form, steps
+    return _concretize(form, nodes.boxes[0], nodes.rounding, nodes.contexts[0]), form, steps
 
 
 def _gradients(
@@ -102,6 +102,16 @@ def _gradients(
     return slope_gradients, beta_gradients, (costs, backup), corner
 
 
+def _expand(mask: Array, like: Array) -> Array:
+    """``(domains, rows)`` ``mask`` with axes added to broadcast against ``like`` ``(domains, rows, ...)``."""
+    return mask.reshape(*mask.shape, *([1] * (like.ndim - 2)))
+
+
+def _take(values: Array, keep: Array, mask: Array) -> Array:
+    """The kept domains of ``values``, unless it is shared by every domain (a leading axis of 1)."""
+    return values[keep] if len(values) == len(mask) else values
+
+
 def split_bounds(
     network: Network[Any, Any],
     nodes: NodeBounds,
@@ -113,6 +123,7 @@ def split_bounds(
     slopes: Mapping[int, Array] | None = None,
     betas: Mapping[int, Array] | None = None,
     deadline: float | None = None,
+    target: Array | None = None,
 ) -> SplitBounds:
     """Lower bounds of ``spec . output`` over the domains whose split constraints ``splits`` are (node ->
     ``(domains, *shape)`` int8, +1 ``>= 0``, -1 ``<= 0``), with ``iterations`` steps of joint gradient
@@ -120,6 +131,8 @@ def split_bounds(
 
     Each row keeps the best bound seen with its slopes and multipliers; infeasible domains get ``+inf``.
     Past ``deadline`` (``time.monotonic``) no further step is taken: the best bound so far is returned.
+    A domain where some row's bound exceeds ``target`` (``(rows,)`` or ``(domains, rows)``: what a proof
+    needs) takes no further step either: once a tenth of the domains are there, the rest go on alone.
     """
     if iterations < 0 or not rate > 0:
         raise BoundsError(f"split_bounds: iterations must be >= 0 and rate > 0, got {iterations}, {rate}")
@@ -143,26 +156,28 @@ def split_bounds(
     best_corner = np.zeros((nodes.domains, count, *nodes.boxes[0].shape))
     best_inputs = np.zeros((nodes.domains, count, *nodes.boxes[0].shape))
     infeasible = nodes.infeasible()[:, np.newaxis]
+    goal = None if target is None else np.broadcast_to(np.asarray(target, dtype=np.float64), best_lower.shape)
+    active = np.arange(nodes.domains)  # the domains still stepped; the others keep their best bound
     for iteration in range(iterations + 1):
         slope_now = {i: variables[("a", i)] for i in current}
         beta_now = {n: variables[("b", n)] for n in multipliers}
         lower, form, steps = _walk(layers, nodes, rows, slope_now, beta_now, signs)
         lower = np.where(infeasible, np.inf, lower)
         slope_grad, beta_grad, (costs, backup), corner = _gradients(nodes, form, steps, signs)
-        better = lower > best_lower
+        better = lower > best_lower[active]
         if iteration == 0:
             better = np.ones_like(better)
-        best_lower = np.where(better, lower, best_lower)
+        best_lower[active] = np.where(better, lower, best_lower[active])
         for key, value in variables.items():
-            mask = better.reshape(*better.shape, *([1] * (value.ndim - 2)))
-            kept[key] = np.where(mask, value, kept[key])
+            kept[key][active] = np.where(_expand(better, value), value, kept[key][active])
         for i, cost in costs.items():
-            mask = better.reshape(*better.shape, *([1] * (cost.ndim - 2)))
-            best_costs[i] = np.where(mask, cost, best_costs.get(i, cost))
-            best_backup[i] = np.where(mask, backup[i], best_backup.get(i, backup[i]))
-        where = better.reshape(*better.shape, *([1] * (corner.ndim - 2)))
-        best_corner = np.where(where, corner, best_corner)
-        best_inputs = np.where(where, form.lam, best_inputs)
+            if i not in best_costs:
+                best_costs[i] = np.zeros((len(best_lower), *cost.shape[1:]), dtype=cost.dtype)
+                best_backup[i] = np.zeros((len(best_lower), *cost.shape[1:]), dtype=backup[i].dtype)
+            best_costs[i][active] = np.where(_expand(better, cost), cost, best_costs[i][active])
+            best_backup[i][active] = np.where(_expand(better, cost), backup[i], best_backup[i][active])
+        best_corner[active] = np.where(_expand(better, corner), corner, best_corner[active])
+        best_inputs[active] = np.where(_expand(better, corner), form.lam, best_inputs[active])
         if iteration == iterations or (deadline is not None and time.monotonic() > deadline):
             break
         for key, value in variables.items():
@@ -175,6 +190,18 @@ def split_bounds(
                 variables[key] = np.clip(moved, *ranges[key[1]])
             else:
                 variables[key] = np.maximum(moved, 0) * (signs[key[1]][:, np.newaxis] != 0)
+        if goal is not None:
+            done = np.any(best_lower[active] > goal[active], axis=1)
+            if done.all():
+                break
+            if done.mean() >= 0.1:  # drop them: the next steps cost what the open domains need
+                keep = np.flatnonzero(~done)
+                active = active[keep]
+                nodes, rows, infeasible = nodes.take(keep), rows[keep], infeasible[keep]
+                signs = {n: v[keep] for n, v in signs.items()}
+                variables = {k: v[keep] for k, v in variables.items()}
+                moments = {k: (m[0][keep], m[1][keep]) for k, m in moments.items()}
+                ranges = {i: (_take(r[0], keep, done), _take(r[1], keep, done)) for i, r in ranges.items()}
     return SplitBounds(
         best_lower,
         {i: kept[("a", i)] for i in current},

@@ -41,7 +41,7 @@ class BabConfig:
     batch: int = 64  # domains split per round (twice as many children bounded in one pass)
     root_iterations: int = 30  # alpha-CROWN steps at the root
     root_intermediate: int = 10  # alpha-CROWN steps for every hidden layer's bounds at the root
-    iterations: int = 8  # alpha-beta-CROWN steps for each round's children
+    iterations: int = 64  # alpha-beta-CROWN steps for each round's children (mnist_fc 256x4: fewer domains pay)
     max_domains: int = 200_000  # open domains kept at most (memory); beyond, the search gives up
     precision: str = "float32"  # the dtype the bounds compute in (rounded outward either way)
     exact_below: int = 12  # a domain with at most this many unstable ReLUs left is solved as a MILP
@@ -69,17 +69,26 @@ Check: TypeAlias = Callable[[Array], Array | None]
 def _grow(tree: Tree, config: BabConfig, deadline: float, check: Check, bounded: list[int]) -> BabOutcome | None:
     """Run one conjunction's tree until it is empty (None: refuted everywhere), or another outcome."""
     network, problem = tree.network, tree.problem
+    exact_below = config.exact_below  # lowered for good once a program runs out of time on a splittable domain
     while tree.queue:
         if time.monotonic() > deadline:
             return BabOutcome("timeout", bounded[0])
         if len(tree.queue) > config.max_domains:
             return BabOutcome("unknown", bounded[0], note="too many open domains")
         popped = [heapq.heappop(tree.queue)[2] for _ in range(min(config.batch, len(tree.queue)))]
-        for domain in [p for p in popped if p.choice is None or p.unstable <= config.exact_below]:
+        parents = []
+        for domain in popped:
+            if domain.choice is not None and domain.unstable > exact_below:
+                parents.append(domain)
+                continue
             outcome = _exactly(tree, domain, config.exact_seconds, deadline, check)
-            if outcome is not None:
-                return BabOutcome(outcome[0], bounded[0], example=outcome[1], outputs=outcome[2], note=outcome[3])
-        parents = [p for p in popped if p.choice is not None and p.unstable > config.exact_below]
+            if outcome is None:
+                continue
+            if outcome[0] == "unknown" and domain.choice is not None:  # splitting may still settle it
+                exact_below = -1
+                parents.append(domain)
+                continue
+            return BabOutcome(outcome[0], bounded[0], example=outcome[1], outputs=outcome[2], note=outcome[3])
         if not parents:
             continue
         if config.compare:
@@ -109,6 +118,7 @@ def _grow(tree: Tree, config: BabConfig, deadline: float, check: Check, bounded:
             slopes=slopes,
             betas=betas,
             deadline=deadline,
+            target=tree.target(nodes),
         )
         bounded[0] += nodes.domains
         candidates = np.clip(

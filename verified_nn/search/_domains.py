@@ -50,6 +50,14 @@ class Tree:
         result: Array = np.nextafter(lower - p.bound[rows], -np.inf)
         return result
 
+    def target(self, nodes: NodeBounds) -> Array:
+        """``(domains, rows)``: a lower bound of ``C_r y`` above this refutes row ``r`` (:meth:`violations`
+        adds the slack and rounds; the margin keeps it on the safe side of that)."""
+        p, rows = self.problem, self.rows
+        magnitude = nodes.output.magnitude().reshape(nodes.domains, -1).astype(np.float64)
+        needed: Array = 2 * (magnitude @ p.slack[rows].T) + p.bound[rows]
+        return needed + 1e-6 * (1 + np.abs(needed))
+
     def domains(self, nodes: NodeBounds, found: SplitBounds, splits: list[dict[int, Array]]) -> list[Domain | None]:
         """The bounded domains that stay open (None where refuted)."""
         bounds = self.violations(found, nodes)
@@ -59,9 +67,13 @@ class Tree:
             if bounds[d, best[d]] > 0:
                 result.append(None)
                 continue
-            candidates = _candidates(found.costs, d, best[d]) or _candidates(found.backup, d, best[d])
-            choice = candidates[0] if candidates else None
             boxes = tuple((box.lower[d], box.upper[d]) for box in nodes.boxes)
+            candidates = (
+                _candidates(found.costs, d, best[d])
+                or _candidates(found.backup, d, best[d])
+                or _widest(boxes, list(found.costs))
+            )
+            choice = candidates[0] if candidates else None
             unstable = sum(int(np.sum((boxes[i][0] < 0) & (boxes[i][1] > 0))) for i in found.costs)
             slopes = {i: s[d].astype(np.float32) for i, s in found.slopes.items()}
             betas = {n: b[d].astype(np.float32) for n, b in found.betas.items()}
@@ -138,6 +150,19 @@ def _candidates(costs: dict[int, Array], domain: int, row: int, *, overall: int 
     chosen = found[:overall] + [max(f for f in found if f[1] == layer) for layer in {f[1] for f in found}]
     unique = dict.fromkeys((layer, index) for _, layer, index in sorted(chosen, reverse=True))
     return list(unique)
+
+
+def _widest(boxes: tuple[tuple[Array, Array], ...], nodes: list[int]) -> list[tuple[int, int]]:
+    """The unstable value whose box reaches furthest on both sides of 0, ``min(u, -l)`` (for a domain whose
+    bound charges no relaxation any cost: its row's coefficients are 0 there); empty if none is unstable."""
+    best: tuple[float, int, int] | None = None
+    for node in nodes:
+        low, high = boxes[node][0].reshape(-1), boxes[node][1].reshape(-1)
+        gap = np.where((low < 0) & (high > 0), np.minimum(high, -low), 0.0)
+        index = int(np.argmax(gap))
+        if gap[index] > 0 and (best is None or gap[index] > best[0]):
+            best = (float(gap[index]), node, index)
+    return [] if best is None else [(best[1], best[2])]
 
 
 def _stack(items: list[dict[int, Array]], boxes: tuple[tuple[Array, Array], ...], dtype: Any) -> dict[int, Array]:
