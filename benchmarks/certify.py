@@ -75,14 +75,14 @@ def main() -> None:
             seconds = time.perf_counter() - start
             summary = summarize(results, method="complete", eps=eps, seconds=seconds)
             print(format_table(summary))
-            milp = [r for r in results if r.milp_seconds > 0]
+            searched = [r for r in results if r.complete_seconds > 0]
             decided = {
                 stage: sum(r.decided_by == stage for r in results)
-                for stage in ("clean", "attack", "ibp", "crown", "milp")
+                for stage in ("clean", "attack", "ibp", "crown", "bab")
             }
             print(
-                f"  decided by   {decided}; {len(milp)} images reached the MILP, "
-                f"longest {max((r.milp_seconds for r in milp), default=0):.1f} s"
+                f"  decided by   {decided}; {len(searched)} images reached branch-and-bound, "
+                f"longest {max((r.complete_seconds for r in searched), default=0):.1f} s"
             )
             if text in TARGETS:
                 limit, timeouts = TARGETS[text]

@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from verified_nn.bounds import Box, Rounding, linear_bounds, optimise_slopes
+from verified_nn.bounds import BabConfig, Box, Rounding, linear_bounds, optimise_slopes
 from verified_nn.interop import load_onnx
-from verified_nn.search import BabConfig, problems
+from verified_nn.search import problems
 from verified_nn.spec import read_vnnlib
 
 

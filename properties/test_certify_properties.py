@@ -16,6 +16,7 @@ from certify_strategies import RADII, certification_cases, dense_networks, dense
 from oracles import brute_force_minimum, exact_margins, exact_pre_activations
 
 from verified_nn.bounds import NodeBounds, Rounding, interval_bounds, linear_bounds, margin_spec, spec_bounds
+from verified_nn.bounds._fallback import solve_domain
 from verified_nn.certify import (
     COUNTEREXAMPLE,
     FLOAT_UNDECIDED,
@@ -26,7 +27,6 @@ from verified_nn.certify import (
     CertifyConfig,
     certify_image,
     linf_ball,
-    minimum_margin,
     pgd_attack,
 )
 from verified_nn.network import Network
@@ -166,8 +166,9 @@ def test_back_substitution_boxes_are_never_looser_than_intervals(case: Case) -> 
 
 
 @given(certification_cases(radii=RADII[1:]))
-def test_the_milp_minimum_agrees_with_exhaustive_search_over_activation_patterns(case: Case) -> None:
-    """HiGHS's minimum margin equals the least of one LP per activation pattern, for every other class."""
+def test_the_exact_stage_agrees_with_exhaustive_search_over_activation_patterns(case: Case) -> None:
+    """Branch-and-bound's exact program finds the minimum margin (the least of one LP per activation pattern)
+    when it is negative, and refutes every class whose minimum clears the solver tolerance."""
     network, ball, label = case
     nodes = linear_bounds(network, ball.box(), rounding=REAL)  # the real network: no noise variables
     for target in range(network.classes):
@@ -176,11 +177,14 @@ def test_the_milp_minimum_agrees_with_exhaustive_search_over_activation_patterns
         row = np.zeros(network.classes)
         row[label], row[target] = 1.0, -1.0
         expected = brute_force_minimum(network, ball, label, target)
-        outcome = minimum_margin(network, nodes, row, time_limit=30)
-        if expected < 0:  # a negative minimum is found as a candidate with its value
-            assert abs(outcome.value - expected) <= 1e-6 * (1 + abs(expected)), (outcome, expected)
-        else:  # HiGHS prunes at the tolerance: verified unless the minimum is within it
-            assert outcome.status == "verified" or expected <= 10 * outcome.needed, (outcome, expected)
+        outcome = solve_domain(network, nodes, row[np.newaxis], np.zeros(1), time_limit=30)
+        if expected < 0:  # a negative minimum is found: the candidate attains it
+            assert outcome.candidate is not None and not outcome.refuted, (outcome, expected)
+            logits = network.astype(np.float64).logits(outcome.candidate.reshape(1, -1))[0]
+            found = logits[label] - logits[target]
+            assert abs(found - expected) <= 1e-6 * (1 + abs(expected)), (found, expected)
+        elif expected > 1e-6:  # HiGHS prunes at its tolerance, far below this
+            assert outcome.refuted, (outcome, expected)
 
 
 @given(certification_cases(radii=RADII[1:]))

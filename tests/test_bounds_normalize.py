@@ -49,7 +49,7 @@ def test_linear_bounds_through_the_layer_are_the_exact_minimum_up_to_rounding() 
 
 
 def test_the_exact_program_decides_a_threshold_on_either_side_of_the_minimum() -> None:
-    from verified_nn.search._milp import solve_domain
+    from verified_nn.bounds._fallback import solve_domain
 
     affine: Network[Any, Any] = Network(
         (Normalize((3,), SHIFT, SCALE), Dense(weights=np.eye(3, dtype=np.float32), bias=np.zeros(3, np.float32)))

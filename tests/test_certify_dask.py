@@ -35,7 +35,7 @@ def _verdicts(results: list[ImageResult]) -> list[dict[str, Any]]:
     """Everything but the timings, with the counterexample's pixels as a list."""
     return [
         {
-            **dataclasses.asdict(dataclasses.replace(r, seconds=0.0, milp_seconds=0.0, counterexample=None)),
+            **dataclasses.asdict(dataclasses.replace(r, seconds=0.0, complete_seconds=0.0, counterexample=None)),
             "pixels": None if r.counterexample is None else r.counterexample.tolist(),
         }
         for r in results
@@ -104,7 +104,7 @@ def test_the_command_line_table_is_the_same_on_a_cluster(
     assert main([*common, "--json", "local.json"]) == 0
     assert main([*common, "--json", "cluster.json", "--scheduler", scheduler]) == 0
     local, cluster = (json.loads((workdir / name).read_text()) for name in ("local.json", "cluster.json"))
-    strip = ("seconds", "milp_seconds")
+    strip = ("seconds", "complete_seconds")
     rows = [[{k: v for k, v in row.items() if k not in strip} for row in data["images"]] for data in (local, cluster)]
     assert rows[0] == rows[1] and len(rows[0]) == 20
     assert main([*common, "--jobs", "2", "--scheduler", scheduler]) == 2

@@ -15,12 +15,14 @@ from verified_nn.certify import (
     STATUSES,
     UNBOUNDED,
     VERIFIED,
+    AttackConfig,
     CertifyConfig,
     CertifyError,
     ImageResult,
     InputRange,
     certify_image,
     certify_images,
+    linf_ball,
 )
 from verified_nn.network import Network
 
@@ -53,17 +55,29 @@ def _twin_network() -> Network[Any, Any]:
 def test_the_cheap_stages_decide_what_they_can(eps: Fraction, method: str, status: str, decided_by: str) -> None:
     result = certify_image(_hinge_network(), np.array([0.3, 0.3]), 0, CertifyConfig(eps=eps, method=method))
     assert (result.status, result.decided_by) == (status, decided_by)
-    assert result.status in STATUSES and result.seconds >= result.milp_seconds >= 0
+    assert result.status in STATUSES and result.seconds >= result.complete_seconds >= 0
 
 
-def test_the_milp_decides_what_the_bounds_leave_open() -> None:
+def test_branch_and_bound_decides_what_the_bounds_leave_open() -> None:
     network, x, config = _twin_network(), np.array([0.5, 0.5]), CertifyConfig(eps=Fraction(1, 4))
     for method in ("ibp", "crown"):
         result = certify_image(network, x, 0, dataclasses.replace(config, method=method))
         assert result.status == "undecided" and result.margin_bound < 0 and result.decided_by == ""
     complete = certify_image(network, x, 0, config)
-    assert (complete.status, complete.decided_by) == (VERIFIED, "milp") and complete.milp_seconds > 0
+    assert (complete.status, complete.decided_by) == (VERIFIED, "bab") and complete.complete_seconds > 0
     assert complete.unstable == 2
+
+
+def test_branch_and_bound_finds_the_counterexample_an_attack_missed() -> None:
+    # An attack that only tries the image itself (margin 0.9) misses (0.8, 0.8), where the margin is -0.3.
+    blind = AttackConfig(restarts=1, steps=1, step_scale=0.0)
+    config = CertifyConfig(eps=Fraction(1, 2), attack=blind)
+    result = certify_image(_hinge_network(), np.array([0.3, 0.3]), 0, config)
+    assert (result.status, result.decided_by, result.counterexample_class) == (COUNTEREXAMPLE, "bab", 1)
+    assert result.attack_margin > 0 and result.counterexample is not None
+    assert linf_ball(np.array([0.3, 0.3]), Fraction(1, 2)).contains(result.counterexample)
+    logits = _hinge_network().logits(result.counterexample[np.newaxis])[0]
+    assert logits[1] >= logits[0]
 
 
 def _below_zero_network() -> Network[Any, Any]:
@@ -134,7 +148,7 @@ def test_an_image_of_another_dtype_or_size_is_refused() -> None:
 
 
 def _without_times(result: ImageResult) -> ImageResult:
-    return dataclasses.replace(result, seconds=0.0, milp_seconds=0.0)
+    return dataclasses.replace(result, seconds=0.0, complete_seconds=0.0)
 
 
 def test_two_processes_give_the_same_results_as_one(monkeypatch: pytest.MonkeyPatch) -> None:

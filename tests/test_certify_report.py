@@ -17,16 +17,16 @@ def _result(index: int, status: str, decided_by: str = "") -> ImageResult:
         float_error=1e-3,
         attack_margin=1.0,
         unstable=3,
-        milp_seconds=0.0,
+        complete_seconds=0.0,
         seconds=0.1,
     )
 
 
 RESULTS = [
     _result(0, "verified", "ibp"),
-    _result(1, "verified", "milp"),
+    _result(1, "verified", "bab"),
     _result(2, "counterexample", "attack"),
-    _result(3, "counterexample", "milp"),
+    _result(3, "counterexample", "bab"),
     _result(4, "misclassified", "clean"),
     _result(5, "timeout"),
     _result(6, "float-undecided"),
@@ -40,7 +40,7 @@ def test_the_summary_bounds_robust_accuracy_from_both_sides() -> None:
     assert summary.certified_accuracy == 3 / 8  # verified
     assert summary.upper_bound == 5 / 8  # correct minus confirmed counterexamples
     assert summary.exact is None  # a timeout and a float-undecided image are open
-    assert (summary.by_attack, summary.by_milp, summary.timeouts, summary.float_undecided) == (1, 1, 1, 1)
+    assert (summary.by_attack, summary.by_search, summary.timeouts, summary.float_undecided) == (1, 1, 1, 1)
 
 
 def test_the_exact_robust_accuracy_is_given_only_when_every_image_is_decided_by_the_complete_method() -> None:
@@ -55,7 +55,7 @@ def test_the_table_names_every_figure() -> None:
         "certify: 8 images, eps 2/255 = 0.00784314, inputs in [0, 1], method complete",
         "  clean accuracy              87.50%  (7/8)",
         "  certified (lower bound)     37.50%  (3/8)",
-        "  attack upper bound          62.50%  (2 counterexamples: 1 attack, 1 MILP)",
+        "  attack upper bound          62.50%  (2 counterexamples: 1 attack, 1 branch-and-bound)",
         "  exact robust accuracy          n/a  (some images undecided)",
         "  timeouts                         1",
         "  float-undecided                  1",

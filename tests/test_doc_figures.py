@@ -20,8 +20,8 @@ ACROSS_KERNELS = [
     ),
     ("  validation_verified 0.718800", "  validation_verified 0.715400"),
     (
-        "  attack upper bound          76.00%  (21 counterexamples: 21 attack, 0 MILP)",
-        "  attack upper bound          79.00%  (18 counterexamples: 18 attack, 0 MILP)",
+        "  attack upper bound          76.00%  (21 counterexamples: 21 attack, 0 branch-and-bound)",
+        "  attack upper bound          79.00%  (18 counterexamples: 18 attack, 0 branch-and-bound)",
     ),
     ("  undecided                       10", "  undecided                       15"),
     ("  float-undecided                  1", "  float-undecided                  0"),
@@ -99,8 +99,8 @@ CHANGED = [
         "    9999 |             9998 |               1 |             0 |          0 |         0 | <seconds> s",
     ),  # another count
     (
-        "  attack upper bound          76.00%  (21 counterexamples: 21 attack, 0 MILP)",
-        "  attack upper bound          76.00%  (21 counterexamples: 20 attack, 1 MILP)",
+        "  attack upper bound          76.00%  (21 counterexamples: 21 attack, 0 branch-and-bound)",
+        "  attack upper bound          76.00%  (21 counterexamples: 20 attack, 1 branch-and-bound)",
     ),
 ]
 

@@ -39,12 +39,17 @@ deployed network.
 - ``split_bounds(network, nodes, spec, splits=..., iterations=...)`` -> SplitBounds: the bound of branch-and-
   bound's domains with their split constraints inside it (beta-CROWN), slopes and multipliers optimised
   together, with what each relaxation cost the bound and the input attaining it.
+- ``branch_and_bound(network, query, deadline=..., check=...)`` -> BabOutcome: decide a :class:`Query` (an
+  input box, rows ``C y <= d`` in conjunctions) as ``unsat``, ``sat`` (a counterexample ``check`` confirmed),
+  ``timeout`` or ``unknown``: split unstable ReLUs (or, with few inputs, the input box), re-bound with
+  ``split_bounds``, prune, lowest bound first, and solve small domains exactly. Every ``unsat`` is
+  float-sound. ``certify``'s complete stage and ``search``'s properties are its two clients.
 - ``margin_spec(labels, classes)``: the rows ``e_label - e_j``; a margin is positive when the label wins.
 - ``encode(network, nodes, domain=0)`` -> (Program, variables): the exact mixed-integer program of the network
   over one domain (piecewise-linear layers only), big-M constants from the node boxes, the deployed
   rounding as one bounded variable per neuron.
 - ``minimise(program, objective, time_limit=..., cutoff=...)`` -> Solution: HiGHS on a program, the one place
-  the solver is called (certify's complete stage and branch-and-bound's exact fallback); ``Solution.cleared``
+  the solver is called (branch-and-bound's exact stage); ``Solution.cleared``
   when nothing lies at or below ``cutoff``, which proves something only when the cutoff is at least
   ``solver_tolerance(program, objective)``. Needs scipy, else ``MissingSolverError``.
 - ``register_rule(layer_type, rule)``, ``rule_for(layer)``: the registry. Activations get their rule from
@@ -63,6 +68,7 @@ from . import (
     _reshape as _reshape,
 )
 from ._affine import AffineRule as AffineRule
+from ._bab import BabConfig as BabConfig, BabOutcome as BabOutcome, branch_and_bound as branch_and_bound
 from ._beta import SplitBounds as SplitBounds, split_bounds as split_bounds
 from ._box import Box as Box, Splits as Splits, input_box as input_box
 from ._conv import AvgPoolRule as AvgPoolRule, ConvRule as ConvRule
@@ -74,6 +80,7 @@ from ._lines import Lines as Lines
 from ._maxpool import MaxPoolRule as MaxPoolRule
 from ._optimise import optimise_slopes as optimise_slopes
 from ._program import Program as Program, encode as encode
+from ._query import Query as Query
 from ._reshape import ReshapeRule as ReshapeRule
 from ._rounding import (
     Rounding as Rounding,

@@ -2,9 +2,10 @@
 
 For an input and an L-infinity ball around it (clipped to the inputs' range, [0, 1] for pixels): a
 projected-gradient attack, interval bounds, linear bounds with optimised slopes (all from
-``verified_nn.bounds``, rounded outward and counting the deployed network's float rounding), and a
-mixed-integer program for what the bounds leave open (docs/certification.md). Any network whose layers
-have bound rules; the MILP needs piecewise-linear layers and scipy (the ``certify`` extra).
+``verified_nn.bounds``, rounded outward and counting the deployed network's float rounding), and the bound
+core's branch-and-bound for what the bounds leave open (docs/certification.md). Any network whose layers
+have bound rules; the complete stage's exact programs need piecewise-linear layers and scipy (the
+``certify`` extra).
 """
 
 from ._attack import (
@@ -42,7 +43,6 @@ from ._driver import (
     single_blas_thread as single_blas_thread,
 )
 from ._errors import CertifyError as CertifyError
-from ._milp import MilpOutcome as MilpOutcome, minimum_margin as minimum_margin
 from ._png import png_bytes as png_bytes, side_by_side as side_by_side, write_png as write_png
 from ._report import Summary as Summary, as_json as as_json, format_table as format_table, summarize as summarize
 from ._scheduler import (

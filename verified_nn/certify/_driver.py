@@ -1,4 +1,4 @@
-"""Certify one image (intervals, then the attack, linear bounds, optimised slopes, the MILP) and many.
+"""Certify one image (intervals, then the attack, linear bounds, optimised slopes, branch-and-bound) and many.
 
 Every bound comes from the bound core (``verified_nn.bounds``) with ``Rounding.sound``: rigorous for the
 real network and for the deployed one (float32 rounding as bounded noise per neuron), so a positive lower
@@ -21,8 +21,11 @@ from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unus
 
 from verified_nn.bounds import (
     BoundsError,
+    MissingSolverError,
     NodeBounds,
+    Query,
     Rounding,
+    branch_and_bound,
     interval_bounds,
     linear_bounds,
     margin_spec,
@@ -32,12 +35,12 @@ from verified_nn.bounds import (
 )
 from verified_nn.core import AUTO, ThreadChoice, choose_threads
 from verified_nn.files import check_workers
+from verified_nn.layers import Reshape
 from verified_nn.network import Network
 
 from ._attack import AttackConfig, confirmed, pgd_attack
 from ._ball import PIXELS, Ball, InputRange, linf_ball
 from ._errors import CertifyError
-from ._milp import CANDIDATE, OUT_OF_RANGE, TIMEOUT as MILP_TIMEOUT, VERIFIED as MILP_VERIFIED, minimum_margin
 from ._scheduler import DEFAULT_CONNECT_TIMEOUT
 
 Array: TypeAlias = np.ndarray[Any, Any]
@@ -48,10 +51,12 @@ METHODS: Final = ("ibp", "crown", "complete")
 VERIFIED: Final = "verified"  # no input of the ball changes the deployed prediction (floats included)
 COUNTEREXAMPLE: Final = "counterexample"  # an input of the ball, confirmed by the deployed forward pass
 MISCLASSIFIED: Final = "misclassified"  # the clean image itself is misclassified
-TIMEOUT: Final = "timeout"  # the MILP ran out of time
-FLOAT_UNDECIDED: Final = "float-undecided"  # the real margin is positive but within the float allowance
+TIMEOUT: Final = "timeout"  # branch-and-bound ran out of time
+FLOAT_UNDECIDED: Final = "float-undecided"  # ibp/crown prove the real margins, not the deployed ones
 UNDECIDED: Final = "undecided"  # the chosen method could not decide (bounds too loose, no counterexample)
 STATUSES: Final = (VERIFIED, COUNTEREXAMPLE, MISCLASSIFIED, TIMEOUT, FLOAT_UNDECIDED, UNDECIDED)
+# A short attack from each corner where branch-and-bound's root bound is lowest.
+_FROM_CORNER: Final = AttackConfig(restarts=1, steps=20, step_scale=0.5)
 
 
 def check_certifiable(network: object) -> Network[Any, Any]:
@@ -77,8 +82,8 @@ class CertifyConfig:
     """What to certify and how hard to try."""
 
     eps: Fraction  # L-infinity radius, exact
-    method: str = "complete"  # "ibp", "crown" (both incomplete) or "complete" (adds the MILP)
-    time_limit: float = 60.0  # seconds per image for the MILP stage
+    method: str = "complete"  # "ibp", "crown" (both incomplete) or "complete" (adds branch-and-bound)
+    time_limit: float = 60.0  # seconds per image for the complete stage
     attack: AttackConfig = dataclasses.field(default_factory=AttackConfig)  # the attack run first
     seed: int = 0  # seeds each image's attack together with its index
     slopes: int = 20  # steps of alpha-CROWN after CROWN ("crown" and "complete"; 0: CROWN's slopes only)
@@ -102,12 +107,12 @@ class ImageResult:
     label: int  # the true class
     predicted: int  # the deployed prediction of the clean image
     status: str  # one of STATUSES
-    decided_by: str  # "clean", "attack", "ibp", "crown", "milp", or "" when undecided
+    decided_by: str  # "clean", "attack", "ibp", "crown", "bab" (branch-and-bound), or "" when undecided
     margin_bound: float  # rigorous lower bound on the deployed (and real) margin over the ball (-inf if none)
     float_error: float  # the float allowance inside that bound: what the deployed rounding took from it
     attack_margin: float  # the smallest deployed margin the attack reached (-inf if it did not run)
     unstable: int  # values whose sign (or max-pool winner) the bounds leave open (-1 if not computed)
-    milp_seconds: float  # time in the MILP stage
+    complete_seconds: float  # time in the complete stage (branch-and-bound)
     seconds: float  # time for the whole image
     counterexample: Array | None = None  # network dtype, inside the ball; or the clean image
     counterexample_class: int | None = None  # the deployed prediction there
@@ -132,7 +137,7 @@ class _Record:
             "float_error": 0.0,
             "attack_margin": -np.inf,
             "unstable": -1,
-            "milp_seconds": 0.0,
+            "complete_seconds": 0.0,
         }
 
     def finish(self, status: str, decided_by: str, **fields: Any) -> ImageResult:
@@ -170,8 +175,9 @@ def certify_image(
 
     ``image`` has the network's input shape, in its dtype, and lies in ``config.input_range``. The stages stop at the
     first verdict: the clean prediction, interval bounds (the last layer folded into the margins), the
-    attack, linear bounds and ``config.slopes`` steps of alpha-CROWN, then (``method="complete"``) one MILP
-    per class the bounds leave open, within ``config.time_limit``.
+    attack, linear bounds and ``config.slopes`` steps of alpha-CROWN, then (``method="complete"``)
+    branch-and-bound on the classes the bounds leave open (``verified_nn.bounds.branch_and_bound``: split
+    unstable ReLUs, small domains solved as mixed-integer programs), within ``config.time_limit``.
     """
     image = np.asarray(image)
     expected = network.input_shape()
@@ -213,82 +219,76 @@ def certify_image(
         return record.finish(VERIFIED, "crown")
     if config.method == "crown":
         return record.finish(_undecided(network, ball, spec, "crown"), "")
-    return _complete(network, ball, label, config, nodes, margins, record)
+    return _complete(network, ball, label, config, margins, record)
+
+
+def _query(ball: Ball, label: int, targets: list[int], classes: int) -> Query:
+    """The ball's robustness as a query of the bound core: for each class ``j`` of ``targets``, the row
+    ``e_label - e_j`` with bound 0, a conjunction of its own (met where ``j`` scores at least the label)."""
+    matrix = np.zeros((len(targets), classes))
+    matrix[:, label] = 1.0
+    matrix[np.arange(len(targets)), targets] = -1.0
+    return Query(
+        dtype=ball.center.dtype,
+        lower=ball.inner_lower.reshape(-1),
+        upper=ball.inner_upper.reshape(-1),
+        outer_lower=ball.lower.reshape(-1),
+        outer_upper=ball.upper.reshape(-1),
+        matrix=matrix,
+        bound=np.zeros(len(targets)),
+        slack=np.zeros_like(matrix),
+        conjunct=np.arange(len(targets)),
+    )
 
 
 def _complete(
-    network: Network[Any, Any],
-    ball: Ball,
-    label: int,
-    config: CertifyConfig,
-    nodes: NodeBounds,
-    margins: Array,
-    record: _Record,
+    network: Network[Any, Any], ball: Ball, label: int, config: CertifyConfig, margins: Array, record: _Record
 ) -> ImageResult:
-    """The MILP stage: the open classes, lowest bound first, within the image's time limit."""
-    milp_start = time.perf_counter()
-    deadline = milp_start + config.time_limit
+    """The complete stage: branch-and-bound (the bound core's) on the classes the bounds leave open, within the
+    image's time limit; every candidate it meets is confirmed by the deployed forward pass in the ball."""
+    start = time.perf_counter()
     others = [j for j in range(network.classes) if j != label]
-    open_rows = [int(r) for r in np.argsort(margins, kind="stable") if margins[r] <= 0]
-    verdicts = []
-    for row in open_rows:
-        remaining = deadline - time.perf_counter()
-        if remaining <= 0:
-            verdicts.append(TIMEOUT)
-            break
-        target = others[row]
-        objective = np.zeros(network.classes)
-        objective[label], objective[target] = 1.0, -1.0
-        try:
-            outcome = minimum_margin(network, nodes, objective, time_limit=remaining)
-        except BoundsError as error:
-            raise CertifyError(f"certify --method complete: {error}") from None
-        if outcome.status == MILP_VERIFIED:
-            verdicts.append(VERIFIED)
-        elif outcome.status == CANDIDATE and outcome.example is not None:
-            example, predicted = _confirm(
-                network, ball, label, outcome.example, seed=(config.seed, record.fields["index"])
-            )
-            if example is not None:
-                return record.finish(
-                    COUNTEREXAMPLE,
-                    "milp",
-                    milp_seconds=time.perf_counter() - milp_start,
-                    counterexample=example,
-                    counterexample_class=predicted,
-                )
-            # HiGHS's minimum is negative, but the deployed network keeps the label there: the negative value
-            # came from the float noise (float-undecided) or from a real margin the deployed one does not share.
-            verdicts.append(_real_sign(network, outcome.example, label, target))
-        elif outcome.status == MILP_TIMEOUT:
-            verdicts.append(TIMEOUT)
-        elif outcome.status == OUT_OF_RANGE:
-            verdicts.append(UNDECIDED)
-        else:
-            verdicts.append(FLOAT_UNDECIDED)
-    status = next((s for s in (TIMEOUT, UNDECIDED, FLOAT_UNDECIDED) if s in verdicts), VERIFIED)
-    return record.finish(status, "milp" if status == VERIFIED else "", milp_seconds=time.perf_counter() - milp_start)
+    query = _query(ball, label, [others[r] for r in np.flatnonzero(margins <= 0)], network.classes)
+    shape = ball.center.shape
+    flat = network if len(shape) == 1 else Network((Reshape(shape), *network.layers))  # the query's inputs are flat
 
+    def check(x: Array) -> Array | None:
+        point = x.reshape(shape)
+        return None if confirmed(network, ball, point, label) is None else network.logits(point[np.newaxis])[0]
 
-def _real_sign(network: Network[Any, Any], point: Array, label: int, target: int) -> str:
-    """Float-undecided when the real network (float64, close enough for a status) keeps the margin at ``point``."""
-    logits = network.astype(np.float64).logits(point[np.newaxis])[0]
-    return FLOAT_UNDECIDED if logits[label] > logits[target] else UNDECIDED
+    def attack_from(corners: Array) -> tuple[Array, Array] | None:
+        for corner in corners:  # the inputs where each open row's linear bound is lowest
+            found = pgd_attack(network, ball, label, config=_FROM_CORNER, seed=(config.seed, index), start=corner)
+            if found.example is not None:
+                return found.example.reshape(-1), network.logits(found.example[np.newaxis])[0]
+        return None
 
-
-def _confirm(
-    network: Network[Any, Any], ball: Ball, label: int, candidate: Array, *, seed: tuple[int, ...]
-) -> tuple[Array | None, int | None]:
-    """The MILP's point, moved into the ball in the network's dtype, if the deployed network misclassifies
-    it; else a short attack started there (the point may sit a rounding away from the boundary)."""
-    point = ball.project(candidate)
-    predicted = confirmed(network, ball, point, label)
-    if predicted is not None:
-        return point, predicted
-    attack = pgd_attack(
-        network, ball, label, config=AttackConfig(restarts=1, steps=20, step_scale=0.5), seed=seed, start=point
-    )
-    return attack.example, attack.predicted
+    index = record.fields["index"]
+    try:
+        outcome = branch_and_bound(
+            flat,
+            query,
+            deadline=time.monotonic() + config.time_limit,
+            check=check,
+            attack_from=lambda corners: attack_from(corners.reshape(len(corners), *shape)),
+        )
+    except MissingSolverError:
+        raise CertifyError("the complete method needs scipy: pip install 'verified-nn[certify]'") from None
+    except BoundsError as error:
+        raise CertifyError(f"certify --method complete: {error}") from None
+    seconds = time.perf_counter() - start
+    if outcome.result == "unsat":
+        return record.finish(VERIFIED, "bab", complete_seconds=seconds)
+    if outcome.result == "sat" and outcome.example is not None:
+        example = outcome.example.reshape(shape)
+        predicted = int(network.predict(example[np.newaxis])[0])
+        return record.finish(
+            COUNTEREXAMPLE, "bab", complete_seconds=seconds, counterexample=example, counterexample_class=predicted
+        )
+    if outcome.result == "timeout":
+        return record.finish(TIMEOUT, "", complete_seconds=seconds)
+    spec = margin_spec(np.array([label]), network.classes)
+    return record.finish(_undecided(network, ball, spec, "crown"), "", complete_seconds=seconds)
 
 
 def single_blas_thread() -> contextlib.AbstractContextManager[Any]:

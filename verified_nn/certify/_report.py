@@ -26,9 +26,9 @@ class Summary:
     count: int
     correct: int  # clean images classified correctly
     verified: int
-    counterexamples: int  # found by the attack or the MILP, confirmed (misclassified images not included)
+    counterexamples: int  # found by the attack or branch-and-bound, confirmed (misclassified images not included)
     by_attack: int
-    by_milp: int
+    by_search: int  # found by branch-and-bound (the complete stage)
     timeouts: int
     float_undecided: int
     undecided: int
@@ -73,7 +73,7 @@ def summarize(
         verified=count(VERIFIED),
         counterexamples=count(COUNTEREXAMPLE),
         by_attack=sum(r.status == COUNTEREXAMPLE and r.decided_by == "attack" for r in results),
-        by_milp=sum(r.status == COUNTEREXAMPLE and r.decided_by == "milp" for r in results),
+        by_search=sum(r.status == COUNTEREXAMPLE and r.decided_by == "bab" for r in results),
         timeouts=count(TIMEOUT),
         float_undecided=count(FLOAT_UNDECIDED),
         undecided=count(UNDECIDED),
@@ -102,7 +102,7 @@ def format_table(summary: Summary) -> str:
         f"  clean accuracy             {summary.clean_accuracy:7.2%}  ({summary.correct}/{n})",
         f"  certified (lower bound)    {summary.certified_accuracy:7.2%}  ({summary.verified}/{n})",
         f"  attack upper bound         {summary.upper_bound:7.2%}  ({summary.counterexamples} counterexamples: "
-        f"{summary.by_attack} attack, {summary.by_milp} MILP)",
+        f"{summary.by_attack} attack, {summary.by_search} branch-and-bound)",
         f"  exact robust accuracy      {exact}{why}",
         f"  timeouts                   {summary.timeouts:7d}",
         f"  float-undecided            {summary.float_undecided:7d}",

@@ -6,7 +6,6 @@ runs a VNN-COMP benchmark folder's ``instances.csv`` and :func:`results_csv` wri
 """
 
 from ._attack import AttackConfig as AttackConfig, AttackResult as AttackResult, attack as attack
-from ._bab import BabConfig as BabConfig, BabOutcome as BabOutcome, branch_and_bound as branch_and_bound
 from ._errors import SearchError as SearchError
 from ._instances import (
     Instance as Instance,

@@ -1,9 +1,7 @@
-"""One region of a property over one network, as the arrays the attack and the bounds work with.
-
-For rows ``C y <= d`` grouped into conjunctions, the *violation* of row ``r`` at outputs ``y`` is
-``v_r = C_r . y - d_r``; a conjunction is met where every one of its rows has ``v_r <= 0`` (``< 0`` if
-strict), and the region is violated where some conjunction is met. The attack minimises
-``min_k max_{r in k} v_r``; a proof shows, for each conjunction, some row with ``v_r > 0`` everywhere.
+"""One region of a property over one network: the bound core's :class:`verified_nn.bounds.Query` (the box and
+the rows ``C y <= d``, grouped into conjunctions, ``< 0`` where strict) with the region itself, which
+decides counterexamples exactly. The attack minimises ``min_k max_{r in k} v_r``; branch-and-bound proves,
+for each conjunction, some row with ``v_r > 0`` everywhere.
 """
 
 import dataclasses
@@ -11,6 +9,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
+from verified_nn.bounds import Query
 from verified_nn.network import Network
 from verified_nn.spec import Property, Region
 
@@ -18,40 +17,10 @@ Array: TypeAlias = np.ndarray[Any, Any]
 
 
 @dataclasses.dataclass(frozen=True)
-class Problem:
-    """A region of a property for a network computing in ``dtype`` (see the module docstring)."""
+class Problem(Query):
+    """A region of a property as a :class:`verified_nn.bounds.Query` for a network computing in ``dtype``."""
 
     region: Region
-    dtype: np.dtype[Any]
-    lower: Array  # (n,) in dtype: the box's inputs in dtype are the numbers between lower and upper
-    upper: Array  # (n,)
-    outer_lower: Array  # (n,) float64, around the box's reals and its inputs in dtype
-    outer_upper: Array  # (n,) float64
-    matrix: Array  # (rows, outputs) float64: C, rounded to nearest
-    bound: Array  # (rows,) float64: d, rounded up
-    slack: Array  # (rows, outputs) float64: |C - matrix|, rounded up
-    conjunct: Array  # (rows,) int: the conjunction each row belongs to
-
-    @property
-    def conjuncts(self) -> int:
-        """How many conjunctions the region has."""
-        return int(self.conjunct.max(initial=-1)) + 1
-
-    def violations(self, outputs: Array) -> Array:
-        """``(batch, rows)``: ``C y - d`` for each output row ``y`` (float64, for the attack's objective)."""
-        values: Array = np.asarray(outputs, dtype=np.float64).reshape(len(outputs), -1) @ self.matrix.T - self.bound
-        return values
-
-    def objective(self, outputs: Array) -> tuple[Array, Array]:
-        """Per batch row and conjunction, ``max_{r in k} v_r`` ``(batch, conjuncts)``, and the row attaining it."""
-        values = self.violations(outputs)
-        best = np.full((len(values), self.conjuncts), -np.inf)
-        which = np.zeros((len(values), self.conjuncts), dtype=int)
-        for row, k in enumerate(self.conjunct):
-            better = values[:, row] > best[:, k]
-            best[:, k] = np.where(better, values[:, row], best[:, k])
-            which[:, k] = np.where(better, row, which[:, k])
-        return best, which
 
     def counterexample(self, network: Network[Any, Any], x: Array) -> Array | None:
         """The network's outputs at ``x`` if ``x`` (in the network's dtype) violates the region, exactly; else None."""

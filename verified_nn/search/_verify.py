@@ -15,12 +15,21 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from verified_nn.bounds import BoundsError, Box, Rounding, interval_bounds
+from verified_nn.bounds import (
+    BabConfig,
+    BabOutcome,
+    BoundsError,
+    Box,
+    MissingSolverError,
+    Rounding,
+    branch_and_bound,
+    interval_bounds,
+)
 from verified_nn.network import Network
 from verified_nn.spec import Property, SpecError
 
 from ._attack import AttackConfig, AttackResult, attack
-from ._bab import BabConfig, BabOutcome, branch_and_bound
+from ._errors import SearchError
 from ._problem import Problem, problems
 from ._verdict import SAT, TIMEOUT, UNKNOWN, UNSAT, Verdict
 
@@ -167,8 +176,10 @@ def _branch_and_bound(
             problem,
             deadline=search.deadline,
             config=settings.bab,
-            confirm=lambda x: search.confirmed(problem, x),
+            check=lambda x: search.confirmed(problem, x),
             attack_from=attack_from,
         )
+    except MissingSolverError:
+        raise SearchError("the exact fallback needs scipy: pip install 'verified-nn[certify]'") from None
     except BoundsError as error:
         return BabOutcome(UNKNOWN, 0, note=f"no bounds: {error}")

@@ -1,17 +1,17 @@
 """Branch-and-bound over unstable ReLUs: split, re-bound with the bound core, prune, best domain first.
 
-A *domain* is the property's box with some ReLU inputs fixed to ``>= 0`` or ``<= 0`` (split constraints,
+A *domain* is the query's box with some ReLU inputs fixed to ``>= 0`` or ``<= 0`` (split constraints,
 per node). Its bounds on the violations ``v_r = C_r . y - d_r`` come from the bound core, float-sound
 (they cover the real network and the deployed one at once): the unstable values after a split are
 re-bounded (CROWN, the split constraints clipping the boxes), then the rows are bounded with the split
 constraints inside the bound (beta-CROWN, :func:`verified_nn.bounds.split_bounds`), slopes and
 multipliers optimised and warm-started from the parent. A conjunction is refuted on a domain when one of
-its rows has a positive lower bound there; the region is ``unsat`` when every conjunction is refuted on
+its rows has a positive lower bound there; the query is ``unsat`` when every conjunction is refuted on
 every domain. The root is bounded once for all rows (alpha-CROWN, hidden layers included); each
 conjunction it leaves open gets a tree of its own. Each round takes the ``batch`` open domains with the
 lowest bound and splits each where its candidates' children are best (:meth:`Tree.select`); the inputs
 where the children's linear bounds are lowest are tried as counterexamples. A domain with few unstable
-values left, or none worth splitting, is decided exactly as a mixed-integer program (``_milp.py``).
+values left, or none worth splitting, is decided exactly as a mixed-integer program (``_fallback.py``).
 """
 
 import dataclasses
@@ -22,13 +22,17 @@ from typing import Any, Final, TypeAlias
 
 import numpy as np
 
-from verified_nn.bounds import Box, Context, NodeBounds, Rounding, SplitBounds, linear_bounds, split_bounds
 from verified_nn.network import Network
 
+from ._beta import SplitBounds, split_bounds
+from ._box import Box
 from ._domains import Domain, Tree
+from ._fallback import solve_domain
 from ._inputs import split_inputs
-from ._milp import solve_domain
-from ._problem import Problem
+from ._query import Query
+from ._rounding import Rounding
+from ._rule import Context
+from ._walk import NodeBounds, linear_bounds
 
 Array: TypeAlias = np.ndarray[Any, Any]
 ROOT_LIMIT: Final = 1024  # hidden layers wider than this are tightened at the root only where unstable
@@ -43,7 +47,7 @@ class BabConfig:
     root_intermediate: int = 10  # alpha-CROWN steps for every hidden layer's bounds at the root
     iterations: int = 64  # alpha-beta-CROWN steps for each round's children (mnist_fc 256x4: fewer domains pay)
     max_domains: int = 200_000  # open domains kept at most (memory); beyond, the search gives up
-    precision: str = "float32"  # the dtype the bounds compute in (rounded outward either way)
+    precision: str = "float32"  # the dtype the bounds compute in, at least the network's (rounded outward either way)
     exact_below: int = 12  # a domain with at most this many unstable ReLUs left is solved as a MILP
     exact_seconds: float = 20.0  # time for each such program
     intermediate: bool = True  # re-bound the unstable values after each split (tighter boxes, slower rounds)
@@ -68,7 +72,7 @@ Check: TypeAlias = Callable[[Array], Array | None]
 
 def _grow(tree: Tree, config: BabConfig, deadline: float, check: Check, bounded: list[int]) -> BabOutcome | None:
     """Run one conjunction's tree until it is empty (None: refuted everywhere), or another outcome."""
-    network, problem = tree.network, tree.problem
+    network, query = tree.network, tree.query
     exact_below = config.exact_below  # lowered for good once a program runs out of time on a splittable domain
     while tree.queue:
         if time.monotonic() > deadline:
@@ -108,7 +112,7 @@ def _grow(tree: Tree, config: BabConfig, deadline: float, check: Check, bounded:
         if time.monotonic() > deadline:
             return BabOutcome("timeout", bounded[0])
         slopes, betas = tree.warm(parents, splits)
-        spec = problem.matrix[tree.rows]
+        spec = query.matrix[tree.rows]
         found = split_bounds(
             network,
             nodes,
@@ -121,10 +125,8 @@ def _grow(tree: Tree, config: BabConfig, deadline: float, check: Check, bounded:
             target=tree.target(nodes),
         )
         bounded[0] += nodes.domains
-        candidates = np.clip(
-            found.corner.reshape(-1, len(problem.lower)).astype(problem.dtype), problem.lower, problem.upper
-        )
-        objective, _ = problem.objective(np.asarray(network.logits(candidates)))
+        candidates = np.clip(found.corner.reshape(-1, len(query.lower)).astype(query.dtype), query.lower, query.upper)
+        objective, _ = query.objective(np.asarray(network.logits(candidates)))
         for row in np.flatnonzero(objective.min(axis=1) <= 0):
             outputs = check(candidates[row])
             if outputs is not None:
@@ -139,23 +141,23 @@ def _exactly(
     tree: Tree, domain: Domain, seconds: float, deadline: float, check: Check
 ) -> tuple[str, Any, Any, str] | None:
     """Solve one domain as a program: None when a row is refuted on it, else the outcome for the search."""
-    problem = tree.problem
+    query = tree.query
     boxes = tuple(
         Box(low[np.newaxis].astype(np.float64), high[np.newaxis].astype(np.float64)) for low, high in domain.boxes
     )
     rounding = Rounding.sound(deployed=tree.network.dtype)
     nodes = NodeBounds(boxes, rounding, tuple(Context(rounding) for _ in boxes))
     magnitude = nodes.output.magnitude().reshape(-1)
-    slack = np.nextafter(2 * (problem.slack[tree.rows] @ magnitude), np.inf)
-    bounds = np.nextafter(problem.bound[tree.rows] + slack, np.inf)  # what each row's minimum must clear
+    slack = np.nextafter(2 * (query.slack[tree.rows] @ magnitude), np.inf)
+    bounds = np.nextafter(query.bound[tree.rows] + slack, np.inf)  # what each row's minimum must clear
     left = deadline - time.monotonic()
     if left <= 0:
         return "timeout", None, None, ""
-    found = solve_domain(tree.network, nodes, problem.matrix[tree.rows], bounds, time_limit=min(left, seconds))
+    found = solve_domain(tree.network, nodes, query.matrix[tree.rows], bounds, time_limit=min(left, seconds))
     if found.refuted:
         return None
     if found.candidate is not None:
-        x = np.clip(found.candidate.astype(problem.dtype), problem.lower, problem.upper)
+        x = np.clip(found.candidate.astype(query.dtype), query.lower, query.upper)
         outputs = check(x)
         if outputs is not None:
             return "sat", x, outputs, "milp"
@@ -166,24 +168,24 @@ def _exactly(
 
 def branch_and_bound(
     network: Network[Any, Any],
-    problem: Problem,
+    query: Query,
     *,
     deadline: float,
+    check: Check,
     config: BabConfig | None = None,
-    confirm: Check | None = None,
     attack_from: Callable[[Array], tuple[Array, Array] | None] | None = None,
 ) -> BabOutcome:
-    """Decide the region of ``problem`` (module docstring) before ``deadline`` (``time.monotonic``).
+    """Decide ``query`` (module docstring) before ``deadline`` (``time.monotonic``).
 
-    ``confirm(x)`` returns the outputs at a candidate input when it is a confirmed counterexample (None
-    otherwise); the default is the network's own exact check. ``attack_from(corners)``, called once the
+    ``check(x)`` returns the outputs at a candidate input (in the network's dtype, inside the box) when it is
+    a confirmed counterexample, None otherwise. ``attack_from(corners)``, called once the
     root is bounded with the inputs where its rows' linear bounds are lowest, may return a counterexample
     ``(x, outputs)`` found from there.
     """
     settings = config or BabConfig()
-    check = confirm or (lambda x: problem.counterexample(network, x))
-    everything = Tree(network, problem, np.arange(len(problem.bound)), precision=settings.precision)
-    box = Box(problem.outer_lower[np.newaxis], problem.outer_upper[np.newaxis])
+    precision = str(np.promote_types(settings.precision, network.dtype))  # float32 bounds of a float64 network lose
+    everything = Tree(network, query, np.arange(len(query.bound)), precision=precision)
+    box = Box(query.outer_lower[np.newaxis], query.outer_upper[np.newaxis])
     start = time.monotonic()
     # Wide layers are tightened where unstable only; alpha-CROWN on the hidden layers when it fits the time.
     nodes = linear_bounds(network, box, rounding=everything.rounding, limit=ROOT_LIMIT)
@@ -197,37 +199,37 @@ def branch_and_bound(
             known=nodes,
             optimise=settings.root_intermediate,
         )
-    found = split_bounds(network, nodes, problem.matrix, iterations=settings.root_iterations, deadline=deadline)
+    found = split_bounds(network, nodes, query.matrix, iterations=settings.root_iterations, deadline=deadline)
     bounds = everything.violations(found, nodes)[0]  # (rows,)
     bounded = [1]
-    open_conjuncts = [k for k in range(problem.conjuncts) if not np.any(bounds[problem.conjunct == k] > 0)]
+    open_conjuncts = [k for k in range(query.conjuncts) if not np.any(bounds[query.conjunct == k] > 0)]
     if not open_conjuncts:
         return BabOutcome("unsat", bounded[0])
-    corners = np.clip(found.corner[0].astype(problem.dtype), problem.lower, problem.upper)
+    corners = np.clip(found.corner[0].astype(query.dtype), query.lower, query.upper)
     hit = attack_from(corners) if attack_from is not None else None
     if hit is not None:
         return BabOutcome("sat", bounded[0], example=hit[0], outputs=hit[1], note="attack")
     unstable = sum(int(np.sum((box.lower < 0) & (box.upper > 0))) for box in nodes.boxes[1:-1])
     # Easiest conjunction first: each refuted one leaves the rest of the time to the harder ones.
-    for k in sorted(open_conjuncts, key=lambda k: -float(bounds[problem.conjunct == k].max())):
-        rows = np.flatnonzero(problem.conjunct == k)
-        few_inputs = len(problem.lower) <= settings.input_split
+    for k in sorted(open_conjuncts, key=lambda k: -float(bounds[query.conjunct == k].max())):
+        rows = np.flatnonzero(query.conjunct == k)
+        few_inputs = len(query.lower) <= settings.input_split
         if unstable <= settings.exact_network and not few_inputs:  # a small program may settle it at once
             whole = Domain(0.0, {}, tuple((b.lower[0], b.upper[0]) for b in nodes.boxes), None, [], unstable, {}, {})
             budget = (deadline - time.monotonic()) / 3
-            solved = _exactly(Tree(network, problem, rows, precision="float64"), whole, budget, deadline, check)
+            solved = _exactly(Tree(network, query, rows, precision="float64"), whole, budget, deadline, check)
             if solved is None:
                 continue
             if solved[0] == "sat":
                 return BabOutcome("sat", bounded[0], example=solved[1], outputs=solved[2], note="milp")
         if few_inputs:
-            result, x, outputs, count = split_inputs(network, problem, rows, deadline=deadline, check=check)
+            result, x, outputs, count = split_inputs(network, query, rows, deadline=deadline, check=check)
             bounded[0] += count
             if result != "unsat":
                 note = "input splitting: a box too small to halve" if result == "unknown" else "input splitting"
                 return BabOutcome(result, bounded[0], example=x, outputs=outputs, note=note)
             continue
-        tree = Tree(network, problem, rows, precision=settings.precision)
+        tree = Tree(network, query, rows, precision=precision)
         root = SplitBounds(
             found.lower[:, rows],
             {i: s[:, rows] for i, s in found.slopes.items()},

@@ -12,10 +12,14 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from verified_nn.bounds import Box, Context, NodeBounds, Rounding, SplitBounds, split_bounds
 from verified_nn.network import Network
 
-from ._problem import Problem
+from ._beta import SplitBounds, split_bounds
+from ._box import Box
+from ._query import Query
+from ._rounding import Rounding
+from ._rule import Context
+from ._walk import NodeBounds
 
 Array: TypeAlias = np.ndarray[Any, Any]
 
@@ -33,17 +37,17 @@ class Domain:
 
 
 class Tree:
-    """The open domains of one conjunction (rows ``rows`` of the problem), lowest bound first."""
+    """The open domains of one conjunction (rows ``rows`` of the query), lowest bound first."""
 
-    def __init__(self, network: Network[Any, Any], problem: Problem, rows: Array, *, precision: str) -> None:
-        self.network, self.problem, self.rows = network, problem, rows
+    def __init__(self, network: Network[Any, Any], query: Query, rows: Array, *, precision: str) -> None:
+        self.network, self.query, self.rows = network, query, rows
         self.rounding = Rounding.sound(deployed=network.dtype, dtype=precision)
         self.queue: list[tuple[float, int, Domain]] = []
         self.counter = itertools.count()
 
     def violations(self, found: SplitBounds, nodes: NodeBounds) -> Array:
         """``(domains, rows)`` lower bounds of ``C_r y - d_r``, rounded down, the coefficients' slack included."""
-        p, rows = self.problem, self.rows
+        p, rows = self.query, self.rows
         magnitude = nodes.output.magnitude().reshape(nodes.domains, -1).astype(np.float64)
         slack = np.nextafter(2 * (magnitude @ p.slack[rows].T), np.inf)  # a few non-negative terms: doubled
         lower = np.nextafter(found.lower.astype(np.float64) - slack, -np.inf)
@@ -53,7 +57,7 @@ class Tree:
     def target(self, nodes: NodeBounds) -> Array:
         """``(domains, rows)``: a lower bound of ``C_r y`` above this refutes row ``r`` (:meth:`violations`
         adds the slack and rounds; the margin keeps it on the safe side of that)."""
-        p, rows = self.problem, self.rows
+        p, rows = self.query, self.rows
         magnitude = nodes.output.magnitude().reshape(nodes.domains, -1).astype(np.float64)
         needed: Array = 2 * (magnitude @ p.slack[rows].T) + p.bound[rows]
         return needed + 1e-6 * (1 + np.abs(needed))
@@ -116,7 +120,7 @@ class Tree:
         nodes, splits, _ = self.children(trial)
         slopes, betas = self.warm(trial, splits)
         found = split_bounds(
-            self.network, nodes, self.problem.matrix[self.rows], splits=splits, slopes=slopes, betas=betas
+            self.network, nodes, self.query.matrix[self.rows], splits=splits, slopes=slopes, betas=betas
         )
         child = self.violations(found, nodes).max(axis=1)  # (2 * options,) each child's best row
         worse = np.minimum(child[0::2], child[1::2])

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from search_cases import vnnlib_text
 
+from verified_nn.bounds import BabConfig, BabOutcome, branch_and_bound
 from verified_nn.layers import Dense, ReLU
 from verified_nn.network import Network
-from verified_nn.search import SAT, UNSAT, problems, verify
-from verified_nn.search._bab import BabConfig, branch_and_bound
+from verified_nn.search import SAT, UNSAT, Problem, problems, verify
 from verified_nn.spec import parse_vnnlib
 
 GRID = 401
@@ -46,6 +46,19 @@ def _grid_minimum(network: Network[Any, Any]) -> tuple[float, float]:
     return float(values.min()), lipschitz * (2 / (GRID - 1)) / 2
 
 
+def _decide(
+    network: Network[Any, Any], problem: Problem, seconds: float, config: BabConfig | None = None
+) -> BabOutcome:
+    """Branch-and-bound on a VNNLIB region, counterexamples checked by the region itself."""
+    return branch_and_bound(
+        network,
+        problem,
+        deadline=time.monotonic() + seconds,
+        check=lambda x: problem.counterexample(network, x),
+        config=config,
+    )
+
+
 def _below(threshold: float) -> str:
     """The violation ``Y_0 <= threshold``, written exactly."""
     return f"(<= Y_0 {threshold!r})"
@@ -57,7 +70,7 @@ def test_a_threshold_above_the_grid_minimum_is_never_unsat(seed: int) -> None:
     low, _ = _grid_minimum(network)
     spec = parse_vnnlib(vnnlib_text([-1, -1], [1, 1], 1, _below(low + 1e-3)))
     [problem] = problems(network, spec)
-    outcome = branch_and_bound(network, problem, deadline=time.monotonic() + 20)
+    outcome = _decide(network, problem, 20)
     assert outcome.result in (SAT, "timeout")
     if outcome.result == SAT:
         assert outcome.example is not None and spec.violated_by(
@@ -71,7 +84,7 @@ def test_a_threshold_clearly_below_the_true_minimum_is_proven(seed: int) -> None
     low, slack = _grid_minimum(network)
     spec = parse_vnnlib(vnnlib_text([-1, -1], [1, 1], 1, _below(low - slack - 0.05)))
     [problem] = problems(network, spec)
-    outcome = branch_and_bound(network, problem, deadline=time.monotonic() + 60, config=BabConfig(batch=16))
+    outcome = _decide(network, problem, 60, BabConfig(batch=16))
     assert outcome.result == UNSAT
 
 
@@ -92,8 +105,8 @@ def test_verify_proves_what_only_splitting_proves_and_says_how() -> None:
 
 
 def test_a_program_that_cannot_decide_a_domain_leaves_it_to_splitting(monkeypatch: pytest.MonkeyPatch) -> None:
-    import verified_nn.search._bab as bab
-    from verified_nn.search._milp import DomainOutcome
+    import verified_nn.bounds._bab as bab
+    from verified_nn.bounds._fallback import DomainOutcome
 
     calls = []
 
@@ -108,14 +121,14 @@ def test_a_program_that_cannot_decide_a_domain_leaves_it_to_splitting(monkeypatc
     [problem] = problems(network, spec)
     # Every domain is small enough for the program, the program never decides: splitting must carry on.
     config = BabConfig(batch=16, input_split=0, exact_network=0, exact_below=1000)
-    outcome = branch_and_bound(network, problem, deadline=time.monotonic() + 60, config=config)
+    outcome = _decide(network, problem, 60, config)
     assert outcome.result == UNSAT
     assert len(calls) == 1  # after one undecided program the tree only splits
 
 
 def test_a_domain_whose_bound_charges_no_relaxation_is_split_where_its_box_is_widest() -> None:
     from verified_nn.bounds import Box, linear_bounds, split_bounds
-    from verified_nn.search._domains import Tree
+    from verified_nn.bounds._domains import Tree
 
     # Both hidden values straddle 0 but the output ignores them: no relaxation costs the bound anything.
     network: Network[Any, Any] = Network(

@@ -17,28 +17,31 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from verified_nn.bounds import Box, Rounding, linear_bounds, split_bounds
 from verified_nn.network import Network
 
-from ._problem import Problem
+from ._beta import split_bounds
+from ._box import Box
+from ._query import Query
+from ._rounding import Rounding
+from ._walk import linear_bounds
 
 Array: TypeAlias = np.ndarray[Any, Any]
 Check: TypeAlias = Callable[[Array], Array | None]
 
 
-def _violations(problem: Problem, rows: Array, lower: Array, magnitude: Array) -> Array:
+def _violations(query: Query, rows: Array, lower: Array, magnitude: Array) -> Array:
     """``(domains, rows)`` lower bounds of ``C_r y - d_r``, rounded down (as :meth:`Tree.violations`)."""
-    slack = np.nextafter(2 * (magnitude.astype(np.float64) @ problem.slack[rows].T), np.inf)
+    slack = np.nextafter(2 * (magnitude.astype(np.float64) @ query.slack[rows].T), np.inf)
     below = np.nextafter(lower.astype(np.float64) - slack, -np.inf)
-    result: Array = np.nextafter(below - problem.bound[rows], -np.inf)
+    result: Array = np.nextafter(below - query.bound[rows], -np.inf)
     return result
 
 
 class _Boxes:
     """The open sub-boxes of one conjunction, lowest bound first, with the input each should be halved across."""
 
-    def __init__(self, network: Network[Any, Any], problem: Problem, rows: Array, precision: str) -> None:
-        self.network, self.problem, self.rows = network, problem, rows
+    def __init__(self, network: Network[Any, Any], query: Query, rows: Array, precision: str) -> None:
+        self.network, self.query, self.rows = network, query, rows
         self.rounding = Rounding.sound(deployed=network.dtype, dtype=precision)
         self.queue: list[tuple[float, int, Array, Array, Array]] = []
         self.counter = itertools.count()
@@ -48,16 +51,16 @@ class _Boxes:
         self, lower: Array, upper: Array, iterations: int, check: Check, deadline: float
     ) -> tuple[Array, Array] | None:
         """Bound the boxes ``(k, n)`` and keep the open ones; a counterexample found on the way, if any."""
-        network, problem = self.network, self.problem
+        network, query = self.network, self.query
         nodes = linear_bounds(network, Box(lower, upper), rounding=self.rounding)
-        found = split_bounds(network, nodes, problem.matrix[self.rows], iterations=iterations, deadline=deadline)
+        found = split_bounds(network, nodes, query.matrix[self.rows], iterations=iterations, deadline=deadline)
         self.bounded += len(lower)
         magnitude = nodes.output.magnitude().reshape(len(lower), -1)
-        bounds = _violations(problem, self.rows, found.lower, magnitude)
+        bounds = _violations(query, self.rows, found.lower, magnitude)
         best, worst = bounds.max(axis=1), bounds.argmax(axis=1)
         picks = np.arange(len(lower))
-        corners = np.clip(found.corner[picks, worst].astype(problem.dtype), problem.lower, problem.upper)
-        objective, _ = problem.objective(np.asarray(network.logits(corners)))
+        corners = np.clip(found.corner[picks, worst].astype(query.dtype), query.lower, query.upper)
+        objective, _ = query.objective(np.asarray(network.logits(corners)))
         for row in np.flatnonzero(objective.min(axis=1) <= 0):
             outputs = check(corners[row])
             if outputs is not None:
@@ -75,7 +78,7 @@ class _Boxes:
 
 def split_inputs(
     network: Network[Any, Any],
-    problem: Problem,
+    query: Query,
     rows: Array,
     *,
     deadline: float,
@@ -87,8 +90,8 @@ def split_inputs(
     """Refute the conjunction of ``rows`` on the whole box by halving it: ``("unsat", None, None, domains)``,
     ``("sat", x, outputs, domains)`` for a counterexample found on the way, ``("timeout", ...)``, or
     ``("unknown", ...)`` when a box can be halved no further and its bound still falls short."""
-    boxes = _Boxes(network, problem, rows, precision)
-    root = problem.outer_lower[np.newaxis], problem.outer_upper[np.newaxis]
+    boxes = _Boxes(network, query, rows, precision)
+    root = query.outer_lower[np.newaxis], query.outer_upper[np.newaxis]
     found = boxes.bound(*root, 4 * iterations, check, deadline)
     while found is None and boxes.queue:
         if time.monotonic() > deadline:

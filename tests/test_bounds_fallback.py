@@ -1,6 +1,6 @@
-"""The exact program and HiGHS's verdicts: every input of the ball (and the deployed network's values) is a
-feasible point of the encoding, and each answer (verified, candidate, timeout, undecided) comes out where
-it should; max pooling is encoded exactly too."""
+"""The exact program and branch-and-bound's exact stage: every input of the ball (and the deployed network's
+values) is a feasible point of the encoding, and each answer (refuted, a candidate, a timeout, nothing
+proven) comes out where it should; max pooling is encoded exactly too."""
 
 import sys
 from fractions import Fraction
@@ -12,14 +12,19 @@ from certify_networks import boundary_network, dense_network, tiny_network
 
 pytest.importorskip("scipy")
 
-from verified_nn.bounds import Rounding, encode, linear_bounds
-from verified_nn.certify import CertifyError, linf_ball, minimum_margin
-from verified_nn.certify._milp import CANDIDATE, OUT_OF_RANGE, TIMEOUT, UNDECIDED, VERIFIED
+from verified_nn.bounds import MissingSolverError, NodeBounds, Rounding, encode, linear_bounds
+from verified_nn.bounds._fallback import DomainOutcome, solve_domain
+from verified_nn.certify import linf_ball
 from verified_nn.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU, Reshape
 from verified_nn.network import Network, default_network
 
 Array = np.ndarray[Any, Any]
 SOUND = Rounding.sound(deployed=np.float32)
+
+
+def _margin(network: Network[Any, Any], nodes: NodeBounds, row: Array, *, time_limit: float) -> DomainOutcome:
+    """Whether ``row . output`` stays positive over the domain (refuted: no input brings it to 0 or below)."""
+    return solve_domain(network, nodes, row[np.newaxis], np.zeros(1), time_limit=time_limit)
 
 
 def _feasible(network: Network[Any, Any], x: Array, eps: Fraction, rng: np.random.Generator) -> None:
@@ -83,12 +88,13 @@ def test_a_cnn_with_max_pooling_is_encoded_exactly() -> None:
     label = int(network.predict(ball.center[np.newaxis])[0])
     row = np.zeros(3)
     row[label], row[(label + 1) % 3] = 1, -1
-    outcome = minimum_margin(network, nodes, row, time_limit=30)
-    # The minimum over the ball is at most the margin at any point of it, and at least the bound's.
+    outcome = _margin(network, nodes, row, time_limit=30)
+    # The minimum over the ball is at most the margin at any point of it: a candidate reaches that far.
     logits = network.logits(ball.project(ball.inner_lower)[np.newaxis])[0]
-    assert outcome.status in (VERIFIED, CANDIDATE)
-    if outcome.status == CANDIDATE:
-        assert outcome.value <= logits[label] - logits[(label + 1) % 3] + 1e-6
+    assert outcome.refuted or outcome.candidate is not None
+    if outcome.candidate is not None:
+        found = network.astype(np.float64).logits(outcome.candidate[np.newaxis])[0]
+        assert found[label] - found[(label + 1) % 3] <= max(logits[label] - logits[(label + 1) % 3], 0) + 1e-6
 
 
 def _hinge_network() -> Network[Any, Any]:
@@ -105,19 +111,20 @@ def test_a_robust_class_is_verified_and_a_reachable_one_gives_its_minimum_as_a_c
     network, x = _hinge_network(), np.array([0.3, 0.3])
     small, large = linf_ball(x, Fraction(1, 1000)), linf_ball(x, Fraction(1, 2))
     sound = Rounding.sound(deployed=np.float64)  # the network's own dtype
-    outcome = minimum_margin(network, linear_bounds(network, small.box(), rounding=sound), ROW, time_limit=10)
-    assert outcome.status == VERIFIED and outcome.dual_bound >= outcome.needed > 1e-12
-    outcome = minimum_margin(network, linear_bounds(network, large.box(), rounding=sound), ROW, time_limit=10)
-    assert outcome.status == CANDIDATE and outcome.binaries == 2 and outcome.example is not None
-    assert outcome.value == pytest.approx(0.9 - 2 * 0.6) and np.allclose(outcome.example, [0.8, 0.8])
+    outcome = _margin(network, linear_bounds(network, small.box(), rounding=sound), ROW, time_limit=10)
+    assert outcome.refuted and outcome.candidate is None
+    outcome = _margin(network, linear_bounds(network, large.box(), rounding=sound), ROW, time_limit=10)
+    assert not outcome.refuted and outcome.candidate is not None and not outcome.timed_out
+    assert np.allclose(outcome.candidate, [0.8, 0.8])  # the minimum, 0.9 - 2 * 0.6, is at the far corner
 
 
-def test_a_minimum_within_the_float_noise_is_not_verified() -> None:
-    """Real margin 1.5 at the only point, but float32 loses the units: the program's noise variables reach it."""
+def test_a_margin_the_float_noise_takes_is_not_refuted() -> None:
+    """Real margin 1.5 at the only point, but float32 loses the units (deployed margin -0.5): the program's
+    noise variables reach below 0."""
     network = boundary_network(ones=2, gap=1.5)
     ball = linf_ball(np.ones(4, dtype=np.float32), Fraction(0))
-    outcome = minimum_margin(network, linear_bounds(network, ball.box(), rounding=SOUND), ROW, time_limit=10)
-    assert outcome.status in (CANDIDATE, UNDECIDED) and outcome.value < 1.5
+    outcome = _margin(network, linear_bounds(network, ball.box(), rounding=SOUND), ROW, time_limit=10)
+    assert not outcome.refuted
 
 
 def test_a_hard_problem_with_no_time_times_out() -> None:
@@ -126,29 +133,31 @@ def test_a_hard_problem_with_no_time_times_out() -> None:
     label = int(network.predict(ball.center[np.newaxis, :])[0])
     row = np.zeros(10)
     row[label], row[(label + 1) % 10] = 1, -1
-    outcome = minimum_margin(network, linear_bounds(network, ball.box(), rounding=SOUND), row, time_limit=0.01)
-    assert outcome.status in (TIMEOUT, CANDIDATE) and outcome.binaries > 50
+    nodes = linear_bounds(network, ball.box(), rounding=SOUND)
+    program, _ = encode(network, nodes)
+    outcome = _margin(network, nodes, row, time_limit=0.01)
+    assert not outcome.refuted and (outcome.timed_out or outcome.candidate is not None) and program.binaries > 50
 
 
-def test_without_scipy_the_complete_method_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_scipy_the_exact_stage_says_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "scipy.optimize", None)
     network = tiny_network()
     ball = linf_ball(np.zeros(3), Fraction(1, 10))
     nodes = linear_bounds(network, ball.box(), rounding=SOUND)
-    with pytest.raises(CertifyError, match=r"the complete method needs scipy: pip install 'verified-nn\[certify\]'"):
-        minimum_margin(network, nodes, np.array([1.0, -1.0, 0.0]), time_limit=1)
+    with pytest.raises(MissingSolverError):
+        _margin(network, nodes, np.array([1.0, -1.0, 0.0]), time_limit=1)
 
 
 def test_a_program_beyond_the_solver_range_is_not_solved() -> None:
     # HiGHS reads a bound of 1e20 or more as infinite and overflowed bounds as anything: "infeasible" then
-    # proves nothing, so such a program is reported out of range (undecided), never verified.
+    # proves nothing, so such a program is not solved: nothing refuted, no candidate.
     network = dense_network([np.array([[1e16]]), np.array([[1.0], [0.0]])], [np.zeros(1), np.array([1.0, 0.0])], (0.0,))
     x = np.ones(1)
     nodes = linear_bounds(network, linf_ball(x, Fraction(1, 10)).box(), rounding=Rounding.sound(deployed=np.float64))
     program, _ = encode(network, nodes)
     assert not program.in_solver_range() and program.in_solver_range(limit=1e17)
-    outcome = minimum_margin(network, nodes, np.array([1.0, -1.0]), time_limit=5.0)
-    assert outcome.status == OUT_OF_RANGE and outcome.example is None
+    outcome = _margin(network, nodes, np.array([1.0, -1.0]), time_limit=5.0)
+    assert outcome == DomainOutcome(False, None, False)
     small, _ = encode(
         tiny_network(dtype=np.float64),
         linear_bounds(

@@ -6,8 +6,8 @@ network whole) is decided exactly: the bound core's encoding of the network over
 row of the conjunction, and ``t`` minimised. The conjunction is refuted on the domain when HiGHS's dual
 bound on ``t`` clears 0 by its solver tolerance (``verified_nn.bounds.solver_tolerance``: the node LPs'
 dual and primal feasibility tolerances times the variables' ranges and the objective's sensitivities); a
-solution with ``t < 0`` is only a candidate until the network's forward pass confirms it. Needs scipy (the
-``certify`` extra).
+solution with ``t < 0`` is only a candidate until the caller's check confirms it. Needs scipy (the
+``certify`` extra): else :class:`MissingSolverError`.
 """
 
 import dataclasses
@@ -15,10 +15,11 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from verified_nn.bounds import MissingSolverError, NodeBounds, encode, minimise, solver_tolerance
 from verified_nn.network import Network
 
-from ._errors import SearchError
+from ._program import encode
+from ._solve import minimise, solver_tolerance
+from ._walk import NodeBounds
 
 Array: TypeAlias = np.ndarray[Any, Any]
 
@@ -64,10 +65,7 @@ def solve_domain(
         return DomainOutcome(False, None, False)
     objective = np.zeros(program.size)
     objective[t] = 1.0
-    try:
-        found = minimise(program, objective, time_limit=time_limit, cutoff=solver_tolerance(program, objective))
-    except MissingSolverError:
-        raise SearchError("the exact fallback needs scipy: pip install 'verified-nn[certify]'") from None
+    found = minimise(program, objective, time_limit=time_limit, cutoff=solver_tolerance(program, objective))
     if found.cleared:
         return DomainOutcome(True, None, False)  # nothing below the cutoff
     candidate = None if found.x is None or not found.value < 0 else found.x[variables[0]]
