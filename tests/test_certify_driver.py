@@ -11,9 +11,12 @@ from certify_networks import dense_network, tiny_network
 
 from verified_nn.certify import (
     COUNTEREXAMPLE,
+    FLOAT_UNDECIDED,
     MISCLASSIFIED,
     STATUSES,
+    TIMEOUT,
     UNBOUNDED,
+    UNDECIDED,
     VERIFIED,
     AttackConfig,
     CertifyConfig,
@@ -24,6 +27,7 @@ from verified_nn.certify import (
     certify_images,
     linf_ball,
 )
+from verified_nn.layers import Dense, Tanh
 from verified_nn.network import Network
 
 pytest.importorskip("scipy")
@@ -78,6 +82,26 @@ def test_branch_and_bound_finds_the_counterexample_an_attack_missed() -> None:
     assert linf_ball(np.array([0.3, 0.3]), Fraction(1, 2)).contains(result.counterexample)
     logits = _hinge_network().logits(result.counterexample[np.newaxis])[0]
     assert logits[1] >= logits[0]
+
+
+def test_a_network_without_an_exact_encoding_is_searched_not_refused() -> None:
+    # Two tanh copies of the first input that cancel: margin 0.1 everywhere, which no relaxation of a tanh
+    # alone sees. Tanh has no MILP encoding: branch-and-bound splits and runs out of time instead of failing.
+    first = np.zeros((2, 20), dtype=np.float32)
+    first[:, 0] = 1.0
+    network: Network[Any, Any] = Network(
+        (
+            Dense(weights=first, bias=np.zeros(2, dtype=np.float32)),
+            Tanh(),
+            Dense(
+                weights=np.array([[1.0, -1.0], [0.0, 0.0]], dtype=np.float32),
+                bias=np.array([0.1, 0.0], dtype=np.float32),
+            ),
+        )
+    )
+    config = CertifyConfig(eps=Fraction(1, 2), time_limit=1.0, input_range=UNBOUNDED)
+    result = certify_image(network, np.zeros(20, dtype=np.float32), 0, config)
+    assert result.status in (TIMEOUT, UNDECIDED, FLOAT_UNDECIDED) and result.unstable == 4
 
 
 def _below_zero_network() -> Network[Any, Any]:

@@ -27,11 +27,13 @@ from verified_nn.network import Network
 from ._beta import SplitBounds, split_bounds
 from ._box import Box
 from ._domains import Domain, Tree
+from ._errors import BoundsError
 from ._fallback import solve_domain
 from ._inputs import split_inputs
 from ._query import Query
 from ._rounding import Rounding
 from ._rule import Context
+from ._solve import MissingSolverError
 from ._walk import NodeBounds, linear_bounds
 
 Array: TypeAlias = np.ndarray[Any, Any]
@@ -153,7 +155,12 @@ def _exactly(
     left = deadline - time.monotonic()
     if left <= 0:
         return "timeout", None, None, ""
-    found = solve_domain(tree.network, nodes, query.matrix[tree.rows], bounds, time_limit=min(left, seconds))
+    try:
+        found = solve_domain(tree.network, nodes, query.matrix[tree.rows], bounds, time_limit=min(left, seconds))
+    except MissingSolverError:
+        raise
+    except BoundsError as error:  # a layer without an exact encoding (tanh, sigmoid): splitting goes on
+        return "unknown", None, None, f"no exact program: {error}"
     if found.refuted:
         return None
     if found.candidate is not None:

@@ -4,8 +4,8 @@ For an input and an L-infinity ball around it (clipped to the inputs' range, [0,
 projected-gradient attack, interval bounds, linear bounds with optimised slopes (all from
 ``verified_nn.bounds``, rounded outward and counting the deployed network's float rounding), and the bound
 core's branch-and-bound for what the bounds leave open (docs/certification.md). Any network whose layers
-have bound rules; the complete stage's exact programs need piecewise-linear layers and scipy (the
-``certify`` extra).
+have bound rules; the complete stage's exact programs need scipy (the ``certify`` extra) and are used
+where the layers are piecewise linear (tanh and sigmoid networks are split only).
 """
 
 from ._attack import (
