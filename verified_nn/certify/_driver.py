@@ -35,7 +35,6 @@ from verified_nn.bounds import (
 )
 from verified_nn.core import AUTO, ThreadChoice, choose_threads
 from verified_nn.files import check_workers
-from verified_nn.layers import Reshape
 from verified_nn.network import Network
 
 from ._attack import AttackConfig, confirmed, pgd_attack
@@ -230,10 +229,10 @@ def _query(ball: Ball, label: int, targets: list[int], classes: int) -> Query:
     matrix[np.arange(len(targets)), targets] = -1.0
     return Query(
         dtype=ball.center.dtype,
-        lower=ball.inner_lower.reshape(-1),
-        upper=ball.inner_upper.reshape(-1),
-        outer_lower=ball.lower.reshape(-1),
-        outer_upper=ball.upper.reshape(-1),
+        lower=ball.inner_lower,
+        upper=ball.inner_upper,
+        outer_lower=ball.lower,
+        outer_upper=ball.upper,
         matrix=matrix,
         bound=np.zeros(len(targets)),
         slack=np.zeros_like(matrix),
@@ -249,28 +248,21 @@ def _complete(
     start = time.perf_counter()
     others = [j for j in range(network.classes) if j != label]
     query = _query(ball, label, [others[r] for r in np.flatnonzero(margins <= 0)], network.classes)
-    shape = ball.center.shape
-    flat = network if len(shape) == 1 else Network((Reshape(shape), *network.layers))  # the query's inputs are flat
 
     def check(x: Array) -> Array | None:
-        point = x.reshape(shape)
-        return None if confirmed(network, ball, point, label) is None else network.logits(point[np.newaxis])[0]
+        return None if confirmed(network, ball, x, label) is None else network.logits(x[np.newaxis])[0]
 
     def attack_from(corners: Array) -> tuple[Array, Array] | None:
         for corner in corners:  # the inputs where each open row's linear bound is lowest
             found = pgd_attack(network, ball, label, config=_FROM_CORNER, seed=(config.seed, index), start=corner)
             if found.example is not None:
-                return found.example.reshape(-1), network.logits(found.example[np.newaxis])[0]
+                return found.example, network.logits(found.example[np.newaxis])[0]
         return None
 
     index = record.fields["index"]
     try:
         outcome = branch_and_bound(
-            flat,
-            query,
-            deadline=time.monotonic() + config.time_limit,
-            check=check,
-            attack_from=lambda corners: attack_from(corners.reshape(len(corners), *shape)),
+            network, query, deadline=time.monotonic() + config.time_limit, check=check, attack_from=attack_from
         )
     except MissingSolverError:
         raise CertifyError("the complete method needs scipy: pip install 'verified-nn[certify]'") from None
@@ -280,10 +272,13 @@ def _complete(
     if outcome.result == "unsat":
         return record.finish(VERIFIED, "bab", complete_seconds=seconds)
     if outcome.result == "sat" and outcome.example is not None:
-        example = outcome.example.reshape(shape)
-        predicted = int(network.predict(example[np.newaxis])[0])
+        predicted = int(network.predict(outcome.example[np.newaxis])[0])
         return record.finish(
-            COUNTEREXAMPLE, "bab", complete_seconds=seconds, counterexample=example, counterexample_class=predicted
+            COUNTEREXAMPLE,
+            "bab",
+            complete_seconds=seconds,
+            counterexample=outcome.example,
+            counterexample_class=predicted,
         )
     if outcome.result == "timeout":
         return record.finish(TIMEOUT, "", complete_seconds=seconds)
