@@ -30,7 +30,7 @@ from ._domains import Domain, Tree
 from ._errors import BoundsError
 from ._fallback import solve_domain
 from ._inputs import split_inputs
-from ._query import Query
+from ._query import Check, Query
 from ._rounding import Rounding
 from ._rule import Context
 from ._solve import MissingSolverError
@@ -67,9 +67,6 @@ class BabOutcome:
     example: Array | None = None  # a counterexample (sat)
     outputs: Array | None = None
     note: str = ""
-
-
-Check: TypeAlias = Callable[[Array], Array | None]
 
 
 def _grow(tree: Tree, config: BabConfig, deadline: float, check: Check, bounded: list[int]) -> BabOutcome | None:

@@ -12,7 +12,6 @@ tried as counterexamples on the way.
 import heapq
 import itertools
 import time
-from collections.abc import Callable
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -21,12 +20,11 @@ from verified_nn.network import Network
 
 from ._beta import split_bounds
 from ._box import Box
-from ._query import Query
+from ._query import Check, Query
 from ._rounding import Rounding
 from ._walk import linear_bounds
 
 Array: TypeAlias = np.ndarray[Any, Any]
-Check: TypeAlias = Callable[[Array], Array | None]
 
 
 def _violations(query: Query, rows: Array, lower: Array, magnitude: Array) -> Array:

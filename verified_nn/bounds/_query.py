@@ -9,11 +9,15 @@ A VNNLIB region (``verified_nn.search.Problem``) and an image's robustness (``ve
 """
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any, TypeAlias
 
 import numpy as np
 
 Array: TypeAlias = np.ndarray[Any, Any]
+# The caller's check of a candidate input (in the query's dtype): the outputs there if it is a confirmed
+# counterexample, else None.
+Check: TypeAlias = Callable[[Array], Array | None]
 
 
 @dataclasses.dataclass(frozen=True)
