@@ -248,6 +248,7 @@ def _complete(
     start = time.perf_counter()
     others = [j for j in range(network.classes) if j != label]
     query = _query(ball, label, [others[r] for r in np.flatnonzero(margins <= 0)], network.classes)
+    index = record.fields["index"]  # seeds the attacks, as the first attack's
 
     def check(x: Array) -> Array | None:
         return None if confirmed(network, ball, x, label) is None else network.logits(x[np.newaxis])[0]
@@ -259,7 +260,6 @@ def _complete(
                 return found.example, network.logits(found.example[np.newaxis])[0]
         return None
 
-    index = record.fields["index"]
     try:
         outcome = branch_and_bound(
             network, query, deadline=time.monotonic() + config.time_limit, check=check, attack_from=attack_from
