@@ -158,3 +158,23 @@ def test_domains_past_their_target_stop_and_the_others_go_on_unchanged() -> None
     assert np.all(alone.lower[4:] >= first.lower[4:]) and np.any(alone.lower[4:] > first.lower[4:] + 1e-6)
     for layer, slopes in alone.slopes.items():
         np.testing.assert_allclose(found.slopes[layer][4:], slopes[4:], rtol=1e-12)
+
+
+@pytest.mark.parametrize("deployed", [None, np.float32])
+def test_the_ascent_leaves_out_the_rounding_but_the_bound_it_returns_has_it(deployed: Any) -> None:
+    """The steps optimise unrounded bounds (cheaper); the bound returned is the sound one at the slopes and
+    multipliers kept: bounding again with those, soundly and without a step, gives it exactly, and it lies
+    below the same bound without the rounding allowances."""
+    network = tiny_mlp(1, (3, 5, 4, 2))
+    rounding = Rounding.sound(deployed=deployed)
+    box = Box(np.full((1, 3), -1.0), np.full((1, 3), 1.0))
+    splits = _splits(network, {0: 1, 6: -1})
+    nodes = linear_bounds(network, box, rounding=rounding, splits=splits)
+    spec = np.array([[1.0, -1.0], [-1.0, 1.0]])
+    found = split_bounds(network, nodes, spec, splits=splits, iterations=15)
+    again = split_bounds(network, nodes, spec, splits=splits, slopes=found.slopes, betas=found.betas)
+    np.testing.assert_array_equal(found.lower, again.lower)
+    unrounded = split_bounds(network, nodes.unrounded(), spec, splits=splits, slopes=found.slopes, betas=found.betas)
+    assert np.all(found.lower < unrounded.lower)
+    crown = split_bounds(network, nodes, spec, splits=splits)
+    assert np.all(found.lower >= crown.lower) and np.any(found.lower > crown.lower + 1e-6)

@@ -112,12 +112,13 @@ class Tree:
     def select(self, parents: list[Domain]) -> None:
         """Choose each parent's split among its candidates by the children's bounds (filtered smart branching,
         De Palma et al. 2021): every candidate's two children bounded once, without optimising; the split
-        whose worse child is best wins."""
+        whose worse child is best wins. The trial bounds leave out the rounding allowances: they only rank."""
         options = [(p, c) for p in parents for c in p.candidates]
         if len(options) == len(parents):
             return
         trial = [dataclasses.replace(p, choice=c) for p, c in options]
         nodes, splits, _ = self.children(trial)
+        nodes = nodes.unrounded()
         slopes, betas = self.warm(trial, splits)
         found = split_bounds(
             self.network, nodes, self.query.matrix[self.rows], splits=splits, slopes=slopes, betas=betas

@@ -160,23 +160,31 @@ class ElementwiseRule(Rule):
             lo_s = np.where(lines.free[:, np.newaxis], slopes, lo_s)
         positive = lam >= 0
         slope = np.where(positive, lo_s, lines.up_s[:, np.newaxis])
-        intercept = np.where(positive, lines.lo_t[:, np.newaxis], lines.up_t[:, np.newaxis])
         below = lam * slope
-        terms = lam * intercept  # (domains, rows, *shape)
         domains, rows = lam.shape[:2]
-        const = form.const + terms.reshape(domains, rows, -1).sum(axis=2)
+        count = int(np.prod(lam.shape[2:]))
+        if act.linear_pieces() is not None:  # kinked: lower lines through 0, upper intercepts >= 0
+            upper_part = np.minimum(lam, 0)  # where the upper line is used, lam itself; else 0
+            terms_sum = rows_dot(upper_part, lines.up_t)
+            terms_abs = -terms_sum  # every term lam t is <= 0 there
+            intercept: Array | None = None
+        else:
+            intercept = np.where(positive, lines.lo_t[:, np.newaxis], lines.up_t[:, np.newaxis])
+            terms = (lam * intercept).reshape(domains, rows, -1)
+            terms_sum, terms_abs = terms.sum(axis=2), np.abs(terms).sum(axis=2)
+        const = form.const + terms_sum
         error, noise = form.error, form.noise
         if rounding.outward:
             magnitude = box.magnitude()
-            error = error + rows_dot(rounding.product_error(np.abs(below)), magnitude)
-            count = int(np.prod(lam.shape[2:]))
-            error = error + rounding.sum_error(
-                np.abs(terms).reshape(domains, rows, -1).sum(axis=2) + np.abs(const), count
-            )
+            # The products' rounding, sum_i product_error(|lam_i s_i|) |x_i|: linear in |lam s|, so one product.
+            total = magnitude.reshape(len(magnitude), -1).sum(axis=1)[:, np.newaxis]  # one underflow per product
+            spread = rows_dot(np.abs(below), magnitude)
+            error = error + rounding.product_error(spread) + rounding.product_error(0.0) * total
+            error = error + rounding.sum_error(terms_abs + np.abs(const), count)
         deployed = self._deployed_noise(act, self._image(act, box, ctx), ctx)
         if deployed is not None:
             noise = noise + rounding.up(2 * rows_dot(np.abs(lam), deployed))
-        step = _ElementwiseStep(lam, slope, intercept, lines.free if slopes is not None else None, deployed)
+        step = _ElementwiseStep(lam, slope, intercept, lines, lines.free if slopes is not None else None, deployed)
         step.chords = (act, box) if act.linear_pieces() is not None else None
         return LinearForm(below, const, error, noise), step
 
@@ -249,8 +257,11 @@ class ElementwiseRule(Rule):
 class _ElementwiseStep(Step):
     lam: Array
 
-    def __init__(self, lam: Array, slope: Array, intercept: Array, free: Array | None, noise: Array | None) -> None:
-        self.lam, self.slope, self.intercept, self.free, self.noise = lam, slope, intercept, free, noise
+    def __init__(
+        self, lam: Array, slope: Array, intercept: Array | None, lines: Lines, free: Array | None, noise: Array | None
+    ) -> None:
+        self.lam, self.slope, self._intercept, self.free, self.noise = lam, slope, intercept, free, noise
+        self._lines = lines
         self.chords: tuple[Activation, Box] | None = None  # the kinked layer and its input box, for training
 
     def training_gradients(self, below: Array, weight: Array) -> tuple[Any, tuple[Array, Array] | None]:
@@ -275,6 +286,14 @@ class _ElementwiseStep(Step):
         d_low = d_slope * ds_low + d_intercept * (a - slope - low * ds_low)
         d_high = d_slope * ds_high - d_intercept * low * ds_high
         return None, (np.where(unstable, d_low, 0), np.where(unstable, d_high, 0))
+
+    @property
+    def intercept(self) -> Array:
+        """``(domains, rows, *shape)``: the intercept of the line each coefficient chose (formed when asked)."""
+        if self._intercept is None:
+            lines = self._lines
+            self._intercept = np.where(self.lam >= 0, lines.lo_t[:, np.newaxis], lines.up_t[:, np.newaxis])
+        return self._intercept
 
     def witness(self, below: Array) -> Array:
         above = below * self.slope + self.intercept

@@ -65,6 +65,12 @@ class NodeBounds:
             empty |= box.empty()
         return empty
 
+    def unrounded(self) -> "NodeBounds":
+        """The same boxes with no rounding allowance in what is bounded over them (``Rounding.none``): cheaper
+        bounds that are *not* sound, for choices (slopes to try, splits to compare) that a sound pass then uses."""
+        plain = Rounding.none(self.rounding.dtype)
+        return NodeBounds(self.boxes, plain, tuple(Context(plain) for _ in self.boxes))
+
     def take(self, domains: Array) -> "NodeBounds":
         """The bounds of the chosen domains (index array or boolean mask), e.g. to start a child domain."""
         boxes = tuple(box.take(domains) for box in self.boxes)
