@@ -20,6 +20,14 @@ pytest_plugins = ["pytester"]
 SLOW_TEST_TIMEOUT = 1200  # seconds; the quick tests' limit is `timeout` in pyproject.toml
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Spread over workers (pytest-xdist's ``-n N``), each test file runs whole, in order, on one worker: a
+    document's commands build on each other (tests/test_docs.py), so xdist's ``load`` (its default: any test
+    on any worker) becomes ``loadfile``. Other modes are kept; without ``-n`` nothing changes."""
+    if getattr(config.option, "dist", "no") == "load":
+        config.option.dist = "loadfile"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests marked slow (real training runs) get a longer time limit unless they set their own."""
     for item in items:
