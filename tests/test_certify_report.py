@@ -52,11 +52,11 @@ def test_the_exact_robust_accuracy_is_given_only_when_every_image_is_decided_by_
 def test_the_table_names_every_figure() -> None:
     table = format_table(summarize(RESULTS, method="complete", eps=Fraction(2, 255), seconds=3.0))
     assert table.splitlines() == [
-        "certify: 8 images, eps 2/255 = 0.00784314, inputs in [0, 1], method complete",
+        "certify: 8 examples, eps 2/255 = 0.00784314, inputs in [0, 1], method complete",
         "  clean accuracy              87.50%  (7/8)",
         "  certified (lower bound)     37.50%  (3/8)",
         "  attack upper bound          62.50%  (2 counterexamples: 1 attack, 1 branch-and-bound)",
-        "  exact robust accuracy          n/a  (some images undecided)",
+        "  exact robust accuracy          n/a  (some examples undecided)",
         "  timeouts                         1",
         "  float-undecided                  1",
         "  undecided                        0",

@@ -46,7 +46,7 @@ def test_certify_prints_the_table_and_writes_json_and_pngs(workdir: Path, capsys
     assert status == 0
     out = capsys.readouterr().out
     for line in (
-        "certify: 12 images, eps 8/255 = 0.0313725, inputs in [0, 1], method complete",
+        "certify: 12 examples, eps 8/255 = 0.0313725, inputs in [0, 1], method complete",
         "clean accuracy",
         "certified (lower bound)",
         "attack upper bound",
@@ -92,7 +92,7 @@ def test_on_real_mnist_verified_images_survive_attack_and_counterexamples_flip_t
     model = result.best_path
     arguments = ["certify", str(model), "--eps", "0.03", "--count", "12", "--method", "crown"]
     assert main([*arguments, "--data-dir", str(real_data_dir)]) == 0
-    assert "certify: 12 images, eps 3/100 = 0.03, inputs in [0, 1], method crown" in capsys.readouterr().out
+    assert "certify: 12 examples, eps 3/100 = 0.03, inputs in [0, 1], method crown" in capsys.readouterr().out
     test = load("mnist", "test", directory=real_data_dir, dtype="float32", report=lambda _: None)
     network, mlp = load_network(model), load_model(model).network
     config = CertifyConfig(eps=Fraction(3, 100), time_limit=5)

@@ -97,7 +97,7 @@ def test_certify_takes_a_table_unclipped_and_refuses_a_range_its_inputs_leave(
     assert main(["train", *options, *QUICK, "--name", "t"]) == 0
     capsys.readouterr()
     assert main(["certify", "models/t-best.safetensors", *options, "--eps", "0.01", "--json", "c.json"]) == 0
-    assert "certify: 60 images, eps 1/100 = 0.01, inputs unbounded, method complete" in capsys.readouterr().out
+    assert "certify: 60 examples, eps 1/100 = 0.01, inputs unbounded, method complete" in capsys.readouterr().out
     assert json.loads(Path("c.json").read_text())["summary"]["input_range"] == "unbounded"
     for chosen, line in (
         (["--input-range", "pixels"], "test.csv: these inputs range over [-"),

@@ -142,7 +142,8 @@ def split_bounds(
     signs = {n: np.asarray(s, dtype=nodes.rounding.dtype) for n, s in (splits or {}).items() if np.any(s)}
     # The ascent steps on bounds without the rounding allowances (a third cheaper; the slopes they choose are
     # as good), and the slopes and multipliers it keeps are bounded once more with them: that bound is returned.
-    sound = (nodes, rows, signs, nodes.infeasible()[:, np.newaxis])
+    infeasible = nodes.infeasible()[:, np.newaxis]  # the unrounded nodes have the same boxes
+    sound = (nodes, rows, signs, infeasible)
     if iterations and nodes.rounding.outward:
         nodes = nodes.unrounded()
     current, ranges = start_slopes(layers, nodes, slopes, top=len(layers), stop=0, rows=count)
@@ -160,7 +161,6 @@ def split_bounds(
     best_backup: dict[int, Array] = {}
     best_corner = np.zeros((nodes.domains, count, *nodes.boxes[0].shape))
     best_inputs = np.zeros((nodes.domains, count, *nodes.boxes[0].shape))
-    infeasible = nodes.infeasible()[:, np.newaxis]
     goal = None if target is None else np.broadcast_to(np.asarray(target, dtype=np.float64), best_lower.shape)
     active = np.arange(nodes.domains)  # the domains still stepped; the others keep their best bound
     for iteration in range(iterations + 1):

@@ -95,9 +95,9 @@ def format_table(summary: Summary) -> str:
     """The human-readable table: accuracies, the open cases, and the time."""
     n = summary.count
     exact = f"{summary.exact:7.2%}" if summary.exact is not None else "    n/a"
-    why = "" if summary.exact is not None or summary.method != "complete" else "  (some images undecided)"
+    why = "" if summary.exact is not None or summary.method != "complete" else "  (some examples undecided)"
     rows = [
-        f"certify: {n} images, eps {_eps_text(summary.eps)}, inputs {_range_text(summary.input_range)}, "
+        f"certify: {n} examples, eps {_eps_text(summary.eps)}, inputs {_range_text(summary.input_range)}, "
         f"method {summary.method}",
         f"  clean accuracy             {summary.clean_accuracy:7.2%}  ({summary.correct}/{n})",
         f"  certified (lower bound)    {summary.certified_accuracy:7.2%}  ({summary.verified}/{n})",
