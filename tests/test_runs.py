@@ -14,6 +14,8 @@ from datafiles import interrupt_in, write_synthetic
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATASETS
 from verified_nn.training import (
+    BatchEnd,
+    Callback,
     ModelError,
     RunFiles,
     TrainConfig,
@@ -27,7 +29,13 @@ from verified_nn.training import (
 from verified_nn.training._runs import RunLock
 
 CONFIG = TrainConfig(
-    epochs=2, batch_size=16, learning_rate=0.05, log_every=10, train_eval_size=400, validation_size=100, dropout=0.0,
+    epochs=2,
+    batch_size=16,
+    learning_rate=0.05,
+    log_every=10,
+    train_eval_size=400,
+    validation_size=100,
+    dropout=0.0,
     threads=1,
 )
 
@@ -83,6 +91,48 @@ def test_reusing_a_name_is_refused_unless_resuming_or_overwriting(root: Path) ->
     assert first is not None
     _train(root, name="run", overwrite=True)
     assert (root / "logs" / "run.log").read_text().count("run run | verified-nn") == 1  # a fresh log, not appended
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.glob("[ml]*/*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("stop", ["interrupt", "failure"])
+def test_overwriting_keeps_the_old_run_until_the_new_one_has_saved_an_epoch(root: Path, stop: str) -> None:
+    _train(root, name="old")
+    before = _snapshot(root)
+
+    class Fail(Callback):
+        def on_batch_end(self, step: BatchEnd) -> None:
+            raise TrainingError("planted: the first batch fails")
+
+    expected = TrainingInterrupted if stop == "interrupt" else TrainingError
+    with pytest.raises(expected):
+        _train(root, name="old", overwrite=True, callbacks=[interrupt_in(1) if stop == "interrupt" else Fail()])
+    assert _snapshot(root) == before  # every file of the old run, byte for byte, and nothing else
+    assert not list(root.rglob("*.replaced"))
+
+
+def test_a_replacing_run_that_saved_an_epoch_has_replaced_the_old_one(root: Path) -> None:
+    _train(root, name="old")
+    old_best = (root / "models" / "old-best.safetensors").read_bytes()
+    with pytest.raises(TrainingInterrupted, match="epoch 1 is saved"):
+        _train(root, name="old", overwrite=True, callbacks=[interrupt_in(2)])
+    assert (root / "models" / "old-best.safetensors").read_bytes() != old_best
+    assert load_model(root / "models" / "old-last.safetensors").metadata["epoch"] == "1"
+    assert (root / "logs" / "old.log").read_text().count("run old | verified-nn") == 1
+    assert not list(root.rglob("*.replaced"))
+
+
+def test_a_run_that_saved_nothing_is_not_offered_for_resuming(root: Path) -> None:
+    with pytest.raises(TrainingInterrupted, match="nothing was saved"):
+        _train(root, name="cut", callbacks=[interrupt_in(1)])
+    assert (root / "logs" / "cut.log").exists() and not (root / "models" / "cut-last.safetensors").exists()
+    with pytest.raises(
+        InvalidArgumentError, match=r"run cut exists .*cut.log\): choose another --name, or replace"
+    ) as error:
+        _train(root, name="cut")
+    assert "--resume" not in str(error.value)
 
 
 def test_a_second_run_with_a_name_in_use_is_refused(root: Path) -> None:

@@ -7,7 +7,8 @@ its history ``LOGS/NAME-history.csv`` and ``.json``, and with ``--plot`` ``LOGS/
 neither a name typed by the user nor one read from a checkpoint can point outside the chosen directories.
 While a run trains, ``OUT/.NAME.lock`` holds its process id and start time: a second run with that name is
 refused, and a lock left by a process that no longer exists, or holding anything but a plausible id of a
-live process of ours, is taken over.
+live process of ours, is taken over. A run that replaces another (``--overwrite``) sets the old one's files
+aside and removes them only once it has saved an epoch; until then a failure or an interrupt puts them back.
 """
 
 import contextlib
@@ -165,6 +166,35 @@ class RunLock:
 
     def __exit__(self, *_: object) -> None:
         self.files.lock.unlink(missing_ok=True)
+
+
+class SetAside:
+    """The files of a run being replaced (``--overwrite``), renamed to hidden files beside them
+    (``.NAME-best.safetensors.replaced``) until the new run has saved an epoch: :meth:`discard` then removes
+    them, and :meth:`restore` puts them back over whatever the new run wrote (a run that fails or is
+    interrupted before its first checkpoint replaces nothing). A symbolic link is moved, never followed."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.moved: list[tuple[Path, Path]] = []
+        for path in paths:
+            hidden = path.with_name(f".{path.name}.replaced")
+            try:
+                os.replace(path, hidden)
+            except OSError as error:
+                self.restore()
+                raise InvalidArgumentError(f"{path}: cannot set the old run aside ({error.strerror})") from None
+            self.moved.append((path, hidden))
+
+    def discard(self) -> None:
+        for _, hidden in self.moved:
+            with contextlib.suppress(FileNotFoundError):
+                hidden.unlink()
+        self.moved = []
+
+    def restore(self) -> None:
+        for path, hidden in reversed(self.moved):
+            os.replace(hidden, path)
+        self.moved = []
 
 
 def missing(*paths: Path) -> list[Path]:

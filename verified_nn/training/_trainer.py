@@ -31,7 +31,7 @@ from ._memory import retain_freed_memory
 from ._models import SavedModel, load_model
 from ._prepare import Run, build_optimizer, prepare, start_state
 from ._resumed import check_resumed, recorded_config
-from ._runs import RunFiles, RunLock, Saved, check_run_name, default_run_name, missing, remove_fresh
+from ._runs import RunFiles, RunLock, Saved, SetAside, check_run_name, default_run_name, missing, remove_fresh
 from ._schedule import Schedule
 from ._size import check_network, check_parameters, check_run
 
@@ -151,15 +151,40 @@ def _train_files(
     """The part of :func:`train` that holds the run's lock and writes its files."""
     remove_stale_parts(files.best.parent)  # checkpoints half-written by processes that died
     existing = files.existing()
+    aside = None
     if resume is None and existing:
         if not overwrite:
+            resumable = f"continue it with --resume {files.last}, " if files.last.exists() else ""
             raise InvalidArgumentError(
-                f"run {files.name} exists ({existing[0]}): choose another --name, "
-                f"continue it with --resume {files.last}, or replace it with --overwrite"
+                f"run {files.name} exists ({existing[0]}): choose another --name, {resumable}"
+                "or replace it with --overwrite"
             )
-        for path in existing:
-            if path.is_symlink() or path.is_file():  # a link is removed, never followed
-                path.unlink()
+        aside = SetAside([path for path in existing if path.is_symlink() or path.is_file()])
+    try:
+        result = _write_run(run, files, resume, history, saved, echo, callbacks)
+    except BaseException:
+        if aside is not None and saved.epoch is None:  # nothing of the new run is worth the old one's files
+            for path in files.existing():
+                if path.is_symlink() or path.is_file():
+                    path.unlink()
+            aside.restore()
+        raise
+    finally:
+        if aside is not None and saved.epoch is not None:
+            aside.discard()
+    return result
+
+
+def _write_run(
+    run: Run,
+    files: RunFiles,
+    resume: SavedModel | None,
+    history: list[EpochRecord],
+    saved: Saved,
+    echo: bool,
+    callbacks: Sequence[Callback],
+) -> TrainResult:
+    """The run itself, its files checked and written (the old run's, if it replaces one, set aside)."""
     for path in (files.best, files.last, files.log, files.history_csv, files.history_json):
         check_output(path, parents=True)  # a link, directory or FIFO in their place: refused now
     log = RunLog(files.log, echo=echo)
