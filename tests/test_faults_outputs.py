@@ -107,7 +107,44 @@ def test_export_refuses_to_write_over_its_own_input_and_two_outputs_on_one_file(
     assert (workdir / "m.safetensors").read_bytes() == model and not (workdir / "x").exists()
 
 
-def test_certify_refuses_a_png_directory_that_is_a_link_or_a_file(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+# (command, the option naming the model file it writes, that file's name); {out} stands for it
+MODEL_WRITERS: list[tuple[list[str], str, str]] = [
+    (["export", "m.safetensors", "--torch", "{out}"], "--torch", "t.safetensors"),
+    (["export", "m.safetensors", "--onnx", "{out}"], "--onnx", "m.onnx"),
+    (["import-torch", "t.safetensors", "--hidden", "128", "--out", "{out}"], "--out", "i.safetensors"),
+    (["import-onnx", "m.onnx", "--out", "{out}"], "--out", "i.safetensors"),
+]
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "name"), MODEL_WRITERS, ids=[c[0][0] + " " + c[1] for c in MODEL_WRITERS]
+)
+def test_a_file_that_exists_is_replaced_only_with_overwrite(
+    workdir: Path, capsys: pytest.CaptureFixture[str], command: list[str], option: str, name: str
+) -> None:
+    from verified_nn.interop import save_torch
+
+    if "onnx" in command[0] or option == "--onnx":
+        pytest.importorskip("onnx")
+        pytest.importorskip("onnxruntime")
+        assert main(["export", "m.safetensors", "--onnx", "m.onnx"]) == 0
+    save_torch(workdir / "t.safetensors", load_model(workdir / "m.safetensors").network)
+    target = workdir / (name if name != "m.onnx" else "out.onnx")
+    target.write_bytes(VICTIM)  # a user's file, under the name the command was given by mistake
+    argv = [part.replace("{out}", target.name) for part in command]
+    capsys.readouterr()
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        f"verified-nn: error: {option} {target.name}: exists; replace it with --overwrite, or choose another path\n"
+    )
+    assert target.read_bytes() == VICTIM
+    assert main([*argv, "--overwrite"]) == 0
+    assert target.read_bytes() != VICTIM and target.stat().st_size > len(VICTIM)
+
+
+def test_certify_refuses_a_png_directory_that_is_a_link_or_a_file(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (workdir / "linked").symlink_to(workdir)
     for name, message in (("linked", "is a symbolic link"), ("victim", "is a regular file, not a directory")):
         assert main(["certify", "m.safetensors", "--eps", "0.01", "--png", name]) == 2
@@ -184,9 +221,17 @@ def test_the_library_writers_refuse_links_too(workdir: Path) -> None:
 
 
 FULL_DISK = [  # (command, how the refusal names the output, the output); library writers name the path alone
-    (["export", "m.safetensors", "--torch", "out.safetensors"], "out.safetensors", "out.safetensors"),
-    (["import-torch", "t.safetensors", "--hidden", "128", "--out", "out.safetensors"], "out.safetensors", "out.safetensors"),
-    (["certify", "m.safetensors", "--eps", "0.01", "--count", "2", "--method", "crown", "--json", "out.json"], "--json out.json", "out.json"),
+    (["export", "m.safetensors", "--torch", "out.safetensors", "--overwrite"], "out.safetensors", "out.safetensors"),
+    (
+        ["import-torch", "t.safetensors", "--hidden", "128", "--out", "out.safetensors", "--overwrite"],
+        "out.safetensors",
+        "out.safetensors",
+    ),
+    (
+        ["certify", "m.safetensors", "--eps", "0.01", "--count", "2", "--method", "crown", "--json", "out.json"],
+        "--json out.json",
+        "out.json",
+    ),
     (["evaluate", "m.safetensors", "--confusion-png", "out.png"], "--confusion-png out.png", "out.png"),
     (["render", "0", "--count", "4", "--png", "out.png"], "--png out.png", "out.png"),
 ]
@@ -207,6 +252,9 @@ def test_a_full_disk_leaves_the_previous_output_whole_and_says_so_in_one_line(
     environment = {"VERIFIED_NN_DATA_DIR": str(real_data_dir)}  # real MNIST, read only
     result = run_command(command, cwd=workdir, file_size=256, env=environment)
     assert result.returncode == 2
-    assert one_line(result) == f"verified-nn: error: {named}: cannot write (File too large); the previous file is unchanged"
+    assert (
+        one_line(result)
+        == f"verified-nn: error: {named}: cannot write (File too large); the previous file is unchanged"
+    )
     assert (workdir / output).read_bytes() == b"the previous output\n"
     assert not list(workdir.glob(".*.part-*"))

@@ -198,8 +198,10 @@ def test_cli_import_onnx_writes_a_model_file_that_loads(tmp_path: Path, capsys: 
     assert "wrote" in capsys.readouterr().out
     assert [layer.kind for layer in load_model(out).network.layers] == ["dense", "relu"]
     (tmp_path / "bad.onnx").write_bytes(b"not a model")
-    assert main(["import-onnx", str(tmp_path / "bad.onnx"), "--out", str(out)]) == 2
+    assert main(["import-onnx", str(tmp_path / "bad.onnx"), "--out", str(out), "--overwrite"]) == 2
     assert (
         capsys.readouterr().err.strip()
         == f"verified-nn: error: {tmp_path / 'bad.onnx'}: not an ONNX model (DecodeError)"
     )
+    # A failed import replaces nothing.
+    assert [layer.kind for layer in load_model(out).network.layers] == ["dense", "relu"]

@@ -37,6 +37,7 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     export.add_argument(
         "--dtype", choices=("float32", "float64"), default=None, help="convert the parameters (default: as saved)"
     )
+    export.add_argument("--overwrite", action="store_true", help="replace files that exist (else refused)")
     export.set_defaults(run=run_export)
 
     imported = subparsers.add_parser(
@@ -49,6 +50,7 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     )
     imported.add_argument("file", type=Path, help="the safetensors file of the state dict")
     imported.add_argument("--out", type=Path, required=True, metavar="MODEL", help="the model file to write")
+    imported.add_argument("--overwrite", action="store_true", help="replace --out if it exists (else refused)")
     group = imported.add_argument_group("architecture (one of --hidden or --architecture)")
     group.add_argument(
         "--hidden", type=widths, metavar="W1,W2,...", help="hidden widths of the MLP, e.g. 256,64 (none: 'none')"
@@ -76,7 +78,7 @@ def run_export(args: argparse.Namespace) -> int:
     inputs = [args.model]
     for option, path in (("--onnx", args.onnx), ("--torch", args.torch)):
         if path is not None:
-            check_output(path, inputs=inputs, option=option)
+            check_output(path, inputs=inputs, option=option, replace=args.overwrite)
     if args.onnx is not None and args.torch is not None and _same_path(args.onnx, args.torch):
         raise OutputError(f"--onnx {args.onnx} and --torch {args.torch} name the same file: give each its own")
     saved = load_model(args.model)
@@ -173,7 +175,7 @@ def run_import(args: argparse.Namespace) -> int:
     inputs = [args.file]
     if args.architecture is not None and args.architecture.startswith("@"):
         inputs.append(Path(args.architecture[1:]))
-    check_output(args.out, inputs=inputs, option="--out")
+    check_output(args.out, inputs=inputs, option="--out", replace=args.overwrite)
     tensors = read_state_dict(args.file)
     architecture = given if given is not None else _mlp_architecture(args, tensors)
     try:

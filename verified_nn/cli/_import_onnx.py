@@ -21,11 +21,12 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     parser.add_argument("file", type=Path, help="the ONNX file")
     parser.add_argument("--out", type=Path, required=True, metavar="MODEL", help="the model file to write")
     parser.add_argument("--dataset", choices=sorted(DATASETS), default=None, help="what it classifies, if known")
+    parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists (else refused)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    check_output(args.out, inputs=[args.file], option="--out")
+    check_output(args.out, inputs=[args.file], option="--out", replace=args.overwrite)
     network = load_onnx(args.file)
     metadata = {"imported_from": f"ONNX {args.file.name}"}
     if args.dataset is not None:

@@ -76,12 +76,18 @@ def _check_directory(path: Path, name: str, *, parents: bool) -> None:
 
 
 def check_output(
-    path: str | Path, *, inputs: Iterable[str | Path] = (), option: str | None = None, parents: bool = False
+    path: str | Path,
+    *,
+    inputs: Iterable[str | Path] = (),
+    option: str | None = None,
+    parents: bool = False,
+    replace: bool = True,
 ) -> Path:
     """``path`` as a :class:`~pathlib.Path` if a file may be written there, else OutputError saying why.
 
     Args:
-        path: the file to write (it may exist: a regular file is replaced, atomically, by the writer).
+        path: the file to write (it may exist: a regular file is replaced, atomically, by the writer, unless
+            ``replace`` is False, as for a command's model file without ``--overwrite``).
         inputs: the files the command reads; an output that is one of them (same device and inode) is
             refused, so ``export m.safetensors --torch m.safetensors`` cannot replace its own input.
         option: the command-line option that named ``path`` (``--json``), for the message.
@@ -107,6 +113,8 @@ def check_output(
         same = _same_input(status, inputs)
         if same is not None:
             raise OutputError(f"{name}: is the same file as the input {same}; choose another output path")
+        if not replace:
+            raise OutputError(f"{name}: exists; replace it with --overwrite, or choose another path")
     _check_directory(path, name, parents=parents)
     return path
 
