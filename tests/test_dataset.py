@@ -66,6 +66,17 @@ def test_the_content_hash_changes_with_any_value_label_or_class_and_not_otherwis
         (np.where(np.arange(60).reshape(12, 5) == 17, np.nan, TABLE), LABELS, r"^mine: row 3, value 2 is nan$"),
         (np.where(np.arange(60).reshape(12, 5) == 9, np.inf, TABLE), LABELS, r"^mine: row 1, value 4 is inf$"),
         (np.full((2, 2, 2), np.nan), [0, 1], r"^mine: row 0, value \(0, 0\) is nan$"),
+        # finite in float64, infinite in float32, which every network may compute in
+        (
+            np.where(np.arange(60).reshape(12, 5) == 13, 1e39, TABLE),
+            LABELS,
+            r"^mine: row 2, value 3 is 1e\+39, beyond float32's range \(±3.4e\+38\): rescale the features$",
+        ),
+        (
+            np.where(np.arange(60).reshape(12, 5) == 13, -1e300, TABLE),
+            LABELS,
+            r"^mine: row 2, value 3 is -1e\+300, beyond float32's range",
+        ),
         (np.zeros(12), LABELS, r"^mine: inputs of shape \(12,\); expected one row per example"),
         (np.zeros((0, 3)), np.zeros(0, dtype=int), r"^mine: holds no examples$"),
         (np.zeros((12, 0)), LABELS, r"^mine: each example has shape \(0,\), which holds no values$"),

@@ -89,3 +89,12 @@ def test_complex_pixels_and_bad_dtypes_are_refused() -> None:
         as_model_input(np.zeros(784, dtype=complex))
     with pytest.raises(InvalidArgumentError, match="dtype must be float32 or float64, got float16"):
         as_model_input(PIXELS, dtype=np.float16)
+
+
+def test_features_beyond_the_networks_dtype_are_refused_not_made_infinite() -> None:
+    features = np.array([[1.0, -2e39, 3.0]])  # finite in float64, infinite in float32
+    with pytest.raises(InvalidArgumentError, match=r"got values up to 2e\+39, beyond float32's range \(±3.4e\+38\)"):
+        as_model_input(features, dtype=np.float32, shape=(3,), pixels=False)
+    assert as_model_input(features, dtype=np.float64, shape=(3,), pixels=False)[0, 1] == -2e39
+    with pytest.raises(InvalidArgumentError, match="NaN or infinite"):
+        as_model_input(np.array([[1.0, np.inf, 0.0]]), shape=(3,), pixels=False)

@@ -40,6 +40,18 @@ def as_floats(rows: np.ndarray[Any, Any], dtype: Any) -> np.ndarray[Any, Any]:
     return rows if rows.dtype == target else rows.astype(target)
 
 
+FLOAT32_MAX: Final = float(np.finfo(np.float32).max)
+FLOAT32_BYTES: Final = 4
+
+
+def _first(mask: np.ndarray[Any, Any]) -> tuple[int, Any, tuple[int, ...]] | None:
+    """Where ``mask`` (a block of rows) is first true: ``(row, position within the row, full index)``."""
+    if not mask.any():
+        return None
+    row, *position = (int(i) for i in np.argwhere(mask)[0])
+    return row, position[0] if len(position) == 1 else tuple(position), (row, *position)
+
+
 def check_inputs(inputs: Any, source: str, where: Where = row_name) -> tuple[float, float]:
     """The smallest and largest input value (uint8 scaled to [0, 1]) after checking that ``inputs`` are rows
     of finite real numbers; DataError naming ``source`` and the first offending row otherwise."""
@@ -61,12 +73,16 @@ def check_inputs(inputs: Any, source: str, where: Where = row_name) -> tuple[flo
     for start, stop in chunks(count, int(np.prod(row_shape)) * dtype.itemsize):
         block = np.asarray(inputs[start:stop])
         if dtype.kind == "f":
-            finite = np.isfinite(block)
-            if not finite.all():
-                row, *position = np.argwhere(~finite)[0]
-                value = block[(row, *position)]
-                at = position[0] if len(position) == 1 else tuple(int(p) for p in position)
-                raise DataError(f"{source}: {where(start + int(row))}, value {at} is {value}")
+            bad = _first(~np.isfinite(block))
+            if bad is not None:
+                raise DataError(f"{source}: {where(start + bad[0])}, value {bad[1]} is {block[bad[2]]}")
+            # float64 rows: every network may compute in float32, where a larger value would be infinite
+            bad = _first(np.abs(block) > FLOAT32_MAX) if dtype.itemsize > FLOAT32_BYTES else None
+            if bad is not None:
+                raise DataError(
+                    f"{source}: {where(start + bad[0])}, value {bad[1]} is {block[bad[2]]:g}, beyond float32's "
+                    f"range (±{FLOAT32_MAX:.3g}): rescale the features"
+                )
         if block.size:
             low, high = min(low, float(block.min())), max(high, float(block.max()))
     scale = PIXEL_SCALE if dtype == np.uint8 else 1.0

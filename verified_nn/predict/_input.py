@@ -99,4 +99,10 @@ def as_model_input(
             raise InvalidArgumentError(f"as_model_input: the network takes pixels in [0, 1], got {problem}")
     elif not np.isfinite(batch).all():
         raise InvalidArgumentError("as_model_input: got values that are NaN or infinite")
+    largest = float(np.abs(batch).max()) if batch.size else 0.0
+    if largest > float(np.finfo(resolved).max):  # the cast would make it infinite
+        raise InvalidArgumentError(
+            f"as_model_input: got values up to {largest:g}, beyond {resolved}'s range "
+            f"(±{float(np.finfo(resolved).max):.3g}): rescale them as the training data was"
+        )
     return batch.astype(resolved)
