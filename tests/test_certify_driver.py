@@ -171,6 +171,16 @@ def test_an_image_of_another_dtype_or_size_is_refused() -> None:
         certify_images(network, np.zeros((2, 3), np.float32), [0], CertifyConfig(eps=Fraction(1, 10)))
 
 
+def test_a_network_of_one_class_is_refused_in_one_line() -> None:
+    one = Network((Dense(weights=np.ones((1, 3), np.float32), bias=np.zeros(1, np.float32)),))
+    config = CertifyConfig(eps=Fraction(1, 10))
+    message = r"^the network has one output: .* certify needs a network of at least 2 classes$"
+    with pytest.raises(CertifyError, match=message):
+        certify_image(one, np.zeros(3, np.float32), 0, config)
+    with pytest.raises(CertifyError, match=message):
+        certify_images(one, np.zeros((2, 3), np.float32), [0, 0], config, jobs=2)
+
+
 def _without_times(result: ImageResult) -> ImageResult:
     return dataclasses.replace(result, seconds=0.0, complete_seconds=0.0)
 

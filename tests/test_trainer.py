@@ -37,7 +37,13 @@ def synthetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 # One fixed BLAS thread: the runs compared here must repeat bit for bit ("auto" may choose differently).
 CONFIG = TrainConfig(
-    epochs=4, batch_size=16, learning_rate=0.05, log_every=10, train_eval_size=400, validation_size=100, dropout=0.0,
+    epochs=4,
+    batch_size=16,
+    learning_rate=0.05,
+    log_every=10,
+    train_eval_size=400,
+    validation_size=100,
+    dropout=0.0,
     threads=1,
 )
 
@@ -271,8 +277,27 @@ def test_the_test_set_is_a_stratified_quarter_or_the_one_given(tmp_path: Path) -
     given = _fit(tmp_path, QUICK, train_part, "g", test_data=test_part)
     assert load_model(given.best_path).metadata["test_sha256"] == test_part.sha256
     other = Dataset(np.zeros((4, 5)), [0, 1, 2, 0], name="other")
-    with pytest.raises(InvalidArgumentError, match=r"the test set \(other: 4 examples of shape \(5,\), 3 classes"):
+    with pytest.raises(
+        InvalidArgumentError,
+        match=r"^the test set's examples have shape \(5,\), the training set's \(20,\) \(other: 4 examples",
+    ):
         _fit(tmp_path, QUICK, TABLE, "x", test_data=other)
+    fewer = Dataset(np.zeros((4, 20)), [0, 1, 1, 0], name="fewer")
+    with pytest.raises(
+        InvalidArgumentError, match=r"^the test set's classes \(0, 1\) differ from the training set's \(0, 1, 2\)"
+    ):
+        _fit(tmp_path, QUICK, TABLE, "x", test_data=fewer)
+
+
+def test_data_of_one_class_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    single = Dataset(np.arange(40.0).reshape(20, 2), ["spam"] * 20, name="single")
+    with pytest.raises(
+        InvalidArgumentError,
+        match=r"^the training data \(single: 15 examples of shape \(2,\), 1 class\) has one class, 'spam': a "
+        r"classifier needs examples of at least 2 \(is the label column the right one\?\)$",
+    ):
+        _fit(tmp_path, QUICK, single, "one")
+    assert not (tmp_path / "models").exists() and not (tmp_path / "logs").exists()
 
 
 def test_a_network_too_large_for_the_data_is_refused_before_it_is_built(tmp_path: Path) -> None:

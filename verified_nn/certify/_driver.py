@@ -178,6 +178,7 @@ def certify_image(
     branch-and-bound on the classes the bounds leave open (``verified_nn.bounds.branch_and_bound``: split
     unstable ReLUs, small domains solved as mixed-integer programs), within ``config.time_limit``.
     """
+    _check_classes(network)
     image = np.asarray(image)
     expected = network.input_shape()
     if image.dtype != network.dtype or image.shape != expected:
@@ -315,6 +316,15 @@ def _start_worker() -> None:
     _WORKER_LIMITS.append(single_blas_thread())
 
 
+def _check_classes(network: Network[Any, Any]) -> None:
+    """CertifyError for a network of one class: no perturbation can change its answer, nothing to certify."""
+    if network.classes < 2:  # robustness compares the label's score with another class's
+        raise CertifyError(
+            "the network has one output: robustness compares the label's score with another "
+            "class's, so certify needs a network of at least 2 classes"
+        )
+
+
 def certify_images(
     network: Network[Any, Any],
     images: Array,
@@ -336,6 +346,7 @@ def certify_images(
     """
     if jobs < 1:
         raise CertifyError(f"jobs must be at least 1, got {jobs}")
+    _check_classes(network)
     if len(images) != len(labels):
         raise CertifyError(f"{len(images)} images but {len(labels)} labels")
     if scheduler is not None:

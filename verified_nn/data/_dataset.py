@@ -102,7 +102,8 @@ class Dataset:
 
     def describe(self) -> str:
         """``digits: 1,347 examples of shape (8, 8), 10 classes``."""
-        return f"{self.name}: {len(self):,} examples of shape {self.shape}, {len(self.classes)} classes"
+        count = len(self.classes)
+        return f"{self.name}: {len(self):,} examples of shape {self.shape}, {count} class{'es' if count != 1 else ''}"
 
     def take(self, rows: RowIndex, *, dtype: Any = np.float32) -> np.ndarray[Any, Any]:
         """The inputs of ``rows`` as ``dtype`` floats ``(k, *shape)``: uint8 pixels scaled by 1/255."""

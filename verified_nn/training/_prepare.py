@@ -7,7 +7,7 @@ Everything that can refuse a run is here, so that a refused run leaves no file b
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATASETS, Dataset, holdout, load, split
@@ -50,11 +50,20 @@ class Run:
     recorded: dict[str, str]  # what every checkpoint records besides the scores: data, objective, config
 
 
+MIN_CLASSES: Final = 2  # a classifier of one class has nothing to learn
+
+
 def _given_test(test: Dataset, train: Dataset, size: int | float | None) -> Dataset:
-    if test.shape != train.shape or test.classes != train.classes:
+    if test.shape != train.shape:
         raise InvalidArgumentError(
-            f"the test set ({test.describe()}: classes {', '.join(test.classes[:5])}...) does not match the "
-            f"training set ({train.describe()}: classes {', '.join(train.classes[:5])}...)"
+            f"the test set's examples have shape {test.shape}, the training set's {train.shape} "
+            f"({test.describe()}; {train.describe()})"
+        )
+    if test.classes != train.classes:
+        raise InvalidArgumentError(
+            f"the test set's classes ({', '.join(test.classes[:5])}{'...' if len(test.classes) > 5 else ''}) "
+            f"differ from the training set's ({', '.join(train.classes[:5])}{'...' if len(train.classes) > 5 else ''}) "
+            f"({test.describe()}; {train.describe()})"
         )
     if size is None:
         return test
@@ -129,6 +138,11 @@ def prepare(
 ) -> Run:
     """Everything a run needs that can be refused before a file is written."""
     full, test = _datasets(config, data, test_data, data_dir)
+    if len(full.classes) < MIN_CLASSES:
+        raise InvalidArgumentError(
+            f"the training data ({full.describe()}) has one class, {full.classes[0]!r}: a classifier needs "
+            f"examples of at least {MIN_CLASSES} (is the label column the right one?)"
+        )
     config = config.resolved(len(full))
     if data is not None:
         config = dataclasses.replace(config, dataset=full.name)  # the configuration names the data it trained on
