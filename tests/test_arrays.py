@@ -78,6 +78,23 @@ def test_a_pair_of_npy_files_small_enough_is_read_whole_else_row_by_row(tmp_path
     np.testing.assert_array_equal(lazy.take(np.array([7, 2, 7]), dtype=np.float32), X[[7, 2, 7]])
 
 
+def test_npy_labels_may_be_class_names_as_in_every_other_form(tmp_path: Path) -> None:
+    np.save(tmp_path / "x.npy", X)
+    names = np.array(["cat", "dog", "emu"])[Y % 3]
+    np.save(tmp_path / "y.npy", names)  # <U3
+    data = Dataset.from_npy(tmp_path / "x.npy", tmp_path / "y.npy")
+    assert data.classes == ("cat", "dog", "emu")
+    np.testing.assert_array_equal(data.labels, Y % 3)
+    np.save(tmp_path / "b.npy", names.astype("S3"))  # bytes read as names too
+    assert Dataset.from_npy(tmp_path / "x.npy", tmp_path / "b.npy").classes == ("cat", "dog", "emu")
+    np.save(tmp_path / "o.npy", names.astype(object), allow_pickle=True)  # pickled objects: never loaded
+    with pytest.raises(DataError, match=r"o.npy: holds object values, not numbers or strings$"):
+        Dataset.from_npy(tmp_path / "x.npy", tmp_path / "o.npy")
+    np.save(tmp_path / "xs.npy", names.reshape(20, 1))
+    with pytest.raises(DataError, match=r"xs.npy: holds <U3 values, not numbers$"):  # inputs are numbers
+        Dataset.from_npy(tmp_path / "xs.npy", tmp_path / "y.npy")
+
+
 def test_npy_files_that_do_not_pair_up_are_refused(tmp_path: Path) -> None:
     np.save(tmp_path / "x.npy", X)
     np.save(tmp_path / "y.npy", Y[:5])

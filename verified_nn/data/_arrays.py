@@ -93,7 +93,7 @@ def read_npy(
     """The dataset of a ``.npy`` of inputs and one of labels (see :meth:`Dataset.from_npy`)."""
     rows = FileRows(inputs)
     whole = in_memory if in_memory is not None else rows.nbytes <= IN_MEMORY_BYTES
-    label_rows = FileRows(labels, limit=data_limit())
+    label_rows = FileRows(labels, limit=data_limit(), names=True)  # class indices or class names
     stored: Any = rows[:] if whole else rows
     return Dataset(stored, label_rows[:], name=name or inputs.stem, source=str(inputs), **options)
 

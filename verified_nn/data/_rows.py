@@ -46,17 +46,18 @@ class FileRows:
 
     ``rows[i]``, ``rows[start:stop]`` and ``rows[indices]`` return numpy arrays of those rows (in the file's
     dtype, native byte order); ``len``, ``shape``, ``dtype`` and ``ndim`` describe the whole; ``subset``
-    selects rows without reading them. ``numpy.asarray(rows)`` reads everything.
+    selects rows without reading them. ``numpy.asarray(rows)`` reads everything. Numbers only, or with
+    ``names`` strings too (a file of class names); never pickled objects.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, limit: int | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, limit: int | None = None, names: bool = False) -> None:
         self.path = os.fspath(path)
         with open_file(self.path, limit=limit if limit is not None else 1 << 62, what=".npy file") as handle:
             shape, dtype, fortran, offset = _header(self.path, handle)
             size = os.fstat(handle.fileno()).st_size
             self._descriptor = _Descriptor(os.dup(handle.fileno()))
-        if dtype.hasobject or dtype.kind not in "biuf":
-            raise DataError(f"{self.path}: holds {dtype} values, not numbers")
+        if dtype.hasobject or dtype.kind not in ("biufUS" if names else "biuf"):
+            raise DataError(f"{self.path}: holds {dtype} values, not {'numbers or strings' if names else 'numbers'}")
         if len(shape) < 1:
             raise DataError(f"{self.path}: holds a single value, not rows")
         if fortran and len(shape) > 1:
