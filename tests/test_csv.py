@@ -53,6 +53,11 @@ def test_a_numeric_header_after_a_word_column_is_still_a_header(tmp_path: Path) 
         ("a,b,label\n1,2,0\n3,4,\n", "label", r"line 3, label column 'label' is empty$"),
         ("a,b,c\n1,2,0\n", None, r"which column holds the labels\? name it or give its index \(columns: a, b, c\)$"),
         ("a,b,c\n1,2,0\n", "target", r"no column named 'target' \(a, b, c\)$"),
+        (
+            "label,b,label\n1,2,0\n",
+            "label",
+            r"2 columns are named 'label' \(columns 0, 2\): give the label column's index$",
+        ),
         ("1,2,0\n", "label", r"no column named 'label' \(the file has no header: give the column's index\)$"),
         ("1,2,0\n", 5, r"label column 5 is outside the 3 columns$"),
         ("a,b,label\n", "label", r"a header and no rows$"),

@@ -91,7 +91,13 @@ def _label_index(path: Path, label_column: str | int | None, header: list[str] |
         shown = f"columns: {', '.join(names[:12])}{', ...' if len(names) > 12 else ''}" if names else "no header"
         raise DataError(f"{path}: which column holds the labels? name it or give its index ({shown})")
     if isinstance(label_column, str) and label_column in names:
-        return names.index(label_column)
+        found = [index for index, name in enumerate(names) if name == label_column]
+        if len(found) > 1:
+            raise DataError(
+                f"{path}: {len(found)} columns are named {label_column!r} (columns {', '.join(map(str, found))}): "
+                "give the label column's index"
+            )
+        return found[0]
     try:
         index = int(label_column)
     except ValueError:
