@@ -180,3 +180,23 @@ def test_data_distribution_describes_ones_own_data(workdir: Path, capsys: pytest
     assert out[1] == "train: 180 samples" and out[2].startswith("  0 cat ") and out[-1].startswith("balanced")
     assert main(["data", "distribution", "--data", "bands.npz", "--split", "test"]) == 2
     assert "bands.npz: has no test split of its own (--split train shows all of it)" in capsys.readouterr().err
+
+
+def test_a_class_without_test_examples_is_shown_as_such_not_as_nan(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = pytest.importorskip("PIL.Image")
+    for label in range(2):  # a folder per class, and an empty one: a class the data declares but never shows
+        folder = Path("shapes") / f"class{label}"
+        folder.mkdir(parents=True)
+        for index in np.flatnonzero(label == LABELS)[:40]:
+            image.fromarray((IMAGES[index] * 255).astype(np.uint8)).save(folder / f"{index}.png")
+    (Path("shapes") / "empty").mkdir()
+    assert main(["train", "--data", "shapes", *QUICK, "--name", "s"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "models/s-best.safetensors", "--data", "shapes"]) == 0
+    out = capsys.readouterr().out
+    assert "nan" not in out
+    assert [line.split() for line in out.splitlines() if "no test examples" in line] == [
+        ["2", "empty", "-", "(no", "test", "examples)"]
+    ]

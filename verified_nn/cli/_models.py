@@ -112,7 +112,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     print(f"  accuracy {result.accuracy:.2%} | mean loss {result.loss:.4f}")
     print("  per-class accuracy")
     for label, accuracy in enumerate(result.per_class_accuracy):
-        print(f"    {class_column(label, test.classes)} {accuracy:7.2%}")
+        shown = f"{accuracy:7.2%}" if accuracy == accuracy else "      -  (no test examples)"  # NaN: none
+        print(f"    {class_column(label, test.classes)} {shown}")
     print("  confusion matrix (rows: true class, columns: predicted)")
     width = max(6, len(str(result.confusion.max())) + 2)
     print("       " + "".join(f"{label:>{width}}" for label in range(len(test.classes))))
