@@ -389,6 +389,20 @@ def test_resuming_on_other_data_is_refused(tmp_path: Path) -> None:
     assert len(resumed.history) == 4
 
 
+def test_resuming_without_the_test_set_given_before_says_so(tmp_path: Path) -> None:
+    train_part, test_part = split(TABLE, 0.25, seed=0)
+    _fit(tmp_path, QUICK, train_part, "t", test_data=test_part)
+    checkpoint = load_model(tmp_path / "models" / "t-last.safetensors")
+    more = dataclasses.replace(QUICK, epochs=4)
+    with pytest.raises(
+        InvalidArgumentError,
+        match=r"^the checkpoint was trained on all of table and tested on a separate test set: give that set again "
+        r"with --test-data",
+    ):
+        _fit(tmp_path, more, train_part, "t", resume=checkpoint)
+    assert len(_fit(tmp_path, more, train_part, "t", resume=checkpoint, test_data=test_part).history) == 4
+
+
 def test_a_name_that_is_no_built_in_dataset_needs_its_data() -> None:
     with pytest.raises(InvalidArgumentError, match=r"dataset 'digits' is not built in \(mnist, fashion-mnist\): give"):
         train(TrainConfig(dataset="digits"), echo=False)

@@ -155,7 +155,7 @@ def prepare(
     loop_data = _splits(config, full, test)
     if resume is not None:
         _check_recorded_sizes(resume)
-        _check_same_data(resume, full)
+        _check_same_data(resume, full, given=data, test_given=test_data is not None)
         wanted = build_optimizer(config).name
         if resume.optimizer is not None and resume.optimizer.name != wanted:
             raise InvalidArgumentError(
@@ -201,10 +201,16 @@ def _check_recorded_sizes(resume: SavedModel) -> None:
             )
 
 
-def _check_same_data(resume: SavedModel, full: Dataset) -> None:
-    """Refuse to resume a run on other training data than the checkpoint's (as its SHA-256 records it)."""
+def _check_same_data(resume: SavedModel, full: Dataset, *, given: Dataset | None, test_given: bool) -> None:
+    """Refuse to resume a run on other training data than the checkpoint's (as its SHA-256 records it); when it
+    is the same data, split otherwise (a test file given then and not now), say so."""
     recorded = resume.metadata.get("train_sha256", "")
     if recorded and recorded != full.sha256:
+        if given is not None and not test_given and given.sha256 == recorded:
+            raise InvalidArgumentError(
+                f"the checkpoint was trained on all of {given.name} and tested on a separate test set: give that "
+                "set again with --test-data (without it a part of the data is held out, so the training data differs)"
+            )
         raise InvalidArgumentError(
             f"the checkpoint was trained on other data ({resume.metadata.get('dataset', '?')}, SHA-256 "
             f"{recorded[:12]}...; this is {full.name}, {full.sha256[:12]}...): resume with the same data and "
