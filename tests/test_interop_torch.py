@@ -167,7 +167,10 @@ def test_import_torch_builds_the_model_from_the_given_architecture(
     assert saved.network == deep and saved.metadata["dataset"] == "mnist"
     assert saved.metadata["imported_from"] == "torch state dict sd.safetensors"
     (tmp_path / "arch.json").write_text(json.dumps(deep.config()["layers"]))
-    assert main([*command, "--architecture", f"@{tmp_path / 'arch.json'}", "--dataset", "fashion-mnist"]) == 0
+    arch = ["--architecture", f"@{tmp_path / 'arch.json'}", "--dataset", "fashion-mnist"]
+    assert main([*command, *arch]) == 2  # the model file exists: replaced only when asked
+    assert "exists; replace it with --overwrite" in capsys.readouterr().err
+    assert main([*command, *arch, "--overwrite"]) == 0
     assert load_model(out).network == deep and load_model(out).metadata["dataset"] == "fashion-mnist"
     assert load_torch(tmp_path / "sd.safetensors", deep.config()["layers"]) == deep
 
@@ -205,7 +208,7 @@ def test_import_torch_builds_the_model_from_the_given_architecture(
             "--architecture @nonexistent.json: no such file",
         ),
         (["--architecture", "@{sd}"], "--architecture @{sd}: not a text file (expected a JSON layer list)"),
-        (['--architecture', '[{"kind": "swish"}]'], "{sd} with --architecture: layer 0: unknown layer kind 'swish'"),
+        (["--architecture", '[{"kind": "swish"}]'], "{sd} with --architecture: layer 0: unknown layer kind 'swish'"),
         (
             ["--architecture", json.dumps([{"kind": "relu"}] * 1001)],
             "{sd} with --architecture: the architecture has 1,001 layers, over the limit of 1,000 layers",
