@@ -1,30 +1,40 @@
 """Running a function over many items in worker processes, each holding BLAS to one thread (as certify does).
 
-The workers are a ``multiprocessing`` pool: when the caller is interrupted (Ctrl-C, or ``kill``, which the
-command line turns into the same), the workers are terminated at once instead of finishing instances
-that may each run for minutes.
+Each item runs in a process of its own, at most ``jobs`` at a time, and sends its result back over a pipe
+of its own: no queue or lock is shared between processes. Workers ignore Ctrl-C (the terminal sends it to
+the whole process group): the caller alone is interrupted, kills the workers that are still running and
+has every result that came back before (a ``multiprocessing.Pool`` interrupted so could hang on a lock a
+dying worker held, and lost them all).
 """
 
-import functools
 import multiprocessing
+import multiprocessing.connection
+import signal
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from verified_nn.certify import single_blas_thread
 
+from ._errors import SearchError
+
 T = TypeVar("T")
 R = TypeVar("R")
 
-_LIMITS: list[Any] = []  # keeps each worker's BLAS limit alive for the worker's lifetime
 
-
-def _start_worker() -> None:
-    _LIMITS.append(single_blas_thread())
-
-
-def _indexed(function: Callable[..., R], options: dict[str, Any], pair: tuple[int, Any]) -> tuple[int, R]:
-    index, item = pair
-    return index, function(item, **options)
+def _work(writer: Any, function: Callable[..., Any], item: Any, options: dict[str, Any]) -> None:
+    """In the worker: the result of ``function(item, **options)``, or the exception it raised, sent back."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the caller decides what an interrupt stops
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the caller's handler, inherited by fork
+    try:
+        with single_blas_thread():
+            outcome: tuple[bool, Any] = (True, function(item, **options))
+    except Exception as error:  # handed to the caller, which raises it
+        outcome = (False, error)
+    try:
+        writer.send(outcome)
+    except Exception as error:  # an outcome pickle cannot send: what went wrong goes instead
+        writer.send((False, SearchError(f"{type(error).__name__}: {error}")))
+    writer.close()
 
 
 def map_in_processes(
@@ -36,7 +46,8 @@ def map_in_processes(
     **options: Any,
 ) -> list[R]:
     """``[function(item, **options) for item in items]`` in ``jobs`` processes (in this one for ``jobs == 1``),
-    in the items' order; ``on_result`` is called with each result as it finishes."""
+    in the items' order; ``on_result`` is called with each result as it finishes. An exception raised for an
+    item, or a worker that dies, stops the rest (SearchError for a death) and is raised here."""
     results: list[Any] = [None] * len(items)
     if jobs == 1:
         with single_blas_thread():
@@ -45,17 +56,36 @@ def map_in_processes(
                 if on_result is not None:
                     on_result(results[index])
         return results
-    pool = multiprocessing.Pool(processes=jobs, initializer=_start_worker, maxtasksperchild=None)
+    waiting = list(enumerate(items))[::-1]  # popped from the end: the items' order
+    running: dict[int, tuple[Any, Any]] = {}  # index -> (process, the pipe's reading end)
     try:
-        task = functools.partial(_indexed, function, options)
-        for index, result in pool.imap_unordered(task, list(enumerate(items))):
-            results[index] = result
-            if on_result is not None:
-                on_result(result)
-        pool.close()
-    except BaseException:
-        pool.terminate()  # interrupted: stop the workers now, not after their current instances
-        raise
-    finally:
-        pool.join()
+        while waiting or running:
+            while waiting and len(running) < jobs:
+                index, item = waiting.pop()
+                reader, writer = multiprocessing.Pipe(duplex=False)
+                process = multiprocessing.Process(target=_work, args=(writer, function, item, options), daemon=True)
+                process.start()
+                writer.close()  # the worker holds it: its end (or its death) makes the reader ready
+                running[index] = (process, reader)
+            ready = multiprocessing.connection.wait([reader for _, reader in running.values()])
+            for index in [i for i, (_, reader) in running.items() if reader in ready]:
+                process, reader = running.pop(index)
+                try:
+                    succeeded, value = reader.recv()
+                except EOFError:
+                    process.join()
+                    raise SearchError(f"a worker process died (exit status {process.exitcode})") from None
+                finally:
+                    reader.close()
+                process.join()
+                if not succeeded:
+                    raise value
+                results[index] = value
+                if on_result is not None:
+                    on_result(value)
+    finally:  # interrupted, or an item failed: the workers still running are stopped now
+        for process, reader in running.values():
+            process.kill()
+            process.join()
+            reader.close()
     return results
