@@ -141,8 +141,14 @@ def test_cli_prints_the_result_first_and_writes_results_and_counterexamples(
         (["verify-spec", "--instances", "x.csv"], "--instances needs --results CSV"),
         (["verify-spec", "m", "p", "--timeout", "0"], "--timeout must be a finite number of seconds > 0, got 0"),
         (["verify-spec", "m", "p", "--timeout", "nan"], "--timeout must be a finite number of seconds > 0, got nan"),
-        (["verify-spec", "m", "p", "--timeout", "1e7"], "--timeout: the property may take 10,000,000 seconds, over the limit"),
-        (["verify-spec", "--instances", "x.csv", "--results", "r.csv", "--jobs", "100000"], "--jobs 100,000 is more than"),
+        (
+            ["verify-spec", "m", "p", "--timeout", "1e7"],
+            "--timeout: the property may take 10,000,000 seconds, over the limit",
+        ),
+        (
+            ["verify-spec", "--instances", "x.csv", "--results", "r.csv", "--jobs", "100000"],
+            "--jobs 100,000 is more than",
+        ),
         (["verify-spec", "--instances", "x.csv", "--results", "r.csv", "--timeout", "5"], "each instance has its own"),
         (["verify-spec", "m", "p", "--results", "r.csv"], "--results goes with --instances"),
     ],
@@ -214,6 +220,18 @@ def test_an_interrupted_folder_run_writes_the_instances_that_finished(
     rows = list(csv.reader(results.read_text().splitlines()))
     assert [row[2] for row in rows] == ["sat.vnnlib"] and rows[0][4] == "sat"
     assert (ce / "net_sat.counterexample").read_text().startswith("sat\n")
+
+
+def test_a_folder_runs_unknown_says_why_on_its_progress_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _folder(tmp_path)
+    assert main(["verify-spec", "--instances", str(folder), "--results", str(tmp_path / "r.csv")]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    unknown = [line for line in lines if ": unknown (" in line]
+    assert len(unknown) == 1 and unknown[0].startswith("[3/3] net_missing: unknown (")
+    assert re.search(r"\): .*missing\.vnnlib", unknown[0]), unknown[0]  # the reason, naming the file
+    assert all(line.endswith(" s)") for line in lines if line.startswith("[") and line not in unknown)
 
 
 def test_an_interrupted_single_property_says_so(

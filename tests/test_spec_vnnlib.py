@@ -77,8 +77,35 @@ def test_strict_rows_and_contradictory_cases() -> None:
     spec = parse_vnnlib(_declare(1, 1) + "(assert (<= X_0 1))(assert (>= X_0 0))(assert (< Y_0 0))")
     assert spec.violated_by(np.array([0.5]), np.array([-1e-30]))
     assert not spec.violated_by(np.array([0.5]), np.array([0.0]))
-    empty = parse_vnnlib(_declare(1, 1) + "(assert (<= X_0 0))(assert (>= X_0 1))(assert (<= Y_0 0))")
-    assert empty.regions == ()  # no input at all: nothing can violate it
+    # Bounds that leave no input are a mistake, not a property to prove: refused, naming the input.
+    with pytest.raises(SpecError, match=r"^p: X_0 is bounded below by 1 and above by 0: no input lies in the box$"):
+        parse_vnnlib(_declare(1, 1) + "(assert (<= X_0 0))(assert (>= X_0 1))(assert (<= Y_0 0))", source="p")
+    # A case of a disjunction that leaves no input is one the other cases do without.
+    either = "(assert (or (and (>= X_0 2) (<= Y_0 0)) (and (<= Y_0 -1))))"
+    spec = parse_vnnlib(_declare(1, 1) + "(assert (<= X_0 1))(assert (>= X_0 0))" + either)
+    assert [len(region.conjuncts) for region in spec.regions] == [1]
+    assert spec.violated_by(np.array([0.5]), np.array([-2.0])) and not spec.violated_by(
+        np.array([0.5]), np.array([-0.5])
+    )
+
+
+def test_numbers_beyond_the_float_range_are_refused_or_met_at_its_edge() -> None:
+    for text in (
+        "(assert (<= X_0 1e400))(assert (>= X_0 0))(assert (<= Y_0 0))",
+        _box([("0", "1")]) + "(assert (>= Y_0 -1e400))",
+    ):
+        with pytest.raises(SpecError, match=r"^p: the number -?1e400 is beyond float64's range \(±1.798e\+308\)$"):
+            parse_vnnlib(_declare(1, 1) + text, source="p")
+    # Beyond float32 but not float64: rounded as a float32 conversion rounds (infinite past the largest number
+    # and half its last step), and the outer box holds the reals.
+    spec = parse_vnnlib(
+        _declare(2, 1) + _box([("-1e39", "1e39"), ("0", "3.4028235677973366e38")]) + "(assert (<= Y_0 0))"
+    )
+    low, high = spec.regions[0].box.inner(np.float32)
+    largest = np.finfo(np.float32).max
+    assert low[0] == -np.inf and high[0] == np.inf and high[1] == largest
+    outer_low, outer_high = spec.regions[0].box.outer(np.float32)
+    assert outer_low[0] <= -largest and outer_high[0] >= largest
 
 
 def test_the_inputs_of_a_box_are_the_roundings_of_its_reals_and_the_outer_box_holds_both() -> None:
@@ -99,6 +126,12 @@ def test_the_inputs_of_a_box_are_the_roundings_of_its_reals_and_the_outer_box_ho
 
 def test_rounding_to_nearest_breaks_ties_to_even() -> None:
     from verified_nn.spec._property import _nearest
+
+    largest = Fraction(float(np.finfo(np.float32).max))
+    half_step = Fraction(2**103)  # half the distance from float32's largest number to the one below
+    assert _nearest(largest + half_step - 1, np.float32) == np.finfo(np.float32).max  # below IEEE's overflow
+    assert _nearest(largest + half_step, np.float32) == np.inf  # at it: infinite, as a float32 conversion
+    assert _nearest(-largest - half_step, np.float32) == -np.inf
 
     one = Fraction(1)
     half_ulp = Fraction(1, 2**24)  # float32: 1 and 1 + 2**-23 are neighbours

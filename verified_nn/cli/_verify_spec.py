@@ -12,6 +12,7 @@ from verified_nn.core import InvalidArgumentError, require_extra
 from verified_nn.files import SECONDS, check_output, check_output_directory, check_workers, write_output
 from verified_nn.search import (
     RESULTS,
+    UNKNOWN,
     InstanceResult,
     SearchConfig,
     counterexample_files,
@@ -115,7 +116,8 @@ def _progress(total: int, finished: list[InstanceResult]) -> Callable[[InstanceR
         finished.append(result)
         name = result.instance.name
         seconds = result.prepare_seconds + result.run_seconds
-        print(f"[{len(finished)}/{total}] {name}: {result.result} ({seconds:.1f} s)", file=sys.stderr, flush=True)
+        why = f": {result.note}" if result.result == UNKNOWN and result.note else ""  # what could not be done
+        print(f"[{len(finished)}/{total}] {name}: {result.result} ({seconds:.1f} s){why}", file=sys.stderr, flush=True)
 
     return report
 

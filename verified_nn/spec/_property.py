@@ -23,8 +23,14 @@ Array: TypeAlias = np.ndarray[Any, Any]
 
 
 def _float_at_most(value: Fraction, dtype: Any) -> Any:
-    """The largest number of ``dtype`` at most ``value``."""
+    """The largest number of ``dtype`` at most ``value`` (the largest finite one above it, ``-inf`` below the
+    most negative)."""
     kind = np.dtype(dtype).type
+    largest = kind(np.finfo(kind).max)
+    if value >= Fraction(float(largest)):
+        return largest
+    if value < -Fraction(float(largest)):
+        return kind(-np.inf)
     nearest = kind(float(value))  # float() of a Fraction rounds to nearest; the dtype may round again
     while Fraction(float(nearest)) > value:
         nearest = np.nextafter(nearest, kind(-np.inf))
@@ -42,6 +48,8 @@ def _nearest(value: Fraction, dtype: Any) -> Any:
     """``value`` rounded to the nearest number of ``dtype``, ties to even (IEEE's rounding of a conversion)."""
     kind = np.dtype(dtype).type
     low = _float_at_most(value, kind)
+    if low == -np.inf or low == np.finfo(kind).max:  # past the most negative number, or from the largest on
+        return _overflowed(value, kind)
     if Fraction(float(low)) == value:
         return low
     high = np.nextafter(low, kind(np.inf))
@@ -50,6 +58,15 @@ def _nearest(value: Fraction, dtype: Any) -> Any:
         return low if below < above else high
     bits = np.array([low]).view(np.int32 if kind == np.float32 else np.int64)[0]
     return low if int(bits) % 2 == 0 else high
+
+
+def _overflowed(value: Fraction, kind: Any) -> Any:
+    """``value`` of magnitude at least ``kind``'s largest finite number, rounded to nearest: infinite from the
+    largest plus half its last step on (IEEE 754's round-to-nearest overflow), else the largest."""
+    largest = Fraction(float(np.finfo(kind).max))
+    step = largest - Fraction(float(np.nextafter(kind(np.finfo(kind).max), kind(0))))
+    magnitude = kind(np.inf) if abs(value) >= largest + step / 2 else kind(np.finfo(kind).max)
+    return magnitude if value > 0 else -magnitude
 
 
 @dataclasses.dataclass(frozen=True)

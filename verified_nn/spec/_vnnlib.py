@@ -11,6 +11,7 @@ inputs to outputs, or several inputs together, are refused.
 
 import itertools
 import re
+import sys
 from fractions import Fraction
 from pathlib import Path
 from typing import Final
@@ -27,6 +28,7 @@ _VARIABLE: Final = re.compile(r"([XY])_(0|[1-9][0-9]*)")
 _NUMBER: Final = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 # A linear term: variable -> coefficient, with the constant under the key "".
+FLOAT64_MAX: Final = Fraction(sys.float_info.max)
 Linear = dict[str, Fraction]
 # An atom: ``term <= 0`` (``< 0`` if strict), the term linear in the variables.
 Atom = tuple[tuple[tuple[str, Fraction], ...], bool]
@@ -37,7 +39,10 @@ def _linear(term: Expression, where: str) -> Linear:
         if _VARIABLE.fullmatch(term):
             return {term: Fraction(1)}
         if _NUMBER.fullmatch(term):
-            return {"": Fraction(term)}
+            value = Fraction(term)
+            if abs(value) > FLOAT64_MAX:  # no float holds it: the network's computation could not meet it
+                raise SpecError(f"{where}: the number {term} is beyond float64's range (±{float(FLOAT64_MAX):.4g})")
+            return {"": value}
         raise SpecError(f"{where}: {term!r} is neither a declared variable nor a number")
     if not term or not isinstance(term[0], str):
         raise SpecError(f"{where}: an empty or malformed term")
@@ -203,6 +208,12 @@ def parse_vnnlib(text: str, *, source: str = "property") -> Property:
                 base.add(atom)
         else:
             choices.append(cases)
+    for index, (low, high) in enumerate(zip(base.lower, base.upper, strict=True)):
+        if low is not None and high is not None and low > high:  # a typo, not a property: say so, prove nothing
+            raise SpecError(
+                f"{source}: X_{index} is bounded below by {float(low):g} and above by {float(high):g}: no input "
+                "lies in the box"
+            )
     combinations = [[]] if not choices else itertools.product(*choices)
     grouped: dict[tuple[tuple[int, Fraction, bool], ...], tuple[Box, list[Conjunct]]] = {}
     for count, combination in enumerate(combinations):
