@@ -36,6 +36,16 @@ def test_results_come_back_in_order_and_as_they_finish() -> None:
     assert sorted(seen) == [2, 2, 10, 17, 26]
 
 
+def _process(item: int) -> int:
+    return os.getpid()
+
+
+def test_the_workers_live_for_the_whole_run() -> None:
+    # What a worker loads for one item (a network, onnxruntime) serves its next ones.
+    processes = map_in_processes(_process, list(range(8)), jobs=2)
+    assert len(set(processes)) == 2 and os.getpid() not in processes
+
+
 def test_an_items_error_is_raised_and_a_dead_worker_is_named() -> None:
     with pytest.raises(SearchError, match=r"^planted: item 2$"):
         map_in_processes(_fails_on_two, [0, 1, 2, 3], jobs=2)

@@ -1,10 +1,10 @@
 """Running a function over many items in worker processes, each holding BLAS to one thread (as certify does).
 
-Each item runs in a process of its own, at most ``jobs`` at a time, and sends its result back over a pipe
-of its own: no queue or lock is shared between processes. Workers ignore Ctrl-C (the terminal sends it to
-the whole process group): the caller alone is interrupted, kills the workers that are still running and
-has every result that came back before (a ``multiprocessing.Pool`` interrupted so could hang on a lock a
-dying worker held, and lost them all).
+``jobs`` worker processes live for the whole run (what one loads, such as a network, serves its next
+items) and each talks to the caller over a pipe of its own: no queue or lock is shared between processes.
+Workers ignore Ctrl-C (the terminal sends it to the whole process group): the caller alone is interrupted,
+kills the workers and keeps every result that came back before (a ``multiprocessing.Pool`` interrupted so
+could hang on a lock a dying worker held, and lost them all; one whose worker died hung for good).
 """
 
 import multiprocessing
@@ -21,20 +21,28 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def _work(writer: Any, function: Callable[..., Any], item: Any, options: dict[str, Any]) -> None:
-    """In the worker: the result of ``function(item, **options)``, or the exception it raised, sent back."""
+def _serve(connection: Any, function: Callable[..., Any], options: dict[str, Any]) -> None:
+    """In a worker: ``(index, item)`` in, ``(index, True, function(item, **options))`` or ``(index, False,
+    exception)`` out, until the caller sends None or goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the caller decides what an interrupt stops
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the caller's handler, inherited by fork
-    try:
-        with single_blas_thread():
-            outcome: tuple[bool, Any] = (True, function(item, **options))
-    except Exception as error:  # handed to the caller, which raises it
-        outcome = (False, error)
-    try:
-        writer.send(outcome)
-    except Exception as error:  # an outcome pickle cannot send: what went wrong goes instead
-        writer.send((False, SearchError(f"{type(error).__name__}: {error}")))
-    writer.close()
+    with single_blas_thread():
+        while True:
+            try:
+                message = connection.recv()
+            except EOFError:
+                return
+            if message is None:
+                return
+            index, item = message
+            try:
+                outcome: tuple[int, bool, Any] = (index, True, function(item, **options))
+            except Exception as error:  # handed to the caller, which raises it
+                outcome = (index, False, error)
+            try:
+                connection.send(outcome)
+            except Exception as error:  # an outcome pickle cannot send: what went wrong goes instead
+                connection.send((index, False, SearchError(f"{type(error).__name__}: {error}")))
 
 
 def map_in_processes(
@@ -57,35 +65,39 @@ def map_in_processes(
                     on_result(results[index])
         return results
     waiting = list(enumerate(items))[::-1]  # popped from the end: the items' order
-    running: dict[int, tuple[Any, Any]] = {}  # index -> (process, the pipe's reading end)
+    workers = []
+    for _ in range(min(jobs, len(items))):
+        ours, theirs = multiprocessing.Pipe()
+        process = multiprocessing.Process(target=_serve, args=(theirs, function, options), daemon=True)
+        process.start()
+        theirs.close()  # the worker holds it: its death makes ours readable (EOF)
+        workers.append((process, ours))
+    idle = list(reversed(workers))
+    busy: dict[Any, Any] = {}  # connection -> its worker process
     try:
-        while waiting or running:
-            while waiting and len(running) < jobs:
-                index, item = waiting.pop()
-                reader, writer = multiprocessing.Pipe(duplex=False)
-                process = multiprocessing.Process(target=_work, args=(writer, function, item, options), daemon=True)
-                process.start()
-                writer.close()  # the worker holds it: its end (or its death) makes the reader ready
-                running[index] = (process, reader)
-            ready = multiprocessing.connection.wait([reader for _, reader in running.values()])
-            for index in [i for i, (_, reader) in running.items() if reader in ready]:
-                process, reader = running.pop(index)
+        while waiting or busy:
+            while waiting and idle:
+                process, connection = idle.pop()
+                connection.send(waiting.pop())
+                busy[connection] = process
+            ready: list[Any] = multiprocessing.connection.wait(list(busy))
+            for connection in ready:
+                process = busy.pop(connection)
                 try:
-                    succeeded, value = reader.recv()
+                    outcome: tuple[int, bool, Any] = connection.recv()
                 except EOFError:
                     process.join()
                     raise SearchError(f"a worker process died (exit status {process.exitcode})") from None
-                finally:
-                    reader.close()
-                process.join()
+                index, succeeded, value = outcome
                 if not succeeded:
                     raise value
                 results[index] = value
                 if on_result is not None:
                     on_result(value)
-    finally:  # interrupted, or an item failed: the workers still running are stopped now
-        for process, reader in running.values():
+                idle.append((process, connection))
+    finally:  # done, interrupted, or an item failed: the workers are stopped (idle ones hold nothing)
+        for process, connection in workers:
             process.kill()
             process.join()
-            reader.close()
+            connection.close()
     return results
