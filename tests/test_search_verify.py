@@ -151,6 +151,7 @@ def test_cli_prints_the_result_first_and_writes_results_and_counterexamples(
         ),
         (["verify-spec", "--instances", "x.csv", "--results", "r.csv", "--timeout", "5"], "each instance has its own"),
         (["verify-spec", "m", "p", "--results", "r.csv"], "--results goes with --instances"),
+        (["verify-spec", "m", "p", "--jobs", "0"], "--jobs goes with --instances"),
     ],
 )
 def test_cli_misuse_is_one_line(
@@ -160,6 +161,12 @@ def test_cli_misuse_is_one_line(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err
+
+
+def test_a_negative_seed_is_refused_naming_the_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:  # argparse's own refusal
+        main(["verify-spec", "m", "p", "--seed", "-1"])
+    assert stopped.value.code == 2 and "argument --seed: must be >= 0, got -1" in capsys.readouterr().err
 
 
 def test_cli_refuses_a_network_that_does_not_take_flat_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -24,6 +24,8 @@ from verified_nn.search import (
 )
 from verified_nn.spec import read_vnnlib
 
+from ._options import seed
+
 
 def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = subparsers.add_parser(
@@ -38,7 +40,7 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     parser.add_argument("model", nargs="?", type=Path, help="an ONNX file or a verified-nn model file")
     parser.add_argument("property", nargs="?", type=Path, help="a VNNLIB file")
     parser.add_argument("--timeout", type=float, default=None, help="seconds for the one property (default 60)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the attacks' random starts (default 0)")
+    parser.add_argument("--seed", type=seed, default=0, help="seed of the attacks' random starts (default 0)")
     folder = parser.add_argument_group("a benchmark folder")
     folder.add_argument("--instances", type=Path, metavar="CSV", help="a VNN-COMP instances.csv")
     folder.add_argument("--results", type=Path, metavar="CSV", help="write the results here (with --instances)")
@@ -67,6 +69,8 @@ def _check(args: argparse.Namespace) -> None:
                 raise InvalidArgumentError(f"--{option} goes with --instances")
         if args.scheduler is not None:
             raise InvalidArgumentError("--scheduler goes with --instances")
+        if args.jobs != 1:
+            raise InvalidArgumentError("--jobs goes with --instances (one property is decided in one process)")
         if args.timeout is not None:
             _check_seconds(args.timeout, "--timeout")
         return
