@@ -14,11 +14,16 @@ def test_a_ceiling_is_its_default_or_its_variable(monkeypatch: pytest.MonkeyPatc
         "m.safetensors: the architecture has 11 layers, over the limit of 10 layers "
         "(set VERIFIED_NN_TEST_CEILING to raise it)"
     )
+    assert ceiling.over(10**300, "x has") == (  # a count of 301 digits is shown in three
+        "x has 1e+300 layers, over the limit of 10 layers (set VERIFIED_NN_TEST_CEILING to raise it)"
+    )
     monkeypatch.setenv(ceiling.variable, " 20 ")
     assert ceiling.value() == 20 and ceiling.over(11, "x has") is None
     for bad in ("0", "-1", "1e3", "lots", "\uff11"):
         monkeypatch.setenv(ceiling.variable, bad)
-        with pytest.raises(InvalidArgumentError, match=r"^VERIFIED_NN_TEST_CEILING must be a positive whole number of layers"):
+        with pytest.raises(
+            InvalidArgumentError, match=r"^VERIFIED_NN_TEST_CEILING must be a positive whole number of layers"
+        ):
             ceiling.value()
 
 

@@ -37,7 +37,8 @@ class Ceiling:
         if count <= limit:
             return None
         unit, variable = self.unit, self.variable
-        return f"{what} {count:,} {unit}, over the limit of {limit:,} {unit} (set {variable} to raise it)"
+        shown = f"{count:,}" if count < 10**15 else f"{count:.3g}"  # not a number of 300 digits
+        return f"{what} {shown} {unit}, over the limit of {limit:,} {unit} (set {variable} to raise it)"
 
 
 def usable_cores() -> int:
