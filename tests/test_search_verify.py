@@ -163,6 +163,23 @@ def test_cli_misuse_is_one_line(
     assert err.count("\n") == 1 and message in err
 
 
+def test_a_property_that_does_not_fit_its_network_is_that_instances_unknown_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _folder(tmp_path)
+    write_case(tmp_path, "three.vnnlib", vnnlib_text([0] * 6, [1] * 6, 3, "(<= Y_2 0)"))  # the network has 2
+    folder.write_text("net.safetensors,three.vnnlib,5\n" + folder.read_text())
+    results = tmp_path / "r.csv"
+    assert main(["verify-spec", "--instances", str(folder), "--results", str(results)]) == 0
+    rows = list(csv.reader(results.read_text().splitlines()))
+    assert [(row[2], row[4]) for row in rows][:2] == [("three.vnnlib", "unknown"), ("sat.vnnlib", "sat")]
+    assert "[1/4] net_three: unknown (" in capsys.readouterr().err
+    assert main(["verify-spec", str(tmp_path / "net.safetensors"), str(tmp_path / "three.vnnlib")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"verified-nn: error: {tmp_path / 'three.vnnlib'} on {tmp_path / 'net.safetensors'}: ")
+    assert "3 outputs" in err and err.count("\n") == 1
+
+
 def test_a_negative_seed_is_refused_naming_the_option(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as stopped:  # argparse's own refusal
         main(["verify-spec", "m", "p", "--seed", "-1"])
@@ -239,6 +256,26 @@ def test_a_folder_runs_unknown_says_why_on_its_progress_line(
     assert len(unknown) == 1 and unknown[0].startswith("[3/3] net_missing: unknown (")
     assert re.search(r"\): .*missing\.vnnlib", unknown[0]), unknown[0]  # the reason, naming the file
     assert all(line.endswith(" s)") for line in lines if line.startswith("[") and line not in unknown)
+
+
+def test_a_run_stopped_by_a_failure_still_writes_the_instances_that_finished(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _folder(tmp_path)
+    calls = []
+
+    def fails_on_the_second(*args: Any, **kwargs: Any) -> Verdict:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("planted: a bug in the search")
+        return verify(*args, **kwargs)
+
+    monkeypatch.setattr("verified_nn.search._instances.verify", fails_on_the_second)
+    results = tmp_path / "results.csv"
+    with pytest.raises(RuntimeError, match="planted"):
+        main(["verify-spec", "--instances", str(folder), "--results", str(results)])
+    assert f"the 1 of 3 instances that finished are in {results}" in capsys.readouterr().err
+    assert [row[2] for row in csv.reader(results.read_text().splitlines())] == ["sat.vnnlib"]
 
 
 def test_an_interrupted_single_property_says_so(

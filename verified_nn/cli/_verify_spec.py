@@ -22,7 +22,7 @@ from verified_nn.search import (
     run_instances,
     verify,
 )
-from verified_nn.spec import read_vnnlib
+from verified_nn.spec import SpecError, read_vnnlib
 
 from ._options import seed
 
@@ -105,7 +105,12 @@ def _check_seconds(seconds: float, option: str) -> None:
 def _one(args: argparse.Namespace) -> int:
     network, confirm = load_network(args.model)
     spec = read_vnnlib(args.property)
-    verdict = verify(network, spec, timeout=args.timeout or 60.0, config=SearchConfig(seed=args.seed), confirm=confirm)
+    try:
+        verdict = verify(
+            network, spec, timeout=args.timeout or 60.0, config=SearchConfig(seed=args.seed), confirm=confirm
+        )
+    except SpecError as error:  # the property and the network do not fit: name both
+        raise SpecError(f"{args.property} on {args.model}: {error}") from None
     sys.stdout.write(verdict.text())
     how = f" by {verdict.stage}" if verdict.stage else ""
     note = f" ({verdict.note})" if verdict.note else ""
@@ -149,13 +154,15 @@ def run(args: argparse.Namespace) -> int:
             config=SearchConfig(seed=args.seed),
             on_result=_progress(len(instances), finished),
         )
-    except KeyboardInterrupt:  # keep what finished: a long benchmark run stopped by hand is not wasted
+    except BaseException as error:  # keep what finished: a long benchmark run stopped early is not wasted
         order = {instance: index for index, instance in enumerate(instances)}
         done = sorted(finished, key=lambda result: order[result.instance])
         _write(args, done, category)
-        raise KeyboardInterrupt(
-            f"interrupted: the {len(done)} of {len(instances)} instances that finished are in {args.results}"
-        ) from None
+        kept = f"the {len(done)} of {len(instances)} instances that finished are in {args.results}"
+        if isinstance(error, KeyboardInterrupt):
+            raise KeyboardInterrupt(f"interrupted: {kept}") from None
+        print(f"verified-nn: {kept}", file=sys.stderr)
+        raise
     _write(args, results, category)
     counts = {kind: sum(r.result == kind for r in results) for kind in RESULTS}
     summary = ", ".join(f"{count} {kind}" for kind, count in counts.items())

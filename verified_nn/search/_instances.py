@@ -110,7 +110,12 @@ def run_instance(instance: Instance, *, config: SearchConfig | None = None) -> I
         seconds = time.monotonic() - start
         return InstanceResult(instance, UNKNOWN, seconds, 0.0, UNKNOWN + "\n", note=str(error))
     prepared = time.monotonic()
-    verdict = verify(network, spec, timeout=instance.timeout - (prepared - start), config=config, confirm=confirm)
+    try:
+        verdict = verify(network, spec, timeout=instance.timeout - (prepared - start), config=config, confirm=confirm)
+    except (SearchError, SpecError) as error:  # the property does not fit the network: this instance alone
+        return InstanceResult(
+            instance, UNKNOWN, prepared - start, time.monotonic() - prepared, UNKNOWN + "\n", note=str(error)
+        )
     return InstanceResult(
         instance,
         verdict.result,
