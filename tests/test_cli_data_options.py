@@ -50,6 +50,13 @@ def test_train_evaluate_float_check_certify_and_predict_on_an_npz(
     assert "on bands test (9 examples)" in capsys.readouterr().out
     assert main(["float-check", model, "--data", "bands.npz", "--count", "61"]) == 2
     assert capsys.readouterr().err == "verified-nn: error: --count 61 exceeds the 60 examples of bands test\n"
+    capsys.readouterr()
+    assert main(["certify", model, "--data", "bands.npz", "--eps", "0.001", "--count", "61", "--method", "ibp"]) == 0
+    out = capsys.readouterr().out  # more than there are: all of them, and said
+    assert "note: --count 61: the test set holds 60 examples; certifying all 60\n" in out
+    assert "certify: 60 examples," in out
+    assert main(["certify", model, "--data", "bands.npz", "--eps", "0.001", "--method", "ibp"]) == 0
+    assert "note:" not in capsys.readouterr().out  # the default, 100, takes what there is without a word
     assert main(["certify", model, "--data", "bands.npz", "--eps", "0.01", "--count", "6", "--method", "crown"]) == 0
     assert f"{model} on bands test" in capsys.readouterr().out
     np.save("one.npy", IMAGES[5].astype(np.float32))  # one 6 x 6 image, as the data holds them

@@ -41,6 +41,7 @@ from verified_nn.training import load_model, network_input
 from ._data_options import model_data
 from ._options import add_dataset_options, dataset_files, seed
 
+DEFAULT_COUNT = 100  # test examples certified without --count
 MAX_CONNECT_TIMEOUT = 60.0  # seconds: a scheduler that needs longer to answer is not one to certify on
 
 
@@ -58,7 +59,9 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
         help="the range every input value can take; each ball is clipped to it: pixels ([0, 1]), none (unbounded) "
         "or LOW:HIGH (default: pixels when every test input lies in [0, 1], else none)",
     )
-    group.add_argument("--count", type=int, default=100, help="the first N test examples (default 100)")
+    group.add_argument(
+        "--count", type=int, default=None, help="the first N test examples (default 100, or all if fewer)"
+    )
     group.add_argument("--method", choices=METHODS, default="complete", help="ibp, crown, or complete (default)")
     group.add_argument("--time-limit", type=float, default=60.0, help="MILP seconds per image (default 60)")
     group.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
@@ -155,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
     problem = SECONDS.over(math.ceil(min(args.time_limit, 1e18)), "--time-limit: each image may take")
     if problem is not None:
         raise CertifyError(problem)
-    if args.count < 1:
+    if args.count is not None and args.count < 1:
         raise CertifyError(f"--count must be >= 1, got {args.count}")
     if args.jobs < 1:
         raise CertifyError(f"--jobs must be >= 1, got {args.jobs}")
@@ -192,7 +195,9 @@ def run(args: argparse.Namespace) -> int:
         raise _eps_option(error) from None
     if args.png is not None:
         _png_fits(network, input_range)
-    count = min(args.count, len(test))
+    count = min(DEFAULT_COUNT if args.count is None else args.count, len(test))
+    if args.count is not None and args.count > count:  # asked for more than there are: said, not silent
+        print(f"note: --count {args.count}: the test set holds {len(test)} examples; certifying all {count}")
     images = network_input(network, test.take(slice(0, count), dtype=network.dtype))  # in the network's input shape
     start = time.perf_counter()
     # disable=None: the bar is drawn on a terminal only, so that a log or a pipe reads one line per error
