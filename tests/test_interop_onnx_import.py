@@ -167,7 +167,9 @@ def test_the_check_rejects_a_network_that_differs_from_the_graph() -> None:
     right = from_onnx(proto)
     dense = right.layers[0]
     assert isinstance(dense, Dense)
-    wrong: Network[Any, Any] = Network((Dense(weights=dense.weights[::-1].copy(), bias=dense.bias),))  # outputs permuted
+    wrong: Network[Any, Any] = Network(
+        (Dense(weights=dense.weights[::-1].copy(), bias=dense.bias),)
+    )  # outputs permuted
     with pytest.raises(ModelError, match="differs from onnxruntime"):
         compare_with_onnxruntime(proto, wrong)
     nudged: Network[Any, Any] = Network((Dense(weights=dense.weights, bias=dense.bias + np.float32(1e-2)),))
@@ -203,5 +205,11 @@ def test_cli_import_onnx_writes_a_model_file_that_loads(tmp_path: Path, capsys: 
         capsys.readouterr().err.strip()
         == f"verified-nn: error: {tmp_path / 'bad.onnx'}: not an ONNX model (DecodeError)"
     )
+    assert main(["import-onnx", str(source), "--out", str(tmp_path / "net2.onnx")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"verified-nn: error: --out {tmp_path / 'net2.onnx'}: the model file written is safetensors, not ONNX: "
+        "give it a .safetensors name"
+    )
+    assert not (tmp_path / "net2.onnx").exists()
     # A failed import replaces nothing.
     assert [layer.kind for layer in load_model(out).network.layers] == ["dense", "relu"]

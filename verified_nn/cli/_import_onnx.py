@@ -3,6 +3,7 @@
 import argparse
 from pathlib import Path
 
+from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATASETS
 from verified_nn.files import check_output
 from verified_nn.interop import load_onnx
@@ -26,6 +27,10 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.out.suffix.lower() == ".onnx":  # verify-spec and the other tools would read it as ONNX, and fail
+        raise InvalidArgumentError(
+            f"--out {args.out}: the model file written is safetensors, not ONNX: give it a .safetensors name"
+        )
     check_output(args.out, inputs=[args.file], option="--out", replace=args.overwrite)
     network = load_onnx(args.file)
     metadata = {"imported_from": f"ONNX {args.file.name}"}
