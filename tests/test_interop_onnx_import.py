@@ -213,3 +213,18 @@ def test_cli_import_onnx_writes_a_model_file_that_loads(tmp_path: Path, capsys: 
     assert not (tmp_path / "net2.onnx").exists()
     # A failed import replaces nothing.
     assert [layer.kind for layer in load_model(out).network.layers] == ["dense", "relu"]
+
+
+def test_weights_that_are_not_finite_are_named_not_blamed_on_an_operator(tmp_path: Path) -> None:
+    weights = _f32(3, 4)
+    weights[1, 2] = np.inf
+    path = tmp_path / "inf.onnx"
+    path.write_bytes(
+        model(
+            [helper.make_node("Gemm", ["x", "w", "b"], ["y"], transB=1)], {"w": weights, "b": _f32(3)}, ["n", 4], "y"
+        ).SerializeToString()
+    )
+    with pytest.raises(
+        ModelError, match=r"inf.onnx: 0.weight holds 0 NaN and 1 infinite values: the model is unusable$"
+    ):
+        load_onnx(path)

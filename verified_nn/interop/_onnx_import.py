@@ -18,7 +18,7 @@ import numpy as np
 from verified_nn.core import ShapeError
 from verified_nn.layers import layer_from_config
 from verified_nn.network import Network
-from verified_nn.training import ModelError
+from verified_nn.training import ModelError, check_network
 
 from . import _onnx_rules as rules
 from ._onnx_graph import Chain, Node, chain_of, onnx_module, read_onnx
@@ -175,6 +175,7 @@ def load_onnx(path: str | Path, *, check: bool = True) -> Network[Any, Any]:
     onnx_module()
     try:
         network = from_onnx(model)
+        check_network(network, None)  # NaN or infinite weights: named, before any comparison blames an operator
         if check:
             compare_with_onnxruntime(model, network)
     except ModelError as error:
