@@ -158,6 +158,8 @@ def test_rows_as_matrices_round_coefficients_with_a_slack() -> None:
         (_declare(1, 1) + _box([("0", "1")]) + "(assert (<= Y_3 0))", "Y_3 is used but not declared"),
         ("(declare-const X_1 Real)(declare-const Y_0 Real)", "X_0 ... must be declared"),
         ("(declare-const X_0 Int)", "cannot declare"),
+        ("", "declares no inputs or outputs"),
+        ("; only a comment\n", "declares no inputs or outputs"),
         (_declare(1, 1) + "(assert (<= X_0 1)", "1 '\\(' never closed"),
         (_declare(1, 1) + "(assert (<= X_0 0x1F))(assert (>= X_0 0))", "neither a declared variable nor a number"),
     ],

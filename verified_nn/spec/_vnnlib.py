@@ -125,6 +125,8 @@ def _declarations(expressions: list[Expression], source: str) -> tuple[int, int,
             asserts.append(expression[1])
         else:
             raise SpecError(f"{source}: expected declare-const or assert, got {_show(expression)}")
+    if not declared:
+        raise SpecError(f"{source}: declares no inputs or outputs (an empty or unrelated file?)")
     for kind in "XY":
         missing = [f"{kind}_{i}" for i in range(counts[kind]) if f"{kind}_{i}" not in declared]
         if missing or not counts[kind]:
