@@ -3,6 +3,7 @@
 import csv
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -224,19 +225,24 @@ def test_an_instances_list_that_is_not_a_regular_text_file_is_refused_at_once(tm
         assert str(caught.value).startswith(str(tmp_path / name)) and "\n" not in str(caught.value)
 
 
+def _stopping_on_the_second(error: BaseException) -> Callable[..., Verdict]:
+    """``verify`` that raises ``error`` on its second call (the second instance of a folder run)."""
+    calls = []
+
+    def stopping(*args: Any, **kwargs: Any) -> Verdict:
+        calls.append(1)
+        if len(calls) == 2:
+            raise error
+        return verify(*args, **kwargs)
+
+    return stopping
+
+
 def test_an_interrupted_folder_run_writes_the_instances_that_finished(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = _folder(tmp_path)
-    calls = []
-
-    def interrupted_on_the_second(*args: Any, **kwargs: Any) -> Verdict:
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return verify(*args, **kwargs)
-
-    monkeypatch.setattr("verified_nn.search._instances.verify", interrupted_on_the_second)
+    monkeypatch.setattr("verified_nn.search._instances.verify", _stopping_on_the_second(KeyboardInterrupt()))
     results, ce = tmp_path / "results.csv", tmp_path / "ce"
     argv = ["verify-spec", "--instances", str(folder), "--results", str(results), "--counterexamples", str(ce)]
     assert main(argv) == 130
@@ -258,19 +264,28 @@ def test_a_folder_runs_unknown_says_why_on_its_progress_line(
     assert all(line.endswith(" s)") for line in lines if line.startswith("[") and line not in unknown)
 
 
+def test_a_run_interrupted_before_any_instance_finished_leaves_an_earlier_results_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _folder(tmp_path)
+
+    def interrupted(*args: Any, **kwargs: Any) -> Verdict:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("verified_nn.search._instances.verify", interrupted)
+    results = tmp_path / "results.csv"
+    results.write_text("an earlier run's results\n")
+    assert main(["verify-spec", "--instances", str(folder), "--results", str(results)]) == 130
+    assert f"interrupted: no instance finished; {results} was not written" in capsys.readouterr().err
+    assert results.read_text() == "an earlier run's results\n"
+
+
 def test_a_run_stopped_by_a_failure_still_writes_the_instances_that_finished(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = _folder(tmp_path)
-    calls = []
-
-    def fails_on_the_second(*args: Any, **kwargs: Any) -> Verdict:
-        calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("planted: a bug in the search")
-        return verify(*args, **kwargs)
-
-    monkeypatch.setattr("verified_nn.search._instances.verify", fails_on_the_second)
+    failure = RuntimeError("planted: a bug in the search")
+    monkeypatch.setattr("verified_nn.search._instances.verify", _stopping_on_the_second(failure))
     results = tmp_path / "results.csv"
     with pytest.raises(RuntimeError, match="planted"):
         main(["verify-spec", "--instances", str(folder), "--results", str(results)])

@@ -112,7 +112,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     print(f"  accuracy {result.accuracy:.2%} | mean loss {result.loss:.4f}")
     print("  per-class accuracy")
     for label, accuracy in enumerate(result.per_class_accuracy):
-        shown = f"{accuracy:7.2%}" if accuracy == accuracy else "      -  (no test examples)"  # NaN: none
+        shown = "      -  (no test examples)" if np.isnan(accuracy) else f"{accuracy:7.2%}"
         print(f"    {class_column(label, test.classes)} {shown}")
     print("  confusion matrix (rows: true class, columns: predicted)")
     width = max(6, len(str(result.confusion.max())) + 2)

@@ -157,8 +157,11 @@ def run(args: argparse.Namespace) -> int:
     except BaseException as error:  # keep what finished: a long benchmark run stopped early is not wasted
         order = {instance: index for index, instance in enumerate(instances)}
         done = sorted(finished, key=lambda result: order[result.instance])
-        _write(args, done, category)
-        kept = f"the {len(done)} of {len(instances)} instances that finished are in {args.results}"
+        if done:
+            _write(args, done, category)
+            kept = f"the {len(done)} of {len(instances)} instances that finished are in {args.results}"
+        else:  # nothing to keep: a results file of an earlier run stays as it was
+            kept = f"no instance finished; {args.results} was not written"
         if isinstance(error, KeyboardInterrupt):
             raise KeyboardInterrupt(f"interrupted: {kept}") from None
         print(f"verified-nn: {kept}", file=sys.stderr)
