@@ -54,7 +54,8 @@ def _first(mask: np.ndarray[Any, Any]) -> tuple[int, Any, tuple[int, ...]] | Non
 
 def check_inputs(inputs: Any, source: str, where: Where = row_name) -> tuple[float, float]:
     """The smallest and largest input value (uint8 scaled to [0, 1]) after checking that ``inputs`` are rows
-    of finite real numbers; DataError naming ``source`` and the first offending row otherwise."""
+    of finite real numbers within float32's range; DataError naming ``source`` and the first offending row
+    otherwise."""
     dtype = np.dtype(inputs.dtype)
     if dtype.kind not in "biuf":
         raise DataError(f"{source}: inputs of {dtype} values, expected numbers")

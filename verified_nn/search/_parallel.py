@@ -23,7 +23,7 @@ R = TypeVar("R")
 
 def _serve(connection: Any, function: Callable[..., Any], options: dict[str, Any]) -> None:
     """In a worker: ``(index, item)`` in, ``(index, True, function(item, **options))`` or ``(index, False,
-    exception)`` out, until the caller sends None or goes away."""
+    exception)`` out, until the pipe closes (the caller stops its workers when it is done)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the caller decides what an interrupt stops
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the caller's handler, inherited by fork
     with single_blas_thread():
@@ -31,8 +31,6 @@ def _serve(connection: Any, function: Callable[..., Any], options: dict[str, Any
             try:
                 message = connection.recv()
             except EOFError:
-                return
-            if message is None:
                 return
             index, item = message
             try:
