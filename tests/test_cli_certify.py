@@ -2,15 +2,17 @@
 its verified images survive a strong attack and its counterexamples change the saved model's prediction."""
 
 import json
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from datafiles import fast_training, use_synthetic_mnist
 
-from verified_nn.certify import AttackConfig, CertifyConfig, certify_images, linf_ball, pgd_attack
-from verified_nn.cli import main
+from verified_nn.certify import AttackConfig, CertifyConfig, CertifyError, certify_images, linf_ball, pgd_attack
+from verified_nn.cli import _certify as cli_certify, main
 from verified_nn.cli._certify import load_network
 from verified_nn.data import load
 from verified_nn.training import load_model, preset, train
@@ -106,3 +108,63 @@ def test_on_real_mnist_verified_images_survive_attack_and_counterexamples_flip_t
         if r.status == "counterexample":  # checked against the saved model's own predict
             assert r.counterexample is not None and ball.contains(r.counterexample)
             assert int(mlp.predict(r.counterexample[np.newaxis, :])[0]) == r.counterexample_class != r.label
+
+
+def _interrupt_after(finished: int, monkeypatch: pytest.MonkeyPatch, *, jobs: int, error: BaseException) -> None:
+    """Make ``certify`` stop with ``error`` once ``finished`` examples have finished (its own ``certify_images``
+    runs, with ``jobs``): as Ctrl-C, or a failure, in the middle of a run."""
+    real = certify_images
+
+    def stopping(*args: Any, on_result: Callable[[Any], object], **options: Any) -> Any:
+        seen: list[Any] = []
+
+        def count(result: Any) -> None:
+            on_result(result)
+            seen.append(result)
+            if len(seen) == finished:
+                raise error
+
+        return real(*args, **{**options, "jobs": jobs, "on_result": count})
+
+    monkeypatch.setattr(cli_certify, "certify_images", stopping)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_interrupted_run_writes_the_examples_that_finished(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    _interrupt_after(3, monkeypatch, jobs=jobs, error=KeyboardInterrupt())
+    capsys.readouterr()
+    command = ["certify", "models/m-best.safetensors", "--eps", "8/255", "--count", "12", "--json", "c.json"]
+    assert main(command) == 130
+    err = capsys.readouterr().err
+    assert "verified-nn: interrupted: the 3 of 12 examples that finished are written" in err
+    assert "Traceback" not in err
+    record = json.loads((workdir / "c.json").read_text())
+    assert record["summary"]["count"] == 3 and record["summary"]["requested"] == 12
+    indices = [r["index"] for r in record["images"]]
+    assert len(indices) == 3 and indices == sorted(indices)
+
+
+def test_a_failed_run_writes_what_finished_and_one_that_finished_nothing_leaves_the_old_file(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command = ["certify", "models/m-best.safetensors", "--eps", "8/255", "--count", "6", "--json", "c.json"]
+    _interrupt_after(2, monkeypatch, jobs=1, error=CertifyError("planted"))
+    capsys.readouterr()
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert err == "verified-nn: the 2 of 6 examples that finished are written\nverified-nn: error: planted\n"
+    first = (workdir / "c.json").read_bytes()
+    assert json.loads(first)["summary"]["count"] == 2
+    monkeypatch.setattr(cli_certify, "certify_images", _raises(KeyboardInterrupt()))
+    assert main([*command, "--png", "png"]) == 130
+    assert "interrupted: no example finished; nothing was written" in capsys.readouterr().err
+    assert (workdir / "c.json").read_bytes() == first and not (workdir / "png").exists()
+
+
+def _raises(error: BaseException) -> Callable[..., Any]:
+    def fail(*args: Any, **options: Any) -> Any:
+        raise error
+
+    return fail

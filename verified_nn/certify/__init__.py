@@ -40,10 +40,10 @@ from ._driver import (
     certify_image as certify_image,
     certify_images as certify_images,
     check_certifiable as check_certifiable,
-    single_blas_thread as single_blas_thread,
 )
 from ._errors import CertifyError as CertifyError
 from ._png import png_bytes as png_bytes, side_by_side as side_by_side, write_png as write_png
+from ._processes import map_in_processes as map_in_processes, single_blas_thread as single_blas_thread
 from ._report import Summary as Summary, as_json as as_json, format_table as format_table, summarize as summarize
 from ._scheduler import (
     DEFAULT_CONNECT_TIMEOUT as DEFAULT_CONNECT_TIMEOUT,

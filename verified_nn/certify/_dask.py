@@ -15,8 +15,9 @@ import numpy as np
 from verified_nn.core import require_extra
 from verified_nn.network import Network
 
-from ._driver import CertifyConfig, ImageResult, certify_image, single_blas_thread
+from ._driver import CertifyConfig, ImageResult, certify_image
 from ._errors import CertifyError
+from ._processes import single_blas_thread
 from ._scheduler import DEFAULT_CONNECT_TIMEOUT, parse_address, probe_scheduler
 
 Array: TypeAlias = np.ndarray[Any, Any]

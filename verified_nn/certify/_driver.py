@@ -4,12 +4,10 @@ Every bound comes from the bound core (``verified_nn.bounds``) with ``Rounding.s
 real network and for the deployed one (float32 rounding as bounded noise per neuron), so a positive lower
 bound on every margin is a certificate; no separate float allowance is compared against.
 :func:`certify_image` is a pure top-level function of picklable arguments, so any executor can run it
-(``concurrent.futures`` here, a Dask cluster in ``_dask.py``) and the answer does not depend on which did,
+(worker processes in ``_processes.py``, a Dask cluster in ``_dask.py``) and the answer does not depend on which did,
 except where a time limit is reached.
 """
 
-import concurrent.futures
-import contextlib
 import dataclasses
 import time
 from collections.abc import Callable, Sequence
@@ -17,7 +15,6 @@ from fractions import Fraction
 from typing import Any, Final, TypeAlias
 
 import numpy as np
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]  # ships no types
 
 from verified_nn.bounds import (
     BoundsError,
@@ -40,6 +37,7 @@ from verified_nn.network import Network
 from ._attack import AttackConfig, confirmed, pgd_attack
 from ._ball import PIXELS, Ball, InputRange, linf_ball
 from ._errors import CertifyError
+from ._processes import map_in_processes
 from ._scheduler import DEFAULT_CONNECT_TIMEOUT
 
 Array: TypeAlias = np.ndarray[Any, Any]
@@ -287,16 +285,6 @@ def _complete(
     return record.finish(_undecided(network, ball, spec, "crown"), "", complete_seconds=seconds)
 
 
-def single_blas_thread() -> contextlib.AbstractContextManager[Any]:
-    """Limit BLAS to one thread while certifying.
-
-    The products here are small (a few rows times 784 x 128), and on a busy 2-core machine a second
-    BLAS thread made them about 25 times slower (docs/certification.md); parallelism comes from ``jobs``.
-    """
-    limits: contextlib.AbstractContextManager[Any] = threadpool_limits(limits=1, user_api="blas")
-    return limits
-
-
 def blas_choice(network: Network[Any, Any], images: Array, config: CertifyConfig) -> ThreadChoice:
     """The BLAS threads for certifying in this process (``core.choose_threads``): one while other processes
     hold the cores, else as many as make one image's back-substitution bounds (the products that grow with
@@ -307,13 +295,6 @@ def blas_choice(network: Network[Any, Any], images: Array, config: CertifyConfig
     box = linf_ball(first, config.eps, config.input_range).box()
     rounding = _rounding(network)
     return choose_threads(AUTO, probe=lambda: linear_bounds(network, box, rounding=rounding))
-
-
-_WORKER_LIMITS: list[Any] = []  # keeps each worker's limit alive for the worker's lifetime
-
-
-def _start_worker() -> None:
-    _WORKER_LIMITS.append(single_blas_thread())
 
 
 def _check_classes(network: Network[Any, Any]) -> None:
@@ -369,14 +350,14 @@ def certify_images(
                     on_result(result)
     else:
         check_workers(jobs, option="jobs")  # no more processes than cores (or $VERIFIED_NN_MAX_WORKERS)
-        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker) as pool:
-            futures = {
-                pool.submit(certify_image, network, image, int(label), config, index=i): i
-                for i, (image, label) in enumerate(zip(images, labels, strict=True))
-            }
-            for future in concurrent.futures.as_completed(futures):
-                result = future.result()
-                results[futures[future]] = result
-                if on_result is not None:
-                    on_result(result)
+        items = [(i, image, int(label)) for i, (image, label) in enumerate(zip(images, labels, strict=True))]
+        return map_in_processes(
+            _certify_item, items, jobs=jobs, on_result=on_result, error=CertifyError, network=network, config=config
+        )
     return [result for result in results if result is not None]
+
+
+def _certify_item(item: tuple[int, Array, int], *, network: Network[Any, Any], config: CertifyConfig) -> ImageResult:
+    """One image of :func:`certify_images` in a worker process."""
+    index, image, label = item
+    return certify_image(network, image, label, config, index=index)

@@ -112,9 +112,12 @@ def format_table(summary: Summary) -> str:
     return "\n".join(rows)
 
 
-def as_json(summary: Summary, results: Sequence[ImageResult]) -> dict[str, Any]:
-    """The summary and every image's record (without pixels), ready for ``json.dump``."""
+def as_json(summary: Summary, results: Sequence[ImageResult], *, requested: int | None = None) -> dict[str, Any]:
+    """The summary and every image's record (without pixels), ready for ``json.dump``. ``requested`` is how
+    many examples the run was asked for (``count`` by default; more when it stopped before the end: the
+    summary then covers the ``count`` that finished)."""
     head = dataclasses.asdict(summary)
+    head["requested"] = summary.count if requested is None else requested
     head["eps"] = str(summary.eps)
     head["input_range"] = str(summary.input_range)  # "[0, 1]", "[-3, 3]", "[-inf, 5]" or "unbounded" (JSON has no inf)
     head.update(

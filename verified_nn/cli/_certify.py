@@ -21,6 +21,7 @@ from verified_nn.certify import (
     CertifyError,
     ImageResult,
     InputRange,
+    Summary,
     as_json,
     certify_images,
     check_certifiable,
@@ -139,6 +140,25 @@ def _png_fits(network: Network[Any, Any], input_range: InputRange) -> None:
         )
 
 
+def _write(
+    args: argparse.Namespace,
+    summary: Summary,
+    results: list[ImageResult],
+    images: np.ndarray[Any, Any],
+    requested: int,
+    inputs: list[Path],
+) -> None:
+    """The ``--json`` record and the ``--png`` images of ``results`` (all ``requested`` examples, or those that
+    finished before the run stopped)."""
+    if args.json is not None:
+        text = json.dumps(as_json(summary, results, requested=requested), indent=1) + "\n"
+        write_output(args.json, text.encode("utf-8"), inputs=inputs, option="--json", parents=True)
+        print(f"wrote {args.json}")
+    if args.png is not None:
+        written = write_counterexamples(args.png, results, images, float(summary.eps), inputs=inputs)
+        print(f"wrote {written} counterexample images to {args.png}")
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         eps = parse_eps(args.eps)
@@ -200,28 +220,45 @@ def run(args: argparse.Namespace) -> int:
         print(f"note: --count {args.count}: the test set holds {len(test)} examples; certifying all {count}")
     images = network_input(network, test.take(slice(0, count), dtype=network.dtype))  # in the network's input shape
     start = time.perf_counter()
-    # disable=None: the bar is drawn on a terminal only, so that a log or a pipe reads one line per error
-    with tqdm(total=count, desc="certify", unit="image", file=sys.stderr, leave=False, disable=None) as bar:
-        results = certify_images(
-            network,
-            images,
-            test.labels[:count],
-            config,
-            jobs=args.jobs,
-            scheduler=args.scheduler,
-            on_result=lambda _: _advance(bar),
-            connect_timeout=args.connect_timeout,
-        )
+    finished: list[ImageResult] = []  # what a run stopped early still writes
+
+    def keep(result: ImageResult) -> None:
+        finished.append(result)
+        _advance(bar)
+
+    try:
+        # disable=None: the bar is drawn on a terminal only, so that a log or a pipe reads one line per error
+        with tqdm(total=count, desc="certify", unit="image", file=sys.stderr, leave=False, disable=None) as bar:
+            results = certify_images(
+                network,
+                images,
+                test.labels[:count],
+                config,
+                jobs=args.jobs,
+                scheduler=args.scheduler,
+                on_result=keep,
+                connect_timeout=args.connect_timeout,
+            )
+    except BaseException as error:  # keep what finished: a long run stopped early is not wasted
+        done = sorted(finished, key=lambda result: result.index)
+        if args.json is None and args.png is None:
+            raise
+        if done:
+            summary = summarize(
+                done, method=args.method, eps=eps, seconds=time.perf_counter() - start, input_range=input_range
+            )
+            _write(args, summary, done, images, count, inputs)
+            kept = f"the {len(done)} of {count} examples that finished are written"
+        else:  # nothing to keep: the files of an earlier run stay as they were
+            kept = "no example finished; nothing was written"
+        if isinstance(error, KeyboardInterrupt):
+            raise KeyboardInterrupt(f"interrupted: {kept}") from None
+        print(f"verified-nn: {kept}", file=sys.stderr)
+        raise
     summary = summarize(
         results, method=args.method, eps=eps, seconds=time.perf_counter() - start, input_range=input_range
     )
     print(f"{args.model} on {test.name} test")
     print(format_table(summary))
-    if args.json is not None:
-        text = json.dumps(as_json(summary, results), indent=1) + "\n"
-        write_output(args.json, text.encode("utf-8"), inputs=inputs, option="--json", parents=True)
-        print(f"wrote {args.json}")
-    if args.png is not None:
-        written = write_counterexamples(args.png, results, images, float(eps), inputs=inputs)
-        print(f"wrote {written} counterexample images to {args.png}")
+    _write(args, summary, results, images, count, inputs)
     return 0

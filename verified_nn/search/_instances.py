@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from verified_nn.certify import map_on_cluster
+from verified_nn.certify import map_in_processes, map_on_cluster
 from verified_nn.data import DataError, read_file
 from verified_nn.files import SECONDS, write_output
 from verified_nn.network import Network
@@ -23,7 +23,6 @@ from verified_nn.spec import SpecError, read_vnnlib
 
 from ._errors import SearchError
 from ._models import load_network
-from ._parallel import map_in_processes
 from ._verdict import SAT, UNKNOWN
 from ._verify import SearchConfig, verify
 
@@ -156,7 +155,9 @@ def run_instances(
         return map_on_cluster(
             run_instance, list(instances), scheduler=scheduler, purpose=purpose, config=config, on_result=on_result
         )
-    return map_in_processes(run_instance, list(instances), jobs=jobs, config=config, on_result=on_result)
+    return map_in_processes(
+        run_instance, list(instances), jobs=jobs, config=config, on_result=on_result, error=SearchError
+    )
 
 
 def counterexample_files(results: Sequence[InstanceResult], folder: Path) -> list[Path]:

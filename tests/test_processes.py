@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from verified_nn.certify import map_in_processes
 from verified_nn.search import SearchError
-from verified_nn.search._parallel import map_in_processes
 
 
 def _square(item: int, *, plus: int = 0) -> int:
@@ -50,12 +50,12 @@ def test_an_items_error_is_raised_and_a_dead_worker_is_named() -> None:
     with pytest.raises(SearchError, match=r"^planted: item 2$"):
         map_in_processes(_fails_on_two, [0, 1, 2, 3], jobs=2)
     with pytest.raises(SearchError, match=r"^a worker process died \(exit status -9\)$"):
-        map_in_processes(_dies_on_one, [0, 1, 2], jobs=2)
+        map_in_processes(_dies_on_one, [0, 1, 2], jobs=2, error=SearchError)
 
 
 SCRIPT = """
 import sys, time
-from verified_nn.search._parallel import map_in_processes
+from verified_nn.certify import map_in_processes
 
 def work(item):
     if item:
