@@ -193,17 +193,17 @@ def test_a_class_without_test_examples_is_shown_as_such_not_as_nan(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     image = pytest.importorskip("PIL.Image")
-    for label in range(2):  # a folder per class, and an empty one: a class the data declares but never shows
-        folder = Path("shapes") / f"class{label}"
-        folder.mkdir(parents=True)
-        for index in np.flatnonzero(label == LABELS)[:40]:
-            image.fromarray((IMAGES[index] * 255).astype(np.uint8)).save(folder / f"{index}.png")
-    (Path("shapes") / "empty").mkdir()
-    assert main(["train", "--data", "shapes", *QUICK, "--name", "s"]) == 0
+    for root, classes in (("shapes", 3), ("shapes-test", 2)):  # the test folder lacks the third class
+        for label in range(classes):
+            folder = Path(root) / f"class{label}"
+            folder.mkdir(parents=True)
+            for index in np.flatnonzero(label == LABELS)[:40]:
+                image.fromarray((IMAGES[index] * 255).astype(np.uint8)).save(folder / f"{index}.png")
+    assert main(["train", "--data", "shapes", "--test-data", "shapes-test", *QUICK, "--name", "s"]) == 0
     capsys.readouterr()
-    assert main(["evaluate", "models/s-best.safetensors", "--data", "shapes"]) == 0
+    assert main(["evaluate", "models/s-best.safetensors", "--data", "shapes", "--test-data", "shapes-test"]) == 0
     out = capsys.readouterr().out
     assert "nan" not in out
     assert [line.split() for line in out.splitlines() if "no test examples" in line] == [
-        ["2", "empty", "-", "(no", "test", "examples)"]
+        ["2", "class2", "-", "(no", "test", "examples)"]
     ]

@@ -59,6 +59,12 @@ def test_images_of_another_size_or_damaged_and_empty_folders_are_refused(tmp_pat
     (tmp_path / "empty" / "cls").mkdir(parents=True)
     with pytest.raises(DataError, match=r"empty: no images in class subfolders"):
         Dataset.from_image_folder(tmp_path / "empty")
+    (root / "dog" / "odd.png").unlink()
+    (root / "emu").mkdir()
+    (root / "emu" / "photo.heic").write_bytes(b"not a format read here")
+    with pytest.raises(DataError, match=r"r/emu: a class folder with no images \(.png, .jpg, .*\): add its images or"):
+        Dataset.from_image_folder(root)  # a class no example teaches, which a network would still predict
+    assert Dataset.from_image_folder(root, classes=["cat", "dog", "emu"]).labels.tolist() == [0, 0, 0, 1, 1, 1]
 
 
 def test_too_many_pixels_are_refused_from_the_header_before_decoding(

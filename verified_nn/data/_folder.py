@@ -36,12 +36,21 @@ def _image_files(root: Path, classes: Sequence[str] | None) -> tuple[list[str], 
     if unknown:
         raise DataError(f"{root / unknown[0]}: not one of the classes ({', '.join(names[:10])})")
     files = []
+    empty = []
     for folder in folders:
-        for entry in sorted(os.scandir(root / folder), key=lambda entry: entry.name):
-            if entry.name.lower().endswith(SUFFIXES) and entry.is_file():
-                files.append((Path(entry.path), names.index(folder)))
+        found = [
+            (Path(entry.path), names.index(folder))
+            for entry in sorted(os.scandir(root / folder), key=lambda entry: entry.name)
+            if entry.name.lower().endswith(SUFFIXES) and entry.is_file()
+        ]
+        files += found
+        empty += [] if found else [folder]
     if not files:
         raise DataError(f"{root}: no images in class subfolders ({root}/CLASS/IMAGE.png, ...)")
+    if empty and classes is None:  # the folders name the classes: an empty one would be a class nothing teaches
+        raise DataError(
+            f"{root / empty[0]}: a class folder with no images ({', '.join(SUFFIXES)}): add its images or remove it"
+        )
     return names, files
 
 
