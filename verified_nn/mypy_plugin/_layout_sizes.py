@@ -1,6 +1,7 @@
 """Layout in the size algebra: joining (``concatenate``, ``stack``, ``vstack``, ``hstack``, ``column_stack``,
-``split``), repetition (``tile``, ``repeat``, ``pad``) and axes added or removed (``squeeze``,
-``expand_dims``, ``atleast_2d``, ``broadcast_to``, ``sliding_window_view``, ``diag``).
+``split``), repetition (``tile``, ``repeat``, ``pad``), axes added or removed (``squeeze``,
+``expand_dims``, ``atleast_2d``, ``broadcast_to``, ``sliding_window_view``, ``diag``) and moved
+(``moveaxis``, ``rollaxis``, ``rot90``), and sizes that only the values decide (``opened``).
 
 Pure Python with no mypy import; each function gives numpy's result shape or raises ``ShapeConflictError``
 when numpy would raise for every value of the unknown sizes.
@@ -32,8 +33,12 @@ __all__ = [
     "diag",
     "expand_dims",
     "hstack",
+    "moveaxis",
+    "opened",
     "pad",
     "repeat",
+    "rollaxis",
+    "rot90",
     "sliding_window_view",
     "split",
     "squeeze",
@@ -246,3 +251,59 @@ def diag(shape: Shape) -> Shape:
     if isinstance(rows, Known) and isinstance(columns, Known):
         return (Known(min(rows.value, columns.value)),)
     return (rows,) if rows == columns and not isinstance(rows, Unknown) else (UNKNOWN,)
+
+
+# ---------------------------------------------------------------- axes moved, sizes opened
+
+
+def moveaxis(shape: Shape, source: Sequence[int], destination: Sequence[int]) -> Shape:
+    """``np.moveaxis``: the ``source`` axes moved to the ``destination`` positions, the others in order."""
+    rank = len(shape)
+    if len(source) != len(destination):
+        raise ShapeConflictError("source and destination must have the same number of axes")
+    sources = [normalize_axis(axis, rank) for axis in source]
+    destinations = [normalize_axis(axis, rank) for axis in destination]
+    if len(set(sources)) != len(sources) or len(set(destinations)) != len(destinations):
+        raise ShapeConflictError("an axis is repeated in source or destination")
+    order = [axis for axis in range(rank) if axis not in sources]
+    for place, axis in sorted(zip(destinations, sources, strict=True)):
+        order.insert(place, axis)
+    return tuple(shape[axis] for axis in order)
+
+
+def rollaxis(shape: Shape, axis: int, start: int) -> Shape:
+    """``np.rollaxis``: ``axis`` moved to lie before position ``start`` (``0 <= start <= rank``)."""
+    rank = len(shape)
+    normal = normalize_axis(axis, rank)
+    place = start + rank if start < 0 else start
+    if not 0 <= place <= rank:
+        raise ShapeConflictError(f"start {start} is out of range for rank {rank}")
+    place -= 1 if normal < place else 0
+    order = [a for a in range(rank) if a != normal]
+    order.insert(place, normal)
+    return tuple(shape[a] for a in order)
+
+
+def rot90(shape: Shape, turns: int | None, axes: Sequence[int]) -> Shape:
+    """``np.rot90``: an odd number of quarter turns exchanges the two axes (unknown ``turns``: their sizes
+    are unknown unless equal)."""
+    rank = len(shape)
+    if len(axes) != 2:
+        raise ShapeConflictError("axes must name two axes")
+    first, second = (normalize_axis(axis, rank) for axis in axes)
+    if first == second:
+        raise ShapeConflictError(f"axes {tuple(axes)} name one axis twice")
+    result = list(shape)
+    if turns is None:
+        if shape[first] != shape[second]:
+            result[first] = result[second] = UNKNOWN
+    elif turns % 2:
+        result[first], result[second] = shape[second], shape[first]
+    return tuple(result)
+
+
+def opened(shape: Shape, axes: Sequence[int] | None) -> Shape:
+    """The shape with the sizes of ``axes`` unknown (checked against the rank); ``None``: every size."""
+    rank = len(shape)
+    chosen = range(rank) if axes is None else {normalize_axis(axis, rank) for axis in axes}
+    return tuple(UNKNOWN if axis in chosen else size for axis, size in enumerate(shape))

@@ -5,6 +5,7 @@ product's inner sizes must agree and ``.T`` reverses the axes.
 """
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from mypy.nodes import Expression, ListExpr, NameExpr, TupleExpr
 from mypy.plugin import CheckerPluginInterface
@@ -123,7 +124,9 @@ def _is_none(expr: Expression) -> bool:
     return isinstance(expr, NameExpr) and expr.fullname == "builtins.None"
 
 
-def _transpose(array: Operand, axes_exprs: Sequence[Expression], view: CallView) -> Inferred | None:
+def _transpose(
+    array: Operand, axes_exprs: Sequence[Expression], view: CallView, operation: str = "transpose"
+) -> Inferred | None:
     if not isinstance(array.shape, tuple):
         return None
     if not axes_exprs or (len(axes_exprs) == 1 and _is_none(axes_exprs[0])):
@@ -132,7 +135,7 @@ def _transpose(array: Operand, axes_exprs: Sequence[Expression], view: CallView)
         axes = _axes(view, axes_exprs)
         if axes is None:
             return None
-    with explained("transpose", [array]):
+    with explained(operation, [array]):
         return Inferred(sizes.transpose(array.shape, axes), dtype_of(array.type))
 
 
@@ -140,9 +143,11 @@ def _transpose_method(view: CallView) -> Inferred | None:
     return _transpose(view.receiver_operand("receiver"), view.arg_list("axes", 0), view)
 
 
-def _transpose_function(view: CallView) -> Inferred | None:
+def _transpose_function(view: CallView, operation: str = "transpose") -> Inferred | None:
     a, axes = view.arg("a", 0), view.arg("axes", 1)
-    return None if a is None else _transpose(view.operand(a, "argument 1"), [] if axes is None else [axes], view)
+    if a is None:
+        return None
+    return _transpose(view.operand(a, "argument 1"), [] if axes is None else [axes], view, operation)
 
 
 def _swapaxes(array: Operand, first: Expression | None, second: Expression | None) -> Inferred | None:
@@ -182,6 +187,8 @@ METHODS: dict[str, Rule] = {
 FUNCTIONS: dict[str, Rule] = {
     "numpy._core.multiarray.dot": _dot_function,
     "numpy._core.fromnumeric.transpose": _transpose_function,
+    # numpy's stubs: ``permute_dims = transpose``, called by its own name (numpy 2.5's stubs keep the shape)
+    "numpy.permute_dims": partial(_transpose_function, operation="permute_dims"),
     "numpy._core.fromnumeric.swapaxes": _swapaxes_function,
 }
 
