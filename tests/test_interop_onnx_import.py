@@ -8,7 +8,7 @@ import pytest
 
 from verified_nn.cli import main
 from verified_nn.interop import OnnxRunner, compare_with_onnxruntime, from_onnx, load_onnx, save_onnx
-from verified_nn.layers import Conv2D, Dense, Normalize, ReLU
+from verified_nn.layers import Conv2D, Dense, Flatten, Normalize, ReLU, Reshape
 from verified_nn.network import Network
 from verified_nn.training import ModelError, load_model
 
@@ -228,3 +228,25 @@ def test_weights_that_are_not_finite_are_named_not_blamed_on_an_operator(tmp_pat
         ModelError, match=r"inf.onnx: 0.weight holds 0 NaN and 1 infinite values: the model is unusable$"
     ):
         load_onnx(path)
+
+
+def test_a_model_onnxruntime_cannot_run_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # verified-nn's own float64 export of a CNN: onnxruntime has no float64 Conv kernel.
+    rng = np.random.default_rng(0)
+    conv = Conv2D(weights=rng.normal(size=(2, 1, 3, 3)), bias=np.zeros(2))
+    network: Network[Any, Any] = Network(
+        (Reshape((1, 6, 6)), conv, Flatten(), Dense(weights=rng.normal(size=(3, 32)), bias=np.zeros(3)))
+    )
+    path = tmp_path / "cnn64.onnx"
+    save_onnx(path, network)
+    message = (
+        r"onnxruntime cannot run the model \(Could not find an implementation for Conv\(\d+\) node with name "
+        r"'[^']*'\): onnxruntime has no float64 kernel for some operators \(Conv, pooling\); export the model in float32$"
+    )
+    with pytest.raises(ModelError, match=message):
+        load_onnx(path)
+    assert main(["import-onnx", str(path), "--out", str(tmp_path / "m.safetensors")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and "float64 kernel" in err

@@ -31,9 +31,14 @@ class OnnxRunner:
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # errors only: not the warnings about initializers listed as inputs
-        self.session = ort.InferenceSession(
-            model.SerializeToString(), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        try:
+            self.session = ort.InferenceSession(
+                model.SerializeToString(), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as error:  # onnxruntime's own (NotImplemented, Fail, ...) derive from Exception only
+            if not type(error).__module__.startswith("onnxruntime"):
+                raise
+            raise ModelError(_cannot_run(error, self.dtype)) from None
 
     def __call__(self, rows: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """The model's output for each row, flattened in C order: ``(batch, n) -> (batch, outputs)``."""
@@ -46,6 +51,17 @@ class OnnxRunner:
     def _run(self, x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         (output,) = self.session.run([self.output_name], {self.input_name: x})
         return np.asarray(output)
+
+
+def _cannot_run(error: Exception, dtype: np.dtype[Any]) -> str:
+    """One line for an onnxruntime session that cannot be made: its reason, and for float64 the usual cause."""
+    reason = str(error).strip().splitlines()[0].rsplit(" : ", 1)[-1] if str(error).strip() else type(error).__name__
+    hint = (
+        ": onnxruntime has no float64 kernel for some operators (Conv, pooling); export the model in float32"
+        if dtype == np.float64 and "implementation" in reason
+        else ""
+    )
+    return f"onnxruntime cannot run the model ({reason}){hint}"
 
 
 def compare_with_onnxruntime(
