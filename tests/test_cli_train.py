@@ -34,6 +34,27 @@ def test_resume_continues_with_more_epochs(workdir: Path, capsys: pytest.Capture
     assert "resuming from r after epoch 3" in log and "epoch 4/4 |" in log
 
 
+def test_resume_takes_the_runs_own_preset_and_refuses_another(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    small = [*FAST, "--hidden", "16"]
+    assert main(["train", "--preset", "best", *small, "--name", "p"]) == 0
+    capsys.readouterr()
+    # Another preset was ignored: the run went on as the checkpoint's, whatever --preset said.
+    assert main(["train", "--resume", "models/p-last.safetensors", "--preset", "cnn", *small, "--epochs", "4"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "verified-nn: error: models/p-last.safetensors: --preset cnn differs from the checkpoint's configuration in "
+    )
+    assert "conv" in err and err.endswith(
+        "a resumed run continues the checkpoint's (drop --preset, or start a new run)\n"
+    )
+    assert "epoch 4/4" not in (workdir / "logs" / "p.log").read_text()
+    # The original command line with --resume added goes on.
+    assert main(["train", "--resume", "models/p-last.safetensors", "--preset", "best", *small, "--epochs", "4"]) == 0
+    assert "epoch 4/4 |" in (workdir / "logs" / "p.log").read_text()
+
+
 def test_inspect_and_evaluate(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["train", *FAST, "--name", "m"]) == 0
     capsys.readouterr()

@@ -277,7 +277,17 @@ def _config(args: argparse.Namespace, resume: Any) -> TrainConfig:
                 f"{args.resume}: the checkpoint's architecture is {resume.network.describe()}; "
                 f"{', '.join(changed)} asks for another (start a new run instead)"
             )
-        return dataclasses.replace(base, **values)
+        resumed = dataclasses.replace(base, **values)
+        if args.preset is not None:  # the checkpoint's configuration goes on; a preset may only agree with it
+            asked = preset(args.preset, **values)
+            differ = [f.name for f in dataclasses.fields(resumed) if getattr(asked, f.name) != getattr(resumed, f.name)]
+            if differ:
+                raise InvalidArgumentError(
+                    f"{args.resume}: --preset {args.preset} differs from the checkpoint's configuration in "
+                    f"{', '.join(differ[:6])}{', ...' if len(differ) > 6 else ''}: a resumed run continues the "
+                    "checkpoint's (drop --preset, or start a new run)"
+                )
+        return resumed
     except InvalidArgumentError as error:
         raise flag_error(error) from None
 
