@@ -11,7 +11,14 @@ import numpy as np
 import pytest
 from datafiles import fast_training, use_synthetic_mnist
 
-from verified_nn.certify import AttackConfig, CertifyConfig, CertifyError, certify_images, linf_ball, pgd_attack
+from verified_nn.certify import (
+    AttackConfig,
+    CertifyConfig,
+    CertifyError,
+    certify_images,
+    linf_ball,
+    pgd_attack,
+)
 from verified_nn.cli import _certify as cli_certify, main
 from verified_nn.cli._certify import load_network
 from verified_nn.data import load
@@ -168,3 +175,17 @@ def _raises(error: BaseException) -> Callable[..., Any]:
         raise error
 
     return fail
+
+
+def test_without_scipy_the_complete_method_is_refused_before_any_image(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It ran with timeouts where branch-and-bound never reached the exact stage, and said nothing.
+    monkeypatch.setattr(cli_certify, "solver_installed", lambda: False)
+    capsys.readouterr()
+    command = ["certify", "models/m-best.safetensors", "--eps", "8/255", "--count", "2"]
+    assert main(command) == 2
+    captured = capsys.readouterr()
+    assert captured.err == "verified-nn: error: the complete method needs scipy: pip install 'verified-nn[certify]'\n"
+    assert captured.out == ""
+    assert main([*command, "--method", "crown"]) == 0

@@ -9,6 +9,7 @@ except where a time limit is reached.
 """
 
 import dataclasses
+import importlib.util
 import time
 from collections.abc import Callable, Sequence
 from fractions import Fraction
@@ -94,6 +95,16 @@ class CertifyConfig:
             raise CertifyError(f"the time limit must be positive, got {self.time_limit}")
         if self.slopes < 0:
             raise CertifyError(f"slopes must be >= 0 steps, got {self.slopes}")
+        if self.method == "complete" and not solver_installed():  # said before any image, not after some
+            raise CertifyError(MISSING_SOLVER)
+
+
+MISSING_SOLVER: Final = "the complete method needs scipy: pip install 'verified-nn[certify]'"
+
+
+def solver_installed() -> bool:
+    """Whether scipy (HiGHS, the complete method's exact stage) can be imported."""
+    return importlib.util.find_spec("scipy") is not None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -264,7 +275,7 @@ def _complete(
             network, query, deadline=time.monotonic() + config.time_limit, check=check, attack_from=attack_from
         )
     except MissingSolverError:
-        raise CertifyError("the complete method needs scipy: pip install 'verified-nn[certify]'") from None
+        raise CertifyError(MISSING_SOLVER) from None
     except BoundsError as error:
         raise CertifyError(f"certify --method complete: {error}") from None
     seconds = time.perf_counter() - start
