@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from datafiles import fast_training, use_synthetic_mnist
+from datafiles import fast_training, use_synthetic_mnist, write_synthetic
 
 from verified_nn.certify import (
     AttackConfig,
@@ -21,7 +21,7 @@ from verified_nn.certify import (
 )
 from verified_nn.cli import _certify as cli_certify, main
 from verified_nn.cli._certify import load_network
-from verified_nn.data import load
+from verified_nn.data import DATASETS, load
 from verified_nn.training import load_model, preset, train
 
 pytest.importorskip("scipy")
@@ -189,3 +189,21 @@ def test_without_scipy_the_complete_method_is_refused_before_any_image(
     assert captured.err == "verified-nn: error: the complete method needs scipy: pip install 'verified-nn[certify]'\n"
     assert captured.out == ""
     assert main([*command, "--method", "crown"]) == 0
+
+
+def test_certify_and_float_check_say_when_the_data_is_not_the_models(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An MNIST model certified on Fashion-MNIST said nothing (evaluate said so): a 0% table, unexplained.
+    monkeypatch.setitem(DATASETS, "fashion-mnist", write_synthetic(workdir / "data" / "fashion"))
+    note = "note: models/m-best.safetensors was trained on mnist; {} it on fashion-mnist as asked"
+    capsys.readouterr()
+    arguments = ["models/m-best.safetensors", "--dataset", "fashion-mnist"]
+    assert main(["certify", *arguments, "--eps", "0.01", "--count", "2", "--method", "crown"]) == 0
+    assert note.format("certifying") in capsys.readouterr().out.splitlines()
+    assert main(["float-check", *arguments, "--count", "2"]) == 0
+    assert note.format("checking") in capsys.readouterr().out.splitlines()
+    assert main(["evaluate", *arguments]) == 0
+    assert note.format("evaluating") in capsys.readouterr().out.splitlines()
+    assert main(["certify", "models/m-best.safetensors", "--eps", "0.01", "--count", "2", "--method", "crown"]) == 0
+    assert "note:" not in capsys.readouterr().out

@@ -40,7 +40,7 @@ from verified_nn.files import SECONDS, OutputError, check_output, check_output_d
 from verified_nn.network import Network
 from verified_nn.training import load_model, network_input
 
-from ._data_options import model_data
+from ._data_options import data_notes, model_data
 from ._options import add_dataset_options, dataset_files, seed
 
 DEFAULT_COUNT = 100  # test examples certified without --count
@@ -202,7 +202,9 @@ def run(args: argparse.Namespace) -> int:
         check_output_directory(args.png, option="--png", parents=True)
     saved = load_model(args.model)
     network = check_certifiable(saved.network)
-    test, _ = model_data(args, args.model, saved)
+    test, record = model_data(args, args.model, saved)
+    for note in data_notes(args, args.model, test, record, doing="certifying"):
+        print(note)
     low, high = test.value_range
     input_range = chosen if chosen is not None else PIXELS if PIXELS.holds(np.array([low, high])) else UNBOUNDED
     if not input_range.holds(np.array([low, high])):  # every ball is clipped to the range: its centre must lie in it

@@ -135,6 +135,17 @@ def model_data(
     return data, record
 
 
+def data_notes(
+    args: argparse.Namespace, model: Path, data: Dataset, record: DataRecord, *, doing: str, part: str = "test"
+) -> list[str]:
+    """Lines saying that the data is not what the model was trained or reported on (``doing``: "evaluating")."""
+    notes = []
+    if record.built_in and args.dataset is not None and args.dataset != record.name:
+        notes.append(f"note: {model} was trained on {record.name}; {doing} it on {args.dataset} as asked")
+    note = same_test_note(model, data, record) if part == "test" else None
+    return notes if note is None else [*notes, note]
+
+
 def same_test_note(model: Path, data: Dataset, record: DataRecord) -> str | None:
     """A line saying that ``data`` is not the test set the model was reported on, when the file records it."""
     if not record.test_sha256 or record.same_test(data):

@@ -14,7 +14,7 @@ from verified_nn.exact import FloatCheckReport, Outcome, float_check, rational
 from verified_nn.network import Network
 from verified_nn.training import load_model, network_input
 
-from ._data_options import model_data
+from ._data_options import data_notes, model_data
 from ._options import add_dataset_options
 
 _WHAT = {
@@ -127,7 +127,9 @@ def run(args: argparse.Namespace) -> int:
     if args.audit < 0 or args.show < 0:
         raise InvalidArgumentError("--audit and --show must not be negative")
     saved = load_model(args.model)
-    data, _ = model_data(args, args.model, saved, part=args.split)
+    data, record = model_data(args, args.model, saved, part=args.split)
+    for note in data_notes(args, args.model, data, record, doing="checking", part=args.split):
+        print(note)
     if args.count is not None:
         if args.count > len(data):
             raise InvalidArgumentError(

@@ -10,7 +10,7 @@ from verified_nn.files import check_output
 from verified_nn.network import parameter_count
 from verified_nn.training import load_model, plot_confusion, pyplot, score
 
-from ._data_options import model_data, same_test_note
+from ._data_options import data_notes, model_data
 from ._options import add_dataset_options, class_column, dataset_files
 
 _SHOWN = (
@@ -102,10 +102,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         check_output(args.confusion_png, inputs=inputs, option="--confusion-png")
     saved = load_model(args.model)
     test, record = model_data(args, args.model, saved)
-    if record.built_in and args.dataset is not None and args.dataset != record.name:
-        print(f"note: {args.model} was trained on {record.name}; evaluating it on {args.dataset} as asked")
-    note = same_test_note(args.model, test, record)
-    if note is not None:
+    for note in data_notes(args, args.model, test, record, doing="evaluating"):
         print(note)
     result = score(saved.network, test)
     print(f"{args.model} on {test.name} test ({len(test)} examples)")
