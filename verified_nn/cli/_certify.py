@@ -65,7 +65,12 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
         "--count", type=int, default=None, help="the first N test examples (default 100, or all if fewer)"
     )
     group.add_argument("--method", choices=METHODS, default="complete", help="ibp, crown, or complete (default)")
-    group.add_argument("--time-limit", type=float, default=60.0, help="MILP seconds per image (default 60)")
+    group.add_argument(
+        "--time-limit",
+        type=float,
+        default=60.0,
+        help="seconds per image for branch-and-bound, --method complete (default 60)",
+    )
     group.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     group.add_argument(
         "--scheduler",
