@@ -107,6 +107,30 @@ def test_export_refuses_to_write_over_its_own_input_and_two_outputs_on_one_file(
     assert (workdir / "m.safetensors").read_bytes() == model and not (workdir / "x").exists()
 
 
+def test_an_output_named_as_the_other_format_is_refused_and_an_onnx_model_file_gets_a_hint(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # export --torch x.onnx wrote safetensors that verify-spec then read as ONNX, and failed.
+    assert main(["export", "m.safetensors", "--torch", "t.onnx"]) == 2
+    assert capsys.readouterr().err == (
+        "verified-nn: error: --torch t.onnx: the file written is a PyTorch state dict in safetensors, "
+        "not .onnx: rename it\n"
+    )
+    assert main(["export", "m.safetensors", "--onnx", "m2.safetensors"]) == 2
+    assert capsys.readouterr().err == (
+        "verified-nn: error: --onnx m2.safetensors: the file written is ONNX, not .safetensors: rename it\n"
+    )
+    assert not (workdir / "t.onnx").exists() and not (workdir / "m2.safetensors").exists()
+    pytest.importorskip("onnx")
+    assert main(["export", "m.safetensors", "--onnx", "m.onnx"]) == 0
+    capsys.readouterr()
+    assert main(["certify", "m.onnx", "--eps", "0.01", "--method", "crown"]) == 2
+    assert capsys.readouterr().err == (
+        "verified-nn: error: m.onnx: not a model file (it is not in the safetensors format): import it first "
+        "(verified-nn import-onnx MODEL.onnx --out MODEL.safetensors)\n"
+    )
+
+
 # (command, the option naming the model file it writes, that file's name); {out} stands for it
 MODEL_WRITERS: list[tuple[list[str], str, str]] = [
     (["export", "m.safetensors", "--torch", "{out}"], "--torch", "t.safetensors"),

@@ -113,7 +113,7 @@ def test_a_file_to_write_in_a_missing_folder_is_refused_before_any_work(
 ) -> None:
     """Folders are not created silently (a typo would leave a stray tree); train --out, a folder, is created."""
     save_model(tmp_path / "m.safetensors", deep, {"dataset": "mnist"})
-    target = tmp_path / "missing" / "x.safetensors"
+    target = tmp_path / "missing" / ("x.onnx" if option == "--onnx" else "x.safetensors")
     arguments = [part.replace("{model}", str(tmp_path / "m.safetensors")) for part in command]
     assert main([*arguments, str(target)]) == 2
     assert capsys.readouterr().err == (

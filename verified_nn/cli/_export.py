@@ -76,8 +76,13 @@ def run_export(args: argparse.Namespace) -> int:
     if args.onnx is None and args.torch is None:
         raise InvalidArgumentError("export: say where to write: --onnx FILE and/or --torch FILE")
     inputs = [args.model]
-    for option, path in (("--onnx", args.onnx), ("--torch", args.torch)):
+    for option, path, wrong, kind in (
+        ("--onnx", args.onnx, ".safetensors", "ONNX"),
+        ("--torch", args.torch, ".onnx", "a PyTorch state dict in safetensors"),
+    ):
         if path is not None:
+            if path.suffix.lower() == wrong:  # the other tools read a file by its name: it would be misread
+                raise InvalidArgumentError(f"{option} {path}: the file written is {kind}, not {wrong}: rename it")
             check_output(path, inputs=inputs, option=option, replace=args.overwrite)
     if args.onnx is not None and args.torch is not None and _same_path(args.onnx, args.torch):
         raise OutputError(f"--onnx {args.onnx} and --torch {args.torch} name the same file: give each its own")

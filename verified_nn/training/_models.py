@@ -94,7 +94,9 @@ def _metadata(content: bytes, path: Path) -> dict[str, str]:
     if len(content) < 8:
         raise ModelError(f"{path}: truncated ({len(content)} bytes): not a safetensors file")
     if content[8:9] != b"{":  # a safetensors header is JSON: README.md, a PNG, ... are not model files
-        raise ModelError(f"{path}: not a model file (it is not in the safetensors format)")
+        onnx = content.startswith(b"\x08") and Path(path).suffix.lower() == ".onnx"  # a ModelProto: ir_version first
+        hint = ": import it first (verified-nn import-onnx MODEL.onnx --out MODEL.safetensors)" if onnx else ""
+        raise ModelError(f"{path}: not a model file (it is not in the safetensors format){hint}")
     (length,) = struct.unpack("<Q", content[:8])
     if length > len(content) - 8:
         raise ModelError(f"{path}: truncated: header of {length} bytes, file has {len(content) - 8}")
