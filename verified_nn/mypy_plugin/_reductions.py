@@ -7,7 +7,7 @@ axis gives a scalar, which numpy's stubs already type.
 from collections.abc import Callable
 
 from mypy.nodes import Expression, NameExpr, TupleExpr
-from mypy.types import Type
+from mypy.types import AnyType, Type, TypeOfAny
 
 from . import _sizes as sizes
 from ._calls import CallView, Inferred, Operand, Rule, explained
@@ -30,8 +30,21 @@ def _inexact(array: Operand, view: CallView) -> Type | None:
 
 
 def _unknown(array: Operand, view: CallView) -> Type | None:
-    """argmax, argmin, any, all: the dtype changes; left unknown."""
+    """``np.add.reduce`` and the like: the dtype is the ufunc's; left unknown."""
     return any_dtype(view.api)
+
+
+def _index(array: Operand, view: CallView) -> Type | None:
+    """argmax, argmin: integer indices (``signedinteger``, as numpy's ``intp``), whatever the array's dtype, so
+    that ``np.eye(10)[p.argmax(axis=1)]`` is integer-array indexing even for an array of unknown dtype."""
+    integer = view.api.named_generic_type("numpy.signedinteger", [AnyType(TypeOfAny.special_form)])
+    return view.api.named_generic_type("numpy.dtype", [integer])
+
+
+def _boolean(array: Operand, view: CallView) -> Type | None:
+    """any, all: booleans."""
+    boolean = view.api.named_generic_type("numpy.bool", [view.api.named_generic_type("builtins.bool", [])])
+    return view.api.named_generic_type("numpy.dtype", [boolean])
 
 
 def _axes(expr: Expression | None, default: int | None) -> tuple[bool, list[int] | None]:
@@ -95,10 +108,10 @@ _REDUCTIONS: dict[str, DTypeRule] = {
     "var": _inexact,
     "max": _same,
     "min": _same,
-    "argmax": _unknown,
-    "argmin": _unknown,
-    "any": _unknown,
-    "all": _unknown,
+    "argmax": _index,
+    "argmin": _index,
+    "any": _boolean,
+    "all": _boolean,
 }
 _FUNCTION_ALIASES = {"amax": "max", "amin": "min"}
 

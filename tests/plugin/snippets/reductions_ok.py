@@ -55,3 +55,13 @@ def more_reductions(z: np.ndarray[tuple[B, Literal[10]], F64]) -> None:
     assert_type(np.linalg.norm(z, 2, 0).shape, tuple[Literal[10]])
     assert_type(np.add.reduce(z).shape, tuple[Literal[10]])
     assert_type(np.maximum.reduce(z, axis=1).shape, tuple[B])
+
+
+def one_hot(logits: np.ndarray[tuple[Literal[16], Literal[10]], F64]) -> None:
+    # np.exp gives an array of unknown dtype: argmax's indices are integers all the same, so indexing
+    # np.eye with them is integer-array indexing (the result kept no shape before).
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    onehot = np.eye(10)[probabilities.argmax(axis=1)]
+    assert_type(onehot.shape, tuple[Literal[16], Literal[10]])
+    assert_type((probabilities - onehot).shape, tuple[Literal[16], Literal[10]])
+    assert_type(np.eye(10)[np.argmin(probabilities, axis=0)].shape, tuple[Literal[10], Literal[10]])

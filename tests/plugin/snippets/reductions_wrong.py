@@ -51,3 +51,11 @@ def more_reductions(z: np.ndarray[tuple[B, Literal[10]], F64]) -> None:
     np.nanvar(z, axis=2)  # E: [shape] nanvar: axis 2 is out of range for rank 2 (z: (B, 10))
     np.linalg.norm(z, axis=(0, 0))  # E: [shape] norm: axis (0, 0) repeats an axis (z: (B, 10))
     np.add.reduce(z, axis=3)  # E: [shape] reduce: axis 3 is out of range for rank 2 (z: (B, 10))
+
+
+def one_hot(
+    logits: np.ndarray[tuple[Literal[16], Literal[10]], F64], flat: np.ndarray[tuple[Literal[16], Literal[784]], F64]
+) -> None:
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    onehot = np.eye(10)[probabilities.argmax(axis=1)]
+    flat @ (probabilities - onehot)  # E: [shape] matmul: inner sizes differ: 784 (flat: (16, 784)) and 16 (probabilities - onehot: (16, 10))
