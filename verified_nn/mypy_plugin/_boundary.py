@@ -315,6 +315,26 @@ def _widened_shape(formal: Type, actual: Type) -> Type | None:
     return formal_p.copy_modified(items=items) if changed else None
 
 
+def open_int_sizes(typ: Type) -> Type:
+    """``typ`` with every plain ``int`` size of its arrays (numpy 2.5's stubs: ``tuple[int]`` where 2.4's gave
+    ``tuple[Any, ...]``) made ``Any``, in tuples and lists of arrays too: an unknown size never conflicts,
+    where the result is returned or assigned as much as where it is passed."""
+    proper = get_proper_type(typ)
+    if isinstance(proper, TupleType):
+        return proper.copy_modified(items=[open_int_sizes(item) for item in proper.items])
+    if not isinstance(proper, Instance) or not proper.args:
+        return typ
+    if proper.type.fullname == "builtins.list":
+        return proper.copy_modified(args=[open_int_sizes(proper.args[0])])
+    if proper.type.fullname != "numpy.ndarray" or len(proper.args) != 2:
+        return typ
+    shape = get_proper_type(proper.args[0])
+    if not isinstance(shape, TupleType) or not any(_plain_int(item) for item in shape.items):
+        return typ
+    items = [AnyType(TypeOfAny.special_form) if _plain_int(item) else item for item in shape.items]
+    return proper.copy_modified(args=[shape.copy_modified(items=items), proper.args[1]])
+
+
 def _plain_int(typ: Type) -> bool:
     proper = get_proper_type(typ)
     return isinstance(proper, Instance) and proper.type.fullname == "builtins.int" and proper.last_known_value is None

@@ -34,7 +34,7 @@ from . import (
     _reshape,
 )
 from ._batches import BATCH_CHECKS, BATCH_METHODS, NETWORK_INPUTS
-from ._boundary import check_call, describe_callee, generalize
+from ._boundary import check_call, describe_callee, generalize, open_int_sizes
 from ._calls import CallView, Rule, RuleError
 from ._codes import SHAPE
 from ._layers import LAYER_CONSTRUCTORS, NORMALIZE, normalize_check
@@ -102,7 +102,7 @@ def _infer(rule: Rule, ctx: FunctionContext | MethodContext) -> Type:
     except RuleError:
         return unknown_shape(ctx.api)
     if result is None:
-        return ctx.default_return_type
+        return open_int_sizes(ctx.default_return_type)
     if result.shape == () and isinstance(get_proper_type(ctx.default_return_type), AnyType):
         # A reduction of every axis: numpy 2.4's stubs say Any; the dtype's scalar type is more use
         # (``x - x.mean()`` keeps the shape of ``x``).
@@ -119,6 +119,11 @@ def _infer(rule: Rule, ctx: FunctionContext | MethodContext) -> Type:
     loose = any(has_unknown_dtype(t) or is_loose_type_variable(t) for t in operands)
     dtype = result.dtype if result.dtype is not None or not loose else any_dtype(ctx.api)
     return with_shape(ctx.default_return_type, result.shape, ctx.api, dtype, replace_dtype=loose)
+
+
+def _numpy_result(ctx: FunctionContext | MethodContext) -> Type:
+    """A numpy call without a rule: the stubs' result, its ``int`` sizes unknown (``open_int_sizes``)."""
+    return open_int_sizes(ctx.default_return_type)
 
 
 def _source_digest() -> str:
@@ -234,8 +239,10 @@ class ShapePlugin(Plugin):
             or WAY_IN_RESULTS.get(fullname)
             or TREE_RESULTS.get(fullname)
         )
-        if hook is None:
-            hook = None if fullname.startswith(("numpy.", "builtins.")) else generalize
+        if hook is None and fullname.startswith("numpy."):
+            hook = _numpy_result
+        elif hook is None:
+            hook = None if fullname.startswith("builtins.") else generalize
         layer = LAYER_CONSTRUCTORS.get(fullname)
         return hook if layer is None else partial(_then_layer, hook, layer)
 

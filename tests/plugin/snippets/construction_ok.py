@@ -46,7 +46,7 @@ def sized(n: int) -> None:
     assert_type(np.zeros(n), np.ndarray[tuple[Any], F64])
     assert_type(np.zeros((n, 3)), np.ndarray[tuple[Any, Literal[3]], F64])
     assert_type(rng.random(n), np.ndarray[tuple[Any], F64])
-    assert_type(np.arange(n).shape, tuple[int])
+    assert_type(np.arange(n).shape, tuple[Any])
 
 
 def like(x: np.ndarray[tuple[B, Literal[784]], F64]) -> None:
@@ -54,3 +54,13 @@ def like(x: np.ndarray[tuple[B, Literal[784]], F64]) -> None:
     assert_type(np.zeros(x.shape), np.ndarray[tuple[B, Literal[784]], F64])
     assert_type(np.zeros((x.shape[0], 10)).shape, tuple[B, Literal[10]])
     assert_type(np.arange(x.shape[0]).shape, tuple[B])
+
+
+def returned(y: np.ndarray[tuple[B], np.dtype[np.int64]], x: np.ndarray, n: int) -> None:
+    """numpy 2.5's stubs give ``tuple[int]`` where 2.4's gave ``tuple[Any, ...]``: an unknown size, returned or
+    assigned where a literal size is declared, does not conflict either (it did, on 2.5)."""
+    counts: np.ndarray[tuple[Literal[10]], np.dtype[Any]] = np.bincount(y, minlength=10)
+    histogram: np.ndarray[tuple[Literal[10]], np.dtype[Any]] = np.histogram(x, bins=10)[0]
+    flat: np.ndarray[tuple[Literal[12]], np.dtype[Any]] = x.ravel()
+    steps: np.ndarray[tuple[Literal[5]], np.dtype[Any]] = np.arange(n)
+    del counts, histogram, flat, steps
