@@ -98,8 +98,22 @@ def test_npy_labels_may_be_class_names_as_in_every_other_form(tmp_path: Path) ->
 def test_npy_files_that_do_not_pair_up_are_refused(tmp_path: Path) -> None:
     np.save(tmp_path / "x.npy", X)
     np.save(tmp_path / "y.npy", Y[:5])
-    with pytest.raises(DataError, match=r"x.npy: 5 labels for 20 examples$"):
+    with pytest.raises(DataError, match=r"y.npy: 5 labels for 20 examples$"):
         Dataset.from_npy(tmp_path / "x.npy", tmp_path / "y.npy")
+
+
+def test_a_bad_label_is_blamed_on_the_labels_file_not_the_inputs(tmp_path: Path) -> None:
+    # It named the inputs' file: "x.npy: row 4: label 14 is outside [0, 10)".
+    labels = Y.copy()
+    labels[4] = 14
+    np.save(tmp_path / "x.npy", X)
+    np.save(tmp_path / "y.npy", labels)
+    with pytest.raises(DataError, match=r"/y.npy: row 4: label 14 is outside \[0, 10\), the classes$"):
+        Dataset.from_npy(tmp_path / "x.npy", tmp_path / "y.npy", classes=10)
+    write_idx(tmp_path / "x.idx", (X * 255).astype(np.uint8))
+    write_idx(tmp_path / "y.idx", np.where(np.arange(20) == 7, 200, Y).astype(np.uint8))
+    with pytest.raises(DataError, match=r"/y.idx: row 7: label 200 is outside \[0, 10\), the classes$"):
+        Dataset.from_idx(tmp_path / "x.idx", tmp_path / "y.idx", classes=10)
 
 
 def test_idx_files_of_any_shape_and_dtype(tmp_path: Path) -> None:

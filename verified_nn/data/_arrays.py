@@ -95,7 +95,9 @@ def read_npy(
     whole = in_memory if in_memory is not None else rows.nbytes <= IN_MEMORY_BYTES
     label_rows = FileRows(labels, limit=data_limit(), names=True)  # class indices or class names
     stored: Any = rows[:] if whole else rows
-    return Dataset(stored, label_rows[:], name=name or inputs.stem, source=str(inputs), **options)
+    return Dataset(
+        stored, label_rows[:], name=name or inputs.stem, source=str(inputs), _labels_source=str(labels), **options
+    )
 
 
 def read_idx_pair(inputs: Path, labels: Path, *, name: str | None = None, **options: Any) -> Dataset:
@@ -109,4 +111,6 @@ def read_idx_pair(inputs: Path, labels: Path, *, name: str | None = None, **opti
     if len(classes) != len(values):
         raise DataError(f"{labels}: {len(classes)} labels for the {len(values)} examples of {inputs.name}")
     folder = inputs.resolve().parent.name  # IDX datasets live in a folder named after them (data/mnist/...)
-    return Dataset(values, classes, name=name or folder or inputs.stem, source=str(inputs), **options)
+    return Dataset(
+        values, classes, name=name or folder or inputs.stem, source=str(inputs), _labels_source=str(labels), **options
+    )

@@ -57,6 +57,7 @@ class Dataset:
         source: str | None = None,
         random_order: bool = False,
         _where: Where = row_name,
+        _labels_source: str | None = None,
     ) -> None:
         """Validate and hold a dataset; DataError naming ``source`` (or ``name``) and the first bad row.
 
@@ -71,7 +72,8 @@ class Dataset:
         stored = inputs if isinstance(inputs, FileRows) else np.asarray(inputs)
         where = source if source is not None else check_name(name)
         value_range = check_inputs(stored, where, _where)
-        indices, names = check_labels(labels, len(stored), classes, where, _where)
+        # The labels' own file names their errors, when they come from one (a .npy or IDX pair).
+        indices, names = check_labels(labels, len(stored), classes, _labels_source or where, _where)
         self._set(stored, indices, names, check_name(name), where, random_order, value_range)
 
     def _set(self, *values: Any) -> None:
