@@ -98,3 +98,22 @@ def test_sizes_written_once_are_literal_with_the_plugin_and_int_without(tmp_path
         '"verified_nn.core._dims.Dim[Literal[784]]"',
         '"verified_nn.layers._dense.Dense[Literal[128], Literal[784]]"',
     ]
+
+
+PEP_695 = """\
+import numpy as np
+from jaxtyping import Float
+type Images = Float[np.ndarray, "batch 784"]
+def width(x: Images) -> None:
+    reveal_type(x)
+width(np.zeros((3, 100)))
+"""
+
+
+def test_a_pep_695_type_alias_holds_its_shape_as_an_assignment_alias_does(tmp_path: Path) -> None:
+    # It was read as an array of unknown shape: width(np.zeros((3, 100))) passed unchecked. mypy reads
+    # the statement when it targets Python 3.12, whatever Python runs it.
+    (tmp_path / "aliases.py").write_text(PEP_695)
+    lines = _mypy(tmp_path, ["--python-version", "3.12", "aliases.py"], plugin=True)
+    assert 'aliases.py:5: note: Revealed type is "numpy.ndarray[tuple[batch, Literal[784]], ' in "\n".join(lines)
+    assert any(line.startswith("aliases.py:6: error: Argument 1 to \"width\" has incompatible type") for line in lines)

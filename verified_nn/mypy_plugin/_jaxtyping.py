@@ -36,6 +36,7 @@ from mypy.nodes import (
     StrExpr,
     TupleExpr,
     TypeAlias,
+    TypeAliasStmt,
     TypeInfo,
     TypeVarExpr,
 )
@@ -455,6 +456,8 @@ def alias_dims(ctx: AnalyzeTypeContext) -> tuple[str, str] | None:
     ``(dtype class as written, dims string)``; None when there is none."""
     statement = getattr(getattr(ctx.api, "api", None), "statement", None)
     rvalue = getattr(statement, "rvalue", None)
+    if isinstance(statement, TypeAliasStmt):  # ``type Images = Float[...]`` (PEP 695): the value is a lambda's body
+        rvalue = statement.value.expr()
     if not isinstance(rvalue, Expression):
         return None
     for subscript in _subscripts(rvalue):
