@@ -160,6 +160,11 @@ def _conflict(name: str, bindings: Sequence[_Binding]) -> str | None:
     for i, first in enumerate(bindings):
         for second in bindings[i + 1 :]:
             if first.size is not None and second.size is not None and definitely_differ(first.size, second.size):
+                if (first.argument, first.shape) == (second.argument, second.shape):  # one annotation: ``"n n"``
+                    return (
+                        f"size {name} differs within {first.argument}: {render_dim(first.size)} and "
+                        f"{render_dim(second.size)} ({first.argument}: {render_shape(first.shape)})"
+                    )
                 return (
                     f"size {name} differs between arguments: {render_dim(first.size)} ({first.argument}: "
                     f"{render_shape(first.shape)}) and {render_dim(second.size)} ({second.argument}: "

@@ -46,3 +46,9 @@ def malformed(x: Float[np.ndarray, "b, c"]) -> None: ...  # E: [shape] Float[np.
 
 
 def disagree(x: Float[np.ndarray[tuple[int, int], np.dtype[np.float64]], "b 3 1"]) -> None: ...  # E: [shape] Float[np.ndarray, "b 3 1"]: the array's shape tuple[int, int] and the dims disagree
+
+
+def square(m: Float[np.ndarray, "n n"]) -> None: ...
+
+
+square(rng.random((3, 4)))  # E: [shape] "square": size n differs within m: 3 and 4 (m: (3, 4))
