@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from verified_nn.certify import PIXELS, UNBOUNDED, CertifyError, InputRange, linf_ball, parse_eps, parse_input_range
+from verified_nn.certify._ball import shown
 
 
 @pytest.mark.parametrize(
@@ -154,3 +155,18 @@ def test_a_ball_beyond_the_largest_input_is_refused() -> None:
     with pytest.raises(CertifyError, match=r"takes the ball to 1.5e\+15, beyond 1e\+15"):
         linf_ball(np.array([5e14]), Fraction(10**15), UNBOUNDED)
     assert linf_ball(np.zeros(3, np.float32), Fraction(10**14), UNBOUNDED).contains(np.full(3, -1e14))
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("2/255", "2/255 = 0.00784314"),
+        ("0.05", "1/20 = 0.05"),
+        ("1.5", "3/2 = 1.5"),
+        ("3", "3"),
+        ("1e-400", "1e-400"),  # shown as 0 (float) and as a 400-digit fraction (the table) before
+        ("1" + "0" * 400, "more than 1.79769e+308"),
+    ],
+)
+def test_a_radius_is_shown_exactly_when_short_and_in_six_digits_else(typed: str, expected: str) -> None:
+    assert shown(parse_eps(typed)) == expected

@@ -152,7 +152,7 @@ def test_a_misclassified_image_is_its_own_counterexample() -> None:
     ("fields", "message"),
     [
         ({"method": "milp"}, "method must be one of ibp, crown, complete, got 'milp'"),
-        ({"eps": Fraction(3, 2)}, r"eps must lie in \[0, 1\], got 3/2"),
+        ({"eps": Fraction(3, 2)}, r"eps must lie in \[0, 1\], got 3/2 = 1.5$"),
         ({"time_limit": 0}, "the time limit must be positive, got 0"),
     ],
 )

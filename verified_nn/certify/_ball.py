@@ -13,6 +13,7 @@ import functools
 import math
 import re
 import sys
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any, Final, TypeAlias
 
@@ -57,19 +58,30 @@ class InputRange:
         width = self.high - self.low
         most = width if math.isfinite(width) else MAX_INPUT
         if not 0 <= eps <= Fraction(most):
-            raise CertifyError(f"eps must lie in [0, {most:g}], got {_shown(eps)}")
+            raise CertifyError(f"eps must lie in [0, {most:g}], got {shown(eps)}")
 
     def holds(self, values: Array) -> bool:
         """Whether every entry of ``values`` is finite and lies in the input range."""
         return bool(np.isfinite(values).all() and (values >= self.low).all() and (values <= self.high).all())
 
 
-def _shown(eps: Fraction) -> str:
-    """``eps`` as typed for short values, else in float notation (a 5,000-digit radius is not echoed whole)."""
+def shown(eps: Fraction) -> str:
+    """A radius for messages and tables: exact when short (``2/255 = 0.00784314``, ``0.1``), else six digits
+    (``1e-400``: a 400-digit fraction is not echoed whole, nor a radius below float's range shown as 0)."""
+    if abs(eps) > _LARGEST:
+        return f"{'-' if eps < 0 else ''}more than {float(_LARGEST):g}"
+    decimal = f"{decimal_of(eps):.6g}"
     text = str(eps)
-    if len(text) <= 40:
-        return text
-    return f"{float(eps):g}" if abs(eps) <= _LARGEST else f"{'-' if eps < 0 else ''}more than {float(_LARGEST):g}"
+    if len(text) > 40 or text == decimal:
+        return decimal
+    return text if eps.denominator == 1 else f"{text} = {decimal}"
+
+
+def decimal_of(value: Fraction) -> Decimal:
+    """``value`` to 12 significant digits, however small or large (``float`` would round 1e-400 to 0)."""
+    with localcontext() as context:
+        context.prec = 12
+        return Decimal(value.numerator) / Decimal(value.denominator)
 
 
 PIXELS: Final = InputRange(0.0, 1.0)
@@ -192,7 +204,7 @@ def linf_ball(center: Vector, eps: Fraction | float | str, input_range: InputRan
     reach = float(max(np.abs(lower).max(initial=0.0), np.abs(upper).max(initial=0.0)))
     if not reach <= MAX_INPUT:
         raise CertifyError(
-            f"eps {_shown(radius)} takes the ball to {reach:g}, beyond {MAX_INPUT:g}, the largest input certify "
+            f"eps {shown(radius)} takes the ball to {reach:g}, beyond {MAX_INPUT:g}, the largest input certify "
             f"bounds: give a smaller eps or a bounded input range"
         )
     below, above = (

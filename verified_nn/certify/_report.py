@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
-from ._ball import PIXELS, InputRange
+from ._ball import PIXELS, InputRange, shown
 from ._driver import (
     COUNTEREXAMPLE,
     FLOAT_UNDECIDED,
@@ -82,10 +82,6 @@ def summarize(
     )
 
 
-def _eps_text(eps: Fraction) -> str:
-    return f"{eps} = {float(eps):.6g}" if eps.denominator != 1 else str(eps)
-
-
 def _range_text(input_range: InputRange) -> str:
     text = str(input_range)
     return text if text == "unbounded" else f"in {text}"
@@ -97,7 +93,7 @@ def format_table(summary: Summary) -> str:
     exact = f"{summary.exact:7.2%}" if summary.exact is not None else "    n/a"
     why = "" if summary.exact is not None or summary.method != "complete" else "  (some examples undecided)"
     rows = [
-        f"certify: {n} examples, eps {_eps_text(summary.eps)}, inputs {_range_text(summary.input_range)}, "
+        f"certify: {n} examples, eps {shown(summary.eps)}, inputs {_range_text(summary.input_range)}, "
         f"method {summary.method}",
         f"  clean accuracy             {summary.clean_accuracy:7.2%}  ({summary.correct}/{n})",
         f"  certified (lower bound)    {summary.certified_accuracy:7.2%}  ({summary.verified}/{n})",
