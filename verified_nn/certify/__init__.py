@@ -40,7 +40,7 @@ from ._driver import (
     certify_image as certify_image,
     certify_images as certify_images,
     check_certifiable as check_certifiable,
-    solver_installed as solver_installed,
+    check_solver as check_solver,
 )
 from ._errors import CertifyError as CertifyError
 from ._png import png_bytes as png_bytes, side_by_side as side_by_side, write_png as write_png

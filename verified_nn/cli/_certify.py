@@ -25,13 +25,13 @@ from verified_nn.certify import (
     as_json,
     certify_images,
     check_certifiable,
+    check_solver,
     format_table,
     parse_address,
     parse_eps,
     parse_input_range,
     probe_scheduler,
     side_by_side,
-    solver_installed,
     summarize,
     write_png,
 )
@@ -188,8 +188,7 @@ def run(args: argparse.Namespace) -> int:
         raise CertifyError(f"--count must be >= 1, got {args.count}")
     if args.jobs < 1:
         raise CertifyError(f"--jobs must be >= 1, got {args.jobs}")
-    if args.method == "complete" and not solver_installed():
-        raise CertifyError("the complete method needs scipy: pip install 'verified-nn[certify]'")
+    check_solver(args.method)
     if args.scheduler is not None and args.jobs != 1:
         raise CertifyError("--jobs and --scheduler cannot be combined: the cluster's workers set the parallelism")
     check_workers(args.jobs, option="--jobs")
