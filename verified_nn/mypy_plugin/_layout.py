@@ -168,13 +168,17 @@ def _same(view: CallView, shape: Shape) -> Shape | None:
     return shape
 
 
-def _same_axes(view: CallView, shape: Shape) -> Shape | None:
-    """``flip``, ``roll``: the shape, its ``axis`` (an int or a tuple of them) checked against the rank."""
-    expr = view.arg("axis", 2 if view.arg("shift", 1) is not None else 1)
-    axes = None if expr is None or view.is_none(expr) else view.ints(expr)
-    for axis in axes or []:
-        normalize_axis(axis, len(shape))
-    return shape
+def _same_axes(position: int) -> Transform:
+    """``flip`` (``axis`` at 1), ``roll`` (at 2): the shape, its ``axis`` (an int or a tuple) checked."""
+
+    def transform(view: CallView, shape: Shape) -> Shape | None:
+        expr = view.arg("axis", position)
+        axes = None if expr is None or view.is_none(expr) else view.ints(expr)
+        for axis in axes or []:
+            normalize_axis(axis, len(shape))
+        return shape
+
+    return transform
 
 
 def _moveaxis(view: CallView, shape: Shape) -> Shape | None:
@@ -350,8 +354,8 @@ FUNCTIONS: dict[str, Rule] = {
     "numpy.lib._stride_tricks_impl.sliding_window_view": _rule("sliding_window_view", _windows, name="x"),
     "numpy.lib._twodim_base_impl.diag": _rule("diag", _diag, name="v"),
     "numpy.lib._function_base_impl.diff": _rule("diff", _diff),
-    "numpy.lib._function_base_impl.flip": _rule("flip", _same_axes, name="m"),
-    "numpy._core.numeric.roll": _rule("roll", _same_axes),
+    "numpy.lib._function_base_impl.flip": _rule("flip", _same_axes(1), name="m"),
+    "numpy._core.numeric.roll": _rule("roll", _same_axes(2)),
     "numpy.lib._twodim_base_impl.triu": _rule("triu", _same, name="m"),
     "numpy.lib._twodim_base_impl.tril": _rule("tril", _same, name="m"),
     f"{_FROMNUMERIC}.round": _rule("round", _same),

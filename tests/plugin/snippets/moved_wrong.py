@@ -32,6 +32,8 @@ def moved(
     np.vsplit(v, 2)  # E: [shape] vsplit: needs at least 2 axes, not 1 (v: (100,))
     np.dsplit(w, 2)  # E: [shape] dsplit: needs at least 3 axes, not 2 (w: (2, 5))
     np.flip(w, axis=2)  # E: [shape] flip: axis 2 is out of range for rank 2 (w: (2, 5))
+    np.flip(w, (0, 2))  # E: [shape] flip: axis 2 is out of range for rank 2 (w: (2, 5))
+    np.roll(w, 1, -3)  # E: [shape] roll: axis -3 is out of range for rank 2 (w: (2, 5))
     np.roll(w, 1, axis=(0, 2))  # E: [shape] roll: axis 2 is out of range for rank 2 (w: (2, 5))
 
 
