@@ -13,7 +13,7 @@ from mypy.types import Instance, LiteralType, get_proper_type
 from . import _sizes as sizes
 from ._calls import CallView, Inferred, Operand, Rule, RuleError, explained
 from ._sizes import Known, render_shape
-from ._types import any_dtype, describe, operand_shape
+from ._types import any_dtype, bool_dtype, describe, operand_shape
 
 __all__ = ["FUNCTIONS", "METHODS"]
 
@@ -60,9 +60,7 @@ def _operator(operation: str, method: str) -> Rule:
         operands = view.binary_operands(method)
         result = None if operands is None else _broadcast(operation, operands, view)
         if result is not None and operation in _COMPARISONS:
-            # a mask, whatever the operands' dtypes (numpy's stubs lose it when one is not fully known)
-            boolean = view.api.named_generic_type("numpy.bool", [view.api.named_generic_type("builtins.bool", [])])
-            return Inferred(result.shape, view.api.named_generic_type("numpy.dtype", [boolean]))
+            return Inferred(result.shape, bool_dtype(view.api))  # a mask, whatever the operands' dtypes
         return result
 
     return rule

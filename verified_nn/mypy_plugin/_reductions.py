@@ -7,11 +7,20 @@ axis gives a scalar, which numpy's stubs already type.
 from collections.abc import Callable
 
 from mypy.nodes import Expression, NameExpr, TupleExpr
-from mypy.types import AnyType, Type, TypeOfAny
+from mypy.types import Type
 
 from . import _sizes as sizes
 from ._calls import CallView, Inferred, Operand, Rule, explained
-from ._types import any_dtype, dtype_of, evaluate_bool, evaluate_int, is_inexact_dtype, literal_bool_of_type
+from ._types import (
+    any_dtype,
+    bool_dtype,
+    dtype_of,
+    evaluate_bool,
+    evaluate_int,
+    index_dtype,
+    is_inexact_dtype,
+    literal_bool_of_type,
+)
 
 __all__ = ["FUNCTIONS", "METHODS"]
 
@@ -35,16 +44,14 @@ def _unknown(array: Operand, view: CallView) -> Type | None:
 
 
 def _index(array: Operand, view: CallView) -> Type | None:
-    """argmax, argmin: integer indices (``signedinteger``, as numpy's ``intp``), whatever the array's dtype, so
-    that ``np.eye(10)[p.argmax(axis=1)]`` is integer-array indexing even for an array of unknown dtype."""
-    integer = view.api.named_generic_type("numpy.signedinteger", [AnyType(TypeOfAny.special_form)])
-    return view.api.named_generic_type("numpy.dtype", [integer])
+    """argmax, argmin: integer indices whatever the array's dtype, so that ``np.eye(10)[p.argmax(axis=1)]`` is
+    integer-array indexing even for an array of unknown dtype."""
+    return index_dtype(view.api)
 
 
 def _boolean(array: Operand, view: CallView) -> Type | None:
     """any, all: booleans."""
-    boolean = view.api.named_generic_type("numpy.bool", [view.api.named_generic_type("builtins.bool", [])])
-    return view.api.named_generic_type("numpy.dtype", [boolean])
+    return bool_dtype(view.api)
 
 
 def _axes(expr: Expression | None, default: int | None) -> tuple[bool, list[int] | None]:

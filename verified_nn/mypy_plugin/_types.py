@@ -243,6 +243,20 @@ def any_dtype(api: CheckerPluginInterface) -> Type:
     return api.named_generic_type("numpy.dtype", [AnyType(TypeOfAny.special_form)])
 
 
+def bool_dtype(api: CheckerPluginInterface) -> Type:
+    """``np.dtype[np.bool]``: a mask's dtype, whatever its operands' (numpy's stubs lose it when one is unknown)."""
+    return api.named_generic_type(
+        "numpy.dtype", [api.named_generic_type("numpy.bool", [api.named_generic_type("builtins.bool", [])])]
+    )
+
+
+def index_dtype(api: CheckerPluginInterface) -> Type:
+    """``np.dtype[np.signedinteger[Any]]`` (numpy's ``intp``): the dtype of indices such as ``argmax``'s."""
+    return api.named_generic_type(
+        "numpy.dtype", [api.named_generic_type("numpy.signedinteger", [AnyType(TypeOfAny.special_form)])]
+    )
+
+
 def dim_type(dim: Dim, api: CheckerPluginInterface, stub: Type | None = None) -> Type:
     """The type of one size: ``Literal[n]``, the type variable itself, or ``Any`` for an unknown size.
 
