@@ -70,14 +70,14 @@ def shown(eps: Fraction) -> str:
     (``1e-400``: a 400-digit fraction is not echoed whole, nor a radius below float's range shown as 0)."""
     if abs(eps) > _LARGEST:
         return f"{'-' if eps < 0 else ''}more than {float(_LARGEST):g}"
-    decimal = f"{decimal_of(eps):.6g}"
+    decimal = f"{_decimal(eps):.6g}"
     text = str(eps)
     if len(text) > 40 or text == decimal:
         return decimal
     return text if eps.denominator == 1 else f"{text} = {decimal}"
 
 
-def decimal_of(value: Fraction) -> Decimal:
+def _decimal(value: Fraction) -> Decimal:
     """``value`` to 12 significant digits, however small or large (``float`` would round 1e-400 to 0)."""
     with localcontext() as context:
         context.prec = 12
