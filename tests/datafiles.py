@@ -2,11 +2,14 @@
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from verified_nn.data import DatasetSpec, write_idx
+
+if TYPE_CHECKING:
+    from verified_nn.training import TrainConfig
 
 FILES = {
     "train-images": "train-images-idx3-ubyte.gz",
@@ -93,3 +96,20 @@ def fast_training(epochs: int, *, train_eval: int, log_every: int | None = 10, v
     options = ["--epochs", str(epochs), "--batch-size", "16", "--train-eval-size", str(train_eval), "--dropout", "0"]
     options += ["--validation-size", str(validation)]
     return options + (["--log-every", str(log_every)] if log_every is not None else [])
+
+
+def fast_config(epochs: int) -> "TrainConfig":
+    """The library's ``TrainConfig`` for such a run, on one fixed BLAS thread (runs compared bit for bit must
+    not depend on what ``"auto"`` chooses)."""
+    from verified_nn.training import TrainConfig
+
+    return TrainConfig(
+        epochs=epochs,
+        batch_size=16,
+        learning_rate=0.05,
+        log_every=10,
+        train_eval_size=400,
+        validation_size=100,
+        dropout=0.0,
+        threads=1,
+    )

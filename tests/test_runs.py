@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import safetensors.numpy
-from datafiles import interrupt_in, write_synthetic
+from datafiles import fast_config, interrupt_in, write_synthetic
 
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATASETS
@@ -28,16 +28,7 @@ from verified_nn.training import (
 )
 from verified_nn.training._runs import RunLock
 
-CONFIG = TrainConfig(
-    epochs=2,
-    batch_size=16,
-    learning_rate=0.05,
-    log_every=10,
-    train_eval_size=400,
-    validation_size=100,
-    dropout=0.0,
-    threads=1,
-)
+CONFIG = fast_config(2)
 
 
 @pytest.fixture

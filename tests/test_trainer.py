@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from datafiles import interrupt_in, write_synthetic
+from datafiles import fast_config, interrupt_in, write_synthetic
 
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATASETS, Dataset, split
@@ -35,17 +35,7 @@ def synthetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-# One fixed BLAS thread: the runs compared here must repeat bit for bit ("auto" may choose differently).
-CONFIG = TrainConfig(
-    epochs=4,
-    batch_size=16,
-    learning_rate=0.05,
-    log_every=10,
-    train_eval_size=400,
-    validation_size=100,
-    dropout=0.0,
-    threads=1,
-)
+CONFIG = fast_config(4)
 
 
 def _train(
