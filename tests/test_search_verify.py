@@ -72,7 +72,9 @@ def test_bounds_near_overflow_give_unknown_never_unsat() -> None:
 def test_a_region_without_output_conditions_is_violated_at_once_and_misfits_are_refused() -> None:
     network, _ = planted(3)
     anything = parse_vnnlib(vnnlib_text([0, 0, 0], [1, 1, 1], 2, "(or (and (<= X_0 1)) (and (<= Y_0 -100)))"))
-    assert verify(network, anything, timeout=5).result == SAT
+    verdict = verify(network, anything, timeout=5)
+    assert verdict.result == SAT and "constrains no output" in verdict.note
+    assert "constrains no output" not in verify(network, planted_property(3), timeout=5).note
     with pytest.raises(SpecError, match="the property speaks of 3 inputs and 2 outputs; the network takes 8"):
         verify(planted(8)[0], anything, timeout=5)
 

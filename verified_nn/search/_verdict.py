@@ -28,7 +28,7 @@ class Verdict:
     example: Array | None = None  # the counterexample's input (flat, the network's dtype), for sat
     outputs: Array | None = None  # the outputs there, as checked
     domains: int = 0  # sub-domains bounded by branch-and-bound
-    note: str = ""  # why a result is unknown, for people
+    note: str = ""  # for people: why a result is unknown, or that a sat needed no search
 
     def text(self) -> str:
         """The answer in VNN-COMP's format: the result, then for ``sat`` the assignment."""

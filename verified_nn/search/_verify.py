@@ -86,13 +86,17 @@ class _Search:
         return self.verdict(SAT, stage=stage, example=found.example, outputs=outputs)
 
 
+NO_OUTPUT_CONDITION = "a case of the property constrains no output: every input of its box violates it"
+
+
 def _trivial(search: _Search, problem: Problem) -> Verdict | None:
     """A region with a conjunction of no rows is violated by any input of its box."""
     if not any(not conjunct.rows for conjunct in problem.region.conjuncts):
         return None
     x = problem.lower.copy()
     outputs = np.asarray(search.network.logits(x[np.newaxis]))[0].reshape(-1)
-    return search.checked(AttackResult(example=x, outputs=outputs, best=-np.inf), "attack")
+    verdict = search.checked(AttackResult(example=x, outputs=outputs, best=-np.inf), "attack")
+    return None if verdict is None else dataclasses.replace(verdict, note=NO_OUTPUT_CONDITION)
 
 
 def verify(
