@@ -146,3 +146,40 @@ def test_a_domain_whose_bound_charges_no_relaxation_is_split_where_its_box_is_wi
     assert not np.any(found.costs[1]) and not np.any(found.backup[1])
     [domain] = tree.domains(nodes, found, [{}])
     assert domain is not None and domain.choice == (1, 1)  # the second value's box, [-2, 2], is the wider
+
+
+class _Clock:
+    """``time`` for the bound walker: the real clock, until ``after`` readings have been taken, then a day later."""
+
+    def __init__(self, after: int) -> None:
+        self.after, self.readings = after, 0
+
+    def monotonic(self) -> float:
+        self.readings += 1
+        return time.monotonic() + (86400.0 if self.readings > self.after else 0.0)
+
+
+def test_a_bound_pass_stops_at_the_deadline_and_the_search_answers_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One pass over a wide network took 110 s of a 5 s limit (VNN-COMP's cifar_biasfield): the walker now
+    # reads the clock before each layer and each chunk of rows, and branch-and-bound turns that into timeout.
+    import verified_nn.bounds._walk as walk
+    from verified_nn.bounds import Box, OutOfTimeError, Rounding, linear_bounds
+    from verified_nn.bounds._inputs import split_inputs
+
+    network = _network(1)
+    low, slack = _grid_minimum(network)
+    spec = parse_vnnlib(vnnlib_text([-1, -1], [1, 1], 1, _below(low - slack - 0.05)))
+    [problem] = problems(network, spec)
+    assert _decide(network, problem, 60, BabConfig(batch=16)).result == UNSAT  # in time, proven
+    box, rounding = Box(-np.ones((1, 2)), np.ones((1, 2))), Rounding.sound(deployed=np.float32)
+    monkeypatch.setattr(walk, "time", _Clock(after=1))  # the deadline passes after the first layer
+    with pytest.raises(OutOfTimeError):
+        linear_bounds(network, box, rounding=rounding, deadline=time.monotonic() + 60)
+    monkeypatch.setattr(walk, "time", _Clock(after=1))
+    assert linear_bounds(network, box, rounding=rounding).domains == 1  # no deadline: the clock is not read
+    monkeypatch.setattr(walk, "time", _Clock(after=0))
+    outcome = _decide(network, problem, 60, BabConfig(batch=16))
+    assert (outcome.result, outcome.domains) == ("timeout", 0)
+    check = lambda x: problem.counterexample(network, x)  # noqa: E731
+    rows = np.arange(len(problem.bound))
+    assert split_inputs(network, problem, rows, deadline=time.monotonic() + 60, check=check)[0] == "timeout"

@@ -27,7 +27,8 @@ deployed network.
   every node that feeds a relaxed layer (an activation, a max pool) tightened by back-substitution (CROWN).
   ``splits[node]`` ``(domains, *shape)`` int8 fixes values ``>= 0`` (+1) or ``<= 0`` (-1) per domain: the
   per-ReLU split constraints of branch-and-bound. ``known`` bounds (a parent's, via ``NodeBounds.take``) are
-  intersected, and its first ``reuse`` nodes taken as they are.
+  intersected, and its first ``reuse`` nodes taken as they are. With ``deadline`` (``time.monotonic``), a
+  pass still running then raises OutOfTimeError (read before each layer and each chunk of rows).
 - ``spec_bounds(network, nodes, spec, slopes=None, node=None, stop=0)`` -> SpecBounds: lower bounds of
   ``spec . y`` for rows ``spec`` ``(rows, *shape)`` or ``(domains, rows, *shape)`` of any node (the output by
   default), by back-substitution to node ``stop``. ``SpecBounds.noise`` is the float allowance inside the
@@ -74,7 +75,7 @@ from ._box import Box as Box, Splits as Splits, input_box as input_box
 from ._conv import AvgPoolRule as AvgPoolRule, ConvRule as ConvRule
 from ._dense import DenseRule as DenseRule
 from ._elementwise import ElementwiseRule as ElementwiseRule
-from ._errors import BoundsError as BoundsError
+from ._errors import BoundsError as BoundsError, OutOfTimeError as OutOfTimeError
 from ._exact import NotRationalError as NotRationalError, Scaled as Scaled, scaled as scaled
 from ._lines import Lines as Lines
 from ._maxpool import MaxPoolRule as MaxPoolRule

@@ -27,7 +27,7 @@ from verified_nn.network import Network
 from ._beta import SplitBounds, split_bounds
 from ._box import Box
 from ._domains import Domain, Tree
-from ._errors import BoundsError
+from ._errors import BoundsError, OutOfTimeError
 from ._fallback import solve_domain
 from ._inputs import split_inputs
 from ._query import Check, Query
@@ -106,7 +106,14 @@ def _grow(tree: Tree, config: BabConfig, deadline: float, check: Check, bounded:
                 np.repeat(nodes.boxes[0].upper[:1], nodes.domains, 0),
             )
             nodes = linear_bounds(
-                network, box, rounding=tree.rounding, splits=splits, known=nodes, reuse=first, limit=0
+                network,
+                box,
+                rounding=tree.rounding,
+                splits=splits,
+                known=nodes,
+                reuse=first,
+                limit=0,
+                deadline=deadline,
             )
         if time.monotonic() > deadline:
             return BabOutcome("timeout", bounded[0])
@@ -184,15 +191,31 @@ def branch_and_bound(
     ``check(x)`` returns the outputs at a candidate input (in the network's dtype, inside the box) when it is
     a confirmed counterexample, None otherwise. ``attack_from(corners)``, called once the
     root is bounded with the inputs where its rows' linear bounds are lowest, may return a counterexample
-    ``(x, outputs)`` found from there.
+    ``(x, outputs)`` found from there. A bound pass that reaches ``deadline`` is abandoned: ``timeout``.
     """
-    settings = config or BabConfig()
+    bounded = [0]
+    try:
+        return _decide(network, query, deadline, check, config or BabConfig(), attack_from, bounded)
+    except OutOfTimeError:
+        return BabOutcome("timeout", bounded[0])
+
+
+def _decide(
+    network: Network[Any, Any],
+    query: Query,
+    deadline: float,
+    check: Check,
+    settings: BabConfig,
+    attack_from: Callable[[Array], tuple[Array, Array] | None] | None,
+    bounded: list[int],
+) -> BabOutcome:
+    """:func:`branch_and_bound`'s work; ``bounded[0]`` counts the domains bounded so far."""
     precision = str(np.promote_types(settings.precision, network.dtype))  # float32 bounds of a float64 network lose
     everything = Tree(network, query, np.arange(len(query.bound)), precision=precision)
     box = Box(query.outer_lower[np.newaxis], query.outer_upper[np.newaxis])
     start = time.monotonic()
     # Wide layers are tightened where unstable only; alpha-CROWN on the hidden layers when it fits the time.
-    nodes = linear_bounds(network, box, rounding=everything.rounding, limit=ROOT_LIMIT)
+    nodes = linear_bounds(network, box, rounding=everything.rounding, limit=ROOT_LIMIT, deadline=deadline)
     crown = time.monotonic() - start
     if settings.root_intermediate and crown * 4 * (settings.root_intermediate + 1) < deadline - time.monotonic():
         nodes = linear_bounds(
@@ -202,10 +225,11 @@ def branch_and_bound(
             limit=ROOT_LIMIT,
             known=nodes,
             optimise=settings.root_intermediate,
+            deadline=deadline,
         )
     found = split_bounds(network, nodes, query.matrix, iterations=settings.root_iterations, deadline=deadline)
     bounds = everything.violations(found, nodes)[0]  # (rows,)
-    bounded = [1]
+    bounded[0] = 1
     open_conjuncts = [k for k in range(query.conjuncts) if not np.any(bounds[query.conjunct == k] > 0)]
     if not open_conjuncts:
         return BabOutcome("unsat", bounded[0])

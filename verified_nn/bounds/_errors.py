@@ -1,4 +1,4 @@
-"""The exception type of the bound core: a network, a layer or a request it cannot bound."""
+"""The exception types of the bound core: a network, a layer or a request it cannot bound; a pass out of time."""
 
 from verified_nn.core import InvalidArgumentError
 
@@ -8,3 +8,10 @@ class BoundsError(InvalidArgumentError):
 
 
 BoundsError.__module__ = "verified_nn.bounds"
+
+
+class OutOfTimeError(Exception):
+    """A bound pass reached its deadline before it finished: no bound, the caller answers ``timeout``."""
+
+
+OutOfTimeError.__module__ = "verified_nn.bounds"

@@ -20,6 +20,7 @@ from verified_nn.network import Network
 
 from ._beta import split_bounds
 from ._box import Box
+from ._errors import OutOfTimeError
 from ._query import Check, Query
 from ._rounding import Rounding
 from ._walk import linear_bounds
@@ -50,7 +51,7 @@ class _Boxes:
     ) -> tuple[Array, Array] | None:
         """Bound the boxes ``(k, n)`` and keep the open ones; a counterexample found on the way, if any."""
         network, query = self.network, self.query
-        nodes = linear_bounds(network, Box(lower, upper), rounding=self.rounding)
+        nodes = linear_bounds(network, Box(lower, upper), rounding=self.rounding, deadline=deadline)
         found = split_bounds(network, nodes, query.matrix[self.rows], iterations=iterations, deadline=deadline)
         self.bounded += len(lower)
         magnitude = nodes.output.magnitude().reshape(len(lower), -1)
@@ -90,16 +91,19 @@ def split_inputs(
     ``("unknown", ...)`` when a box can be halved no further and its bound still falls short."""
     boxes = _Boxes(network, query, rows, precision)
     root = query.outer_lower[np.newaxis], query.outer_upper[np.newaxis]
-    found = boxes.bound(*root, 4 * iterations, check, deadline)
-    while found is None and boxes.queue:
-        if time.monotonic() > deadline:
-            return "timeout", None, None, boxes.bounded
-        popped = [heapq.heappop(boxes.queue) for _ in range(min(batch, len(boxes.queue)))]
-        lower, upper, weights = (np.stack([item[k] for item in popped]) for k in (2, 3, 4))
-        halves = _halves(lower, upper, weights)
-        if halves is None:
-            return "unknown", None, None, boxes.bounded
-        found = boxes.bound(*halves, iterations, check, deadline)
+    try:
+        found = boxes.bound(*root, 4 * iterations, check, deadline)
+        while found is None and boxes.queue:
+            if time.monotonic() > deadline:
+                return "timeout", None, None, boxes.bounded
+            popped = [heapq.heappop(boxes.queue) for _ in range(min(batch, len(boxes.queue)))]
+            lower, upper, weights = (np.stack([item[k] for item in popped]) for k in (2, 3, 4))
+            halves = _halves(lower, upper, weights)
+            if halves is None:
+                return "unknown", None, None, boxes.bounded
+            found = boxes.bound(*halves, iterations, check, deadline)
+    except OutOfTimeError:  # a bound pass reached the deadline
+        return "timeout", None, None, boxes.bounded
     if found is not None:
         return "sat", found[0], found[1], boxes.bounded
     return "unsat", None, None, boxes.bounded

@@ -8,6 +8,7 @@ to tighten by back-substitution (those feeding a layer whose linear bounds depen
 
 import dataclasses
 import math
+import time
 from collections.abc import Mapping
 from typing import Any, Final, TypeAlias
 
@@ -17,7 +18,7 @@ from verified_nn.layers import Layer
 from verified_nn.network import Network
 
 from ._box import Box, Splits
-from ._errors import BoundsError
+from ._errors import BoundsError, OutOfTimeError
 from ._rounding import Rounding
 from ._rule import Context, LinearForm, Step, rule_for
 
@@ -133,6 +134,7 @@ def linear_bounds(
     reuse: int = 0,
     limit: int = 4096,
     optimise: int = 0,
+    deadline: float | None = None,
 ) -> NodeBounds:
     """Boxes around every node, those feeding a relaxed layer tightened by back-substitution (CROWN).
 
@@ -140,7 +142,8 @@ def linear_bounds(
     is computed; its first ``reuse`` nodes are taken as they are (a branch-and-bound child shares the
     nodes before its first split with its parent). Nodes wider than ``limit`` values per domain are
     tightened only where their box straddles 0 (where a ReLU's relaxation depends on it). With ``optimise``,
-    each tightening also runs that many steps of alpha-CROWN on its own slopes.
+    each tightening also runs that many steps of alpha-CROWN on its own slopes. Past ``deadline``
+    (``time.monotonic``), checked before each layer and each chunk of back-substituted rows: OutOfTimeError.
     """
     layers = _layers(network)
     if known is not None and (known.domains != box.domains or len(known.boxes) != len(layers) + 1):
@@ -152,6 +155,7 @@ def linear_bounds(
     contexts = [Context(rounding) for _ in boxes] if reuse == 0 else list(known.contexts[:reuse])  # type: ignore[union-attr]
     relaxed_before = any(rule_for(layer, index=i).relaxed for i, layer in enumerate(layers[: len(boxes) - 1]))
     for index in range(len(boxes) - 1, len(layers)):
+        _in_time(deadline)
         layer = layers[index]
         rule = rule_for(layer, index=index)
         relaxed_before |= rule.relaxed
@@ -163,13 +167,21 @@ def linear_bounds(
         feeds_relaxed = node < len(layers) and rule_for(layers[node], index=node).relaxed
         if relaxed_before and feeds_relaxed:
             partial = NodeBounds((*boxes, out), rounding, (*contexts, Context(rounding)))
-            out = _tighten(layers, partial, node, limit, optimise).constrained(signs.get(node))
+            out = _tighten(layers, partial, node, limit, optimise, deadline).constrained(signs.get(node))
         boxes.append(out)
         contexts.append(Context(rounding))
     return NodeBounds(tuple(boxes), rounding, tuple(contexts))
 
 
-def _tighten(layers: tuple[Layer[Any, Any], ...], nodes: NodeBounds, node: int, limit: int, optimise: int) -> Box:
+def _in_time(deadline: float | None) -> None:
+    """OutOfTimeError once ``deadline`` has passed."""
+    if deadline is not None and time.monotonic() > deadline:
+        raise OutOfTimeError
+
+
+def _tighten(
+    layers: tuple[Layer[Any, Any], ...], nodes: NodeBounds, node: int, limit: int, optimise: int, deadline: float | None
+) -> Box:
     """The box of ``node`` intersected with back-substituted bounds of each of its values."""
     box = nodes.boxes[node]
     domains, size = box.domains, math.prod(box.shape)
@@ -185,6 +197,7 @@ def _tighten(layers: tuple[Layer[Any, Any], ...], nodes: NodeBounds, node: int, 
     per_chunk = max(1, CHUNK_VALUES // (2 * domains * widest))
     new_low, new_high = low.copy(), high.copy()
     for start in range(0, len(chosen), per_chunk):
+        _in_time(deadline)
         part = chosen[start : start + per_chunk]
         k = len(part)
         spec = np.zeros((2 * k, size), dtype=nodes.rounding.dtype)
