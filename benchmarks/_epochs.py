@@ -7,7 +7,13 @@ and the CPU time that *other* processes took meanwhile (all cores' busy time in 
 process's own) are kept; the load average is printed before and after. A ratio between two candidates
 is marked when other processes' load, in cores, differed by more than one between the timed epochs:
 such a ratio says more about the machine than about the code. (The load average itself counts this
-process's own threads, so it rises during any run; it is printed, not used to judge.)
+process's own threads, so it rises during any run; it is printed, not used to judge.) Each timed epoch
+starts after an untimed pause of ``SETTLE`` seconds, in which the threads the previous candidate left
+idle stop spinning: OpenMP's after PyTorch's epochs, and BLAS's after ours, spin for milliseconds on the
+cores the next candidate needs. Straight after PyTorch's epochs, the probe by which verified-nn's ``auto``
+chooses its threads found two threads less than 10% faster on 784-128-10 in 12 tries of 12 (median 1.03
+of one thread's time), and so chose one; after a pause of 50 ms, in 3 of 12 (median 0.87). The trainer
+has no PyTorch in its process.
 """
 
 import dataclasses
@@ -18,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 Epoch = Callable[[int], int]  # runs epoch ``number``; returns the threads it ran on
+SETTLE = 0.1  # seconds between epochs, untimed
 
 
 def _busy_seconds() -> float | None:
@@ -53,6 +60,7 @@ class Epochs:
 
 
 def _timed(run: Epoch, number: int, into: Epochs) -> None:
+    time.sleep(SETTLE)
     busy, wall, cpu = _busy_seconds(), time.perf_counter(), time.process_time()
     threads = run(number)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
