@@ -43,11 +43,19 @@ def test_train_evaluate_float_check_certify_and_predict_on_an_npz(
     model = "models/b-best.safetensors"
     assert main(["evaluate", model, "--data", "bands.npz"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"{model} on bands test (60 examples)\n  accuracy 100.00%") and "note:" not in out
+    split = "held out of 240 by test size 0.25, the default, seed 0"  # the examples training held out
+    assert out.startswith(f"{model} on bands test (60 examples, {split})\n  accuracy 100.00%") and "note:" not in out
+    assert main(["evaluate", model, "--data", "bands.npz", "--test-size", "30"]) == 0
+    out = capsys.readouterr().out  # another split: said, and not the test set the model was reported on
+    assert f"{model} on bands test (30 examples, held out of 240 by test size 30, from --test-size, seed 0)" in out
+    assert "note: this is not the test set" in out
     assert main(["float-check", model, "--data", "bands.npz"]) == 0
     assert "64-16-3" not in capsys.readouterr().out  # 36 inputs: the flattened 6 x 6 images
     assert main(["float-check", model, "--data", "bands.npz", "--count", "9"]) == 0
-    assert "on bands test (9 examples)" in capsys.readouterr().out
+    assert f"on bands test (9 examples, {split})" in capsys.readouterr().out
+    assert main(["float-check", model, "--data", "bands.npz", "--split", "train", "--count", "9"]) == 0
+    left = "left of 240 after holding out 60 by test size 0.25, the default, seed 0"
+    assert f"on bands train (9 examples, {left})" in capsys.readouterr().out
     assert main(["float-check", model, "--data", "bands.npz", "--count", "61"]) == 2
     assert capsys.readouterr().err == "verified-nn: error: --count 61 exceeds the 60 examples of bands test\n"
     capsys.readouterr()
@@ -58,7 +66,13 @@ def test_train_evaluate_float_check_certify_and_predict_on_an_npz(
     assert main(["certify", model, "--data", "bands.npz", "--eps", "0.001", "--method", "ibp"]) == 0
     assert "note:" not in capsys.readouterr().out  # the default, 100, takes what there is without a word
     assert main(["certify", model, "--data", "bands.npz", "--eps", "0.01", "--count", "6", "--method", "crown"]) == 0
-    assert f"{model} on bands test" in capsys.readouterr().out
+    assert f"{model} on bands test ({split})\n" in capsys.readouterr().out
+    assert main(["train", "--data", "bands.npz", *QUICK, "--name", "half", "--test-size", "0.5", "--seed", "3"]) == 0
+    capsys.readouterr()  # a split the model records is the one reused, and said to be
+    assert main(["evaluate", "models/half-best.safetensors", "--data", "bands.npz"]) == 0
+    out = capsys.readouterr().out
+    assert "on bands test (120 examples, held out of 240 by test size 0.5, as in training, seed 3)" in out
+    assert "note:" not in out
     np.save("one.npy", IMAGES[5].astype(np.float32))  # one 6 x 6 image, as the data holds them
     assert main(["predict", model, "one.npy", "--data", "bands.npz"]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -206,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
         check_output_directory(args.png, option="--png", parents=True)
     saved = load_model(args.model)
     network = check_certifiable(saved.network)
-    test, record = model_data(args, args.model, saved)
+    test, record, origin = model_data(args, args.model, saved)
     for note in data_notes(args, args.model, test, record, doing="certifying"):
         print(note)
     low, high = test.value_range
@@ -267,7 +267,7 @@ def run(args: argparse.Namespace) -> int:
     summary = summarize(
         results, method=args.method, eps=eps, seconds=time.perf_counter() - start, input_range=input_range
     )
-    print(f"{args.model} on {test.name} test")
+    print(f"{args.model} on {test.name} test{origin and f' ({origin[2:]})'}")
     print(format_table(summary))
     _write(args, summary, results, images, count, inputs)
     return 0

@@ -94,25 +94,31 @@ def training_data(args: argparse.Namespace) -> tuple[Dataset | None, Dataset | N
     return data, test
 
 
-def _recorded_split(saved: SavedModel, args: argparse.Namespace) -> tuple[int | float, int]:
-    """The test size and seed that split data without a test set in training (``--test-size`` overrides)."""
+def _recorded_split(saved: SavedModel, args: argparse.Namespace) -> tuple[int | float, int, str]:
+    """The test size and seed that split data without a test set in training (``--test-size`` overrides), and
+    where the size came from."""
     try:
         config = TrainConfig.from_json(saved.metadata.get("config", "{}"))
         size, seed = config.test_size, config.seed
     except (InvalidArgumentError, ValueError, TypeError):
         size, seed = None, 0
     given = getattr(args, "test_size", None)
-    return (given if given is not None else size if size is not None else 0.25), seed
+    if given is not None:
+        return given, seed, "from --test-size"
+    return (size, seed, "as in training") if size is not None else (0.25, seed, "the default")
 
 
 def model_data(
     args: argparse.Namespace, model: Path, saved: SavedModel, *, part: str = "test"
-) -> tuple[Dataset, DataRecord]:
+) -> tuple[Dataset, DataRecord, str]:
     """The data a command scores a model on: ``part`` ("test" or "train") of ``--test-data``, ``--data``, the
-    built-in ``--dataset``, or the built-in dataset the model records; checked to fit the model."""
+    built-in ``--dataset``, or the built-in dataset the model records; checked to fit the model. The third item
+    says, when ``--data`` had no test set of its own and was split, by what split (", held out of 240 by test size
+    0.25, the default, seed 0"), else ``""``: the commands add it to the line that names the data."""
     check_data_arguments(args)
     network = saved.network
     record = data_record(saved.metadata, network.classes)
+    origin = ""
     if args.test_data and part == "test":
         data = _read(args.test_data, args, record.classes)[0]
     elif args.data:
@@ -120,9 +126,15 @@ def model_data(
         if own_test is not None:
             data = own_test if part == "test" else data
         else:
-            size, seed = _recorded_split(saved, args)
+            size, seed, source = _recorded_split(saved, args)
             rest, held = split(data, size, seed=seed)
             data = held if part == "test" else rest
+            total, rule = len(held) + len(rest), f"by test size {size:g}, {source}, seed {seed}"
+            origin = (
+                f", held out of {total:,} {rule}"
+                if part == "test"
+                else f", left of {total:,} after holding out {len(held):,} {rule}"
+            )
     else:
         name = args.dataset or (record.name if record.built_in else None)
         if name is None and record.name:
@@ -132,7 +144,7 @@ def model_data(
             )
         data = load(name or "mnist", part, directory=args.data_dir, dtype=str(network.dtype), report=lambda _: None)
     check_fits(network, data, source=str(model))
-    return data, record
+    return data, record, origin
 
 
 def data_notes(

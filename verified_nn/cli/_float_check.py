@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     if args.audit < 0 or args.show < 0:
         raise InvalidArgumentError("--audit and --show must not be negative")
     saved = load_model(args.model)
-    data, record = model_data(args, args.model, saved, part=args.split)
+    data, record, origin = model_data(args, args.model, saved, part=args.split)
     for note in data_notes(args, args.model, data, record, doing="checking", part=args.split):
         print(note)
     if args.count is not None:
@@ -141,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
         rule_for(layer, index=index)  # one line naming a layer the bound core cannot handle
     inputs = network_input(network, data.take(slice(None), dtype=network.dtype))
     report = float_check(network, inputs, audit_size=args.audit)
-    print(f"{args.model}: {report.network} on {data.name} {args.split} ({report.images} examples)")
+    print(f"{args.model}: {report.network} on {data.name} {args.split} ({report.images} examples{origin})")
     finite = report.bounds[np.isfinite(report.bounds)]
     if finite.size:
         print(

@@ -101,11 +101,11 @@ def run_evaluate(args: argparse.Namespace) -> int:
         pyplot()  # before evaluating: a missing matplotlib is reported first, not after the whole table
         check_output(args.confusion_png, inputs=inputs, option="--confusion-png")
     saved = load_model(args.model)
-    test, record = model_data(args, args.model, saved)
+    test, record, origin = model_data(args, args.model, saved)
     for note in data_notes(args, args.model, test, record, doing="evaluating"):
         print(note)
     result = score(saved.network, test)
-    print(f"{args.model} on {test.name} test ({len(test)} examples)")
+    print(f"{args.model} on {test.name} test ({len(test)} examples{origin})")
     print(f"  accuracy {result.accuracy:.2%} | mean loss {result.loss:.4f}")
     print("  per-class accuracy")
     for label, accuracy in enumerate(result.per_class_accuracy):
