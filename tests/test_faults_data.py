@@ -13,7 +13,6 @@ import os
 import re
 import signal
 import socket
-import stat
 import struct
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from typing import Any
 import numpy as np
 import pytest
 from datafiles import FILES, spec_for, write_dataset
+from devices import device_node
 
 from verified_nn.data import (
     LIMIT_VARIABLE,
@@ -281,16 +281,6 @@ def _child(cases: list[tuple[str, Path]]) -> tuple[list[dict[str, Any]], int]:
     return report["answers"], report["rss_kib"]
 
 
-def _block_device() -> Path | None:
-    for entry in sorted(Path("/dev").iterdir()):
-        try:
-            if stat.S_ISBLK(entry.stat().st_mode):
-                return entry
-        except OSError:
-            continue
-    return None
-
-
 @pytest.fixture
 def special_files(tmp_path: Path) -> Iterator[dict[str, tuple[Path, str]]]:
     """Special files under a dataset file's name, each in its own folder, with the kind the refusal names."""
@@ -303,11 +293,12 @@ def special_files(tmp_path: Path) -> Iterator[dict[str, tuple[Path, str]]]:
         return path
 
     os.mkfifo(place("fifo", "a FIFO (named pipe)"))
-    place("/dev/zero", "a character device").symlink_to("/dev/zero")
+    if (zero := device_node(tmp_path / "zero")) is not None:  # a private node, linked to as a link to /dev/zero is
+        place("link to a device", "a character device").symlink_to(zero)
     place("directory", "a directory").mkdir()
     server = socket.socket(socket.AF_UNIX)
     server.bind(str(place("socket", "a socket")))
-    device = _block_device()
+    device = device_node(tmp_path / "disk", block=True)
     if device is not None:
         place("block device", "a block device").symlink_to(device)
     yield made
