@@ -2,14 +2,17 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import safetensors.numpy
 from datafiles import fast_config, interrupt_in, write_synthetic
+from devices import device_node
 
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DATASETS
@@ -259,13 +262,28 @@ def test_the_issues_hot_clipped_run_ends_with_an_error_whose_suggestion_works(ro
     assert result.best.validation_accuracy > 0.9  # type: ignore[attr-defined]
 
 
+def test_a_folder_given_as_a_model_names_the_newest_best_model_in_it(tmp_path: Path) -> None:
+    folder = tmp_path / "m.safetensors"  # train --out m.safetensors makes a folder of checkpoints
+    folder.mkdir()
+    with pytest.raises(ModelError, match=f"^{re.escape(str(folder))}: is a directory, not a model file$"):
+        load_model(folder)
+    for name, age in (("old-best", 100), ("new-best", 10), ("new-last", 0)):
+        (folder / f"{name}.safetensors").write_bytes(b"")
+        os.utime(folder / f"{name}.safetensors", (time.time() - age, time.time() - age))
+    expected = f"give a model file in it, such as {folder / 'new-best.safetensors'}, the newest of its best models"
+    with pytest.raises(ModelError, match=f"^{re.escape(str(folder))}: is a directory .*{re.escape(expected)}$"):
+        load_model(folder)
+
+
 def test_a_model_file_that_is_a_fifo_or_a_device_is_refused_at_once(tmp_path: Path) -> None:
     fifo = tmp_path / "model.safetensors"
     os.mkfifo(fifo)
     with pytest.raises(ModelError, match=r"is a FIFO"):
         load_model(fifo)
-    with pytest.raises(ModelError, match=r"/dev/zero: .*character device"):
-        load_model("/dev/zero")
+    device = device_node(tmp_path / "device.safetensors")
+    if device is not None:
+        with pytest.raises(ModelError, match=r"device.safetensors: .*character device"):
+            load_model(device)
 
 
 def test_a_checkpoint_half_written_by_a_dead_process_is_cleaned_up(root: Path) -> None:
@@ -305,8 +323,6 @@ def _killable(root: Path, *options: str) -> subprocess.Popen[bytes]:
 
 
 def _wait_for_epoch(root: Path, name: str, epoch: int) -> None:
-    import time
-
     path = root / "models" / f"{name}-last.safetensors"
     for _ in range(600):
         if path.exists() and int(load_model(path).metadata["epoch"]) >= epoch:

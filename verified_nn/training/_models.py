@@ -250,9 +250,25 @@ def _legacy_state(
     return Momentum(), MomentumState(velocity=network.with_parameters(blocks))
 
 
+def _folder_problem(folder: Path) -> str:
+    """What to say of a model path that is a folder (``train --out`` names the folder its checkpoints go in)."""
+    try:
+        best = sorted((entry.stat().st_mtime, entry.name, entry) for entry in folder.glob("*-best.safetensors"))
+    except OSError:  # a file that went away meanwhile, an unreadable folder: say no more than what it is
+        best = []
+    if not best:
+        return f"{folder}: is a directory, not a model file"
+    return (
+        f"{folder}: is a directory (train's --out names the folder of its checkpoints): give a model file in it, "
+        f"such as {best[-1][2]}, the newest of its best models"
+    )
+
+
 def load_model(path: str | Path) -> SavedModel:
     """Load a model file written by :func:`save_model` (or by the first release); ModelError names the problem."""
     path = Path(path)
+    if path.is_dir():
+        raise ModelError(_folder_problem(path))
     try:
         content = read_file(path, limit=MODEL_BYTES.value(), what="model file")  # refuses FIFOs and devices at once
     except DataError as error:
