@@ -19,10 +19,12 @@ MARKER = re.compile(r"# expected error: (?P<kind>\w+)(?P<sizes>( \d+)+)")
 
 
 @pytest.fixture(scope="module")
-def errors() -> dict[str, list[tuple[int, str, str]]]:
+def errors(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[int, str, str]]]:
     snippets = ("wrong_cnns.py", "correct_cnns.py")
+    empty = tmp_path_factory.mktemp("config") / "mypy.ini"  # no configuration: not the project's plugin settings
+    empty.write_text("")
     result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--config-file", "/dev/null"]
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--config-file", str(empty)]
         + [str(SNIPPETS / name) for name in snippets],
         capture_output=True,
         text=True,
