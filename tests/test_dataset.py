@@ -7,6 +7,7 @@ import pytest
 
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import DataError, Dataset
+from verified_nn.data._checks import MAX_CLASSES
 
 RNG = np.random.default_rng(0)
 TABLE = RNG.normal(size=(12, 5))
@@ -86,11 +87,22 @@ def test_the_content_hash_changes_with_any_value_label_or_class_and_not_otherwis
         (TABLE, LABELS.reshape(3, 4), r"^mine: labels of shape \(3, 4\), expected one label per example \(12,\)$"),
         (TABLE, np.where(LABELS == 2, -1, LABELS), r"^mine: row 2: label -1 is negative; class indices start at 0$"),
         (TABLE, LABELS + 0.5, r"^mine: row 0: label 0.5 is not a class index \(a whole number\)$"),
+        (  # a code such as a zip code, read as a class index, would make a billion classes (and a 24 GB table)
+            TABLE,
+            np.where(LABELS == 2, 10**9, LABELS),
+            r"^mine: row 2: label 1,000,000,000 makes 1,000,000,001 classes \(integer labels are class indices 0, 1, "
+            r"\.\.\.; at most 100,000\), from 3 distinct labels: number the classes from 0, or write the labels as names$",
+        ),
     ],
 )
 def test_bad_data_is_one_line_naming_the_source_and_the_row(inputs: Any, labels: Any, message: str) -> None:
     with pytest.raises(DataError, match=message):
         Dataset(inputs, labels, source="mine")
+
+
+def test_the_largest_class_index_allowed_makes_that_many_classes() -> None:
+    labels = np.where(LABELS == 2, MAX_CLASSES - 1, LABELS)  # the limit itself, no more
+    assert len(Dataset(TABLE, labels, name="t").classes) == MAX_CLASSES
 
 
 def test_labels_outside_the_given_classes_are_refused_naming_the_row_and_the_classes() -> None:

@@ -15,6 +15,7 @@ from verified_nn.core import InvalidArgumentError
 from ._errors import DataError
 
 CHUNK_BYTES: Final = 1 << 26  # 64 MiB of inputs per step of a scan
+MAX_CLASSES: Final = 100_000  # integer labels count classes as max + 1: a stray code must not allocate billions
 PIXEL_SCALE: Final = 1 / 255  # uint8 inputs are pixel intensities 0..255: the networks see them in [0, 1]
 
 Where = Callable[[int], str]  # row index -> how messages name that row ("row 3", "line 5")
@@ -134,6 +135,13 @@ def check_labels(
         raise DataError(f"{source}: {where(row)}: label {array[row]:g} is negative; class indices start at 0")
     indices = array.astype(np.int64)
     if names is None:
+        if indices.size and indices.max() >= MAX_CLASSES:
+            row = int(np.argmax(indices))
+            raise DataError(
+                f"{source}: {where(row)}: label {indices[row]:,} makes {int(indices[row]) + 1:,} classes "
+                f"(integer labels are class indices 0, 1, ...; at most {MAX_CLASSES:,}), from "
+                f"{len(np.unique(indices)):,} distinct labels: number the classes from 0, or write the labels as names"
+            )
         names = tuple(str(label) for label in range(int(indices.max()) + 1))
     if indices.max() >= len(names):
         row = int(np.argmax(indices >= len(names)))
