@@ -166,6 +166,27 @@ def test_a_file_that_exists_is_replaced_only_with_overwrite(
     assert target.read_bytes() != VICTIM and target.stat().st_size > len(VICTIM)
 
 
+REPORTS = [c for c in COMMANDS if c[1] in ("--json", "--confusion-png", "--png")]
+
+
+@pytest.mark.parametrize(("command", "option", "name"), REPORTS, ids=[c[1] + " " + c[0][0] for c in REPORTS])
+def test_a_report_replaces_its_last_report_but_never_a_model_of_the_same_name(
+    workdir: Path, capsys: pytest.CaptureFixture[str], command: list[str], option: str, name: str
+) -> None:
+    model = workdir / "other.safetensors"  # another model, not the command's input
+    model.write_bytes(kept := (workdir / "m.safetensors").read_bytes())
+    argv = [part.replace("{out}", model.name) for part in command]
+    assert main(argv) == 2  # the path of a model given by mistake where the report goes
+    kind = "JSON" if option == "--json" else "PNG"
+    assert capsys.readouterr().err.startswith(
+        f"verified-nn: error: {option} other.safetensors: exists and is not a {kind} file; it is never replaced by one"
+    )
+    assert model.read_bytes() == kept
+    argv = [part.replace("{out}", name) for part in command]
+    assert main(argv) == 0 and main(argv) == 0  # run again: the report of the first run is replaced
+    assert (workdir / name).stat().st_size > 0
+
+
 def test_certify_refuses_a_png_directory_that_is_a_link_or_a_file(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -272,7 +293,8 @@ def test_a_full_disk_leaves_the_previous_output_whole_and_says_so_in_one_line(
 
     if command[0] == "import-torch":
         save_torch(workdir / "t.safetensors", load_model(workdir / "m.safetensors").network)
-    (workdir / output).write_bytes(b"the previous output\n")
+    previous = {".png": b"\x89PNG\r\n\x1a\n", ".json": b"{"}.get(Path(output).suffix, b"") + b"the previous output\n"
+    (workdir / output).write_bytes(previous)  # of the kind written there: a report replaces only a report
     environment = {"VERIFIED_NN_DATA_DIR": str(real_data_dir)}  # real MNIST, read only
     result = run_command(command, cwd=workdir, file_size=256, env=environment)
     assert result.returncode == 2
@@ -280,5 +302,5 @@ def test_a_full_disk_leaves_the_previous_output_whole_and_says_so_in_one_line(
         one_line(result)
         == f"verified-nn: error: {named}: cannot write (File too large); the previous file is unchanged"
     )
-    assert (workdir / output).read_bytes() == b"the previous output\n"
+    assert (workdir / output).read_bytes() == previous
     assert not list(workdir.glob(".*.part-*"))

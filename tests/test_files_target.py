@@ -61,6 +61,23 @@ def test_an_output_that_is_an_input_is_refused_by_path_hard_link_or_link(tmp_pat
     check_output(tmp_path / "other", inputs=[model, tmp_path / "absent"])  # a missing input is no conflict
 
 
+def test_a_report_replaces_a_report_of_its_kind_and_nothing_else(tmp_path: Path) -> None:
+    png, json, empty = tmp_path / "old.png", tmp_path / "old.json", tmp_path / "empty"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(20))
+    json.write_text('\n  {"certified": 3}')
+    empty.write_bytes(b"")
+    assert check_output(png, kind="png") == png  # the command run again: its last report is replaced
+    assert check_output(json, kind="json") == json
+    assert check_output(empty, kind="png") == empty and check_output(empty, kind="json") == empty
+    model = tmp_path / "m.safetensors"  # a mistyped path naming something else is never replaced by a report
+    model.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{}      ")
+    for target, kind in ((model, "png"), (model, "json"), (png, "json"), (json, "png")):
+        message = f"^--out {re.escape(str(target))}: exists and is not a {kind.upper()} file; it is never replaced"
+        _refused(target, message, kind=kind, option="--out")
+    assert model.read_bytes().startswith(b"\x10"), "the refused file is left as it was"
+    assert check_output(model) == model  # without a kind, as before: a regular file may be replaced
+
+
 def test_the_option_is_named_and_a_missing_directory_is_refused_unless_the_writer_creates_it(tmp_path: Path) -> None:
     target = tmp_path / "missing" / "x.png"
     _refused(

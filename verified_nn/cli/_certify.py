@@ -201,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
         probe_scheduler(parse_address(args.scheduler), timeout=args.connect_timeout)
     inputs = [args.model, *dataset_files(args)]
     if args.json is not None:  # before any image is certified: a bad path must not cost the whole run
-        check_output(args.json, inputs=inputs, option="--json", parents=True)
+        check_output(args.json, inputs=inputs, option="--json", parents=True, kind="json")
     if args.png is not None:
         check_output_directory(args.png, option="--png", parents=True)
     saved = load_model(args.model)

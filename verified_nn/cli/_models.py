@@ -99,7 +99,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     inputs = [args.model, *dataset_files(args)]
     if args.confusion_png is not None:
         pyplot()  # before evaluating: a missing matplotlib is reported first, not after the whole table
-        check_output(args.confusion_png, inputs=inputs, option="--confusion-png")
+        check_output(args.confusion_png, inputs=inputs, option="--confusion-png", kind="png")
     saved = load_model(args.model)
     test, record, origin = model_data(args, args.model, saved)
     for note in data_notes(args, args.model, test, record, doing="evaluating"):

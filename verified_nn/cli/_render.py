@@ -52,7 +52,7 @@ def _check_png_target(path: Path, count: int, inputs: list[Path]) -> None:
     """Refuse a --png run that would fail only after loading the data and drawing the grid."""
     if count > MAX_PNG_SAMPLES:
         raise InvalidArgumentError(f"--count must be at most {MAX_PNG_SAMPLES} with --png, got {count}")
-    check_output(path, inputs=inputs, option="--png")
+    check_output(path, inputs=inputs, option="--png", kind="png")
     pyplot()  # says how to install matplotlib if it is missing
 
 

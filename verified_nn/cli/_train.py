@@ -312,7 +312,7 @@ def _check_plots(args: argparse.Namespace, resume: Any) -> None:
         return
     files = RunFiles.of(name, args.out, args.log_dir)
     for path in (files.curves, files.confusion):
-        check_output(path, option="--plot", parents=True)
+        check_output(path, option="--plot", parents=True, kind="png")
 
 
 def run_train(args: argparse.Namespace) -> int:

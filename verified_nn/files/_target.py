@@ -3,8 +3,10 @@
 An output is refused, in one line naming it (and the option that gave it), when its last component is
 a symbolic link (dangling or not: it is never followed), a directory, FIFO, device or socket, or the
 same file (the same inode: also through another name or a hard link) as one of the command's inputs;
-when a component of the path is not a directory; when its directory does not exist (unless the writer
-creates directories) or cannot be written to.
+when it is an existing file whose content is not of the kind the command writes there (a report's PNG or
+JSON may be written again over the last one, but never over a model, a dataset or anything else that a
+mistyped path names); when a component of the path is not a directory; when its directory does not exist
+(unless the writer creates directories) or cannot be written to.
 """
 
 import errno
@@ -12,10 +14,14 @@ import os
 import stat
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 from ._errors import OutputError
 from ._kinds import file_kind
+
+Kind = Literal["png", "json"]
+_SIGNATURES: Final[dict[str, tuple[bytes, ...]]] = {"png": (b"\x89PNG\r\n\x1a\n",), "json": (b"{", b"[")}
+_SNIFF: Final = 64  # bytes read from the start of an existing output to tell its kind
 
 _REASONS: Final = {
     errno.EACCES: "permission denied",
@@ -59,6 +65,22 @@ def _same_input(status: os.stat_result, inputs: Iterable[str | Path]) -> Path | 
     return None
 
 
+def _of_kind(path: Path, kind: Kind) -> bool:
+    """Whether the regular file at ``path`` is empty or starts as a ``kind`` file does (JSON: after white space)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False  # unreadable: not known to be a report, so not replaced
+    try:
+        start = os.read(descriptor, _SNIFF)
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
+    start = start.lstrip() if kind == "json" else start
+    return not start or start.startswith(_SIGNATURES[kind])
+
+
 def _check_directory(path: Path, name: str, *, parents: bool) -> None:
     directory = path.parent
     try:
@@ -82,6 +104,7 @@ def check_output(
     option: str | None = None,
     parents: bool = False,
     replace: bool = True,
+    kind: Kind | None = None,
 ) -> Path:
     """``path`` as a :class:`~pathlib.Path` if a file may be written there, else OutputError saying why.
 
@@ -92,6 +115,8 @@ def check_output(
             refused, so ``export m.safetensors --torch m.safetensors`` cannot replace its own input.
         option: the command-line option that named ``path`` (``--json``), for the message.
         parents: whether the writer creates missing directories (else a missing one is refused).
+        kind: what is written (``"png"``, ``"json"``): an existing non-empty file is replaced only if its
+            first bytes are of that kind, so that a report written again replaces the last one and nothing else.
     """
     path = Path(path)
     name = shown(path, option)
@@ -115,6 +140,11 @@ def check_output(
             raise OutputError(f"{name}: is the same file as the input {same}; choose another output path")
         if not replace:
             raise OutputError(f"{name}: exists; replace it with --overwrite, or choose another path")
+        if kind is not None and not _of_kind(path, kind):
+            raise OutputError(
+                f"{name}: exists and is not a {kind.upper()} file; it is never replaced by one: choose another path "
+                "(or remove it first)"
+            )
     _check_directory(path, name, parents=parents)
     return path
 
