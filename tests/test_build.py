@@ -33,8 +33,11 @@ def test_the_network_is_sized_to_the_data(
 
 def test_a_network_that_does_not_fit_is_refused_naming_both() -> None:
     check_fits(mlp((20, 4, 3), rng=np.random.default_rng(0)), TABLE)  # fits
-    for sizes, wrong in (((21, 4, 3), r"\(21,\) to 3 classes"), ((20, 4, 2), r"\(20,\) to 2 classes")):
-        with pytest.raises(InvalidArgumentError, match=f"^m.safetensors takes inputs of shape {wrong}; table has "):
+    for sizes, wrong in (  # the classes are named when they differ
+        ((21, 4, 3), r"\(21,\); table has examples of shape \(20,\) \(20 values\)$"),
+        ((20, 4, 2), r"\(20,\) to 2 classes; table has examples of shape \(20,\) \(20 values\) and 3 classes$"),
+    ):
+        with pytest.raises(InvalidArgumentError, match=f"^m.safetensors takes inputs of shape {wrong}"):
             check_fits(mlp(sizes, rng=np.random.default_rng(0)), TABLE, source="m.safetensors")
     with pytest.raises(InvalidArgumentError, match=r"conv 8,8,8,8 with kernel 3 does not fit a 8x8 image"):
         build_network(TrainConfig(conv=(8, 8, 8, 8), kernel=3), (8, 8), 10)

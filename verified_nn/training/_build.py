@@ -61,10 +61,12 @@ def build_network(config: TrainConfig, shape: tuple[int, ...], classes: int) -> 
 def check_fits(network: Network[Any, Any], data: Dataset, *, source: str = "the network") -> None:
     """InvalidArgumentError naming both when ``network`` cannot take ``data``'s examples or classes."""
     shape = network.input_shape()
-    takes = f"{source} takes inputs of shape {shape} to {network.classes} classes"
-    has = f"{data.name} has examples of shape {data.shape} ({data.features} values) and {len(data.classes)} classes"
-    if (shape is not None and math.prod(shape) != data.features) or network.classes != len(data.classes):
-        raise InvalidArgumentError(f"{takes}; {has}")
+    classes = network.classes != len(data.classes)  # the classes are named only when they differ: data read
+    # for a model takes the model's classes, and "3 classes" of a file holding 2 labels would mislead
+    if classes or (shape is not None and math.prod(shape) != data.features):
+        takes = f"{source} takes inputs of shape {shape}" + (f" to {network.classes} classes" if classes else "")
+        has = f"{data.name} has examples of shape {data.shape} ({data.features} values)"
+        raise InvalidArgumentError(f"{takes}; {has}" + (f" and {len(data.classes)} classes" if classes else ""))
 
 
 def _activation_name(layer: Activation) -> str | None:
