@@ -47,6 +47,16 @@ def test_render_distribution_and_check_on_fixture_data(tiny_mnist: Path, capsys:
     assert "train     30 samples" in capsys.readouterr().out
 
 
+def test_a_class_without_examples_is_named_rather_than_given_a_ratio(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("gap.csv").write_text("a,label\n1,0\n2,2\n3,0\n4,2\n")  # classes 0 and 2: class 1 is empty
+    assert main(["data", "distribution", "--data", "gap.csv"]) == 0
+    out = capsys.readouterr().out
+    assert out.endswith("imbalanced: 1 of 3 classes has no examples (1)\n") and "largest class" not in out
+
+
 def test_a_file_that_is_not_the_datasets_is_one_line_left_untouched_and_a_nonzero_exit(
     tiny_mnist: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -55,7 +65,10 @@ def test_a_file_that_is_not_the_datasets_is_one_line_left_untouched_and_a_nonzer
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.count("\n") == 1
     assert err.startswith(f"verified-nn: error: {tiny_mnist / 'tiny' / FILES['train-images']}: not tiny's ")
-    assert "(a file of 15 bytes, SHA-256 " in err and "left untouched; to train on your own data, pass it with --data" in err
+    assert (
+        "(a file of 15 bytes, SHA-256 " in err
+        and "left untouched; to train on your own data, pass it with --data" in err
+    )
     assert (tiny_mnist / "tiny" / FILES["train-images"]).read_bytes() == b"not gzip at all"
 
 

@@ -73,7 +73,14 @@ def run_distribution(args: argparse.Namespace) -> int:
         share = count / total
         bar = "#" * round(share * 200)
         print(f"  {class_column(label, dataset.classes)} {count:>6}  {share:6.2%}  {bar}")
-    ratio = int(counts.max()) / max(int(counts.min()), 1)
+    empty = np.flatnonzero(counts == 0)
+    if empty.size:  # no ratio to a class of no examples
+        named = ", ".join(class_column(int(label), dataset.classes).strip() for label in empty[:10])
+        more = f" and {empty.size - 10} more" if empty.size > 10 else ""
+        verb = "has" if empty.size == 1 else "have"
+        print(f"imbalanced: {empty.size} of {len(counts)} classes {verb} no examples ({named}{more})")
+        return 0
+    ratio = int(counts.max()) / int(counts.min())
     verdict = "balanced" if ratio <= BALANCE_THRESHOLD else "imbalanced"
     print(f"{verdict}: the largest class is {ratio:.2f}x the smallest (threshold {BALANCE_THRESHOLD}x)")
     return 0
