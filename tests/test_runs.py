@@ -236,6 +236,20 @@ def test_a_run_that_collapses_to_chance_fails_and_the_suggested_fix_works(root: 
     assert result.best.validation_accuracy > 0.9  # type: ignore[attr-defined]
 
 
+def test_a_run_too_short_to_learn_is_told_to_train_longer_not_to_lower_the_rate(root: Path) -> None:
+    short = TrainConfig(  # one step an epoch, two in all, at a rate that moves little
+        **{**json.loads(CONFIG.to_json()), "samples_per_epoch": 16, "learning_rate": 0.005}
+    )
+    with pytest.raises(
+        TrainingError,
+        match=r"near chance: .*; its training loss was still falling \([\d.]+ to [\d.]+ over 2 optimizer steps\): "
+        r"train longer \(more --epochs, or leave --epochs out for the default sized to the data\)$",
+    ):
+        _train(root, short, name="short")
+    longer = TrainConfig(**{**json.loads(short.to_json()), "epochs": 60})  # the advice taken: the same rate
+    assert _train(root, longer, name="longer").best.validation_accuracy > 0.9  # type: ignore[attr-defined]
+
+
 def test_resume_is_bit_identical_whatever_the_blas_threads_in_the_environment(root: Path) -> None:
     program = (
         "import sys, numpy as np; from datafiles import write_synthetic; from pathlib import Path;"

@@ -105,10 +105,21 @@ def _cell(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def refuse_chance(best: EpochRecord, confusion: np.ndarray[Any, Any], kept: Path) -> None:
+FEW_STEPS = 100  # a run of fewer optimizer steps may end near chance for want of steps alone
+
+
+def refuse_chance(
+    best: EpochRecord, confusion: np.ndarray[Any, Any], kept: Path, *, history: Sequence[EpochRecord], steps: int
+) -> None:
     """TrainingError when the chosen epoch is barely better than always answering the most common class:
     below ``c + (1 - c) / 9`` for that class's share ``c`` of the test set (20% for ten balanced classes).
-    ``confusion`` is the last epoch's on the test set; ``kept`` the checkpoint the message points to."""
+    ``confusion`` is the last epoch's on the test set; ``kept`` the checkpoint the message points to.
+
+    The advice follows the run's ``steps`` optimizer steps and the training loss of ``history``: fewer than
+    ``FEW_STEPS`` steps, the loss still falling (or a single epoch) and not above 1.1 times a uniform guess's
+    ``ln(classes)``, the run was too short (train longer); otherwise it learned nothing at that rate (a
+    smaller ``--lr``: a rate too large leaves the loss high, or flat at ``ln(classes)`` with every hidden
+    unit dead, as in the tutorial's ``--lr 5 --clip-norm 5`` run of 1,700 steps)."""
     classes = confusion.shape[0]
     common = float(confusion.sum(axis=1).max() / max(confusion.sum(), 1))
     threshold = common + (1 - common) / 9
@@ -117,9 +128,20 @@ def refuse_chance(best: EpochRecord, confusion: np.ndarray[Any, Any], kept: Path
         if best.validation_accuracy is not None
         else ("test", best.test_accuracy)
     )
-    if score is not None and score < threshold:
-        raise TrainingError(
-            f"the run ended near chance: {score:.2%} {which} accuracy over {classes} classes (files kept: "
-            f"{kept}); it learned nothing: train again with a smaller --lr (the defaults, --lr 0.05 "
-            "--momentum 0.9, train the default network)"
+    if score is None or score >= threshold:
+        return
+    first, last = history[0].mean_loss, history[-1].mean_loss
+    falling = last < first or len(history) == 1  # one epoch: no trend to read, only its level
+    if steps < FEW_STEPS and falling and last <= 1.1 * math.log(classes):
+        advice = (
+            f"its training loss was still falling ({first:.4g} to {last:.4g} over {steps:,} optimizer steps): "
+            "train longer (more --epochs, or leave --epochs out for the default sized to the data)"
         )
+    else:
+        advice = (
+            "it learned nothing: train again with a smaller --lr (the defaults, --lr 0.05 --momentum 0.9, "
+            "train the default network)"
+        )
+    raise TrainingError(
+        f"the run ended near chance: {score:.2%} {which} accuracy over {classes} classes (files kept: {kept}); {advice}"
+    )

@@ -134,7 +134,11 @@ def train(
         if resume is None and not saved.started:
             remove_fresh(fresh)  # refused before its first epoch
         raise
-    refuse_chance(result.best, result.final.confusion, files.best)
+    train_size = len(run.data.train)
+    per_epoch = -(-min(run.config.samples_per_epoch or train_size, train_size) // run.config.batch_size)
+    refuse_chance(
+        result.best, result.final.confusion, files.best, history=result.history, steps=per_epoch * len(result.history)
+    )
     return result
 
 
