@@ -142,7 +142,10 @@ def test_certify_takes_a_table_unclipped_and_refuses_a_range_its_inputs_leave(
         (["train", "--test-data", "test.csv"], "--test-data needs training data: --data PATH"),
         (["train", "--data", "a.npy", "b.npy", "c.npy"], "--data: one path, or two (inputs, labels); got 3"),
         (["train", "--data", "bands.npz", "--label-column", "y"], "bands.npz: a label column is for CSV tables"),
-        (["train", "--data", "train.csv"], "train.csv: which column holds the labels? name it or give its index"),
+        (
+            ["train", "--data", "train.csv"],
+            "train.csv: which column holds the labels? name it or give its index (--label-column",
+        ),
         (["train", "--data", "bands.npz", "--test-size", "abc"], "argument --test-size: expected a count such as 1000"),
         (["train", "--data", "bands.npz", "--patience", "0"], "--patience must be >= 1 or unset, got 0"),
         (["train", "--data", "bands.npz", "--shift", "1", "--epochs", "1"], None),

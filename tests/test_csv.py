@@ -47,11 +47,22 @@ def test_a_numeric_header_after_a_word_column_is_still_a_header(tmp_path: Path) 
         ("a,b,label\n1,2,0\n3,x,1\n", "label", r"line 3, column 'b' holds 'x', not a number$"),
         ("a,b,label\n1,2,0\n3,,1\n", "label", r"line 3, column 'b' is empty$"),
         ("a,b,label\n1,2,0\n3,nan,1\n", "label", r"line 3, column 'b' is nan$"),
+        (  # named by its header, as nan is, rather than by its place among the features
+            "a,b,label\n1,2,0\n5,1e39,0\n",
+            "label",
+            r"line 3, column 'b' is 1e\+39, beyond float32's range \(±3.4e\+38\): rescale the features$",
+        ),
+        ("1,2,0\n5,-1e39,0\n", -1, r"line 2, column 1 is -1e\+39, beyond float32's range"),  # no header: its index
         ("a,b,label\n1,2,0\n3,4\n", "label", r"line 3 has 2 columns, line 1 has 3$"),
         ("a,b,label\n1,2,0\n3,4,0.5\n", "label", r"line 3: label 0.5 is not a class index \(a whole number\)$"),
         ("a,b,label\n1,2,0\n\n3,4,-1\n", "label", r"line 4: label -1 is negative; class indices start at 0$"),
         ("a,b,label\n1,2,0\n3,4,\n", "label", r"line 3, label column 'label' is empty$"),
-        ("a,b,c\n1,2,0\n", None, r"which column holds the labels\? name it or give its index \(columns: a, b, c\)$"),
+        (
+            "a,b,c\n1,2,0\n",
+            None,
+            r"which column holds the labels\? name it or give its index \(--label-column, or label_column= in the "
+            r"library; columns: a, b, c\)$",
+        ),
         ("a,b,c\n1,2,0\n", "target", r"no column named 'target' \(a, b, c\)$"),
         (
             "label,b,label\n1,2,0\n",

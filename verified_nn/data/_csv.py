@@ -13,6 +13,7 @@ from typing import Any, Final
 
 import numpy as np
 
+from ._checks import FLOAT32_MAX
 from ._dataset import Dataset
 from ._errors import DataError
 from ._files import read_file
@@ -89,7 +90,10 @@ def _label_index(path: Path, label_column: str | int | None, header: list[str] |
             if lowered.count(wanted) == 1:
                 return lowered.index(wanted)
         shown = f"columns: {', '.join(names[:12])}{', ...' if len(names) > 12 else ''}" if names else "no header"
-        raise DataError(f"{path}: which column holds the labels? name it or give its index ({shown})")
+        raise DataError(
+            f"{path}: which column holds the labels? name it or give its index (--label-column, or label_column= "
+            f"in the library; {shown})"
+        )
     if isinstance(label_column, str) and label_column in names:
         found = [index for index, name in enumerate(names) if name == label_column]
         if len(found) > 1:
@@ -130,6 +134,14 @@ def _features(
         position, place = (int(i) for i in np.argwhere(bad)[0])
         line, column = lines[position], _column_name(header, columns[place])
         raise DataError(f"{path}: line {line}, column {column} is {values[position, place]}")
+    huge = np.abs(values) > FLOAT32_MAX  # the dataset's own check says the same, by the feature's index only
+    if huge.any():
+        position, place = (int(i) for i in np.argwhere(huge)[0])
+        line, column = lines[position], _column_name(header, columns[place])
+        raise DataError(
+            f"{path}: line {line}, column {column} is {values[position, place]:g}, beyond float32's range "
+            f"(±{FLOAT32_MAX:.3g}): rescale the features"
+        )
     return values
 
 
