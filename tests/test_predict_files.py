@@ -32,10 +32,25 @@ GOOD = _npy(np.zeros((2, 28, 28), np.uint8))
 NPY_CASES: list[tuple[str, bytes, type[Exception], str]] = [
     ("objects", _header("|O", "(784,)") + bytes(8 * 784), InvalidArgumentError, r"holds object, not plain numbers"),
     ("strings", _header("<U3", "(784,)"), InvalidArgumentError, r"holds <U3, not plain numbers"),
-    ("huge batch", _header("|u1", "(100000000, 784)"), InvalidArgumentError, r"holds 100,000,000 images, over the limit of 10,000 images \(set VERIFIED_NN_MAX_IMAGES"),
-    ("shape overflowing int64", _header("<f8", "(2**62, 2**62, 28)".replace("2**62", str(2**62))), ShapeError, r"expected one example \(784,\), \(28, 28\) or a batch of them, got float64\["),
+    (
+        "huge batch",
+        _header("|u1", "(100000000, 784)"),
+        InvalidArgumentError,
+        r"holds 100,000,000 images, over the limit of 10,000 images \(set VERIFIED_NN_MAX_IMAGES",
+    ),
+    (
+        "shape overflowing int64",
+        _header("<f8", "(2**62, 2**62, 28)".replace("2**62", str(2**62))),
+        ShapeError,
+        r"expected one example \(784,\), \(28, 28\) or a batch of them, got float64\[",
+    ),
     ("negative size", _header("|u1", "(-1, 784)"), InvalidArgumentError, r"not a numeric .npy array"),
-    ("truncated", GOOD[:-1], InvalidArgumentError, r"truncated: the header declares uint8\[2, 28, 28\], 1,568 bytes; the file holds 1,567"),
+    (
+        "truncated",
+        GOOD[:-1],
+        InvalidArgumentError,
+        r"truncated: the header declares uint8\[2, 28, 28\], 1,568 bytes; the file holds 1,567",
+    ),
     ("trailing", GOOD + b"x", InvalidArgumentError, r"trailing bytes: the header declares uint8\[2, 28, 28\]"),
     ("bad magic", b"\x93NUMPZ" + GOOD[6:], InvalidArgumentError, r"not a numeric .npy array"),
     ("version 9", GOOD[:6] + b"\x09\x00" + GOOD[8:], InvalidArgumentError, r"not a numeric .npy array"),
@@ -70,17 +85,29 @@ def test_good_npy_files_read_as_before(tmp_path: Path) -> None:
     fortran = np.asfortranarray(np.arange(2 * 784, dtype=np.float64).reshape(2, 784) / 2000)
     (tmp_path / "f.npy").write_bytes(_npy(fortran))
     assert np.array_equal(read_npy(tmp_path / "f.npy"), fortran)
-    assert [name for name, _ in read_inputs(tmp_path / "f.npy")] == [f"{tmp_path / 'f.npy'}[0]", f"{tmp_path / 'f.npy'}[1]"]
+    assert [name for name, _ in read_inputs(tmp_path / "f.npy")] == [
+        f"{tmp_path / 'f.npy'}[0]",
+        f"{tmp_path / 'f.npy'}[1]",
+    ]
 
 
 def test_fifos_directories_and_missing_files_are_refused_at_once(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "fifo.npy")
     os.mkfifo(tmp_path / "fifo.png")
     (tmp_path / "dir.npy").mkdir()
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "table.csv").write_text("a,label\n1,0\n")
+    folder = r"is a directory; predict reads \.npy arrays and image files \(a folder of labelled images is scored "
     for name, message in (
         ("fifo.npy", r"is a FIFO \(named pipe\), not a regular file"),
         ("fifo.png", r"is a FIFO \(named pipe\), not a regular file"),
-        ("dir.npy", r"is a directory, not a regular file"),
+        ("dir.npy", folder + r"with evaluate --data FOLDER\)"),
+        ("folder", folder + r"with evaluate --data FOLDER\)"),
+        (
+            "table.csv",
+            r"predict reads \.npy arrays and image files, not \.csv tables: save the inputs with numpy\.save, "
+            r"or score labelled data with evaluate --data",
+        ),
         ("missing.png", r"no such file"),
     ):
         with pytest.raises(InvalidArgumentError, match=rf"^{re.escape(str(tmp_path / name))}: {message}$"):
@@ -98,10 +125,15 @@ def _png(path: Path, size: tuple[int, int], *, mode: str = "L", ink: bool = True
     return path
 
 
-def test_an_image_over_the_pixel_ceiling_is_refused_from_its_header(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_image_over_the_pixel_ceiling_is_refused_from_its_header(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = _png(tmp_path / "big.png", (300, 200))
     monkeypatch.setenv("VERIFIED_NN_MAX_IMAGE_PIXELS", "59999")
-    with pytest.raises(InvalidArgumentError, match=r"big.png: the image \(300 x 200\) declares 60,000 pixels, over the limit of 59,999 pixels \(set VERIFIED_NN_MAX_IMAGE_PIXELS"):
+    with pytest.raises(
+        InvalidArgumentError,
+        match=r"big.png: the image \(300 x 200\) declares 60,000 pixels, over the limit of 59,999 pixels \(set VERIFIED_NN_MAX_IMAGE_PIXELS",
+    ):
         read_digit(path)
     monkeypatch.setenv("VERIFIED_NN_MAX_IMAGE_PIXELS", "60000")
     assert read_digit(path).shape == (28, 28)
@@ -112,7 +144,9 @@ def test_a_decompression_bomb_is_refused_before_decoding(tmp_path: Path) -> None
     PIL.new("1", (20_000, 20_000), 0).save(path)  # a few hundred KB declaring 400,000,000 pixels
     tracemalloc.start()
     try:
-        with pytest.raises(InvalidArgumentError, match=r"bomb.png: the image declares 400,000,000 pixels, over the limit of 16,777,216"):
+        with pytest.raises(
+            InvalidArgumentError, match=r"bomb.png: the image declares 400,000,000 pixels, over the limit of 16,777,216"
+        ):
             read_digit(path)
         peak = tracemalloc.get_traced_memory()[1]
     finally:

@@ -63,6 +63,9 @@ def class_names(metadata: Mapping[str, str], classes: int) -> tuple[str, ...]:
     return recorded if recorded is not None else tuple(str(label) for label in range(classes))
 
 
+TABLES = (".csv", ".tsv", ".txt", ".npz")  # data files that predict does not read (evaluate --data does)
+
+
 def read_inputs(
     path: str | Path, *, shape: Sequence[int] = (INPUT_DIM,), also: Sequence[Sequence[int]] = ()
 ) -> list[tuple[str, np.ndarray[Any, Any]]]:
@@ -76,6 +79,16 @@ def read_inputs(
     path = Path(path)
     name = str(path)
     forms = example_shapes(shape, also)
+    if path.is_dir():
+        raise InvalidArgumentError(
+            f"{path}: is a directory; predict reads .npy arrays and image files (a folder of labelled images is "
+            "scored with evaluate --data FOLDER)"
+        )
+    if path.suffix.lower() in TABLES:
+        raise InvalidArgumentError(
+            f"{path}: predict reads .npy arrays and image files, not {path.suffix.lower()} tables: save the inputs "
+            "with numpy.save, or score labelled data with evaluate --data"
+        )
     if path.suffix.lower() != ".npy":
         if math.prod(shape) != INPUT_DIM:
             raise InvalidArgumentError(
