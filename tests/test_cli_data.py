@@ -67,8 +67,8 @@ def test_a_file_that_is_not_the_datasets_is_one_line_left_untouched_and_a_nonzer
     assert err.startswith(f"verified-nn: error: {tiny_mnist / 'tiny' / FILES['train-images']}: not tiny's ")
     assert (
         "(a file of 15 bytes, SHA-256 " in err
-        and "left untouched; to train on your own data, pass it with --data" in err
-    )
+        and "left untouched; to use your own data, pass its file with --data PATH; " in err
+    )  # not an IDX file: no IDX pair is suggested (its partner, the labels file, is not there either)
     assert (tiny_mnist / "tiny" / FILES["train-images"]).read_bytes() == b"not gzip at all"
 
 

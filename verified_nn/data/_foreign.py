@@ -62,12 +62,13 @@ def refusal(spec: DatasetSpec, directory: Path, name: str, digest: str) -> DataE
     path = directory / name
     role = next((role for role, file in spec.files.items() if file == name), "")
     split, _, kind = role.partition("-")
-    if kind in ("images", "labels"):
-        images, labels = directory / spec.file(split, "images"), directory / spec.file(split, "labels")
+    held = what_it_is(path)
+    images, labels = (directory / spec.file(split, part) for part in ("images", "labels")) if kind else (path, path)
+    if kind in ("images", "labels") and held.startswith("an IDX file") and images.is_file() and labels.is_file():
         use = f"to train on your own data, pass it with --data {images} {labels} (Dataset.from_idx)"
-    else:
-        use = "to use your own data, pass it with --data"
+    else:  # not an IDX pair: the pair's names would mislead (a CSV under an IDX name, a partner missing)
+        use = "to use your own data, pass its file with --data PATH"
     return DataError(
-        f"{path}: not {spec.name}'s {name} ({what_it_is(path)}, SHA-256 {digest[:12]}...): left untouched; {use}; "
+        f"{path}: not {spec.name}'s {name} ({held}, SHA-256 {digest[:12]}...): left untouched; {use}; "
         f"to use {spec.name}, move it away or choose another --data-dir"
     )
