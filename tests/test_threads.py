@@ -59,12 +59,16 @@ def _paced(clock: _Clock, seconds_by_threads: dict[int, float], seen: list[int])
 
 
 def _rounds_of(clock: _Clock, ratios: list[float]) -> Callable[[], None]:
-    """A probe taking 10 ms on one thread and ``ratio`` times that on more, one ratio per round (the first untimed)."""
+    """A probe taking 10 ms on one thread and ``ratio`` times that on more, one ratio per timed round. A probe is
+    an untimed call on each count, then ``ROUNDS`` rounds of four calls (an untimed and a timed one per count)."""
     calls: list[int] = []
+    per_probe = 2 + 4 * threads_module.ROUNDS
 
     def probe() -> None:
         count = _blas_threads()
-        clock.now += 0.010 * (1.0 if count == 1 else ratios[len(calls) // 2])
+        taken, position = divmod(len(calls), per_probe)
+        index = taken * threads_module.ROUNDS + max(0, position - 2) // 4
+        clock.now += 0.010 * (1.0 if count == 1 else ratios[index])
         calls.append(count)
 
     return probe
@@ -143,7 +147,8 @@ def test_auto_takes_the_free_cores_when_the_probe_is_faster_there(clock: _Clock)
     assert choice.reason == (
         "auto: 0 threads of other processes running on 2 cores, a probe on 2 threads took 0.55 of its time on 1"
     )
-    assert seen == [1, 2] * 4  # an untimed round, then three, the counts taking turns under the real limits
+    # an untimed round, then three, the counts taking turns under the real limits, each an untimed call then a timed one
+    assert seen == [1, 2] + [1, 1, 2, 2] * 3
 
 
 def test_auto_keeps_one_thread_when_more_threads_gain_less_than_the_margin(clock: _Clock) -> None:
@@ -153,10 +158,25 @@ def test_auto_keeps_one_thread_when_more_threads_gain_less_than_the_margin(clock
     assert choose_threads(AUTO, machine=QUIET, probe=_paced(clock, {1: 0.010, 2: 0.030}, seen)).threads == 1
 
 
+def test_each_timed_probe_follows_an_untimed_one_on_the_same_count(clock: _Clock) -> None:
+    """BLAS's threads sleep after a change of count: the first call on two threads pays their waking (here 15 ms
+    on top of 6), which no step of an epoch pays; timed straight after the change, two threads would seem slower."""
+    seen: list[int] = []
+
+    def probe() -> None:
+        count = _blas_threads()
+        clock.now += 0.010 if count == 1 else 0.006 + (0.015 if not seen or seen[-1] != count else 0.0)
+        seen.append(count)
+
+    choice = choose_threads(AUTO, machine=QUIET, probe=probe)
+    assert choice.threads == 2 and "took 0.60 of its time on 1" in choice.reason
+    assert seen == [1, 2] + [1, 1, 2, 2] * 3
+
+
 def test_one_slow_round_of_the_probe_does_not_decide_the_median_does(clock: _Clock) -> None:
-    noisy = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [1.0, 0.55, 1.4, 0.6]))
+    noisy = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [0.55, 1.4, 0.6]))
     assert noisy.threads == 2 and "took 0.60 of its time on 1" in noisy.reason
-    slow = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [0.5, 1.2, 0.5, 1.1]))
+    slow = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [1.2, 0.5, 1.1]))
     assert slow.threads == 1 and "took 1.10 of its time on 1" in slow.reason
 
 
@@ -174,7 +194,7 @@ def test_more_threads_are_kept_within_the_margin_only_when_already_chosen(
     clock: _Clock, previous: int | None, ratio: float, threads: int, kept: bool
 ) -> None:
     before = ThreadChoice(previous, "before") if previous is not None else None
-    choice = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [ratio] * 8), previous=before)
+    choice = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [ratio] * 6), previous=before)
     assert choice.threads == threads
     assert choice.reason.endswith("(kept: within the margin)") == kept
 
@@ -183,11 +203,11 @@ def test_a_probe_that_disagrees_with_the_last_epoch_s_count_is_taken_again_and_t
     clock: _Clock,
 ) -> None:
     before = ThreadChoice(2, "before")
-    spun = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [1.05] * 4 + [0.7] * 4), previous=before)
+    spun = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [1.05] * 3 + [0.7] * 3), previous=before)
     assert spun.threads == 2 and spun.reason.endswith("took 0.70 of its time on 1 (probed twice)")
-    slow = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [1.05] * 4 + [1.1] * 4), previous=before)
+    slow = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [1.05] * 3 + [1.1] * 3), previous=before)
     assert slow.threads == 1 and slow.reason.endswith("took 1.10 of its time on 1 (probed twice)")
-    first = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [1.05] * 4 + [0.7] * 4))
+    first = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [1.05] * 3 + [0.7] * 3))
     assert first.threads == 1 and first.reason.endswith("took 1.05 of its time on 1")  # no previous: once
 
 
@@ -195,7 +215,7 @@ def test_a_momentary_busy_reading_on_a_machine_free_over_the_last_epoch_is_read_
     readings: list[float], clock: _Clock
 ) -> None:
     readings[:] = [1.0] * 5 + [0.0]  # a command ran while the run queue was first read, then ended
-    choice = choose_threads(AUTO, probe=_rounds_of(clock, [0.55] * 4), previous=_previous(2, busy=0.05))
+    choice = choose_threads(AUTO, probe=_rounds_of(clock, [0.55] * 3), previous=_previous(2, busy=0.05))
     assert choice.threads == 2
     assert choice.reason.startswith(
         "auto: 1 threads of other processes running on 2 cores, 0.05 cores busy with them since the last choice, a "
@@ -207,10 +227,10 @@ def test_a_load_that_lasts_through_the_probe_gets_one_thread_however_fast_the_pr
     readings: list[float], clock: _Clock
 ) -> None:
     readings[:] = [2.0]  # two processes started after the last epoch, which was free
-    choice = choose_threads(AUTO, probe=_rounds_of(clock, [0.5] * 4), previous=_previous(2, busy=0.0))
+    choice = choose_threads(AUTO, probe=_rounds_of(clock, [0.5] * 3), previous=_previous(2, busy=0.0))
     assert choice.threads == 1 and choice.reason.endswith(", 2 running while probing")
     readings[:] = [0.0] * 5 + [2.0]  # a load that started during the probe
-    assert choose_threads(AUTO, probe=_rounds_of(clock, [0.5] * 4), previous=_previous(2, busy=0.0)).threads == 1
+    assert choose_threads(AUTO, probe=_rounds_of(clock, [0.5] * 3), previous=_previous(2, busy=0.0)).threads == 1
 
 
 def test_a_machine_busy_now_and_over_the_last_epoch_gets_one_thread_without_a_probe(readings: list[float]) -> None:

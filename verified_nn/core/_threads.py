@@ -10,13 +10,14 @@ certify once per run), from what ``_machine.py`` reads, never oversubscribing th
    (``benchmarks/threads.py``). A busy reading that the last epoch contradicts (a command that ran for a
    moment, or a load that has just started) is settled by reading again while the probe runs.
 2. The work. The caller's ``probe`` (one training step, say) is timed on one thread and on the free cores,
-   the counts taking turns for ``ROUNDS`` rounds after an untimed one, and the run queue is read after each
-   round; if those readings leave one core, one thread. Each round's time on the free cores over its time
-   on one thread is a ratio; their median decides (when it disagrees with the previous choice, after a
-   second probe, whose median decides instead). More threads are chosen when they save ``gain`` (10%)
-   or more; and kept (hysteresis) when the previous choice was the same count and they are still faster at
-   all, so that one noisy probe does not drop a free machine to one thread. Without a probe, every free
-   core is used.
+   the counts taking turns for ``ROUNDS`` rounds after an untimed one, each timed call straight after an
+   untimed one on the same count (as a step of an epoch follows another, so BLAS's threads are awake), and
+   the run queue is read after each round; if those readings leave one core, one thread. Each round's time
+   on the free cores over its time on one thread is a ratio; their median decides (when it disagrees with
+   the previous choice, after a second probe, whose median decides instead). More threads are chosen when
+   they save ``gain`` (10%) or more; and kept (hysteresis) when the previous choice was the same count and
+   they are still faster at all, so that one noisy probe does not drop a free machine to one thread.
+   Without a probe, every free core is used.
 
 Each choice carries its reason (recorded per epoch in the run's history) and the CPU counters read when it
 was made, from which the next choice measures the stretch in between.
@@ -50,7 +51,7 @@ T = TypeVar("T")
 Threads: TypeAlias = int | Literal["auto"]
 AUTO: Final = "auto"
 GAIN: Final = 0.1  # more threads must save at least this fraction of a probe's time (to switch up to them)
-ROUNDS: Final = 3  # timed rounds of the probe (each count once per round), after one untimed round
+ROUNDS: Final = 3  # timed rounds of the probe after an untimed one: per count, an untimed call, then a timed one
 SAMPLES: Final = 5  # readings of the run queue before probing, one after the other (each takes ~0.2 ms)
 
 
@@ -136,21 +137,26 @@ def machine_state(*, samples: int = SAMPLES, since: Usage | None = None) -> Mach
 def _rounds(
     probe: Callable[[], object], many: int, rounds: int, read: Callable[[], float | None]
 ) -> tuple[list[float], list[float]]:
-    """Each round's time of ``probe`` on ``many`` threads over its time on one (the counts taking turns, after an
-    untimed round that wakes the BLAS threads and fills the caches), and a run-queue reading after each round."""
+    """Each round's time of ``probe`` on ``many`` threads over its time on one (the counts taking turns), and a
+    run-queue reading after each round. An untimed call on each count comes first (to fill the caches and
+    start BLAS's threads), and each timed call follows an untimed one on the same count, as a step of an
+    epoch follows another: BLAS's threads, asleep after a change of count, are awake."""
     ratios, readings = [], []
-    for timed in [False] + [True] * rounds:
+    for count in (1, many):
+        with ThreadChoice(count, "probe").limits():
+            probe()
+    for _ in range(rounds):
         took = {}
         for count in (1, many):
             with ThreadChoice(count, "probe").limits():
+                probe()
                 start = time.perf_counter()
                 probe()
                 took[count] = time.perf_counter() - start
-        if timed:
-            ratios.append(took[many] / took[1] if took[1] > 0 else 1.0)
-            reading = read()
-            if reading is not None:
-                readings.append(reading)
+        ratios.append(took[many] / took[1] if took[1] > 0 else 1.0)
+        reading = read()
+        if reading is not None:
+            readings.append(reading)
     return ratios, readings
 
 
