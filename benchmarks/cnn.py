@@ -5,10 +5,11 @@ with ``--profile`` for where one step's time goes. Both libraries train the pres
 (``--channels``, ``--kernel``, ``--hidden`` change it; dropout active) on the same seeded batches from the
 same weights. Candidates: verified-nn on ``--threads`` BLAS threads (default ``auto``, the trainer's:
 chosen before each epoch from the free cores and a timed step) and on one thread; PyTorch (when it is
-installed) on its default thread count and on one thread. Epochs are interleaved, one of each in turn;
-medians of wall-clock time (the figure that counts) and of CPU time are compared, and
-``benchmarks/_epochs.py`` prints the load and marks ratios taken while it changed. Freed memory is kept
-for reuse, as the trainer keeps it, for both libraries (``--no-retain`` leaves glibc's defaults).
+installed) on its default thread count and on one thread, each in a process of its own. Epochs are
+interleaved, one of each in turn; medians of wall-clock time (the figure that counts) and of CPU time are
+compared, and ``benchmarks/_epochs.py`` prints the load and marks ratios taken while it changed. Freed
+memory is kept for reuse, as the trainer keeps it, for both libraries (``--no-retain`` leaves glibc's
+defaults).
 
 ``--profile`` times each layer's forward and backward pass on one batch (the best of ``--repeats`` blocks
 of 20 calls, on one thread, in the thread's CPU time), and PyTorch's whole step beside it.
@@ -16,13 +17,14 @@ of 20 calls, on one thread, in the thread's CPU time), and PyTorch's whole step 
 
 import argparse
 import functools
+import importlib.metadata
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from benchmarks._epochs import Epoch, load_average, measure, report
+from benchmarks._epochs import Epoch, Factory, load_average, measure, on_mnist, report
 from verified_nn.core import (
     RUNTIME_CHECKS,
     ThreadChoice,
@@ -47,7 +49,7 @@ def _batches(count: int, samples: int, epoch: int) -> list[Array]:
     return [order[start : start + BATCH] for start in range(0, samples, BATCH)]
 
 
-def ours(network: Network[Any, Any], images: Array, labels: Array, samples: int, threads: Threads) -> Epoch:
+def ours(images: Array, labels: Array, network: Network[Any, Any], samples: int, threads: Threads) -> Epoch:
     """verified-nn's epoch; with ``"auto"`` the thread count is chosen before each epoch, as the trainer does."""
     optimizer = SGD(learning_rate=RATE)
     state = optimizer.init(network)
@@ -114,7 +116,7 @@ def torch_step(network: Network[Any, Any]) -> Callable[[Any, Any], None]:
     return step
 
 
-def torch_epoch(network: Network[Any, Any], images: Array, labels: Array, samples: int, threads: int | None) -> Epoch:
+def torch_epoch(images: Array, labels: Array, network: Network[Any, Any], samples: int, threads: int | None) -> Epoch:
     """PyTorch's epoch on ``threads`` threads (None: its default)."""
     import torch
 
@@ -137,11 +139,11 @@ def torch_epoch(network: Network[Any, Any], images: Array, labels: Array, sample
 
 
 def _torch_version() -> str | None:
+    """PyTorch's version when it is installed, without importing it here (each candidate has its own process)."""
     try:
-        import torch
-    except ImportError:
+        return importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
         return None
-    return str(torch.__version__)
 
 
 def _best(function: Callable[[], object], repeats: int, calls: int = 20) -> float:
@@ -251,16 +253,17 @@ def main() -> None:
         f"freed memory retained: {'yes' if retained else 'no'}"
     )
     mine, single = f"verified-nn ({args.threads})", "verified-nn (1 thread)"
-    candidates: dict[str, Epoch] = {mine: ours(network, images, labels, samples, args.threads)}
-    candidates[single] = ours(network, images, labels, samples, 1)
+    mnist = functools.partial(on_mnist, args.data_dir)
+    candidates: dict[str, Factory] = {mine: functools.partial(mnist, ours, network, samples, args.threads)}
+    candidates[single] = functools.partial(mnist, ours, network, samples, 1)
     pairs = []
     version = _torch_version()
     if version is not None:
         default, one = f"PyTorch {version} (default)", f"PyTorch {version} (1 thread)"
-        candidates[default] = torch_epoch(network, images, labels, samples, None)
-        candidates[one] = torch_epoch(network, images, labels, samples, 1)
+        candidates[default] = functools.partial(mnist, torch_epoch, network, samples, None)
+        candidates[one] = functools.partial(mnist, torch_epoch, network, samples, 1)
         pairs = [(mine, default), (single, one)]
-    report(measure(candidates, args.repeats), pairs)
+    report(measure(candidates, args.repeats, retain=not args.no_retain), pairs)
     if version is None:
         print("  (PyTorch not installed: pip install torch to compare)")
 

@@ -1,9 +1,9 @@
 """Epochs of 60,000 MNIST images (float32, batch 64, SGD) for two MLPs, against plain numpy and PyTorch.
 
 Run: ``python -m benchmarks.epoch [--data-dir DIR] [--repeats N] [--threads auto|N]``. Every candidate
-trains on the same seeded batches; epochs are interleaved (one of each in turn) so that machine noise
-falls on all alike, and medians are compared (``benchmarks/_epochs.py`` prints the load and marks
-ratios taken while it changed):
+trains on the same seeded batches in a process of its own; epochs are interleaved (one of each in turn)
+so that machine noise falls on all alike, and medians are compared (``benchmarks/_epochs.py`` prints the
+load and marks ratios taken while it changed):
 - 784-128-10 (the default network) and 784-512-512-10;
 - verified-nn (``SGD.step`` with runtime checks on) with ``--threads`` BLAS threads (default ``auto``, the
   trainer's: chosen before each epoch by ``choose_threads`` from the free cores and a timed step) and
@@ -13,12 +13,14 @@ ratios taken while it changed):
 Then each network's step on one thread against the arithmetic bound of one core: the step's
 floating-point operations at the speed of a large single-threaded float32 product measured here (both
 in CPU time, which other processes on the cores disturb least).
-Freed memory is kept for reuse, as the trainer keeps it (``retain_freed_memory``), for every candidate;
-the page faults per step of verified-nn's steps are printed (0: each step's arrays reuse kept memory).
+Freed memory is kept for reuse, as the trainer keeps it (``retain_freed_memory``), in every candidate's
+process; the page faults per step of verified-nn's steps are printed (0: each step's arrays reuse kept
+memory).
 """
 
 import argparse
 import functools
+import importlib.metadata
 import itertools
 import resource
 import time
@@ -27,7 +29,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]
 
-from benchmarks._epochs import Epoch, Run, measure, report
+from benchmarks._epochs import Epoch, Factory, Run, measure, on_mnist, report
 from benchmarks.step import plain_step
 from verified_nn.core import RUNTIME_CHECKS, ThreadChoice, Threads, check_threads, choose_threads
 from verified_nn.data import load
@@ -45,7 +47,7 @@ def _batches(count: int, epoch: int) -> list[Array]:
     return [order[start : start + BATCH] for start in range(0, count, BATCH)]
 
 
-def ours(sizes: tuple[int, ...], images: Array, labels: Array, threads: Threads) -> Epoch:
+def ours(images: Array, labels: Array, sizes: tuple[int, ...], threads: Threads) -> Epoch:
     """verified-nn's epoch; with ``"auto"`` the thread count is chosen before each epoch, as the trainer does."""
     network = mlp(sizes, rng=np.random.default_rng(0), dtype=np.float32)
     optimizer = SGD(learning_rate=RATE)
@@ -79,7 +81,7 @@ def plain(images: Array, labels: Array) -> Epoch:
     return epoch
 
 
-def torch_epoch(sizes: tuple[int, ...], images: Array, labels: Array, threads: int | None) -> Epoch:
+def torch_epoch(images: Array, labels: Array, sizes: tuple[int, ...], threads: int | None) -> Epoch:
     """PyTorch's epoch on ``threads`` threads (None: its default)."""
     import torch
 
@@ -111,11 +113,11 @@ def torch_epoch(sizes: tuple[int, ...], images: Array, labels: Array, threads: i
 
 
 def _torch_version() -> str | None:
+    """PyTorch's version when it is installed, without importing it here (each candidate has its own process)."""
     try:
-        import torch
-    except ImportError:
+        return importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
         return None
-    return str(torch.__version__)
 
 
 def step_flops(sizes: tuple[int, ...]) -> int:
@@ -143,7 +145,7 @@ def one_core_peak() -> float:
 def faults_per_step(sizes: tuple[int, ...], images: Array, labels: Array, steps: int = 200) -> float:
     """Page faults per step of verified-nn's training steps (after a warm-up): 0 when every array of a step
     comes from memory the process kept (``retain_freed_memory``), not from fresh pages."""
-    epoch = ours(sizes, images[: BATCH * steps], labels[: BATCH * steps], 1)
+    epoch = ours(images[: BATCH * steps], labels[: BATCH * steps], sizes, 1)
     epoch(0)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     epoch(1)
@@ -179,16 +181,17 @@ def main() -> None:
     for sizes in ((784, 128, 10), (784, 512, 512, 10)):
         name = "-".join(map(str, sizes))
         mine, single = f"verified-nn {name} ({args.threads})", f"verified-nn {name} (1 thread)"
-        candidates: dict[str, Epoch] = {mine: ours(sizes, images, labels, args.threads)}
-        candidates[single] = ours(sizes, images, labels, 1)
+        mnist = functools.partial(on_mnist, args.data_dir)
+        candidates: dict[str, Factory] = {mine: functools.partial(mnist, ours, sizes, args.threads)}
+        candidates[single] = functools.partial(mnist, ours, sizes, 1)
         pairs = []
         if sizes == (784, 128, 10):
-            candidates[f"plain numpy {name}"] = plain(images, labels)
+            candidates[f"plain numpy {name}"] = functools.partial(mnist, plain)
             pairs.append((single, f"plain numpy {name}"))
         if version is not None:
             default, one = f"PyTorch {version} {name} (default)", f"PyTorch {version} {name} (1 thread)"
-            candidates[default] = torch_epoch(sizes, images, labels, None)
-            candidates[one] = torch_epoch(sizes, images, labels, 1)
+            candidates[default] = functools.partial(mnist, torch_epoch, sizes, None)
+            candidates[one] = functools.partial(mnist, torch_epoch, sizes, 1)
             pairs += [(mine, default), (single, one)]
         print(f"\n{name}:")
         run = measure(candidates, args.repeats)
