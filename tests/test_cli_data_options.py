@@ -206,6 +206,37 @@ def test_data_distribution_describes_ones_own_data(workdir: Path, capsys: pytest
     assert "bands.npz: has no test split of its own (--split train shows all of it)" in capsys.readouterr().err
 
 
+def test_data_check_reads_ones_own_data_as_train_does_and_shows_its_splits(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["data", "check", "--data", "bands.npz"]) == 0  # train on it says "train 180, test 60"
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("bands: 240 examples of shape (6, 6), 3 classes | value range [")
+    assert out[1:] == [
+        "  train       180 examples, trained on",
+        "  validation  none (train holds out a twelfth of its data, at most 5,000, when that makes at least 1,000)",
+        "  test        60 examples, held out by test size 0.25, stratified, seed 0",
+        "ok: train --data reads it and, with its default settings, splits it as above",
+    ]
+    given = ["--data", "train.csv", "--test-data", "test.csv", "--label-column", "species", "--test-size", "20"]
+    assert main(["data", "check", *given]) == 0
+    text = capsys.readouterr().out
+    assert "  train       180 examples, trained on\n" in text
+    assert "  test        20 examples, from test.csv (its first --test-size)\n" in text
+    assert "with its default settings and this --test-size, splits it as above\n" in text
+    one = Path("one.csv")
+    one.write_text("a,b,label\n" + "".join(f"{i},{i + 1},same\n" for i in range(20)))
+    assert main(["data", "check", "--data", str(one)]) == 2  # refused as train refuses it
+    assert "has one class, 'same': a classifier needs examples of at least 2" in capsys.readouterr().err
+    assert main(["data", "check", "--test-data", "test.csv"]) == 2
+    assert capsys.readouterr().err.startswith("verified-nn: error: --test-data needs training data: --data PATH")
+    assert main(["data", "check", "--test-size", "100"]) == 2  # a built-in's check would ignore it
+    assert "data check: --test-size goes with --data (your own data)" in capsys.readouterr().err
+    monkeypatch.setenv("VERIFIED_NN_MAX_PARAMETERS", "1000")  # train would refuse its default network: so does check
+    assert main(["data", "check", "--data", "bands.npz"]) == 2
+    assert "the network has 5,123 parameters, over the limit of 1,000" in capsys.readouterr().err
+
+
 def test_a_class_without_test_examples_is_shown_as_such_not_as_nan(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

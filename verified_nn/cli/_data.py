@@ -6,8 +6,9 @@ import numpy as np
 
 from verified_nn.core import InvalidArgumentError
 from verified_nn.data import SPLITS, data_dir, fetch, file_status, load, read_data, spec_of
+from verified_nn.training import DEFAULT_TEST_FRACTION, TrainConfig, split_data
 
-from ._data_options import check_data_arguments
+from ._data_options import check_data_arguments, training_data
 from ._options import add_dataset_options, class_column
 
 BALANCE_THRESHOLD = 1.5  # largest class / smallest class above this counts as imbalanced
@@ -19,8 +20,12 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     fetch_parser = commands.add_parser("fetch", help="download and verify a dataset's four files")
     add_dataset_options(fetch_parser)
     fetch_parser.set_defaults(run=run_fetch)
-    check = commands.add_parser("check", help="load both splits and report counts, ranges, checksums")
-    add_dataset_options(check)
+    check = commands.add_parser(
+        "check",
+        help="load both splits and report counts, ranges, checksums; or read your own data (--data) as train "
+        "would and report the splits it would make",
+    )
+    add_dataset_options(check, data=True, default=None, shown="mnist")
     check.set_defaults(run=run_check)
     distribution = commands.add_parser(
         "distribution", help="class counts and percentages of a split, or of your own data (--data)"
@@ -38,7 +43,16 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    spec = spec_of(args.dataset)
+    check_data_arguments(args)
+    if args.data or args.test_data:
+        return _check_own(args)
+    given = [f"--{name.replace('_', '-')}" for name in ("test_size", "label_column") if getattr(args, name) is not None]
+    if given:
+        raise InvalidArgumentError(
+            f"data check: {' and '.join(given)} {'goes' if len(given) == 1 else 'go'} with --data (your own data); "
+            "a built-in dataset's check reads both its splits whole and its files' checksums"
+        )
+    spec = spec_of(args.dataset or "mnist")
     folder = data_dir(args.data_dir) / spec.name
     splits = {split: load(spec, split, directory=args.data_dir) for split in SPLITS}
     print(f"{spec.name} in {folder}")
@@ -52,6 +66,44 @@ def run_check(args: argparse.Namespace) -> int:
     for name, state in file_status(spec, folder).items():
         print(f"  {name:<28} SHA-256 {state}")
     return 0
+
+
+def _check_own(args: argparse.Namespace) -> int:
+    """``data check --data``: the data read as ``train --data`` reads it, and the splits train would make with its
+    defaults (and ``--test-size``), refused as train would refuse them before building its network."""
+    if not args.data:
+        raise InvalidArgumentError("--test-data needs training data: --data PATH (as train reads them together)")
+    data, test = training_data(args)
+    assert data is not None  # --data was given
+    config = TrainConfig() if args.test_size is None else TrainConfig(test_size=args.test_size)
+    splits = split_data(config, data, test)
+    low, high = data.value_range
+    print(f"{data.describe()} | value range [{low:g}, {high:g}]")
+    first = " (its first --test-size)" if args.test_size is not None else ""
+    if args.test_data:
+        source = f"from {' and '.join(map(str, args.test_data))}{first}"
+    elif test is not None:
+        source = f"the file's own test split{first}"
+    else:
+        size = DEFAULT_TEST_FRACTION if args.test_size is None else args.test_size
+        source = f"held out by test size {size:g}, stratified, seed {config.seed}"
+    parts = {
+        "train": (splits.train, "trained on"),
+        "validation": (splits.validation, "held out to choose the best epoch"),
+        "test": (splits.test, source),
+    }
+    for name, (part, what) in parts.items():
+        count = f"{_examples(len(part))}, {what}" if part is not None else "none"
+        if part is None and name == "validation":
+            count += " (train holds out a twelfth of its data, at most 5,000, when that makes at least 1,000)"
+        print(f"  {name:<10}  {count}")
+    settings = "its default settings and this --test-size" if args.test_size is not None else "its default settings"
+    print(f"ok: train --data reads it and, with {settings}, splits it as above")
+    return 0
+
+
+def _examples(count: int) -> str:
+    return f"{count:,} example{'' if count == 1 else 's'}"
 
 
 def run_distribution(args: argparse.Namespace) -> int:

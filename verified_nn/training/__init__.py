@@ -13,6 +13,7 @@ from ._callbacks import (
 from ._checks import check_network as check_network
 from ._config import (
     DEFAULT_LEARNING_RATES as DEFAULT_LEARNING_RATES,
+    DEFAULT_TEST_FRACTION as DEFAULT_TEST_FRACTION,
     PRESETS as PRESETS,
     TrainConfig as TrainConfig,
     preset as preset,
@@ -41,7 +42,7 @@ from ._plots import (
     pyplot as pyplot,
     save_figure as save_figure,
 )
-from ._prepare import build_optimizer as build_optimizer
+from ._prepare import build_optimizer as build_optimizer, split_data as split_data
 from ._provenance import DataRecord as DataRecord, data_metadata as data_metadata, data_record as data_record
 from ._runs import RunFiles as RunFiles, check_run_name as check_run_name, default_run_name as default_run_name
 from ._schedule import Schedule as Schedule

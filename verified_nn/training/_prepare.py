@@ -24,6 +24,7 @@ from ._loop import LoopData
 from ._models import SavedModel
 from ._objectives import Objective, objective_for
 from ._provenance import data_metadata
+from ._size import check_parameters
 
 
 def build_optimizer(config: TrainConfig) -> Optimizer[Any]:
@@ -100,6 +101,32 @@ def _datasets(
     return split(data, config.test_size if config.test_size is not None else DEFAULT_TEST_FRACTION, seed=config.seed)
 
 
+def _check_classes(full: Dataset) -> None:
+    if len(full.classes) < MIN_CLASSES:
+        raise InvalidArgumentError(
+            f"the training data ({full.describe()}) has one class, {full.classes[0]!r}: a classifier needs "
+            f"examples of at least {MIN_CLASSES} (is the label column the right one?)"
+        )
+
+
+def split_data(
+    config: TrainConfig,
+    data: Dataset | None = None,
+    test_data: Dataset | None = None,
+    *,
+    data_dir: str | Path | None = None,
+) -> LoopData:
+    """The examples a run of ``config`` would train on, hold out for validation and test on, as ``train`` splits
+    them (the same arguments; ``data=None`` is the built-in ``config.dataset``), refused as ``train`` refuses
+    them before it builds its network (one class; a test set of another shape or other classes; a network of
+    more parameters than the ceiling for these examples and classes); nothing is trained or written
+    (``verified-nn data check --data``)."""
+    full, test = _datasets(config, data, test_data, data_dir)
+    _check_classes(full)
+    check_parameters(config, full.shape, len(full.classes))
+    return _splits(config.resolved(len(full)), full, test)
+
+
 def _splits(config: TrainConfig, full: Dataset, test: Dataset) -> LoopData:
     size = config.validation_size or 0
     train, validation = holdout(full, size, seed=config.seed) if size else (full, None)
@@ -138,11 +165,7 @@ def prepare(
 ) -> Run:
     """Everything a run needs that can be refused before a file is written."""
     full, test = _datasets(config, data, test_data, data_dir)
-    if len(full.classes) < MIN_CLASSES:
-        raise InvalidArgumentError(
-            f"the training data ({full.describe()}) has one class, {full.classes[0]!r}: a classifier needs "
-            f"examples of at least {MIN_CLASSES} (is the label column the right one?)"
-        )
+    _check_classes(full)
     config = config.resolved(len(full))
     if data is not None:
         config = dataclasses.replace(config, dataset=full.name)  # the configuration names the data it trained on
