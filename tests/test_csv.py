@@ -36,6 +36,28 @@ def test_named_labels_semicolons_tabs_and_blank_lines(tmp_path: Path) -> None:
     assert tabbed.labels.tolist() == [1] and tabbed.inputs.shape == (1, 2)
 
 
+def test_a_row_index_written_by_pandas_is_refused_not_read_as_a_feature(tmp_path: Path) -> None:
+    # what pandas' DataFrame.to_csv writes by default: an unnamed first column of the frame's index
+    rows = [(0.5, 1.0, 0), (1.5, 0.0, 1), (2.5, 1.0, 0), (3.5, 0.0, 1)]
+    for order in ([0, 1, 2, 3], [2, 0, 3, 1]):  # the index in order, and after a shuffle
+        text = ",a,b,label\n" + "".join(
+            f"{index},{a},{b},{label}\n" for index in order for a, b, label in [rows[index]]
+        )
+        with pytest.raises(DataError, match=r"t.csv: the first column has no name and a different whole number"):
+            Dataset.from_csv(_write(tmp_path, text))
+    plain = "a,b,label\n" + "".join(f"{a},{b},{label}\n" for a, b, label in rows)  # to_csv(index=False)
+    assert Dataset.from_csv(_write(tmp_path, plain)).shape == (2,)
+    # an unnamed first column that is no row index (a value repeats, or not a whole number) stays a feature
+    for column in ("1,1,2,3", "0.5,1,2,3"):
+        cells = column.split(",")
+        text = ",a,label\n" + "".join(f"{cell},{row},{row % 2}\n" for row, cell in enumerate(cells))
+        assert Dataset.from_csv(_write(tmp_path, text)).shape == (2,)
+    named = "n,a,label\n" + "".join(f"{row},{row * 0.5},{row % 2}\n" for row in range(4))
+    assert Dataset.from_csv(_write(tmp_path, named)).shape == (2,)  # named: the user says it is a feature
+    as_labels = ",a\n" + "".join(f"{row},{row * 0.5}\n" for row in range(4))
+    assert Dataset.from_csv(_write(tmp_path, as_labels), label_column=0).classes == ("0", "1", "2", "3")
+
+
 def test_a_numeric_header_after_a_word_column_is_still_a_header(tmp_path: Path) -> None:
     data = Dataset.from_csv(_write(tmp_path, "0,1,label\n0.5,1.5,1\n2.5,3.5,0\n"), label_column="label")
     assert len(data) == 2 and data.labels.tolist() == [1, 0]

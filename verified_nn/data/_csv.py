@@ -74,6 +74,15 @@ def _rows(path: Path, delimiter: str | None) -> tuple[list[list[str]], list[int]
     return rows, lines
 
 
+def _row_index(cells: list[str]) -> bool:
+    """Whether ``cells`` (a column) hold a different whole number on every row, as a row index does."""
+    try:
+        values = [float(cell) for cell in cells]
+    except ValueError:
+        return False
+    return all(value.is_integer() for value in values) and len(set(values)) == len(values)
+
+
 def _has_header(rows: list[list[str]]) -> bool:
     first = rows[0]
     if not any(_number(cell) for cell in first):
@@ -162,6 +171,12 @@ def read_csv(
             raise DataError(f"{path}: a header and no rows")
     width = len(header or rows[0])
     label = _label_index(path, label_column, header, width)
+    if header is not None and header[0] == "" and label != 0 and _row_index([row[0] for row in rows]):
+        raise DataError(
+            f"{path}: the first column has no name and a different whole number on every row: a row index, as "
+            "pandas' to_csv writes unless index=False, not a feature: write the file without it (or name the "
+            "column in the header if it is a feature)"
+        )
     features = _features(path, rows, lines, [c for c in range(width) if c != label], header)
     cells = [row[label] for row in rows]
     empty = next((line for cell, line in zip(cells, lines, strict=True) if not cell), None)
