@@ -179,13 +179,20 @@ def test_import_torch_builds_the_model_from_the_given_architecture(
     ("arguments", "message"),
     [
         ([], "give the architecture: --hidden W1,W2,... or --architecture JSON"),
-        (
+        (  # the file's Sequential has a Dropout after each activation: weights at 0, 3, 6
             ["--hidden", "32"],
-            "an MLP with 1 hidden layer(s) needs tensors 0.weight and 2.weight; the file holds 0.bias",
+            "an MLP with 1 hidden layer(s) without dropout has its weights at 0, 2; the file holds 0.bias (32,), "
+            "0.weight (32, 784), 3.bias (16,), 3.weight (16, 32), 6.bias (10,), 6.weight (10, 16): its weights are "
+            "those of an MLP with 2 hidden layer(s) with a Dropout after each activation: give --hidden 32,16 "
+            "--dropout RATE (any rate above 0",
         ),
         (
             ["--hidden", "32,16", "--activation", "relu"],
-            "hidden layer(s) needs tensors 0.weight and 4.weight; the file holds",
+            "an MLP with 2 hidden layer(s) without dropout has its weights at 0, 2, 4; the file holds",
+        ),
+        (
+            ["--hidden", "32,16,8", "--dropout", "0.2"],  # too many layers: the file's own widths are named
+            "an MLP with 3 hidden layer(s) and dropout has its weights at 0, 3, 6, 9; the file holds",
         ),
         (["--hidden", "32,8", "--dropout", "0.25"], "layer 3: dense layer: recorded as 32 -> 8"),
         (["--architecture", "[{"], "--architecture: not JSON (Expecting property name"),
@@ -231,6 +238,38 @@ def test_import_torch_errors_are_one_line(
     error = capsys.readouterr().err
     assert message.replace("{sd}", sd) in error and error.count("\n") == 1
     assert not (tmp_path / "m").exists()
+
+
+def test_import_torch_says_when_dropout_was_given_for_a_file_without_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain = mlp((784, 32, 10), rng=np.random.default_rng(1))
+    safetensors.numpy.save_file(torch_state_dict(plain), tmp_path / "sd.safetensors")  # indices 0 and 2
+    command = ["import-torch", str(tmp_path / "sd.safetensors"), "--out", str(tmp_path / "m.safetensors")]
+    assert main([*command, "--hidden", "32", "--dropout", "0.2"]) == 2
+    assert capsys.readouterr().err.endswith(
+        ": its weights are those of an MLP with 1 hidden layer(s) with no Dropout: give --hidden 32 without --dropout\n"
+    )
+    assert main([*command, "--hidden", "32"]) == 0
+
+
+def test_import_torch_reads_the_layer_count_and_dropout_from_the_spacing_of_the_weights(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    three = mlp((784, 16, 8, 4, 10), rng=np.random.default_rng(1), dropout=0.2)  # weights at 0, 3, 6, 9
+    safetensors.numpy.save_file(torch_state_dict(three), tmp_path / "sd.safetensors")
+    command = ["import-torch", str(tmp_path / "sd.safetensors"), "--out", str(tmp_path / "m.safetensors")]
+    # without dropout, 3 hidden layers would sit at 0, 2, 4, 6: 6.weight is there, but 2 and 4 are not
+    assert main([*command, "--hidden", "16,8,4"]) == 2
+    assert capsys.readouterr().err.endswith(
+        "give --hidden 16,8,4 --dropout RATE (any rate above 0: evaluation "
+        "does not use it; the model file records it)\n"
+    )
+    assert main([*command, "--hidden", "16", "--dropout", "0.2"]) == 2  # too few layers: the right ones named
+    assert "with 3 hidden layer(s) with a Dropout after each activation: give --hidden 16,8,4\n" in (
+        capsys.readouterr().err
+    )
+    assert main([*command, "--hidden", "16,8,4", "--dropout", "0.2"]) == 0
 
 
 def test_import_torch_lists_the_tensors_in_the_sequential_order(

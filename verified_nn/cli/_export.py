@@ -1,6 +1,7 @@
 """``verified-nn export MODEL --onnx FILE --torch FILE`` and ``verified-nn import-torch FILE --out MODEL``."""
 
 import argparse
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -157,14 +158,23 @@ def _given_architecture(args: argparse.Namespace) -> list[dict[str, Any]] | dict
 def _mlp_architecture(args: argparse.Namespace, tensors: dict[str, Any]) -> list[dict[str, Any]]:
     activation = "relu" if args.activation is None else args.activation
     dropout = 0.0 if args.dropout is None else args.dropout
-    # The MLP's outer sizes come from the file: the first weight's columns, the last weight's rows.
-    last = 3 * len(args.hidden) if dropout > 0 else 2 * len(args.hidden)
-    first_weight, last_weight = tensors.get("0.weight"), tensors.get(f"{last}.weight")
-    if first_weight is None or last_weight is None or first_weight.ndim != 2 or last_weight.ndim != 2:
+    # torch.nn.Sequential numbers its modules: Linear, activation (and Dropout) per hidden layer, then Linear.
+    step = 3 if dropout > 0 else 2
+    expected = list(range(0, step * len(args.hidden) + 1, step))
+    found = sorted(int(name[: -len(".weight")]) for name in tensors if _weight_index(name))
+    if found != expected:
         held = ", ".join(f"{name} {tuple(tensors[name].shape)}" for name in sorted(tensors, key=_natural))
         raise ModelError(
-            f"{args.file}: an MLP with {len(args.hidden)} hidden layer(s) needs tensors 0.weight and "
-            f"{last}.weight; the file holds {held}"
+            f"{args.file}: an MLP with {len(args.hidden)} hidden layer(s) {'and' if dropout > 0 else 'without'} "
+            f"dropout has its weights at {', '.join(map(str, expected))}; the file holds {held}"
+            f"{_spacing_hint(found, tensors, dropout)}"
+        )
+    # The MLP's outer sizes come from the file: the first weight's columns, the last weight's rows.
+    first_weight, last_weight = tensors["0.weight"], tensors[f"{expected[-1]}.weight"]
+    if first_weight.ndim != 2 or last_weight.ndim != 2:
+        raise ModelError(
+            f"{args.file}: 0.weight and {expected[-1]}.weight must be matrices, "
+            f"got shapes {tuple(first_weight.shape)} and {tuple(last_weight.shape)}"
         )
     return mlp_layers(
         args.hidden,
@@ -173,6 +183,36 @@ def _mlp_architecture(args: argparse.Namespace, tensors: dict[str, Any]) -> list
         activation=activation,
         dropout=dropout,
     )
+
+
+def _weight_index(name: str) -> bool:
+    """Whether ``name`` is a Sequential module's weight, ``N.weight``."""
+    head, _, rest = name.partition(".")
+    return head.isdigit() and rest == "weight"
+
+
+def _spacing_hint(found: list[int], tensors: dict[str, Any], dropout: float) -> str:
+    """What to give instead, when the file's weights are spaced as an MLP's (every 2, or every 3 with a Dropout
+    after each activation): the hidden widths read from the file, and --dropout to add or leave out."""
+    if len(found) < 2 or found[0] != 0 or any(b - a != found[1] - found[0] for a, b in itertools.pairwise(found)):
+        return ""
+    spacing = found[1]
+    if spacing not in (2, 3) or any(np.ndim(tensors[f"{index}.weight"]) != 2 for index in found):
+        return ""
+    widths = [tensors[f"{index}.weight"].shape[0] for index in found[:-1]]
+    hidden = ",".join(str(width) for width in widths) if widths else "none"
+    if spacing == 3:
+        change = (
+            ""
+            if dropout > 0
+            else " --dropout RATE (any rate above 0: evaluation does not use it; the model file records it)"
+        )
+        spaced = "with a Dropout after each activation"
+    else:
+        change = " without --dropout" if dropout > 0 else ""
+        spaced = "with no Dropout"
+    layers = f"{len(widths)} hidden layer(s) {spaced}"
+    return f": its weights are those of an MLP with {layers}: give --hidden {hidden}{change}"
 
 
 def run_import(args: argparse.Namespace) -> int:
