@@ -78,6 +78,26 @@ def test_a_report_replaces_a_report_of_its_kind_and_nothing_else(tmp_path: Path)
     assert check_output(model) == model  # without a kind, as before: a regular file may be replaced
 
 
+def test_a_results_csv_replaces_results_and_no_other_table(tmp_path: Path) -> None:
+    results = tmp_path / "results.csv"
+    results.write_text("mnist_fc,onnx/mnist-net_256x2.onnx,vnnlib/prop_0_0.03.vnnlib,0.012345,unsat,1.234567\n")
+    assert check_output(results, kind="results") == results  # verify-spec --instances run again
+    quoted = tmp_path / "quoted.csv"  # a category or path with a comma is quoted, as csv.writer writes it
+    quoted.write_text('"my,bench","a,b.onnx",p.vnnlib,0.01,sat,2.5\n')
+    blank = tmp_path / "blank.csv"
+    blank.write_text("\n")
+    assert check_output(quoted, kind="results") == quoted and check_output(blank, kind="results") == blank
+    table, headerless, worded = tmp_path / "table.csv", tmp_path / "rows.csv", tmp_path / "worded.csv"
+    table.write_text("a,b,c,d,e,label\n1,2,3,4,5,0\n")  # datasets of six columns: with a header, without,
+    headerless.write_text("0.1,0.2,0.3,0.4,0.5,1\n")
+    worded.write_text("0.1,0.2,0.3,0.4,cat,0.5\n")  # and with a word where a result would be
+    for target in (table, headerless, worded, tmp_path / "m.safetensors"):
+        if not target.exists():
+            target.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{}      ")
+        message = f"^--results {re.escape(str(target))}: exists and is not a VNN-COMP results file; it is never"
+        _refused(target, message, kind="results", option="--results")
+
+
 def test_the_option_is_named_and_a_missing_directory_is_refused_unless_the_writer_creates_it(tmp_path: Path) -> None:
     target = tmp_path / "missing" / "x.png"
     _refused(

@@ -177,6 +177,12 @@ def test_a_property_that_does_not_fit_its_network_is_that_instances_unknown_alon
     rows = list(csv.reader(results.read_text().splitlines()))
     assert [(row[2], row[4]) for row in rows][:2] == [("three.vnnlib", "unknown"), ("sat.vnnlib", "sat")]
     assert "[1/4] net_three: unknown (" in capsys.readouterr().err
+    assert main(["verify-spec", "--instances", str(folder), "--results", str(results)]) == 0  # run again: replaced
+    model = tmp_path / "net.safetensors"  # a mistyped --results naming the model is refused before any instance
+    kept = model.read_bytes()
+    assert main(["verify-spec", "--instances", str(folder), "--results", str(model)]) == 2
+    assert "is not a VNN-COMP results file; it is never replaced by one" in capsys.readouterr().err
+    assert model.read_bytes() == kept
     assert main(["verify-spec", str(tmp_path / "net.safetensors"), str(tmp_path / "three.vnnlib")]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"verified-nn: error: {tmp_path / 'three.vnnlib'} on {tmp_path / 'net.safetensors'}: ")
@@ -276,10 +282,11 @@ def test_a_run_interrupted_before_any_instance_finished_leaves_an_earlier_result
 
     monkeypatch.setattr("verified_nn.search._instances.verify", interrupted)
     results = tmp_path / "results.csv"
-    results.write_text("an earlier run's results\n")
+    earlier = "test,net.safetensors,sat.vnnlib,0.001000,sat,0.100000\n"  # an earlier run's results
+    results.write_text(earlier)
     assert main(["verify-spec", "--instances", str(folder), "--results", str(results)]) == 130
     assert f"interrupted: no instance finished; {results} was not written" in capsys.readouterr().err
-    assert results.read_text() == "an earlier run's results\n"
+    assert results.read_text() == earlier
 
 
 def test_a_run_stopped_by_a_failure_still_writes_the_instances_that_finished(

@@ -80,7 +80,7 @@ def _check(args: argparse.Namespace) -> None:
         raise InvalidArgumentError("--timeout: with --instances each instance has its own time limit")
     if args.results is None:
         raise InvalidArgumentError("--instances needs --results CSV (where to write the results)")
-    check_output(args.results, inputs=[args.instances], option="--results")
+    check_output(args.results, inputs=[args.instances], option="--results", kind="results")
     if args.counterexamples is not None:
         check_output_directory(args.counterexamples, option="--counterexamples", parents=True)
     check_workers(args.jobs, option="--jobs")  # at most the cores: each job is a process

@@ -3,12 +3,13 @@
 An output is refused, in one line naming it (and the option that gave it), when its last component is
 a symbolic link (dangling or not: it is never followed), a directory, FIFO, device or socket, or the
 same file (the same inode: also through another name or a hard link) as one of the command's inputs;
-when it is an existing file whose content is not of the kind the command writes there (a report's PNG or
-JSON may be written again over the last one, but never over a model, a dataset or anything else that a
+when it is an existing file whose content is not of the kind the command writes there (a report's PNG,
+JSON or results CSV may be written again over the last one, but never over a model, a dataset or anything else that a
 mistyped path names); when a component of the path is not a directory; when its directory does not exist
 (unless the writer creates directories) or cannot be written to.
 """
 
+import csv
 import errno
 import os
 import stat
@@ -19,9 +20,10 @@ from typing import Final, Literal
 from ._errors import OutputError
 from ._kinds import file_kind
 
-Kind = Literal["png", "json"]
+Kind = Literal["png", "json", "results"]
 _SIGNATURES: Final[dict[str, tuple[bytes, ...]]] = {"png": (b"\x89PNG\r\n\x1a\n",), "json": (b"{", b"[")}
-_SNIFF: Final = 64  # bytes read from the start of an existing output to tell its kind
+_NAMES: Final[dict[str, str]] = {"png": "a PNG", "json": "a JSON", "results": "a VNN-COMP results"}
+_SNIFF: Final = 4096  # bytes read from the start of an existing output to tell its kind
 
 _REASONS: Final = {
     errno.EACCES: "permission denied",
@@ -77,8 +79,29 @@ def _of_kind(path: Path, kind: Kind) -> bool:
         return False
     finally:
         os.close(descriptor)
+    if kind == "results":
+        return not start.strip() or _results_line(start)
     start = start.lstrip() if kind == "json" else start
     return not start or start.startswith(_SIGNATURES[kind])
+
+
+def _results_line(start: bytes) -> bool:
+    """Whether ``start`` begins as VNN-COMP's results.csv does: a CSV row of six fields, the second and third
+    the network's and the property's paths (not numbers), the fourth and sixth numbers (seconds), the fifth a
+    lower-case word (``sat``, ``unsat``, ``timeout``, ...)."""
+    line = start.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    fields = next(csv.reader([line]), [])
+    if len(fields) != 6 or not (fields[4].isalpha() and fields[4].islower()):
+        return False
+    return not any(map(_number, fields[1:3])) and _number(fields[3]) and _number(fields[5])
+
+
+def _number(field: str) -> bool:
+    try:
+        float(field)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_directory(path: Path, name: str, *, parents: bool) -> None:
@@ -115,8 +138,9 @@ def check_output(
             refused, so ``export m.safetensors --torch m.safetensors`` cannot replace its own input.
         option: the command-line option that named ``path`` (``--json``), for the message.
         parents: whether the writer creates missing directories (else a missing one is refused).
-        kind: what is written (``"png"``, ``"json"``): an existing non-empty file is replaced only if its
-            first bytes are of that kind, so that a report written again replaces the last one and nothing else.
+        kind: what is written (``"png"``, ``"json"``, ``"results"``: VNN-COMP's results.csv): an existing
+            non-empty file is replaced only if its first bytes are of that kind, so that a report written again
+            replaces the last one and nothing else.
     """
     path = Path(path)
     name = shown(path, option)
@@ -142,7 +166,7 @@ def check_output(
             raise OutputError(f"{name}: exists; replace it with --overwrite, or choose another path")
         if kind is not None and not _of_kind(path, kind):
             raise OutputError(
-                f"{name}: exists and is not a {kind.upper()} file; it is never replaced by one: choose another path "
+                f"{name}: exists and is not {_NAMES[kind]} file; it is never replaced by one: choose another path "
                 "(or remove it first)"
             )
     _check_directory(path, name, parents=parents)
