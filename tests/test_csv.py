@@ -58,6 +58,13 @@ def test_a_row_index_written_by_pandas_is_refused_not_read_as_a_feature(tmp_path
     assert Dataset.from_csv(_write(tmp_path, as_labels), label_column=0).classes == ("0", "1", "2", "3")
 
 
+def test_columns_numbered_0_1_2_are_a_header_as_pandas_writes_for_unnamed_columns(tmp_path: Path) -> None:
+    # pandas.DataFrame(array).to_csv(index=False): the header is the column numbers
+    data = Dataset.from_csv(_write(tmp_path, "0,1,2\n0.5,1.5,1\n2.5,3.5,0\n"), label_column=-1)
+    assert len(data) == 2 and data.classes == ("0", "1") and data.labels.tolist() == [1, 0]
+    assert len(Dataset.from_csv(_write(tmp_path, "1,2,3\n0.5,1.5,1\n2.5,3.5,0\n"), label_column=-1)) == 3  # data
+
+
 def test_a_numeric_header_after_a_word_column_is_still_a_header(tmp_path: Path) -> None:
     data = Dataset.from_csv(_write(tmp_path, "0,1,label\n0.5,1.5,1\n2.5,3.5,0\n"), label_column="label")
     assert len(data) == 2 and data.labels.tolist() == [1, 0]

@@ -1,9 +1,10 @@
 """Reading a CSV table as a dataset: one example per line, one column of labels, the rest numeric features.
 
-The header is detected (a first line with a word where the data below it has a number), the delimiter
-too (comma, semicolon or tab). The label column is named (``"label"``) or numbered (``0``, ``-1``: the
-last); without one, the first of label, target, class or y that names a column is used. Labels are class
-indices or class names. Every problem is one DataError naming the file, the line and the column.
+The header is detected (a first line with a word where the data below it has a number, or the column
+numbers 0, 1, 2, ... that pandas writes for unnamed columns), the delimiter too (comma, semicolon or tab).
+The label column is named (``"label"``) or numbered (``0``, ``-1``: the last); without one, the first of
+label, target, class or y that names a column is used. Labels are class indices or class names. Every
+problem is one DataError naming the file, the line and the column.
 """
 
 import csv
@@ -86,6 +87,8 @@ def _row_index(cells: list[str]) -> bool:
 def _has_header(rows: list[list[str]]) -> bool:
     first = rows[0]
     if not any(_number(cell) for cell in first):
+        return True
+    if first == [str(index) for index in range(len(first))]:  # columns numbered 0, 1, ...: pandas' default names
         return True
     below = rows[1] if len(rows) > 1 else first
     return any(not _number(cell) and _number(under) for cell, under in zip(first, below, strict=True))
