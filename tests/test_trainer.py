@@ -284,10 +284,14 @@ def test_data_of_one_class_is_refused_before_anything_is_written(tmp_path: Path)
     with pytest.raises(
         InvalidArgumentError,
         match=r"^the training data \(single: 15 examples of shape \(2,\), 1 class\) has one class, 'spam': a "
-        r"classifier needs examples of at least 2 \(is the label column the right one\?\)$",
+        r"classifier needs examples of at least 2$",
     ):
         _fit(tmp_path, QUICK, single, "one")
     assert not (tmp_path / "models").exists() and not (tmp_path / "logs").exists()
+    table = tmp_path / "single.csv"  # from a table, the label column may be the wrong one
+    table.write_text("a,b,kind\n" + "".join(f"{row},{row + 1},spam\n" for row in range(20)))
+    with pytest.raises(InvalidArgumentError, match=r"at least 2 \(is the label column the right one\?\)$"):
+        _fit(tmp_path, QUICK, Dataset.from_csv(table, label_column="kind"), "one")
 
 
 def test_a_network_too_large_for_the_data_is_refused_before_it_is_built(tmp_path: Path) -> None:

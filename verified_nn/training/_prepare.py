@@ -103,9 +103,10 @@ def _datasets(
 
 def _check_classes(full: Dataset) -> None:
     if len(full.classes) < MIN_CLASSES:
+        table = Path(full.source).suffix.lower() in (".csv", ".tsv", ".txt")
         raise InvalidArgumentError(
             f"the training data ({full.describe()}) has one class, {full.classes[0]!r}: a classifier needs "
-            f"examples of at least {MIN_CLASSES} (is the label column the right one?)"
+            f"examples of at least {MIN_CLASSES}{' (is the label column the right one?)' if table else ''}"
         )
 
 
