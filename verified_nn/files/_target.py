@@ -1,12 +1,12 @@
 """What a path to write may be: checked before any work, and again just before the file is replaced.
 
-An output is refused, in one line naming it (and the option that gave it), when its last component is
-a symbolic link (dangling or not: it is never followed), a directory, FIFO, device or socket, or the
-same file (the same inode: also through another name or a hard link) as one of the command's inputs;
-when it is an existing file whose content is not of the kind the command writes there (a report's PNG,
-JSON or results CSV may be written again over the last one, but never over a model, a dataset or anything else that a
-mistyped path names); when a component of the path is not a directory; when its directory does not exist
-(unless the writer creates directories) or cannot be written to.
+An output is refused, in one line naming it (and the option that gave it), when its last component is a
+symbolic link (dangling or not: it is never followed), a directory, FIFO, device or socket, or the same
+file (the same inode: also through another name or a hard link) as one of the command's inputs; when it is
+an existing file whose content is not of the kind the command writes there (a report's PNG, JSON or
+results CSV may be written again over the last one, but never over a model, a dataset or anything else
+that a mistyped path names); when a component of the path is not a directory; when its directory does not
+exist (unless the writer creates directories) or cannot be written to.
 """
 
 import csv
