@@ -173,6 +173,25 @@ def test_each_timed_probe_follows_an_untimed_one_on_the_same_count(clock: _Clock
     assert seen == [1, 2] + [1, 1, 2, 2] * 3
 
 
+def test_a_probe_whose_first_call_is_long_is_not_repeated_and_the_free_cores_are_used(clock: _Clock) -> None:
+    """certify's probe on a convolutional network, one image's back-substitution, takes seconds: 14 of them would
+    cost as much as certifying 14 images."""
+    seen: list[int] = []
+    choice = choose_threads(AUTO, machine=QUIET, probe=_paced(clock, {1: 0.3, 2: 0.2}, seen))
+    assert seen == [1] and choice.threads == 2
+    assert choice.reason.endswith(", a probe took 0.30 s on 1 thread: long enough for 2")
+    seen.clear()  # just under the limit: probed as before
+    assert choose_threads(AUTO, machine=QUIET, probe=_paced(clock, {1: 0.19, 2: 0.18}, seen)).threads == 1
+    assert len(seen) == 14
+
+
+def test_a_load_that_starts_during_a_long_probe_call_gets_one_thread(readings: list[float], clock: _Clock) -> None:
+    readings[:] = [0.0] * 5 + [2.0]  # free when first read; two processes running after the call
+    seen: list[int] = []
+    choice = choose_threads(AUTO, probe=_paced(clock, {1: 0.3, 2: 0.2}, seen), previous=_previous(2, busy=0.0))
+    assert seen == [1] and choice.threads == 1 and choice.reason.endswith(", 1 running while probing")
+
+
 def test_one_slow_round_of_the_probe_does_not_decide_the_median_does(clock: _Clock) -> None:
     noisy = choose_threads(AUTO, machine=QUIET, probe=_rounds_of(clock, [0.55, 1.4, 0.6]))
     assert noisy.threads == 2 and "took 0.60 of its time on 1" in noisy.reason

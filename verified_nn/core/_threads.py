@@ -17,7 +17,10 @@ certify once per run), from what ``_machine.py`` reads, never oversubscribing th
    the previous choice, after a second probe, whose median decides instead). More threads are chosen when
    they save ``gain`` (10%) or more; and kept (hysteresis) when the previous choice was the same count and
    they are still faster at all, so that one noisy probe does not drop a free machine to one thread.
-   Without a probe, every free core is used.
+   Without a probe, every free core is used, and so it is when the probe's first call, on one thread, takes
+   ``LONG`` (0.2 s) or more (unless the run queue read then leaves fewer cores): work that large is split
+   well, and probing it further would cost as much as the work (``certify``'s probe on the ``cnn`` preset,
+   a back-substitution over one image, takes about 10 s).
 
 Each choice carries its reason (recorded per epoch in the run's history) and the CPU counters read when it
 was made, from which the next choice measures the stretch in between.
@@ -52,6 +55,7 @@ Threads: TypeAlias = int | Literal["auto"]
 AUTO: Final = "auto"
 GAIN: Final = 0.1  # more threads must save at least this fraction of a probe's time (to switch up to them)
 ROUNDS: Final = 3  # timed rounds of the probe after an untimed one: per count, an untimed call, then a timed one
+LONG: Final = 0.2  # seconds: a probe call on one thread this long is not probed further; the free cores are used
 SAMPLES: Final = 5  # readings of the run queue before probing, one after the other (each takes ~0.2 ms)
 
 
@@ -135,14 +139,19 @@ def machine_state(*, samples: int = SAMPLES, since: Usage | None = None) -> Mach
 
 
 def _rounds(
-    probe: Callable[[], object], many: int, rounds: int, read: Callable[[], float | None]
+    probe: Callable[[], object],
+    many: int,
+    rounds: int,
+    read: Callable[[], float | None],
+    *,
+    lead: tuple[int, ...] | None = None,
 ) -> tuple[list[float], list[float]]:
     """Each round's time of ``probe`` on ``many`` threads over its time on one (the counts taking turns), and a
-    run-queue reading after each round. An untimed call on each count comes first (to fill the caches and
-    start BLAS's threads), and each timed call follows an untimed one on the same count, as a step of an
-    epoch follows another: BLAS's threads, asleep after a change of count, are awake."""
+    run-queue reading after each round. An untimed call on each count of ``lead`` (default both) comes first
+    (to fill the caches and start BLAS's threads), and each timed call follows an untimed one on the same
+    count, as a step of an epoch follows another: BLAS's threads, asleep after a change of count, are awake."""
     ratios, readings = [], []
-    for count in (1, many):
+    for count in (1, many) if lead is None else lead:
         with ThreadChoice(count, "probe").limits():
             probe()
     for _ in range(rounds):
@@ -194,7 +203,18 @@ def choose_threads(
     if probe is None:
         return ThreadChoice(many, f"{where}, no probe", counters)
     read = _machine.others_running if machine is None else lambda: seen.others
-    ratios, readings = _rounds(probe, many, rounds, read)
+    with ThreadChoice(1, "probe").limits():  # untimed in the rounds' sense: it fills the caches
+        start = time.perf_counter()
+        probe()
+        first = time.perf_counter() - start
+    if first >= LONG:  # a product this large is split well; probing it again would cost as much as the work
+        reading = read()
+        if seen.others is not None and reading is not None:
+            during = statistics.median([seen.others, reading])
+            if _machine.free_cores(seen.cores, during) < many:
+                return ThreadChoice(1, f"{where}, {during:g} running while probing", counters)
+        return ThreadChoice(many, f"{where}, a probe took {first:.2f} s on 1 thread: long enough for {many}", counters)
+    ratios, readings = _rounds(probe, many, rounds, read, lead=(many,))
     again = previous is not None and previous.threads == many and statistics.median(ratios) > 1 - gain
     if again:  # a probe that disagrees with the last epoch's count is taken once more, and the second decides:
         # BLAS's worker threads spin for a while after the work before the probe (an evaluation on those
