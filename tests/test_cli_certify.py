@@ -13,9 +13,11 @@ import pytest
 from datafiles import fast_training, use_synthetic_mnist, write_synthetic
 
 from verified_nn.certify import (
+    COUNTEREXAMPLE,
     AttackConfig,
     CertifyConfig,
     CertifyError,
+    ImageResult,
     certify_images,
     linf_ball,
     pgd_attack,
@@ -23,6 +25,7 @@ from verified_nn.certify import (
 from verified_nn.cli import _certify as cli_certify, main
 from verified_nn.cli._certify import load_network
 from verified_nn.data import DATASETS, load
+from verified_nn.files import OutputError
 from verified_nn.training import load_model, preset, train
 
 pytest.importorskip("scipy")
@@ -209,3 +212,23 @@ def test_certify_and_float_check_say_when_the_data_is_not_the_models(
     assert note.format("evaluating") in capsys.readouterr().out.splitlines()
     assert main(["certify", "models/m-best.safetensors", "--eps", "0.01", "--count", "2", "--method", "crown"]) == 0
     assert "note:" not in capsys.readouterr().out
+
+
+def test_counterexample_pngs_never_replace_a_file_of_another_kind(tmp_path: Path) -> None:
+    image = np.linspace(0, 1, 16, dtype=np.float32)
+
+    def found(index: int) -> ImageResult:
+        return ImageResult(index, 1, 1, COUNTEREXAMPLE, "attack", -np.inf, 0.0, -0.5, -1, 0.0, 0.1, image, 2)
+
+    results = [found(0), found(1)]
+    images = np.stack([image, image])
+    planted = tmp_path / "00001-label1-as2.png"
+    planted.write_bytes(b"a model, not a PNG")
+    with pytest.raises(OutputError, match=r"^--png .*00001-label1-as2\.png: exists and is not a PNG file"):
+        cli_certify.write_counterexamples(tmp_path, results, images, 0.1)
+    assert planted.read_bytes() == b"a model, not a PNG"
+    assert not (tmp_path / "00000-label1-as2.png").exists()  # checked all before writing any
+    planted.unlink()
+    assert cli_certify.write_counterexamples(tmp_path, results, images, 0.1) == 2
+    assert cli_certify.write_counterexamples(tmp_path, results, images, 0.1) == 2  # its own PNGs are replaced
+    assert (tmp_path / "00001-label1-as2.png").read_bytes().startswith(b"\x89PNG")

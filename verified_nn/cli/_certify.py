@@ -110,21 +110,24 @@ def write_counterexamples(
     """One PNG per counterexample: original (``images[index]``), counterexample, difference; returns the count.
 
     ``directory`` is created if missing (never a symbolic link to one); each PNG is written by
-    :func:`verified_nn.files.write_output`, never over one of ``inputs``.
+    :func:`verified_nn.files.write_output`, never over one of ``inputs`` nor over a file that is not a PNG
+    (checked for every image before any is written: OutputError).
     """
     check_output_directory(directory, option="--png", parents=True)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(f"--png {directory}: cannot create the directory ({error.strerror})") from None
-    written = 0
-    for result in results:
-        if result.status != COUNTEREXAMPLE or result.counterexample is None:
-            continue
-        name = f"{result.index:05d}-label{result.label}-as{result.counterexample_class}.png"
-        write_png(directory / name, side_by_side(images[result.index], result.counterexample, eps), inputs=inputs or [])
-        written += 1
-    return written
+    found = [
+        (directory / f"{r.index:05d}-label{r.label}-as{r.counterexample_class}.png", r.index, example)
+        for r in results
+        if r.status == COUNTEREXAMPLE and (example := r.counterexample) is not None
+    ]
+    for path, _, _ in found:  # all before any is written: a file of another kind there is never replaced
+        check_output(path, inputs=inputs or [], option="--png", kind="png")
+    for path, index, counterexample in found:
+        write_png(path, side_by_side(images[index], counterexample, eps), inputs=inputs or [])
+    return len(found)
 
 
 def _advance(bar: "tqdm[Any]") -> None:
