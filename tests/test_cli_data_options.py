@@ -140,6 +140,12 @@ def test_certify_takes_a_table_unclipped_and_refuses_a_range_its_inputs_leave(
     [
         (["train", "--data", "bands.npz", "--dataset", "mnist"], "--dataset names a built-in dataset; --data gives"),
         (["train", "--test-data", "test.csv"], "--test-data needs training data: --data PATH"),
+        (
+            ["train", "--data", "bands.npz", "--data-dir", "data"],
+            "--data-dir is where built-in datasets are kept; --data",
+        ),
+        (["data", "check", "--data", "bands.npz", "--data-dir", "data"], "--data reads your own files where they are"),
+        (["data", "distribution", "--test-data", "t.csv", "--data-dir", "d"], "kept; --test-data reads your own files"),
         (["train", "--data", "a.npy", "b.npy", "c.npy"], "--data: one path, or two (inputs, labels); got 3"),
         (["train", "--data", "bands.npz", "--label-column", "y"], "bands.npz: a label column is for CSV tables"),
         (

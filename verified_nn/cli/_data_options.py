@@ -74,6 +74,12 @@ def check_data_arguments(args: argparse.Namespace) -> None:
     """Refuse combinations that cannot mean anything, before any file is read."""
     if getattr(args, "dataset", None) is not None and (args.data or args.test_data):
         raise InvalidArgumentError("--dataset names a built-in dataset; --data gives your own: use one of them")
+    if getattr(args, "data_dir", None) is not None and (args.data or args.test_data):
+        given = "--data" if args.data else "--test-data"
+        raise InvalidArgumentError(
+            f"--data-dir is where built-in datasets are kept; {given} reads your own files where they are: "
+            "leave out --data-dir"
+        )
     for option in ("data", "test_data"):
         paths = getattr(args, option)
         if paths is not None and len(paths) > 2:
