@@ -111,6 +111,38 @@ def test_a_csv_table_with_named_labels_and_a_separate_test_file(
     assert "note: this is not the test set models/t-best.safetensors was reported on" in capsys.readouterr().out
 
 
+def test_numbered_labels_for_a_model_of_named_classes_are_indices_and_said_to_be(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    options = ["--label-column", "species"]
+    assert main(["train", "--data", "train.csv", "--test-data", "test.csv", *options, *QUICK, "--name", "t"]) == 0
+    text = Path("test.csv").read_text()
+    for index, name in enumerate(["cat", "emu", "owl"]):  # the model's classes, in its order
+        text = text.replace(f",{name}\n", f",{index}\n")
+    Path("numbered.csv").write_text(text)
+    capsys.readouterr()
+    assert main(["evaluate", "models/t-best.safetensors", "--test-data", "test.csv", *options]) == 0
+    named = capsys.readouterr().out
+    assert "note:" not in named
+    assert main(["evaluate", "models/t-best.safetensors", "--test-data", "numbered.csv", *options]) == 0
+    out = capsys.readouterr().out
+    note = "note: the labels of numbered.csv are numbers, taken as class indices: 0 = cat, 1 = emu, 2 = owl; "
+    assert out.startswith(note + "label by name to match by name\n")
+    # The same scores as by name, and the test set the model was reported on (its SHA-256 is the same).
+    assert out.split("\n", 1)[1].replace("numbered", "test") == named
+    assert main(["predict", "models/t-best.safetensors", "--data", "test.csv", *options]) == 0
+    by_name = capsys.readouterr().out.splitlines()[-1]
+    assert main(["predict", "models/t-best.safetensors", "--data", "numbered.csv", *options]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(note) and out.splitlines()[-1] == by_name and by_name.startswith("accuracy ")
+    assert main(["train", "--data", "train.csv", "--test-data", "numbered.csv", *options, *QUICK, "--name", "n"]) == 0
+    assert capsys.readouterr().out.startswith(note)  # train matches its test set to its training data's classes
+    Path("yak.csv").write_text(Path("test.csv").read_text().replace(",emu\n", ",yak\n", 1))
+    assert main(["evaluate", "models/t-best.safetensors", "--test-data", "yak.csv", *options]) == 2
+    err = capsys.readouterr().err
+    assert "yak.csv: line 4: label 'yak' is not one of the classes (cat, emu, owl)" in err
+
+
 def test_certify_takes_a_table_unclipped_and_refuses_a_range_its_inputs_leave(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from verified_nn.core import InvalidArgumentError
-from verified_nn.data import DataError, Dataset
+from verified_nn.data import DataError, Dataset, numbered as numbered_classes
 from verified_nn.data._checks import MAX_CLASSES
 
 RNG = np.random.default_rng(0)
@@ -130,3 +130,12 @@ def test_bad_arguments_are_refused(options: dict[str, Any], message: str) -> Non
 def test_whole_floats_are_labels_and_a_dataset_of_arrays_is_named_so() -> None:
     data = Dataset.from_arrays(TABLE.tolist(), (LABELS * 1.0).tolist())
     assert data.name == "arrays" and data.labels.tolist() == LABELS.tolist()
+
+
+def test_a_dataset_records_whether_its_labels_were_numbers_or_names() -> None:
+    named = Dataset(np.zeros((3, 2)), ["owl", "cat", "owl"], source="t")
+    numbers = Dataset(np.zeros((3, 2)), [2.0, 0.0, 1.0], classes=("owl", "emu", "cat"), source="t")
+    assert not named.numeric_labels and numbers.numeric_labels
+    assert numbers.labels.tolist() == [2, 0, 1] and numbers.classes == ("owl", "emu", "cat")
+    assert numbers.subset(np.array([0, 1])).numeric_labels and not named.subset(slice(1)).numeric_labels
+    assert numbered_classes(("0", "1", "2")) and not numbered_classes(("1", "0")) and not numbered_classes(("cat",))

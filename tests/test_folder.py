@@ -39,6 +39,7 @@ def test_given_classes_keep_the_labels_of_a_folder_missing_one(tmp_path: Path) -
     (root / "cat").rmdir()
     data = Dataset.from_image_folder(root, classes=["cat", "dog"])
     assert data.labels.tolist() == [1, 1, 1] and data.classes == ("cat", "dog")
+    assert not data.numeric_labels  # labelled by name (scoring a model on it needs no note on numbers)
     with pytest.raises(DataError, match=r"t/dog: not one of the classes \(cat, emu\)$"):
         Dataset.from_image_folder(root, classes=["cat", "emu"])
 

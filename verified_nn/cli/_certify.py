@@ -209,8 +209,8 @@ def run(args: argparse.Namespace) -> int:
         check_output_directory(args.png, option="--png", parents=True)
     saved = load_model(args.model)
     network = check_certifiable(saved.network)
-    test, record, origin = model_data(args, args.model, saved)
-    for note in data_notes(args, args.model, test, record, doing="certifying"):
+    test, record, origin, read_notes = model_data(args, args.model, saved)
+    for note in [*read_notes, *data_notes(args, args.model, test, record, doing="certifying")]:
         print(note)
     low, high = test.value_range
     input_range = chosen if chosen is not None else PIXELS if PIXELS.holds(np.array([low, high])) else UNBOUNDED

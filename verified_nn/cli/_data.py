@@ -73,8 +73,10 @@ def _check_own(args: argparse.Namespace) -> int:
     defaults (and ``--test-size``), refused as train would refuse them before building its network."""
     if not args.data:
         raise InvalidArgumentError("--test-data needs training data: --data PATH (as train reads them together)")
-    data, test = training_data(args)
+    data, test, notes = training_data(args)
     assert data is not None  # --data was given
+    for note in notes:
+        print(note)
     config = TrainConfig() if args.test_size is None else TrainConfig(test_size=args.test_size)
     splits = split_data(config, data, test)
     low, high = data.value_range

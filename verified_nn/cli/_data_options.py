@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from verified_nn.core import InvalidArgumentError
-from verified_nn.data import Dataset, load, read_data, split
+from verified_nn.data import Dataset, load, numbered, read_data, split
 from verified_nn.training import DataRecord, SavedModel, TrainConfig, check_fits, data_record
 
 
@@ -63,11 +63,23 @@ def _label_column(args: argparse.Namespace) -> str | int | None:
     return column
 
 
-def _read(
-    paths: Sequence[Path], args: argparse.Namespace, classes: tuple[str, ...] | None
-) -> tuple[Dataset, Dataset | None]:
+def read_labelled(
+    paths: Sequence[Path], args: argparse.Namespace, classes: tuple[str, ...] | None, *, usual: bool = False
+) -> tuple[Dataset, Dataset | None, list[str]]:
+    """``paths`` read as ``--data`` reads them, with ``classes`` (a model's or a training set's) when given:
+    ``(data, its own test part or None, notes)``. A note says when labels that are numbers were taken as the
+    indices of classes that have names (a model of cats and dogs scored on a file labelled 0 and 1), unless
+    numbers are the ``usual`` labels of such data (a model of a built-in dataset, whose files number them)."""
     options: dict[str, Any] = {} if classes is None else {"classes": classes}
-    return read_data(paths, label_column=_label_column(args), **options)
+    data, own_test = read_data(paths, label_column=_label_column(args), **options)
+    notes: list[str] = []
+    if classes is not None and data.numeric_labels and not numbered(classes) and not usual:
+        shown = ", ".join(f"{index} = {name}" for index, name in enumerate(classes[:5]))
+        notes.append(
+            f"note: the labels of {paths[-1]} are numbers, taken as class indices: {shown}"
+            f"{', ...' if len(classes) > 5 else ''}; label by name to match by name"
+        )
+    return data, own_test, notes
 
 
 def check_data_arguments(args: argparse.Namespace) -> None:
@@ -90,14 +102,17 @@ def check_data_arguments(args: argparse.Namespace) -> None:
         raise InvalidArgumentError("--test-data needs training data: --data PATH")
 
 
-def training_data(args: argparse.Namespace) -> tuple[Dataset | None, Dataset | None]:
-    """``train``'s data and test set from ``--data`` and ``--test-data`` (None, None: a built-in dataset)."""
+def training_data(args: argparse.Namespace) -> tuple[Dataset | None, Dataset | None, list[str]]:
+    """``train``'s data and test set from ``--data`` and ``--test-data`` (None, None: a built-in dataset), and
+    notes on how the test set's labels were matched to the training data's classes."""
     check_data_arguments(args)
     if not args.data:
-        return None, None
-    data, own_test = _read(args.data, args, None)
-    test = _read(args.test_data, args, data.classes)[0] if args.test_data else own_test
-    return data, test
+        return None, None, []
+    data, own_test, _ = read_labelled(args.data, args, None)
+    if not args.test_data:
+        return data, own_test, []
+    test, _, notes = read_labelled(args.test_data, args, data.classes)
+    return data, test, notes
 
 
 def _recorded_split(saved: SavedModel, args: argparse.Namespace) -> tuple[int | float, int, str]:
@@ -116,19 +131,21 @@ def _recorded_split(saved: SavedModel, args: argparse.Namespace) -> tuple[int | 
 
 def model_data(
     args: argparse.Namespace, model: Path, saved: SavedModel, *, part: str = "test"
-) -> tuple[Dataset, DataRecord, str]:
+) -> tuple[Dataset, DataRecord, str, list[str]]:
     """The data a command scores a model on: ``part`` ("test" or "train") of ``--test-data``, ``--data``, the
     built-in ``--dataset``, or the built-in dataset the model records; checked to fit the model. The third item
     says, when ``--data`` had no test set of its own and was split, by what split (", held out of 240 by test size
-    0.25, the default, seed 0"), else ``""``: the commands add it to the line that names the data."""
+    0.25, the default, seed 0"), else ``""``: the commands add it to the line that names the data. The fourth
+    holds notes on how the labels were read (numbers taken as the indices of the model's named classes)."""
     check_data_arguments(args)
     network = saved.network
     record = data_record(saved.metadata, network.classes)
     origin = ""
+    notes: list[str] = []
     if args.test_data and part == "test":
-        data = _read(args.test_data, args, record.classes)[0]
+        data, _, notes = read_labelled(args.test_data, args, record.classes, usual=record.built_in)
     elif args.data:
-        data, own_test = _read(args.data, args, record.classes)
+        data, own_test, notes = read_labelled(args.data, args, record.classes, usual=record.built_in)
         if own_test is not None:
             data = own_test if part == "test" else data
         else:
@@ -150,7 +167,7 @@ def model_data(
             )
         data = load(name or "mnist", part, directory=args.data_dir, dtype=str(network.dtype), report=lambda _: None)
     check_fits(network, data, source=str(model))
-    return data, record, origin
+    return data, record, origin, notes
 
 
 def data_notes(

@@ -127,8 +127,8 @@ def run(args: argparse.Namespace) -> int:
     if args.audit < 0 or args.show < 0:
         raise InvalidArgumentError("--audit and --show must not be negative")
     saved = load_model(args.model)
-    data, record, origin = model_data(args, args.model, saved, part=args.split)
-    for note in data_notes(args, args.model, data, record, doing="checking", part=args.split):
+    data, record, origin, read_notes = model_data(args, args.model, saved, part=args.split)
+    for note in [*read_notes, *data_notes(args, args.model, data, record, doing="checking", part=args.split)]:
         print(note)
     if args.count is not None:
         if args.count > len(data):

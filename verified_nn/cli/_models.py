@@ -101,8 +101,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
         pyplot()  # before evaluating: a missing matplotlib is reported first, not after the whole table
         check_output(args.confusion_png, inputs=inputs, option="--confusion-png", kind="png")
     saved = load_model(args.model)
-    test, record, origin = model_data(args, args.model, saved)
-    for note in data_notes(args, args.model, test, record, doing="evaluating"):
+    test, record, origin, read_notes = model_data(args, args.model, saved)
+    for note in [*read_notes, *data_notes(args, args.model, test, record, doing="evaluating")]:
         print(note)
     result = score(saved.network, test)
     print(f"{args.model} on {test.name} test ({len(test)} examples{origin})")

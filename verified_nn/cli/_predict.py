@@ -8,12 +8,11 @@ from typing import Any
 import numpy as np
 
 from verified_nn.core import InvalidArgumentError, ShapeError
-from verified_nn.data import Dataset, read_data
 from verified_nn.files import IMAGES
 from verified_nn.predict import Prediction, as_model_input, class_names, classify, read_inputs
 from verified_nn.training import data_record, load_model, samples_per_pass
 
-from ._data_options import check_data_arguments
+from ._data_options import check_data_arguments, read_labelled
 from ._render import ascii_art
 
 PASS = 1_000  # images per forward pass (fewer for a network whose samples make many values)
@@ -63,8 +62,9 @@ def run(args: argparse.Namespace) -> int:
         inputs += read_inputs(path, shape=shape, also=also)
         _check_count(len(inputs), f"{path}: the files given so far hold")
     truth: list[int | None] = [None] * len(inputs)
+    notes: list[str] = []
     if args.data:
-        dataset: Dataset = read_data(args.data, label_column=args.label_column, classes=names)[0]
+        dataset, _, notes = read_labelled(args.data, args, names, usual=record.built_in)
         _check_count(len(inputs) + len(dataset), f"{args.data[0]}: the files and data given hold")
         rows = dataset.take(slice(None), dtype=network.dtype)
         inputs += [(f"{args.data[0]}[{index}]", row) for index, row in enumerate(rows)]
@@ -74,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
     step = samples_per_pass(network, PASS)
     scaled = [_scaled(name, x, network.dtype, shape, also, pixels) for name, x in inputs]
     batches = [np.concatenate(scaled[start : start + step]) for start in range(0, len(scaled), step)]
+    for note in notes:
+        print(note)
     predictions: list[Prediction] = []
     for index, batch in enumerate(batches):
         chunk = slice(index * step, (index + 1) * step)

@@ -318,7 +318,9 @@ def _check_plots(args: argparse.Namespace, resume: Any) -> None:
 def run_train(args: argparse.Namespace) -> int:
     if args.plot:
         pyplot()  # before training: a missing matplotlib must not cost a whole run
-    data, test = training_data(args)
+    data, test, notes = training_data(args)
+    for note in notes:
+        print(note)
     resume = load_model(args.resume) if args.resume is not None else None
     if resume is not None:
         _resumed_data(args, resume)

@@ -9,7 +9,7 @@ from ._builtin import (
     load as load,
     spec_of as spec_of,
 )
-from ._checks import PIXEL_SCALE as PIXEL_SCALE, as_floats as as_floats
+from ._checks import PIXEL_SCALE as PIXEL_SCALE, as_floats as as_floats, numbered as numbered
 from ._dataset import Dataset as Dataset, check_name as check_name
 from ._errors import DataError as DataError
 from ._fetch import fetch as fetch, file_status as file_status, sha256_of as sha256_of

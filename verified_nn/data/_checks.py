@@ -106,6 +106,11 @@ def _names(classes: int | Sequence[str] | None) -> tuple[str, ...] | None:
     return names
 
 
+def numbered(classes: Sequence[str]) -> bool:
+    """Whether ``classes`` are the names whole-number labels give: ``"0"``, ``"1"``, ... in order."""
+    return tuple(classes) == tuple(str(index) for index in range(len(classes)))
+
+
 def check_labels(
     labels: Any, count: int, classes: int | Sequence[str] | None, source: str, where: Where = row_name
 ) -> tuple[np.ndarray[Any, Any], tuple[str, ...]]:

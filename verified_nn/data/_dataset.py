@@ -46,6 +46,7 @@ class Dataset:
     source: str  # where it came from, for messages (a file, "arrays")
     random_order: bool  # the rows are already in random order (MNIST's are): a validation split may be the last rows
     value_range: tuple[float, float]  # the smallest and largest input value (uint8 as [0, 1])
+    numeric_labels: bool  # the labels were given as numbers (class indices), not as class names
 
     def __init__(
         self,
@@ -73,8 +74,10 @@ class Dataset:
         where = source if source is not None else check_name(name)
         value_range = check_inputs(stored, where, _where)
         # The labels' own file names their errors, when they come from one (a .npy or IDX pair).
-        indices, names = check_labels(labels, len(stored), classes, _labels_source or where, _where)
-        self._set(stored, indices, names, check_name(name), where, random_order, value_range)
+        given = np.asarray(labels)
+        indices, names = check_labels(given, len(stored), classes, _labels_source or where, _where)
+        numeric = given.dtype.kind in "biuf"
+        self._set(stored, indices, names, check_name(name), where, random_order, value_range, numeric)
 
     def _set(self, *values: Any) -> None:
         for field, value in zip(dataclasses.fields(self), values, strict=True):
@@ -83,7 +86,16 @@ class Dataset:
     def _replaced(self, inputs: Rows, labels: np.ndarray[Any, Any], *, name: str | None = None) -> "Dataset":
         """A dataset of some of these rows, not validated again (they were, as part of this one)."""
         made = object.__new__(Dataset)
-        made._set(inputs, labels, self.classes, name or self.name, self.source, self.random_order, self.value_range)
+        made._set(
+            inputs,
+            labels,
+            self.classes,
+            name or self.name,
+            self.source,
+            self.random_order,
+            self.value_range,
+            self.numeric_labels,
+        )
         return made
 
     def __len__(self) -> int:

@@ -109,5 +109,5 @@ def read_image_folder(
             image.close()
     if rgb:
         pixels = np.ascontiguousarray(pixels.transpose(0, 3, 1, 2))  # (n, 3, height, width)
-    labels = np.array([label for _, label in files], dtype=np.int64)
+    labels = np.array([names[label] for _, label in files])  # by name: a folder's labels are its subfolders' names
     return Dataset(pixels, labels, classes=names, name=name or root.resolve().name, source=str(root), **options)
