@@ -56,6 +56,9 @@ def test_train_evaluate_float_check_certify_and_predict_on_an_npz(
     assert main(["float-check", model, "--data", "bands.npz", "--split", "train", "--count", "9"]) == 0
     left = "left of 240 after holding out 60 by test size 0.25, the default, seed 0"
     assert f"on bands train (9 examples, {left})" in capsys.readouterr().out
+    assert main(["float-check", model, "--test-data", "bands.npz", "--split", "train"]) == 2  # once: MNIST's
+    err = capsys.readouterr().err
+    assert "--split train reads the training part of --data; --test-data gives a test set only" in err
     assert main(["float-check", model, "--data", "bands.npz", "--count", "61"]) == 2
     assert capsys.readouterr().err == "verified-nn: error: --count 61 exceeds the 60 examples of bands test\n"
     capsys.readouterr()
@@ -105,6 +108,8 @@ def test_a_csv_table_with_named_labels_and_a_separate_test_file(
     assert main(["evaluate", "models/t-best.safetensors", "--test-data", "test.csv", "--label-column", "species"]) == 0
     out = capsys.readouterr().out
     assert "on test test (60 examples)" in out and "    0 cat" in out and "    2 owl" in out
+    assert main(["float-check", "models/t-best.safetensors", *options, "--split", "train"]) == 0
+    assert "on train train (180 examples, all of it: test.csv is the test set)" in capsys.readouterr().out
     assert main(["evaluate", "models/t-best.safetensors", *options]) == 0  # --test-data wins over --data
     assert "note:" not in capsys.readouterr().out
     assert main(["evaluate", "models/t-best.safetensors", "--data", "train.csv", "--label-column", "species"]) == 0
@@ -242,6 +247,13 @@ def test_data_distribution_describes_ones_own_data(workdir: Path, capsys: pytest
     assert out[1] == "train: 180 samples" and out[2].startswith("  0 cat ") and out[-1].startswith("balanced")
     assert main(["data", "distribution", "--data", "bands.npz", "--split", "test"]) == 2
     assert "bands.npz: has no test split of its own (--split train shows all of it)" in capsys.readouterr().err
+    species = ["--label-column", "species"]
+    for given in (["--test-data", "test.csv"], ["--data", "train.csv", "--test-data", "test.csv"]):
+        assert main(["data", "distribution", *given, *species, "--split", "test"]) == 0  # once ignored for MNIST
+        out = capsys.readouterr().out.splitlines()
+        assert out[0].startswith("test: 60 examples of shape (5,), 3 classes") and out[1] == "test test: 60 samples"
+        assert main(["data", "distribution", *given, *species]) == 2
+        assert "--test-data is a test set: show it with --split test" in capsys.readouterr().err
 
 
 def test_data_check_reads_ones_own_data_as_train_does_and_shows_its_splits(

@@ -8,7 +8,7 @@ from verified_nn.core import InvalidArgumentError
 from verified_nn.data import SPLITS, data_dir, fetch, file_status, load, read_data, spec_of
 from verified_nn.training import DEFAULT_TEST_FRACTION, TrainConfig, split_data
 
-from ._data_options import check_data_arguments, training_data
+from ._data_options import check_data_arguments, read_labelled, training_data
 from ._options import add_dataset_options, class_column
 
 BALANCE_THRESHOLD = 1.5  # largest class / smallest class above this counts as imbalanced
@@ -110,7 +110,19 @@ def _examples(count: int) -> str:
 
 def run_distribution(args: argparse.Namespace) -> int:
     check_data_arguments(args)
-    if args.data:
+    if args.test_data and args.split != "test":
+        raise InvalidArgumentError("--test-data is a test set: show it with --split test (--split train shows --data)")
+    if args.test_data:
+        if args.data:
+            _, test, notes = training_data(args)  # labelled with --data's classes, as train reads them
+        else:
+            test, _, notes = read_labelled(args.test_data, args, None)
+        for note in notes:
+            print(note)
+        assert test is not None  # --test-data was read
+        print(f"{test.describe()} | value range [{test.value_range[0]:g}, {test.value_range[1]:g}]")
+        dataset, title = test, f"{test.name} test"
+    elif args.data:
         data, own_test = read_data(args.data, label_column=args.label_column)
         dataset, part = (own_test, "test") if args.split == "test" and own_test is not None else (data, "")
         if args.split == "test" and own_test is None:

@@ -142,12 +142,18 @@ def model_data(
     record = data_record(saved.metadata, network.classes)
     origin = ""
     notes: list[str] = []
+    if args.test_data and not args.data and part != "test":
+        raise InvalidArgumentError(
+            f"--split {part} reads the {part}ing part of --data; --test-data gives a test set only: give --data PATH"
+        )
     if args.test_data and part == "test":
         data, _, notes = read_labelled(args.test_data, args, record.classes, usual=record.built_in)
     elif args.data:
         data, own_test, notes = read_labelled(args.data, args, record.classes, usual=record.built_in)
         if own_test is not None:
             data = own_test if part == "test" else data
+        elif args.test_data:  # the training part: training with --test-data took all of --data
+            origin = f", all of it: {args.test_data[0]} is the test set"
         else:
             size, seed, source = _recorded_split(saved, args)
             rest, held = split(data, size, seed=seed)
