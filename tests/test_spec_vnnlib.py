@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from verified_nn.spec import Property, SpecError, parse_sexpr, parse_vnnlib, read_vnnlib
+from verified_nn.spec._sexpr import MAX_DEPTH
 
 
 def _declare(inputs: int, outputs: int) -> str:
@@ -174,6 +175,22 @@ def test_sexpressions_skip_comments_and_nest() -> None:
     assert parse_sexpr("; a comment (\n(a (b c)) d ; more\n") == [("a", ("b", "c")), "d"]
     with pytest.raises(SpecError, match="without a matching"):
         parse_sexpr("a)")
+
+
+def test_nesting_is_read_to_the_ceiling_and_refused_in_one_line_beyond_it() -> None:
+    header = _declare(2, 2) + _box([("0", "1"), ("0", "1")])
+    ors = MAX_DEPTH - 2  # (assert, the ors, (>=: MAX_DEPTH levels of parentheses
+    negations = MAX_DEPTH - 2  # (assert, (>=, the negations
+    for condition in (
+        "(or " * ors + "(>= Y_0 Y_1)" + ")" * ors,
+        "(>= " + "(- " * negations + "Y_0" + ")" * negations + " Y_1)",
+    ):
+        assert len(parse_vnnlib(header + f"(assert {condition})").regions) == 1
+        deeper = condition.replace("(>= ", "(or (>= ", 1) + ")"  # one level more
+        with pytest.raises(SpecError, match=rf"^p.vnnlib: nested deeper than {MAX_DEPTH} levels$"):
+            parse_vnnlib(header + f"(assert {deeper})", source="p.vnnlib")
+    with pytest.raises(SpecError, match="nested deeper"):  # 600 levels: once a RecursionError's traceback
+        parse_vnnlib(header + "(assert " + "(or " * 600 + "(>= Y_0 Y_1)" + ")" * 601, source="p.vnnlib")
 
 
 def test_files_are_read_and_a_binary_file_is_refused(tmp_path: Path) -> None:
