@@ -23,7 +23,14 @@ from pathlib import Path
 import numpy as np
 
 from verified_nn.interop import OnnxRunner, read_onnx
-from verified_nn.search import InstanceResult, read_instances, results_csv, run_instances
+from verified_nn.search import (
+    Instance,
+    InstanceResult,
+    counterexample_names,
+    read_instances,
+    results_csv,
+    run_instances,
+)
 from verified_nn.spec import read_vnnlib
 
 SOLVED = ("sat", "unsat")
@@ -90,12 +97,13 @@ def _sat_answers(results: list[InstanceResult]) -> list[tuple[str, str, str, str
 
 def _written_answers(results: Path, directory: Path) -> list[tuple[str, str, str, str]]:
     """The sat rows of a results.csv with the answers ``verify-spec --counterexamples DIR`` wrote."""
-    answers = []
-    for row in csv.reader(results.read_text().splitlines()):
-        if len(row) >= 6 and row[4] == "sat":
-            name = f"{Path(row[1]).stem}_{Path(row[2]).stem}"
-            answers.append((name, row[1], row[2], (directory / f"{name}.counterexample").read_text()))
-    return answers
+    rows = [row for row in csv.reader(results.read_text().splitlines()) if len(row) >= 6]
+    names = counterexample_names([Instance(directory, row[1], row[2], 0.0) for row in rows])
+    return [
+        (name, row[1], row[2], (directory / f"{name}.counterexample").read_text())
+        for row, name in zip(rows, names, strict=True)
+        if row[4] == "sat"
+    ]
 
 
 def main() -> None:

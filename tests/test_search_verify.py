@@ -17,8 +17,10 @@ from verified_nn.network import Network
 from verified_nn.search import (
     RESULTS,
     SAT,
+    Instance,
     SearchError,
     Verdict,
+    counterexample_names,
     read_instances,
     results_csv,
     run_instances,
@@ -103,6 +105,41 @@ def test_instances_run_in_order_with_their_own_limits_and_two_jobs_agree_with_on
     rows = list(csv.reader(results_csv(one, "bench").splitlines()))
     assert rows[0][:3] == ["bench", "net.safetensors", "sat.vnnlib"] and rows[0][4] == "sat"
     assert all(len(row) == 6 and float(row[3]) >= 0 and float(row[5]) >= 0 for row in rows)
+
+
+def test_counterexamples_of_same_named_files_in_other_folders_do_not_replace_each_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    network, _ = planted(6)
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        save_model(tmp_path / sub / "net.safetensors", network, {})
+        write_case(tmp_path / sub, "p.vnnlib", vnnlib_text([0] * 6, [1] * 6, 2, robustness(0, 2)))
+    lines = ["a/net.safetensors,a/p.vnnlib,20", "b/net.safetensors,b/p.vnnlib,20", "a/net.safetensors,a/p.vnnlib,20"]
+    listing = write_case(tmp_path, "instances.csv", "\n".join(lines) + "\n")
+    ce = tmp_path / "ce"
+    argv = [
+        "verify-spec",
+        "--instances",
+        str(listing),
+        "--results",
+        str(tmp_path / "r.csv"),
+        "--counterexamples",
+        str(ce),
+    ]
+    assert main(argv) == 0
+    assert "wrote 3 counterexamples to" in capsys.readouterr().out
+    assert sorted(path.name for path in ce.iterdir()) == [
+        "a-net_a-p-2.counterexample",  # the same line again
+        "a-net_a-p.counterexample",
+        "b-net_b-p.counterexample",
+    ]
+    unique = [Instance(tmp_path, "net.onnx", "p.vnnlib", 1.0), Instance(tmp_path, "net.onnx", "q.vnnlib", 1.0)]
+    assert counterexample_names(unique) == ["net_p", "net_q"]  # as VNN-COMP names them, when they differ
+    again = [Instance(tmp_path, "n.onnx", "p.vnnlib", 1.0)] * 2 + [Instance(tmp_path, "n.onnx", "p-2.vnnlib", 1.0)]
+    assert counterexample_names(again) == ["n_p", "n_p-2", "n_p-2-2"]  # a name taken already is never reused
+    rooted = [Instance(tmp_path, f"/data/{sub}/../net.onnx", f"/data/{sub}/p.vnnlib", 1.0) for sub in "ab"]
+    assert counterexample_names(rooted) == ["data-a-net_data-a-p", "data-b-net_data-b-p"]  # never outside DIR
 
 
 @pytest.mark.parametrize(

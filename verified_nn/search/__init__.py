@@ -11,6 +11,7 @@ from ._instances import (
     Instance as Instance,
     InstanceResult as InstanceResult,
     counterexample_files as counterexample_files,
+    counterexample_names as counterexample_names,
     read_instances as read_instances,
     results_csv as results_csv,
     run_instance as run_instance,

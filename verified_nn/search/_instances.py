@@ -6,6 +6,7 @@ process. Results are written in VNN-COMP's result format, one line per instance:
 ``category,model,property,prepare seconds,result,run seconds`` (the category is the folder's name).
 """
 
+import collections
 import csv
 import dataclasses
 import io
@@ -160,11 +161,40 @@ def run_instances(
     )
 
 
+def counterexample_names(instances: Sequence[Instance]) -> list[str]:
+    """The name of each instance's counterexample file, without ``.counterexample``: ``<model>_<property>``
+    from the files' stems, as VNN-COMP names them, unless another instance of the run has that name too
+    (files of one name in different folders): then from the paths, ``a/net.onnx`` and ``a/p.vnnlib`` giving
+    ``a-net_a-p`` (a root, ``.`` and ``..`` left out: a name never leaves the folder it is written to). A name
+    taken already gets ``-2``, ``-3``, ... (a line listed twice). So no answer replaces another's."""
+    stems = collections.Counter(instance.name for instance in instances)
+    taken: set[str] = set()
+    unique = []
+    for instance in instances:
+        name = instance.name if stems[instance.name] == 1 else _path_name(instance)
+        candidate, number = name, 1
+        while candidate in taken:
+            number += 1
+            candidate = f"{name}-{number}"
+        taken.add(candidate)
+        unique.append(candidate)
+    return unique
+
+
+def _path_name(instance: Instance) -> str:
+    def flat(path: str) -> str:
+        kept = [part for part in Path(path).parent.parts if part not in (".", "..", Path(path).anchor)]
+        return "-".join([*kept, Path(path).stem])
+
+    return f"{flat(instance.model)}_{flat(instance.vnnlib)}"
+
+
 def counterexample_files(results: Sequence[InstanceResult], folder: Path) -> list[Path]:
-    """The answer of every ``sat`` instance written to ``folder/<model>_<property>.counterexample``."""
+    """The answer of every ``sat`` instance written to ``folder/NAME.counterexample``, NAME from
+    :func:`counterexample_names` over all ``results`` (``<model>_<property>``, unique in the run)."""
+    names = counterexample_names([result.instance for result in results])
     written = []
-    for result in results:
+    for result, name in zip(results, names, strict=True):
         if result.result == SAT:
-            path = folder / f"{result.instance.name}.counterexample"
-            written.append(write_output(path, result.answer.encode(), parents=True))
+            written.append(write_output(folder / f"{name}.counterexample", result.answer.encode(), parents=True))
     return written
