@@ -56,3 +56,44 @@ def test_ties_count_and_a_point_just_outside_the_box_does_not() -> None:
         problem.counterexample(identity, np.array([0.5, np.nextafter(np.float32(0.5), np.float32(1))], np.float32))
         is None
     )
+
+
+def _identity_with_ors(choices: list[tuple[str, str]]) -> Any:
+    """The identity on [0, 1]^2 and a property of one assert ``(or A B)`` per choice (2 ** len conjunctions)."""
+    identity: Network[Any, Any] = Network((Dense(weights=np.eye(2, dtype=np.float32), bias=np.zeros(2, np.float32)),))
+    text = vnnlib_text([0, 0], [1, 1], 2, f"(or {choices[0][0]} {choices[0][1]})")
+    text += "".join(f"(assert (or {a} {b}))\n" for a, b in choices[1:])
+    [problem] = problems(identity, parse_vnnlib(text))
+    assert problem.conjuncts == 2 ** len(choices)
+    return identity, problem
+
+
+def test_the_targeted_objective_is_the_full_objective_at_each_starts_own_conjunction() -> None:
+    _, problem = _identity_with_ors([(f"(>= Y_0 {0.2 + k})", f"(<= Y_1 {0.1 * k})") for k in range(5)])
+    rng = np.random.default_rng(0)
+    outputs = rng.normal(size=(200, 2))
+    outputs[:20] = 0.4  # ties between rows: the first wins, as in objective
+    full, which = problem.objective(outputs)
+    picked = np.arange(200)
+    # Every conjunction targeted: each row's own rows gathered; one targeted: its rows against every batch row.
+    for target in (rng.integers(0, 32, size=200), np.full(200, 3)):
+        scores, rows = problem.targeted(outputs, target)
+        np.testing.assert_allclose(scores, full[picked, target], rtol=1e-15, atol=1e-15)
+        np.testing.assert_array_equal(rows, which[picked, target])
+
+
+def test_a_region_of_more_conjunctions_than_one_batch_holds_is_attacked_in_groups(monkeypatch: Any) -> None:
+    # Every first choice needs Y_0 >= 2, out of reach: only the last conjunction, every second choice, is met.
+    network, problem = _identity_with_ors([(f"(>= Y_0 {2 + k})", "(<= Y_0 0.5)") for k in range(10)])
+    monkeypatch.setattr("verified_nn.search._attack.MAX_STARTS", 64)  # 8 starts each: 8 conjunctions a group
+    groups: list[int] = []
+    original = attack.__globals__["_attack_group"]
+
+    def counting(*args: Any) -> Any:
+        groups.append(len(args[5]))
+        return original(*args)
+
+    monkeypatch.setattr("verified_nn.search._attack._attack_group", counting)
+    found = attack(network, problem, config=AttackConfig(steps=5))
+    assert found.example is not None and found.example[0] <= 0.5 and found.best <= 0
+    assert groups == [8] * 128  # the conjunction met is in the last group, reached in turn

@@ -9,6 +9,7 @@ A VNNLIB region (``verified_nn.search.Problem``) and an image's robustness (``ve
 """
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from typing import Any, TypeAlias
 
@@ -43,6 +44,42 @@ class Query:
         """``(batch, rows)``: ``C y - d`` for each output row ``y`` (float64, for an attack's objective)."""
         values: Array = np.asarray(outputs, dtype=np.float64).reshape(len(outputs), -1) @ self.matrix.T - self.bound
         return values
+
+    @functools.cached_property
+    def _grouped(self) -> tuple[Array, Array]:
+        """Each conjunction's rows, ``(conjuncts, widest)`` indices padded by repeating its first row, and the
+        mask of the real ones."""
+        counts = np.bincount(self.conjunct, minlength=self.conjuncts)
+        order = np.argsort(self.conjunct, kind="stable")
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        offsets = np.arange(int(counts.max(initial=1)))
+        real = offsets[np.newaxis, :] < counts[:, np.newaxis]
+        places = starts[:, np.newaxis] + np.where(real, offsets[np.newaxis, :], 0)
+        return order[np.minimum(places, len(order) - 1)], real
+
+    def targeted(self, outputs: Array, target: Array) -> tuple[Array, Array]:
+        """For each batch row ``b``, ``max_{r in target[b]} v_r`` ``(batch,)`` and the row attaining it (the first
+        of equal ones, as in :meth:`objective`): the objective of an attack on one conjunction per row.
+
+        Whichever needs less memory: each row's own conjunction's rows gathered, ``(batch, widest, outputs)``,
+        or every row of the conjunctions targeted at all, ``(batch, their rows)``; never, as
+        :meth:`objective`, every conjunction for every batch row.
+        """
+        rows, real = self._grouped
+        y = np.asarray(outputs, dtype=np.float64).reshape(len(target), -1)
+        picked = np.arange(len(target))
+        targeted = np.unique(target)
+        if rows.shape[1] * y.shape[1] <= int(real[targeted].sum()):  # the widest row's outputs, the rows used
+            chosen = rows[target]  # (batch, widest)
+            values = np.einsum("bo,bro->br", y, self.matrix[chosen]) - self.bound[chosen]
+            values = np.where(real[target], values, -np.inf)
+            best = values.argmax(axis=1)
+            return values[picked, best], chosen[picked, best]
+        used = np.flatnonzero(np.isin(self.conjunct, targeted))  # ascending: the first of equal rows wins
+        values = y @ self.matrix[used].T - self.bound[used]  # (batch, used)
+        values = np.where(self.conjunct[used][np.newaxis, :] == target[:, np.newaxis], values, -np.inf)
+        best = values.argmax(axis=1)
+        return values[picked, best], used[best]
 
     def objective(self, outputs: Array) -> tuple[Array, Array]:
         """Per batch row and conjunction, ``max_{r in k} v_r`` ``(batch, conjuncts)``, and the row attaining it."""

@@ -12,7 +12,7 @@ forward pass of that single input meets a conjunction exactly (:meth:`Problem.co
 
 import dataclasses
 import time
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from verified_nn.network import Network
 from ._problem import Problem
 
 Array: TypeAlias = np.ndarray[Any, Any]
+MAX_STARTS: Final = 4096  # starts attacked at once (their arrays and outputs are held together)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,13 +73,38 @@ def attack(
     starts: Array | None = None,
     deadline: float | None = None,
 ) -> AttackResult:
-    """Search the region's box for an input whose outputs meet one of its conjunctions (module docstring)."""
+    """Search the region's box for an input whose outputs meet one of its conjunctions (module docstring).
+
+    At most :data:`MAX_STARTS` starts run at once: a region of more conjunctions than that allows is attacked
+    a group of conjunctions at a time, in turn, until one is met or the deadline passes.
+    """
     settings = config or AttackConfig()
-    conjuncts = problem.conjuncts
     rng = np.random.default_rng(seed)
-    x = np.concatenate([_starts(problem, starts, settings.restarts, rng) for _ in range(conjuncts)])
-    target = np.repeat(np.arange(conjuncts), settings.restarts)  # the conjunction each row attacks
-    rows = np.arange(len(x))
+    group = max(1, MAX_STARTS // settings.restarts)
+    best = np.inf
+    for first in range(0, problem.conjuncts, group):
+        targets = np.arange(first, min(first + group, problem.conjuncts))
+        found = _attack_group(network, problem, settings, rng, starts, targets, deadline)
+        best = min(best, found.best)
+        if found.example is not None:
+            return dataclasses.replace(found, best=best)
+        if deadline is not None and time.monotonic() > deadline:
+            break
+    return AttackResult(example=None, outputs=None, best=best)
+
+
+def _attack_group(
+    network: Network[Any, Any],
+    problem: Problem,
+    settings: AttackConfig,
+    rng: np.random.Generator,
+    starts: Array | None,
+    targets: Array,
+    deadline: float | None,
+) -> AttackResult:
+    """The attack on the conjunctions ``targets``, ``settings.restarts`` starts each."""
+    x = np.concatenate([_starts(problem, starts, settings.restarts, rng) for _ in targets])
+    target = np.repeat(targets, settings.restarts)  # the conjunction each row attacks
     span = (problem.upper - problem.lower).astype(problem.dtype)
     step = np.full((len(x), 1), settings.step_scale, dtype=problem.dtype)
     previous = x.copy()
@@ -87,8 +113,7 @@ def attack(
     patience = max(2, settings.steps // 8)
     for iteration in range(settings.steps + 1):
         outputs, cache = network.forward(x)
-        objective, which = problem.objective(outputs)
-        scores = objective[rows, target]
+        scores, which = problem.targeted(outputs, target)
         found = _confirm(network, problem, x, scores)
         if found is not None:
             return AttackResult(found.example, found.outputs, min(found.best, float(best_score.min())))
@@ -102,7 +127,7 @@ def attack(
         if iteration == settings.steps or (deadline is not None and time.monotonic() > deadline):
             break
         gradient = np.zeros_like(np.asarray(outputs).reshape(len(x), -1))
-        gradient[:] = problem.matrix[which[rows, target]]  # d(max row) / d y, per start
+        gradient[:] = problem.matrix[which]  # d(max row) / d y, per start
         dx, _ = network.backward(gradient.astype(problem.dtype).reshape(np.shape(outputs)), cache)
         moved = np.clip(x - step * span * np.sign(np.asarray(dx).reshape(x.shape)), problem.lower, problem.upper)
         momentum = problem.dtype.type(settings.momentum)

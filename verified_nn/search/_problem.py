@@ -11,7 +11,7 @@ import numpy as np
 
 from verified_nn.bounds import Query
 from verified_nn.network import Network
-from verified_nn.spec import Property, Region
+from verified_nn.spec import Property, Region, Row, RowFloats
 
 Array: TypeAlias = np.ndarray[Any, Any]
 
@@ -35,10 +35,11 @@ def problems(network: Network[Any, Any], spec: Property) -> list[Problem]:
     """One :class:`Problem` per region of ``spec``."""
     dtype: np.dtype[Any] = network.dtype
     found = []
+    cache: dict[int, tuple[Row, RowFloats]] = {}  # the rows the conjuncts share, converted once
     for region in spec.regions:
         lower, upper = region.box.inner(dtype)
         outer_lower, outer_upper = region.box.outer(dtype)
-        parts = [conjunct.matrix(spec.outputs) for conjunct in region.conjuncts]
+        parts = [conjunct.matrix(spec.outputs, cache=cache) for conjunct in region.conjuncts]
         rows = [index for index, part in enumerate(parts) for _ in range(len(part[1]))]
         found.append(
             Problem(

@@ -5,6 +5,13 @@ region's conjunctions of linear rows; :func:`read_vnnlib` reads the competition'
 """
 
 from ._errors import SpecError as SpecError
-from ._property import Box as Box, Conjunct as Conjunct, Property as Property, Region as Region, Row as Row
+from ._property import (
+    Box as Box,
+    Conjunct as Conjunct,
+    Property as Property,
+    Region as Region,
+    Row as Row,
+    RowFloats as RowFloats,
+)
 from ._sexpr import parse_sexpr as parse_sexpr
 from ._vnnlib import parse_vnnlib as parse_vnnlib, read_vnnlib as read_vnnlib

@@ -20,6 +20,8 @@ import numpy as np
 from ._errors import SpecError
 
 Array: TypeAlias = np.ndarray[Any, Any]
+# A row in floats: its coefficients rounded to nearest, its bound rounded up, the coefficients' rounding errors.
+RowFloats: TypeAlias = tuple[tuple[float, ...], float, tuple[float, ...]]
 
 
 def _float_at_most(value: Fraction, dtype: Any) -> Any:
@@ -148,18 +150,35 @@ class Conjunct:
     def holds(self, y: Array) -> bool:
         return all(row.holds(y) for row in self.rows)
 
-    def matrix(self, outputs: int) -> tuple[Array, Array, Array]:
+    def matrix(
+        self, outputs: int, *, cache: dict[int, tuple["Row", RowFloats]] | None = None
+    ) -> tuple[Array, Array, Array]:
         """float64 ``(C, d, slack)`` over ``outputs`` outputs: a real ``y`` meeting every row has
         ``C y - slack |y| <= d``, row by row.
 
         ``C`` holds the coefficients rounded to nearest, ``slack`` their rounding error (an upper bound),
         ``d`` the bounds rounded up; a proof that ``C y - slack |y| > d`` for some row refutes the conjunct.
         """
-        coefficients = np.array([[float(c) for c in row.coefficients] for row in self.rows], dtype=np.float64)
-        exact = [[abs(Fraction(float(c)) - c) for c in row.coefficients] for row in self.rows]
-        slack = np.array([[_float_at_least(e, np.float64) for e in row] for row in exact], dtype=np.float64)
-        bounds = np.array([_float_at_least(row.bound, np.float64) for row in self.rows], dtype=np.float64)
+        # Rows shared by many conjuncts (one object each) are converted once, keyed by identity, as hashing
+        # Fractions costs more than the lookup saves; each entry keeps its row alive, so no other object takes
+        # its identity. ``cache`` may serve every conjunct of a property.
+        known = {} if cache is None else cache
+        floats = [(known.get(id(row)) or known.setdefault(id(row), (row, _row_floats(row))))[1] for row in self.rows]
+        coefficients = np.array([row[0] for row in floats], dtype=np.float64)
+        bounds = np.array([row[1] for row in floats], dtype=np.float64)
+        slack = np.array([row[2] for row in floats], dtype=np.float64)
         return coefficients.reshape(len(self.rows), outputs), bounds, slack.reshape(len(self.rows), outputs)
+
+
+def _row_floats(row: Row) -> RowFloats:
+    """A row's coefficients rounded to nearest, its bound rounded up, and the coefficients' rounding errors
+    rounded up. The cases of a property expanded from its ors share their rows (12 two-way ors make 4,096
+    cases of 24 distinct rows), and these exact conversions cost far more than a lookup: callers cache."""
+    coefficients = tuple(float(c) for c in row.coefficients)
+    slack = tuple(
+        _float_at_least(abs(Fraction(f) - c), np.float64) for f, c in zip(coefficients, row.coefficients, strict=True)
+    )
+    return coefficients, _float_at_least(row.bound, np.float64), slack
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,6 +10,7 @@ inputs to outputs, or several inputs together, are refused.
 """
 
 import itertools
+import math
 import re
 import sys
 from fractions import Fraction
@@ -32,6 +33,8 @@ FLOAT64_MAX: Final = Fraction(sys.float_info.max)
 Linear = dict[str, Fraction]
 # An atom: ``term <= 0`` (``< 0`` if strict), the term linear in the variables.
 Atom = tuple[tuple[tuple[str, Fraction], ...], bool]
+# What an atom says: an input bound (index, value, is_upper), an output row, or a constant condition's truth.
+Meaning = tuple[int, Fraction, bool] | Row | bool
 
 
 def _linear(term: Expression, where: str) -> Linear:
@@ -139,15 +142,19 @@ def _declarations(expressions: list[Expression], source: str) -> tuple[int, int,
 class _Case:
     """Input bounds and output rows gathered from atoms; ``feasible`` turns False on a false condition."""
 
-    def __init__(self, inputs: int, outputs: int, where: str) -> None:
+    def __init__(self, inputs: int, outputs: int, where: str, meanings: dict[int, tuple[Atom, "Meaning"]]) -> None:
         self.lower: list[Fraction | None] = [None] * inputs
         self.upper: list[Fraction | None] = [None] * inputs
         self.rows: list[Row] = []
         self.feasible = True
         self.inputs, self.outputs, self.where = inputs, outputs, where
+        # What each atom says, shared by the copies: the cases expanded from the ors repeat the same atom
+        # objects, so they are keyed by identity rather than by hashing Fractions (each entry keeps its atom
+        # alive, so no other object takes its identity).
+        self.meanings = meanings
 
     def copy(self) -> "_Case":
-        case = _Case(self.inputs, self.outputs, self.where)
+        case = _Case(self.inputs, self.outputs, self.where, self.meanings)
         case.lower, case.upper, case.rows, case.feasible = (
             list(self.lower),
             list(self.upper),
@@ -158,32 +165,24 @@ class _Case:
 
     def add(self, atom: Atom) -> tuple[int, Fraction, bool] | None:
         """Record the atom; for an input bound, ``(index, value, is_upper)`` (for grouping cases by box)."""
-        term, strict = atom
-        coefficients = dict(term)
-        constant = coefficients.pop("", Fraction(0))
-        names = sorted(coefficients)
-        for name in names:
-            if int(name[2:]) >= (self.inputs if name[0] == "X" else self.outputs):
-                raise SpecError(f"{self.where}: {name} is used but not declared")
-        if names and all(name[0] == "X" for name in names):
-            if len(names) != 1:
-                raise SpecError(f"{self.where}: conditions on several inputs at once are not supported")
-            index, factor = int(names[0][2:]), coefficients[names[0]]
-            value = -constant / factor  # factor x + constant <= 0: x <= value if factor > 0, else x >= value
-            bounds, pick = (self.upper, min) if factor > 0 else (self.lower, max)
+        known = self.meanings.get(id(atom))
+        meaning = known[1] if known is not None else _meaning(atom, self.inputs, self.outputs, self.where)
+        if known is None:
+            self.meanings[id(atom)] = (atom, meaning)
+        if isinstance(meaning, Row):
+            self.rows.append(meaning)
+        elif isinstance(meaning, bool):
+            self.feasible = self.feasible and meaning
+        else:
+            index, value, upper = meaning
+            bounds, pick = (self.upper, min) if upper else (self.lower, max)
             old = bounds[index]
             bounds[index] = value if old is None else pick(old, value)
-            return index, value, factor > 0
-        if names and all(name[0] == "Y" for name in names):
-            row = [coefficients.get(f"Y_{j}", Fraction(0)) for j in range(self.outputs)]
-            self.rows.append(Row(tuple(row), -constant, strict))
-        elif names:
-            raise SpecError(f"{self.where}: conditions tying inputs to outputs are not supported")
-        elif constant > 0 or (strict and constant == 0):
-            self.feasible = False  # a false constant condition: this case is empty
+            return meaning
         return None
 
     def box(self) -> Box | None:
+        """The case's input box, None if it is empty; SpecError if an input is unbounded."""
         for index in range(self.inputs):
             if self.lower[index] is None or self.upper[index] is None:
                 side = "lower" if self.lower[index] is None else "upper"
@@ -191,7 +190,30 @@ class _Case:
                     f"{self.where}: X_{index} has no {side} bound in some case: the input set must be a box"
                 )
         box = Box(tuple(self.lower), tuple(self.upper))  # type: ignore[arg-type]
-        return None if box.empty or not self.feasible else box
+        return None if box.empty else box
+
+
+def _meaning(atom: Atom, inputs: int, outputs: int, where: str) -> Meaning:
+    """What an atom says: an input bound ``(index, value, is_upper)``, an output row, or a constant condition's
+    truth."""
+    term, strict = atom
+    coefficients = dict(term)
+    constant = coefficients.pop("", Fraction(0))
+    names = sorted(coefficients)
+    for name in names:
+        if int(name[2:]) >= (inputs if name[0] == "X" else outputs):
+            raise SpecError(f"{where}: {name} is used but not declared")
+    if names and all(name[0] == "X" for name in names):
+        if len(names) != 1:
+            raise SpecError(f"{where}: conditions on several inputs at once are not supported")
+        index, factor = int(names[0][2:]), coefficients[names[0]]
+        value = -constant / factor  # factor x + constant <= 0: x <= value if factor > 0, else x >= value
+        return index, value, factor > 0
+    if names and all(name[0] == "Y" for name in names):
+        return Row(tuple(coefficients.get(f"Y_{j}", Fraction(0)) for j in range(outputs)), -constant, strict)
+    if names:
+        raise SpecError(f"{where}: conditions tying inputs to outputs are not supported")
+    return not (constant > 0 or (strict and constant == 0))  # False: this case is empty
 
 
 def parse_vnnlib(text: str, *, source: str = "property") -> Property:
@@ -201,7 +223,7 @@ def parse_vnnlib(text: str, *, source: str = "property") -> Property:
     choices the others offer is a case, and cases with the same input bounds share one region.
     """
     inputs, outputs, asserts = _declarations(parse_sexpr(text, source=source), source)
-    base = _Case(inputs, outputs, source)
+    base = _Case(inputs, outputs, source, {})
     choices: list[list[list[Atom]]] = []
     for condition in asserts:
         cases = _disjuncts(condition, source)
@@ -216,16 +238,17 @@ def parse_vnnlib(text: str, *, source: str = "property") -> Property:
                 f"{source}: X_{index} is bounded below by {float(low):g} and above by {float(high):g}: no input "
                 "lies in the box"
             )
+    if math.prod(len(cases) for cases in choices) > MAX_DISJUNCTS:  # before any is built
+        raise SpecError(f"{source}: more than {MAX_DISJUNCTS} cases once the ands and ors are expanded")
     combinations = [[]] if not choices else itertools.product(*choices)
     grouped: dict[tuple[tuple[int, Fraction, bool], ...], tuple[Box, list[Conjunct]]] = {}
-    for count, combination in enumerate(combinations):
-        if count >= MAX_DISJUNCTS:
-            raise SpecError(f"{source}: more than {MAX_DISJUNCTS} cases once the ands and ors are expanded")
+    boxes: dict[tuple[tuple[int, Fraction, bool], ...], Box | None] = {}  # cases of the same bounds share a box
+    for combination in combinations:
         case = base.copy()
         bounds = [case.add(atom) for atoms in combination for atom in atoms]
-        box = case.box()
-        if box is not None:
-            key = tuple(sorted(b for b in bounds if b is not None))
+        key = tuple(sorted(b for b in bounds if b is not None))
+        box = boxes[key] if key in boxes else boxes.setdefault(key, case.box())
+        if box is not None and case.feasible:
             grouped.setdefault(key, (box, []))[1].append(Conjunct(tuple(case.rows)))
     return Property(inputs, outputs, tuple(Region(box, tuple(conjuncts)) for box, conjuncts in grouped.values()))
 
