@@ -10,6 +10,7 @@ from verified_nn.cli import main
 from verified_nn.interop import OnnxRunner, compare_with_onnxruntime, from_onnx, load_onnx, save_onnx
 from verified_nn.layers import Conv2D, Dense, Flatten, Normalize, ReLU, Reshape
 from verified_nn.network import Network
+from verified_nn.search import SearchError, load_network
 from verified_nn.training import ModelError, load_model
 
 onnx = pytest.importorskip("onnx")
@@ -228,6 +229,41 @@ def test_weights_that_are_not_finite_are_named_not_blamed_on_an_operator(tmp_pat
         ModelError, match=r"inf.onnx: 0.weight holds 0 NaN and 1 infinite values: the model is unusable$"
     ):
         load_onnx(path)
+    # verify-spec imports ONNX files its own way (keeping onnxruntime to confirm counterexamples): the same.
+    with pytest.raises(SearchError, match=r"inf.onnx: 0.weight holds 0 NaN and 1 infinite values: the model is"):
+        load_network(path)
+    weights[1, 2] = 2e6  # over the model files' ceiling of 1e6: another tool's file may hold it
+    path.write_bytes(
+        model(
+            [helper.make_node("Gemm", ["x", "w", "b"], ["y"], transB=1)], {"w": weights, "b": _f32(3)}, ["n", 4], "y"
+        ).SerializeToString()
+    )
+    assert load_network(path)[0].parameters()[0].max() == np.float32(2e6)
+
+
+def test_an_empty_file_and_a_tensor_short_of_its_dimensions_are_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty.onnx"
+    empty.write_bytes(b"")  # parses as an empty ModelProto: once "the graph has 0 inputs"
+    with pytest.raises(ModelError, match=r"empty.onnx: not an ONNX model \(empty\)$"):
+        load_onnx(empty)
+    graph = model(
+        [helper.make_node("Gemm", ["x", "w", "b"], ["y"], transB=1)], {"w": _f32(3, 4), "b": _f32(3)}, ["n", 4], "y"
+    )
+    graph.graph.initializer[0].dims[:] = [3, 10**12]  # 12 values for 3 x 10^12
+    short = tmp_path / "short.onnx"
+    short.write_bytes(graph.SerializeToString())
+    message = r"short.onnx: tensor 'w' of dimensions \[3, 1000000000000\] cannot be read \(.*\): the file is corrupt$"
+    with pytest.raises(ModelError, match=message):  # once numpy's reshape message, without the file
+        load_onnx(short)
+    with pytest.raises(SearchError, match=message):
+        load_network(short)
+    good = tmp_path / "good.onnx"
+    good.write_bytes(model([helper.make_node("Relu", ["x"], ["y"])], {}, ["n", 4], "y").SerializeToString())
+    assert main(["import-torch", str(good), "--hidden", "4", "--out", str(tmp_path / "t.safetensors")]) == 2
+    assert "good.onnx: not a readable safetensors file (" in (err := capsys.readouterr().err)
+    assert err.endswith("): an ONNX model is read by import-onnx (verified-nn import-onnx MODEL.onnx --out ...)\n")
 
 
 def test_a_model_onnxruntime_cannot_run_is_one_line_not_a_traceback(

@@ -57,9 +57,23 @@ def read_onnx(path: str | Path) -> Any:
     except DataError as error:
         raise ModelError(str(error)) from None
     try:
-        return onnx.load_model_from_string(content)
+        model = onnx.load_model_from_string(content)
     except Exception as error:  # protobuf raises its own DecodeError for anything malformed
         raise ModelError(f"{path}: not an ONNX model ({type(error).__name__})") from None
+    if not model.HasField("graph"):  # an empty file parses as an empty message
+        raise ModelError(f"{path}: not an ONNX model ({'empty' if not content else 'it holds no graph'})")
+    return model
+
+
+def _array(onnx: Any, tensor: Any) -> np.ndarray[Any, Any]:
+    """A tensor's values; ModelError naming it when its data does not fill its declared dimensions."""
+    try:
+        array: np.ndarray[Any, Any] = onnx.numpy_helper.to_array(tensor)
+    except (ValueError, TypeError) as error:
+        raise ModelError(
+            f"tensor {tensor.name!r} of dimensions {list(tensor.dims)} cannot be read ({error}): the file is corrupt"
+        ) from None
+    return array
 
 
 def _attributes(onnx: Any, node: Any) -> dict[str, Any]:
@@ -69,7 +83,7 @@ def _attributes(onnx: Any, node: Any) -> dict[str, Any]:
         if isinstance(value, bytes):
             value = value.decode("utf-8", "replace")
         elif hasattr(value, "dims"):  # a tensor (Constant's value)
-            value = onnx.numpy_helper.to_array(value)
+            value = _array(onnx, value)
         elif isinstance(value, list):
             value = [v.decode("utf-8", "replace") if isinstance(v, bytes) else v for v in value]
         values[attribute.name] = value
@@ -116,7 +130,7 @@ def chain_of(model: Any) -> Chain:
     )
     if not graph.output:
         raise ModelError("the graph has no output")
-    constants = {name: onnx.numpy_helper.to_array(tensor) for name, tensor in initializers.items()}
+    constants = {name: _array(onnx, tensor) for name, tensor in initializers.items()}
     current = source.name
     nodes: list[Node] = []
     for index in sorted(_needed(graph, graph.output[0].name)):  # ONNX lists nodes in topological order

@@ -219,7 +219,9 @@ def read_state_dict(path: str | Path) -> dict[str, np.ndarray[Any, Any]]:
     except TypeError as error:  # a dtype numpy lacks, such as bfloat16
         raise ModelError(f"{path}: {error}; save the state dict as float32 (model.float()) first") from None
     except Exception as error:  # safetensors raises its own error type for a malformed file
-        raise ModelError(f"{path}: not a readable safetensors file ({error})") from None
+        onnx = content.startswith(b"\x08") and path.suffix.lower() == ".onnx"  # a ModelProto: ir_version first
+        hint = ": an ONNX model is read by import-onnx (verified-nn import-onnx MODEL.onnx --out ...)" if onnx else ""
+        raise ModelError(f"{path}: not a readable safetensors file ({error}){hint}") from None
 
 
 def load_torch(path: str | Path, layers: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> Network[Any, Any]:

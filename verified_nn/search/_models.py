@@ -8,7 +8,7 @@ import numpy as np
 
 from verified_nn.interop import OnnxRunner, compare_with_onnxruntime, from_onnx, read_onnx
 from verified_nn.network import Network
-from verified_nn.training import ModelError, load_model
+from verified_nn.training import ModelError, check_network, load_model
 
 from ._errors import SearchError
 
@@ -24,6 +24,9 @@ def load_network(path: str | Path) -> tuple[Network[Any, Any], Callable[[Array],
             return load_model(path).network, None
         model = read_onnx(path)
         network = from_onnx(model)
+        # NaN or infinite weights named, before the comparison blames an operator; large ones are another
+        # tool's to keep (the model-file ceiling is for files verified-nn writes).
+        check_network(network, None, ceiling=False)
         runner = OnnxRunner(model)
         compare_with_onnxruntime(model, network, runner=runner)  # the import reproduces the graph
     except ModelError as error:

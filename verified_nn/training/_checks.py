@@ -28,8 +28,20 @@ FRACTIONS: Final = ("train_accuracy", "validation_accuracy", "test_accuracy", "v
 LOSSES: Final = ("mean_loss", "validation_loss", "test_loss")
 DURATIONS: Final = ("train_seconds", "eval_seconds")
 # The fields every record has, and those an older or a plain run may leave out (EpochRecord's, with defaults).
-REQUIRED: Final = frozenset({"epoch", "learning_rate", "mean_loss", "train_accuracy", "validation_accuracy",
-                             "validation_loss", "test_accuracy", "test_loss", "train_seconds", "eval_seconds"})
+REQUIRED: Final = frozenset(
+    {
+        "epoch",
+        "learning_rate",
+        "mean_loss",
+        "train_accuracy",
+        "validation_accuracy",
+        "validation_loss",
+        "test_accuracy",
+        "test_loss",
+        "train_seconds",
+        "eval_seconds",
+    }
+)
 OPTIONAL: Final = frozenset({"validation_verified", "test_verified", "threads", "thread_reason"})
 REASON_CHARS: Final = 500  # a thread choice's reason is one phrase
 
@@ -39,9 +51,16 @@ def _at(source: object) -> str:
 
 
 def check_tensor(
-    name: str, block: np.ndarray[Any, Any], source: object, *, squared: bool = False, read: bool = True
+    name: str,
+    block: np.ndarray[Any, Any],
+    source: object,
+    *,
+    squared: bool = False,
+    read: bool = True,
+    ceiling: bool = True,
 ) -> None:
-    """``block`` is float32 or float64, finite, and within the magnitude ceiling (its square for ``squared``).
+    """``block`` is float32 or float64, finite, and (with ``ceiling``) within the magnitude ceiling (its square
+    for ``squared``).
 
     ``source`` (a path, or None) starts the message; ``read`` says whether the values come from a file
     (then they are corrupt) or from a computation about to be written (then it diverged).
@@ -53,6 +72,8 @@ def check_tensor(
     if not np.isfinite(block).all():
         nan, inf = int(np.isnan(block).sum()), int(np.isinf(block).sum())
         raise ModelError(f"{_at(source)}{name} holds {nan} NaN and {inf} infinite values: the model is unusable")
+    if not ceiling:
+        return
     limit = float(MAGNITUDE.value()) ** (2 if squared else 1)
     largest = float(np.abs(block).max())
     if largest > limit:
@@ -63,10 +84,11 @@ def check_tensor(
         )
 
 
-def check_network(network: Network[Any, Any], source: object, *, read: bool = True) -> None:
-    """Every parameter of ``network`` passes :func:`check_tensor`."""
+def check_network(network: Network[Any, Any], source: object, *, read: bool = True, ceiling: bool = True) -> None:
+    """Every parameter of ``network`` passes :func:`check_tensor` (the magnitude ceiling only with ``ceiling``:
+    model files keep to it, a network read from another tool's file need not)."""
     for name, block in zip(network.parameter_names(), network.parameters(), strict=True):
-        check_tensor(name, block, source, read=read)
+        check_tensor(name, block, source, read=read, ceiling=ceiling)
 
 
 def check_declared_dtype(metadata: Mapping[str, str], network: Network[Any, Any], source: object) -> None:
