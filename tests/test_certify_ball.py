@@ -114,6 +114,9 @@ def test_a_radius_must_fit_a_bounded_input_range_only() -> None:
         PIXELS.check_radius(Fraction(2))
     with pytest.raises(CertifyError, match=r"eps must lie in \[0, 6\], got 7"):
         InputRange(-3.0, 3.0).check_radius(Fraction(7))
+    # 0.6 - 0.5 in floats is 0.09999999999999998: the bound shown is that, not 0.1 (the radius refused).
+    with pytest.raises(CertifyError, match=r"eps must lie in \[0, 0.09999999999999998\], got 1/10 = 0.1$"):
+        parse_input_range("0.5:0.6").check_radius(Fraction(1, 10))
     UNBOUNDED.check_radius(Fraction(1000))  # a feature's radius may be large
     with pytest.raises(CertifyError, match=r"eps must lie in \[0, 1e\+15\], got more than 1.79769e\+308$"):
         UNBOUNDED.check_radius(parse_eps("1e400"))

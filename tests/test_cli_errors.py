@@ -277,6 +277,11 @@ def test_an_unknown_command_is_one_line_pointing_at_the_main_help() -> None:
             ["certify", "MODEL", "--eps", "0.1", "--time-limit", "inf"],
             "--time-limit must be a finite number of seconds > 0, got inf",
         ),
+        (
+            ["certify", "MODEL", "--eps", "0.1", "--time-limit", "1e30"],  # once said as 1e+18
+            "--time-limit: each image may take 1e+30 seconds, over the limit of 86,400 seconds (set "
+            "VERIFIED_NN_MAX_SECONDS to raise it)",
+        ),
         (["certify", "MODEL", "--eps", "2", "--input-range", "pixels"], "--eps must lie in [0, 1], got 2"),
         (
             ["certify", "MODEL", "--eps", "-1"],

@@ -58,7 +58,10 @@ class InputRange:
         width = self.high - self.low
         most = width if math.isfinite(width) else MAX_INPUT
         if not 0 <= eps <= Fraction(most):
-            raise CertifyError(f"eps must lie in [0, {most:g}], got {shown(eps)}")
+            text = f"{most:g}"  # short, unless that rounds the width up past it (0.6 - 0.5 is 0.09999999999999998)
+            raise CertifyError(
+                f"eps must lie in [0, {text if float(text) == most else repr(float(most))}], got {shown(eps)}"
+            )
 
     def holds(self, values: Array) -> bool:
         """Whether every entry of ``values`` is finite and lies in the input range."""

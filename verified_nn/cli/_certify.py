@@ -184,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
             raise _eps_option(error) from None
     if not 0 < args.time_limit < math.inf:
         raise CertifyError(f"--time-limit must be a finite number of seconds > 0, got {args.time_limit:g}")
-    problem = SECONDS.over(math.ceil(min(args.time_limit, 1e18)), "--time-limit: each image may take")
+    problem = SECONDS.over(math.ceil(args.time_limit), "--time-limit: each image may take")
     if problem is not None:
         raise CertifyError(problem)
     if args.count is not None and args.count < 1:
