@@ -35,9 +35,37 @@ from typing import Any
 
 import numpy as np
 
+from verified_nn.core import ThreadChoice, Threads, _machine, choose_threads
+
 Epoch = Callable[[int], int]  # runs epoch ``number``; returns the threads it ran on
 Factory = Callable[[], Epoch]  # picklable: builds a candidate's Epoch in the process that calls it
 SETTLE = 0.1  # seconds between epochs, untimed
+
+
+@dataclasses.dataclass
+class Threading:
+    """A candidate's BLAS thread counts, chosen as the trainer chooses them: the first before its first epoch,
+    each next one straight after an epoch, from the CPU accounting of that epoch alone. Chosen when the next
+    epoch starts, the account would span the other candidates' epochs, run in between, as a load on this
+    one's machine (it made ``auto`` run whole epochs on one thread on a quiet machine); in the trainer
+    nothing else of its own runs between two epochs. With ``reasons`` each choice and why is printed."""
+
+    setting: Threads
+    reasons: bool = False
+    choice: ThreadChoice | None = None
+
+    def run(self, number: int, probe: Callable[[], Callable[[], object]], work: Callable[[], None]) -> int:
+        """Run ``work`` (epoch ``number``) on the chosen threads and choose the next count; the threads it ran
+        on. ``probe()`` gives the probe of the current parameters (a step of this candidate's training)."""
+        if self.choice is None:
+            self.choice = choose_threads(self.setting, probe=probe())
+        ran = dataclasses.replace(self.choice, usage=_machine.usage())  # the stretch the next choice accounts for
+        with ran.limits():
+            work()
+        self.choice = choose_threads(self.setting, probe=probe(), previous=ran)
+        if self.reasons:
+            print(f"    epoch {number}: {ran.threads} ({ran.reason}); next: {self.choice.reason}", flush=True)
+        return ran.threads
 
 
 def _busy_seconds() -> float | None:

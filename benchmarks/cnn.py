@@ -4,7 +4,8 @@ Run: ``python -m benchmarks.cnn [--data-dir DIR] [--repeats N] [--threads auto|N
 with ``--profile`` for where one step's time goes. Both libraries train the preset's network
 (``--channels``, ``--kernel``, ``--hidden`` change it; dropout active) on the same seeded batches from the
 same weights. Candidates: verified-nn on ``--threads`` BLAS threads (default ``auto``, the trainer's:
-chosen before each epoch from the free cores and a timed step) and on one thread; PyTorch (when it is
+chosen from the free cores and a timed step before the first epoch and after each,
+``benchmarks._epochs.Threading``) and on one thread; PyTorch (when it is
 installed) on its default thread count and on one thread, each in a process of its own. Epochs are
 interleaved, one of each in turn; medians of wall-clock time (the figure that counts) and of CPU time are
 compared, and ``benchmarks/_epochs.py`` prints the load and marks ratios taken while it changed. Freed
@@ -24,13 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._epochs import Epoch, Factory, load_average, measure, on_mnist, report
+from benchmarks._epochs import Epoch, Factory, Threading, load_average, measure, on_mnist, report
 from verified_nn.core import (
     RUNTIME_CHECKS,
-    ThreadChoice,
     Threads,
     check_threads,
-    choose_threads,
     cross_entropy_and_gradient,
 )
 from verified_nn.data import load
@@ -49,22 +48,27 @@ def _batches(count: int, samples: int, epoch: int) -> list[Array]:
     return [order[start : start + BATCH] for start in range(0, samples, BATCH)]
 
 
-def ours(images: Array, labels: Array, network: Network[Any, Any], samples: int, threads: Threads) -> Epoch:
-    """verified-nn's epoch; with ``"auto"`` the thread count is chosen before each epoch, as the trainer does."""
+def ours(
+    images: Array, labels: Array, network: Network[Any, Any], samples: int, threads: Threads, *, reasons: bool = False
+) -> Epoch:
+    """verified-nn's epoch; with ``"auto"`` the thread counts are chosen as the trainer chooses them
+    (:class:`Threading`; with ``reasons``, each choice and its reason are printed)."""
     optimizer = SGD(learning_rate=RATE)
     state = optimizer.init(network)
     probe_images, probe_labels = images[:BATCH], labels[:BATCH]
-    choice: ThreadChoice | None = None
+    threading = Threading(threads, reasons)
+
+    def work(number: int) -> None:
+        nonlocal network, state
+        for index, chosen in enumerate(_batches(len(labels), samples, number)):
+            batch = Batch(images[chosen], labels[chosen])
+            network, state, _ = optimizer.step(network, state, batch, mode=Mode.train(0, number, index))
 
     def epoch(number: int) -> int:
-        nonlocal network, state, choice
-        probe = functools.partial(backprop, network, probe_images, probe_labels, mode=Mode.train(0, number, 0))
-        choice = choose_threads(threads, probe=probe, previous=choice)
-        with choice.limits():
-            for index, chosen in enumerate(_batches(len(labels), samples, number)):
-                batch = Batch(images[chosen], labels[chosen])
-                network, state, _ = optimizer.step(network, state, batch, mode=Mode.train(0, number, index))
-        return choice.threads
+        def probe() -> Callable[[], object]:
+            return functools.partial(backprop, network, probe_images, probe_labels, mode=Mode.train(0, number, 0))
+
+        return threading.run(number, probe, functools.partial(work, number))
 
     return epoch
 

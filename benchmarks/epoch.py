@@ -1,12 +1,13 @@
 """Epochs of 60,000 MNIST images (float32, batch 64, SGD) for two MLPs, against plain numpy and PyTorch.
 
-Run: ``python -m benchmarks.epoch [--data-dir DIR] [--repeats N] [--threads auto|N]``. Every candidate
+Run: ``python -m benchmarks.epoch [--data-dir DIR] [--repeats N] [--threads auto|N] [--reasons]``. Every candidate
 trains on the same seeded batches in a process of its own; epochs are interleaved (one of each in turn)
 so that machine noise falls on all alike, and medians are compared (``benchmarks/_epochs.py`` prints the
 load and marks ratios taken while it changed):
 - 784-128-10 (the default network) and 784-512-512-10;
 - verified-nn (``SGD.step`` with runtime checks on) with ``--threads`` BLAS threads (default ``auto``, the
-  trainer's: chosen before each epoch by ``choose_threads`` from the free cores and a timed step) and
+  trainer's: chosen by ``choose_threads`` from the free cores and a timed step, before the first epoch and
+  after each, ``benchmarks._epochs.Threading``) and
   on one thread; plain numpy (the same maths written plainly, ``benchmarks.step.plain_step``) on one
   thread, for the default network; PyTorch (``nn.Sequential``, ``torch.optim.SGD``) on its default
   thread count and on one thread, when it is installed.
@@ -24,14 +25,15 @@ import importlib.metadata
 import itertools
 import resource
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]
 
-from benchmarks._epochs import Epoch, Factory, Run, measure, on_mnist, report
+from benchmarks._epochs import Epoch, Factory, Run, Threading, measure, on_mnist, report
 from benchmarks.step import plain_step
-from verified_nn.core import RUNTIME_CHECKS, ThreadChoice, Threads, check_threads, choose_threads
+from verified_nn.core import RUNTIME_CHECKS, Threads, check_threads
 from verified_nn.data import load
 from verified_nn.network import Batch, backprop, mlp, parameters
 from verified_nn.optimizer import SGD
@@ -47,22 +49,25 @@ def _batches(count: int, epoch: int) -> list[Array]:
     return [order[start : start + BATCH] for start in range(0, count, BATCH)]
 
 
-def ours(images: Array, labels: Array, sizes: tuple[int, ...], threads: Threads) -> Epoch:
-    """verified-nn's epoch; with ``"auto"`` the thread count is chosen before each epoch, as the trainer does."""
+def ours(images: Array, labels: Array, sizes: tuple[int, ...], threads: Threads, *, reasons: bool = False) -> Epoch:
+    """verified-nn's epoch; with ``"auto"`` the thread counts are chosen as the trainer chooses them
+    (:class:`Threading`; with ``reasons``, each choice and its reason are printed)."""
     network = mlp(sizes, rng=np.random.default_rng(0), dtype=np.float32)
     optimizer = SGD(learning_rate=RATE)
     state = optimizer.init(network)
     probe_images, probe_labels = images[:BATCH], labels[:BATCH]
-    choice: ThreadChoice | None = None
+    threading = Threading(threads, reasons)
+
+    def work(number: int) -> None:
+        nonlocal network, state
+        for chosen in _batches(len(labels), number):
+            network, state, _ = optimizer.step(network, state, Batch(images[chosen], labels[chosen]))
+
+    def probe() -> Callable[[], object]:
+        return functools.partial(backprop, network, probe_images, probe_labels)
 
     def epoch(number: int) -> int:
-        nonlocal network, state, choice
-        probe = functools.partial(backprop, network, probe_images, probe_labels)
-        choice = choose_threads(threads, probe=probe, previous=choice)
-        with choice.limits():
-            for chosen in _batches(len(labels), number):
-                network, state, _ = optimizer.step(network, state, Batch(images[chosen], labels[chosen]))
-        return choice.threads
+        return threading.run(number, probe, functools.partial(work, number))
 
     return epoch
 
@@ -170,6 +175,7 @@ def main() -> None:
     parser.add_argument(
         "--threads", type=lambda text: check_threads(text if text == "auto" else int(text)), default="auto"
     )
+    parser.add_argument("--reasons", action="store_true", help="print each epoch's thread count and why")
     args = parser.parse_args()
     retain_freed_memory()
     train = load("mnist", "train", directory=args.data_dir, report=lambda _: None)
@@ -182,7 +188,8 @@ def main() -> None:
         name = "-".join(map(str, sizes))
         mine, single = f"verified-nn {name} ({args.threads})", f"verified-nn {name} (1 thread)"
         mnist = functools.partial(on_mnist, args.data_dir)
-        candidates: dict[str, Factory] = {mine: functools.partial(mnist, ours, sizes, args.threads)}
+        mine_epoch = functools.partial(ours, reasons=args.reasons)
+        candidates: dict[str, Factory] = {mine: functools.partial(mnist, mine_epoch, sizes, args.threads)}
         candidates[single] = functools.partial(mnist, ours, sizes, 1)
         pairs = []
         if sizes == (784, 128, 10):

@@ -25,6 +25,10 @@ from verified_nn.training import build_network, build_optimizer, preset, retain_
 
 Array = np.ndarray[Any, Any]
 SETTINGS: tuple[Threads, ...] = (1, 2, "auto")
+# Seconds between epochs, untimed: BLAS's threads spin for a while after an epoch on two threads, and beside
+# two busy processes they took from the next epoch (``auto``'s, on one thread: 0.29 s against 0.24 s for the
+# same epoch on a fixed thread; 0.207 s against 0.204 s after a pause of 0.5 s).
+SETTLE = 0.5
 
 
 def _spin() -> None:
@@ -57,6 +61,7 @@ def _medians(images: Array, labels: Array, preset_name: str | None, repeats: int
     chosen: dict[Threads, set[int]] = {setting: set() for setting in SETTINGS}
     for seed in range(repeats):
         for setting in SETTINGS:
+            time.sleep(SETTLE)
             took, threads = _epoch(images, labels, preset_name, setting, seed)
             seconds[setting].append(took)
             chosen[setting].add(threads)

@@ -133,11 +133,45 @@ def test_free_cores_are_the_cores_less_the_other_running_threads_rounded(
 
 def test_auto_runs_one_thread_when_other_processes_hold_the_cores() -> None:
     def probe() -> None:
-        pytest.fail("no probe when only one core is free")
+        pytest.fail("no probe when the other processes leave one core even less one of their threads")
 
-    choice = choose_threads(AUTO, machine=Machine(cores=2, others=1.0), probe=probe)
+    choice = choose_threads(AUTO, machine=Machine(cores=2, others=2.0), probe=probe)
     assert choice.threads == 1
-    assert choice.reason == "auto: 1 threads of other processes running on 2 cores"
+    assert choice.reason == "auto: 2 threads of other processes running on 2 cores"
+    assert choose_threads(AUTO, machine=Machine(cores=4, others=4.0), probe=probe).threads == 1
+
+
+def test_a_single_other_thread_with_no_last_epoch_to_go_by_is_settled_by_the_probe(
+    readings: list[float], clock: _Clock
+) -> None:
+    """One reading of one other thread sent a whole first epoch to one thread, at 1.7 times its time on two."""
+    readings[:] = [1.0] * 5 + [0.0]  # a command ran while the run queue was first read, then ended
+    choice = choose_threads(AUTO, probe=_rounds_of(clock, [0.55] * 3))
+    assert choice.threads == 2
+    assert choice.reason == (
+        "auto: 1 threads of other processes running on 2 cores, a probe on 2 threads took 0.55 of its time on 1"
+    )
+    readings[:] = [1.0]  # a process that holds a core through the probe
+    held = choose_threads(AUTO, probe=_rounds_of(clock, [0.55] * 3))
+    assert held.threads == 1 and held.reason.endswith(", 1 running while probing")
+    readings[:] = [1.0] * 5 + [0.0]  # a long first call, read again after it
+    seen: list[int] = []
+    assert choose_threads(AUTO, probe=_paced(clock, {1: 0.3, 2: 0.2}, seen)).threads == 2 and seen == [1]
+    readings[:] = [1.0]
+    assert choose_threads(AUTO, probe=_paced(clock, {1: 0.3, 2: 0.2}, seen)).threads == 1
+    readings[:] = [1.0]  # without a probe nothing settles the reading: one thread, never two beside another
+    assert choose_threads(AUTO).threads == 1
+
+
+def test_more_than_one_other_thread_with_no_last_epoch_gets_one_thread_without_a_probe(
+    monkeypatch: pytest.MonkeyPatch, readings: list[float]
+) -> None:
+    monkeypatch.setattr(machine_module, "cores", lambda: 4)
+    readings[:] = [3.0]  # one core left: only a single other thread is taken for a passing command
+    choice = choose_threads(AUTO, probe=lambda: pytest.fail("no probe"))
+    assert (choice.threads, choice.reason) == (1, "auto: 3 threads of other processes running on 4 cores")
+    readings[:] = [2.0]  # two cores left: probed on them as ever
+    assert "a probe on 2 threads" in choose_threads(AUTO, probe=lambda: None).reason
 
 
 def test_auto_takes_the_free_cores_when_the_probe_is_faster_there(clock: _Clock) -> None:

@@ -4,11 +4,16 @@
 certify once per run), from what ``_machine.py`` reads, never oversubscribing the cores:
 
 1. The machine. The run queue is read ``SAMPLES`` times and the median taken: the cores it leaves free.
-   When it leaves one core or none, and the stretch since the previous choice (CPU accounting over the
-   last epoch) does not say the machine was free, the answer is one thread, without a probe: BLAS
-   threads that wait for each other on a busy machine are many times slower than one
-   (``benchmarks/threads.py``). A busy reading that the last epoch contradicts (a command that ran for a
-   moment, or a load that has just started) is settled by reading again while the probe runs.
+   When it leaves one core or none, the answer is one thread, without a probe (BLAS threads that wait for
+   each other on a busy machine are many times slower than one: ``benchmarks/threads.py``), if the stretch
+   since the previous choice (CPU accounting over the last epoch) says the machine was busy too, or, with
+   no such account (the first choice, or a stretch too short to account), if it counts more than one
+   other thread, or if there is no probe. Otherwise the reading is settled by reading again while the
+   probe runs: a busy reading the last epoch contradicts (a command that ran for a moment, or a load that
+   has just started), and, with nothing to go by, a single other thread, which on two cores leaves one
+   (one moment's reading that sent a whole epoch of the 784-512-512-10 network to one thread cost 3.2 s
+   against 1.9 s on two). The probe then tries every core (the count the last stretch left, in the
+   first case) against one, and a load that lasts through it still gives one thread.
 2. The work. The caller's ``probe`` (one training step, say) is timed on one thread and on the free cores,
    the counts taking turns for ``ROUNDS`` rounds after an untimed one, each timed call straight after an
    untimed one on the same count (as a step of an epoch follows another, so BLAS's threads are awake), and
@@ -177,6 +182,20 @@ def _seen(machine: Machine) -> str:
     return where
 
 
+def _worth_probing(seen: Machine, *, probing: bool) -> int:
+    """The threads to use, or with ``probing`` to try: the free cores; when the run queue leaves one, those the
+    last stretch left (a momentary reading it contradicts); and, with ``probing`` and no account of the last
+    stretch (the first choice, or a short stretch), all of them when the run queue counts a single other
+    thread: as often a command running for a moment, which the probe's own readings settle. One: no probe."""
+    if seen.free > 1:
+        return seen.free
+    if seen.free_recently is not None:
+        return seen.free_recently
+    if probing and seen.others is not None and seen.others <= 1:
+        return seen.cores
+    return 1
+
+
 def choose_threads(
     setting: Threads,
     *,
@@ -196,8 +215,7 @@ def choose_threads(
     seen = machine if machine is not None else machine_state(since=previous.usage if previous else None)
     counters = _machine.usage() if machine is None else None
     where = _seen(seen)
-    recently = seen.free_recently
-    many = seen.free if seen.free > 1 else (recently or 1)
+    many = _worth_probing(seen, probing=probe is not None)
     if many == 1:
         return ThreadChoice(1, where, counters)
     if probe is None:
