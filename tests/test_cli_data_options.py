@@ -116,6 +116,69 @@ def test_a_csv_table_with_named_labels_and_a_separate_test_file(
     assert "note: this is not the test set models/t-best.safetensors was reported on" in capsys.readouterr().out
 
 
+def _reordered(source: str, target: str, order: list[int], names: list[str] | None = None) -> None:
+    """``source``'s CSV with its columns in ``order`` (and its header's names replaced by ``names``)."""
+    rows = [line.split(",") for line in Path(source).read_text().splitlines()]
+    if names is not None:
+        rows[0] = names
+    Path(target).write_text("\n".join(",".join(row[i] for i in order) for row in rows) + "\n")
+
+
+def test_a_table_whose_columns_differ_from_the_training_data_s_is_refused_not_misread(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The model records its features' names: the same values in other columns would be scored as the wrong
+    features without a word (about chance accuracy here)."""
+    options = ["--label-column", "species"]
+    assert main(["train", "--data", "train.csv", "--test-data", "test.csv", *options, *QUICK, "--name", "t"]) == 0
+    model = "models/t-best.safetensors"
+    assert json.loads(load_model(model).metadata["feature_names"]) == ["f0", "f1", "f2", "f3", "f4"]
+    _reordered("test.csv", "swapped.csv", [1, 0, 2, 3, 4, 5])
+    _reordered("test.csv", "moved.csv", [5, 0, 1, 2, 3, 4])  # the label first: the features in their order
+    _reordered("test.csv", "renamed.csv", [0, 1, 2, 3, 4, 5], ["f0", "f1", "f2", "x3", "x4", "species"])
+    capsys.readouterr()
+    swapped = (
+        "swapped.csv: its columns are those models/t-best.safetensors was trained on in another order (feature 1 "
+        "is 'f1' where it was 'f0'): write them in the order 'f0', 'f1', 'f2', 'f3', 'f4'"
+    )
+    for command in (
+        ["evaluate", model],
+        ["float-check", model],
+        ["predict", model],
+        ["certify", model, "--eps", "0.01"],
+    ):
+        assert main([*command, "--test-data" if command[0] != "predict" else "--data", "swapped.csv", *options]) == 2
+        assert capsys.readouterr().err == f"verified-nn: error: {swapped}\n"
+    assert main(["evaluate", model, "--test-data", "renamed.csv", *options]) == 2
+    assert capsys.readouterr().err == (
+        "verified-nn: error: renamed.csv: its columns are not those models/t-best.safetensors was trained on: it "
+        "has no 'f3', 'f4'; it has 'x3', 'x4' besides; expected 'f0', 'f1', 'f2', 'f3', 'f4'\n"
+    )
+    assert main(["evaluate", model, "--test-data", "test.csv", *options]) == 0
+    by_name = capsys.readouterr().out
+    assert main(["evaluate", model, "--test-data", "moved.csv", *options]) == 0  # where the label sits: no matter
+    assert capsys.readouterr().out.replace("moved", "test") == by_name
+    Path("plain.csv").write_text("\n".join(Path("test.csv").read_text().splitlines()[1:]) + "\n")
+    assert main(["evaluate", model, "--test-data", "plain.csv", "--label-column", "5"]) == 0  # no header: no names
+    capsys.readouterr()
+    assert main(["train", "--data", "train.csv", "--test-data", "swapped.csv", *options, *QUICK, "--name", "s"]) == 2
+    assert capsys.readouterr().err == (
+        "verified-nn: error: swapped.csv: its columns are those of train.csv in another order (feature 1 is 'f1' "
+        "where it was 'f0'): write them in the order 'f0', 'f1', 'f2', 'f3', 'f4'\n"
+    )
+    assert not Path("models/s-best.safetensors").exists()
+    rows = [line + ",1.0" for line in Path("test.csv").read_text().splitlines()]
+    Path("extra.csv").write_text("\n".join([rows[0][:-4] + ",f5", *rows[1:]]) + "\n")  # a sixth feature
+    assert main(["train", "--data", "train.csv", "--test-data", "extra.csv", *options, *QUICK, "--name", "s"]) == 2
+    assert "the test set's examples have shape (6,), the training set's (5,)" in capsys.readouterr().err
+    assert main(["predict", model, "--data", "extra.csv", *options]) == 2
+    assert "extra.csv: its columns are not those models/t-best.safetensors was trained on: it has 'f5' besides" in (
+        capsys.readouterr().err
+    )
+    _reordered("test.csv", "numbered.csv", [0, 1, 2, 3, 4, 5], [str(i) for i in range(6)])  # pandas' unnamed columns
+    assert main(["evaluate", model, "--test-data", "numbered.csv", "--label-column", "5"]) == 0  # read by position
+
+
 def test_numbered_labels_for_a_model_of_named_classes_are_indices_and_said_to_be(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -20,13 +20,15 @@ def test_a_header_names_the_label_column_and_the_rest_are_features(tmp_path: Pat
     np.testing.assert_array_equal(data.inputs, [[1, 2, 3], [4, 5.5, -6], [7, 8, 0.9]])
     assert data.labels.tolist() == [0, 2, 1] and data.classes == ("0", "1", "2") and data.name == "t"
     assert Dataset.from_csv(path).labels.tolist() == [0, 2, 1]  # a column called label is found unasked
+    assert data.feature_names == ("a", "b", "c") and data.subset(slice(1)).feature_names == ("a", "b", "c")
+    assert Dataset.from_csv(_write(tmp_path, " x ;y;label\n1;2;0\n", "s.csv")).feature_names == ("x", "y")
 
 
 @pytest.mark.parametrize(("column", "expected"), [(0, [9, 8]), (-1, [1, 2]), ("0", [9, 8]), ("-1", [1, 2])])
 def test_without_a_header_the_label_column_is_an_index(tmp_path: Path, column: object, expected: list[int]) -> None:
     path = _write(tmp_path, "9,0.5,1\n8,0.25,2\n")
     data = Dataset.from_csv(path, label_column=column)  # type: ignore[arg-type]
-    assert data.labels.tolist() == expected and data.shape == (2,)
+    assert data.labels.tolist() == expected and data.shape == (2,) and data.feature_names is None
 
 
 def test_named_labels_semicolons_tabs_and_blank_lines(tmp_path: Path) -> None:
@@ -62,7 +64,18 @@ def test_columns_numbered_0_1_2_are_a_header_as_pandas_writes_for_unnamed_column
     # pandas.DataFrame(array).to_csv(index=False): the header is the column numbers
     data = Dataset.from_csv(_write(tmp_path, "0,1,2\n0.5,1.5,1\n2.5,3.5,0\n"), label_column=-1)
     assert len(data) == 2 and data.classes == ("0", "1") and data.labels.tolist() == [1, 0]
+    assert data.feature_names is None  # numbers of positions, not names: such tables are matched by position
     assert len(Dataset.from_csv(_write(tmp_path, "1,2,3\n0.5,1.5,1\n2.5,3.5,0\n"), label_column=-1)) == 3  # data
+
+
+def test_features_are_named_by_the_header_or_as_given(tmp_path: Path) -> None:
+    plain = _write(tmp_path, "0.5,1.5,1\n2.5,3.5,0\n")
+    assert Dataset.from_csv(plain, label_column=-1, feature_names=["x", "y"]).feature_names == ("x", "y")
+    headed = _write(tmp_path, "a,b,label\n0.5,1.5,1\n", "h.csv")
+    assert Dataset.from_csv(headed, feature_names=["x", "y"]).feature_names == ("x", "y")  # in place of the header's
+    for wrong in ({"x", "y"}, (name for name in "xy"), 2):
+        with pytest.raises(DataError, match="feature_names must be a sequence of strings"):
+            Dataset.from_csv(plain, label_column=-1, feature_names=wrong)
 
 
 def test_a_numeric_header_after_a_word_column_is_still_a_header(tmp_path: Path) -> None:

@@ -139,3 +139,14 @@ def test_a_dataset_records_whether_its_labels_were_numbers_or_names() -> None:
     assert numbers.labels.tolist() == [2, 0, 1] and numbers.classes == ("owl", "emu", "cat")
     assert numbers.subset(np.array([0, 1])).numeric_labels and not named.subset(slice(1)).numeric_labels
     assert numbered_classes(("0", "1", "2")) and not numbered_classes(("1", "0")) and not numbered_classes(("cat",))
+
+
+def test_feature_names_are_one_string_per_value_of_an_example() -> None:
+    data = Dataset(TABLE, LABELS, feature_names=[f" f{i}" for i in range(5)])
+    assert data.feature_names == ("f0", "f1", "f2", "f3", "f4") and Dataset(TABLE, LABELS).feature_names is None
+    with pytest.raises(DataError, match=r"^data: 4 feature names for 5 values per example$"):
+        Dataset(TABLE, LABELS, feature_names=["a"] * 4)
+    with pytest.raises(DataError, match=r"^data: feature_names must be a sequence of strings"):
+        Dataset(TABLE, LABELS, feature_names="abcde")
+    with pytest.raises(DataError, match=r"^data: feature_names must be a sequence of strings"):
+        Dataset(TABLE, LABELS, feature_names=[1, 2, 3, 4, 5])  # type: ignore[list-item]

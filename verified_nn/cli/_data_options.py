@@ -173,6 +173,7 @@ def model_data(
             )
         data = load(name or "mnist", part, directory=args.data_dir, dtype=str(network.dtype), report=lambda _: None)
     check_fits(network, data, source=str(model))
+    record.check_columns(data, source=str(model))
     return data, record, origin, notes
 
 

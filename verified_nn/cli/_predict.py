@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     notes: list[str] = []
     if args.data:
         dataset, _, notes = read_labelled(args.data, args, names, usual=record.built_in)
+        record.check_columns(dataset, source=str(args.model))
         _check_count(len(inputs) + len(dataset), f"{args.data[0]}: the files and data given hold")
         rows = dataset.take(slice(None), dtype=network.dtype)
         inputs += [(f"{args.data[0]}[{index}]", row) for index, row in enumerate(rows)]

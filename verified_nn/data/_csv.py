@@ -9,6 +9,7 @@ problem is one DataError naming the file, the line and the column.
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -84,11 +85,16 @@ def _row_index(cells: list[str]) -> bool:
     return all(value.is_integer() for value in values) and len(set(values)) == len(values)
 
 
+def _numbered(row: list[str]) -> bool:
+    """Whether ``row`` is ``0,1,2,...``: the names pandas gives unnamed columns."""
+    return row == [str(index) for index in range(len(row))]
+
+
 def _has_header(rows: list[list[str]]) -> bool:
     first = rows[0]
     if not any(_number(cell) for cell in first):
         return True
-    if first == [str(index) for index in range(len(first))]:  # columns numbered 0, 1, ...: pandas' default names
+    if _numbered(first):  # columns numbered 0, 1, ...: pandas' default names
         return True
     below = rows[1] if len(rows) > 1 else first
     return any(not _number(cell) and _number(under) for cell, under in zip(first, below, strict=True))
@@ -157,12 +163,23 @@ def _features(
     return values
 
 
+def _feature_names(header: list[str] | None, label: int, given: Sequence[str] | None) -> Sequence[str] | None:
+    """The names of the features: those given, else the header's less the label column's; none for a header of
+    the column numbers ``0,1,2,...`` (pandas' names for unnamed columns: they name positions, not features)."""
+    if given is not None:
+        return given
+    if header is None or _numbered(header):
+        return None
+    return [name for column, name in enumerate(header) if column != label]
+
+
 def read_csv(
     path: Path,
     *,
     label_column: str | int | None = None,
     delimiter: str | None = None,
     name: str | None = None,
+    feature_names: Sequence[str] | None = None,
     **options: Any,
 ) -> Dataset:
     """The dataset of a CSV table (see :meth:`Dataset.from_csv`)."""
@@ -191,6 +208,7 @@ def read_csv(
         labels,
         name=name or path.stem,
         source=str(path),
+        feature_names=_feature_names(header, label, feature_names),
         _where=lambda row: f"line {lines[row]}",
         **options,
     )

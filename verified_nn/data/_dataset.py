@@ -21,6 +21,7 @@ from jaxtyping import Int64
 from verified_nn.core import InvalidArgumentError
 
 from ._checks import Where, as_floats, check_inputs, check_labels, chunks, row_name
+from ._errors import DataError
 from ._rows import FileRows
 
 Rows: TypeAlias = np.ndarray[Any, Any] | FileRows  # (n, *shape): the inputs as stored
@@ -35,6 +36,17 @@ def check_name(name: object) -> str:
     return name
 
 
+def _feature_names(names: Sequence[str] | None, features: int, where: str) -> tuple[str, ...] | None:
+    """``names`` as a tuple of stripped strings, one per value of an example; DataError naming ``where`` else."""
+    if names is None:
+        return None
+    if not isinstance(names, Sequence) or isinstance(names, str) or not all(isinstance(n, str) for n in names):
+        raise DataError(f"{where}: feature_names must be a sequence of strings, one per value of an example")
+    if len(names) != features:
+        raise DataError(f"{where}: {len(names)} feature names for {features} values per example")
+    return tuple(name.strip() for name in names)
+
+
 @dataclasses.dataclass(frozen=True, init=False, eq=False)
 class Dataset:
     """Labelled examples: ``inputs`` ``(n, *shape)``, ``labels`` ``(n,)`` int64, and the ``classes``' names."""
@@ -47,6 +59,7 @@ class Dataset:
     random_order: bool  # the rows are already in random order (MNIST's are): a validation split may be the last rows
     value_range: tuple[float, float]  # the smallest and largest input value (uint8 as [0, 1])
     numeric_labels: bool  # the labels were given as numbers (class indices), not as class names
+    feature_names: tuple[str, ...] | None  # the name of each value of an example, in order (a CSV's header); None
 
     def __init__(
         self,
@@ -57,6 +70,7 @@ class Dataset:
         name: str = "data",
         source: str | None = None,
         random_order: bool = False,
+        feature_names: Sequence[str] | None = None,
         _where: Where = row_name,
         _labels_source: str | None = None,
     ) -> None:
@@ -69,6 +83,8 @@ class Dataset:
                 or the sorted distinct names).
             name: the dataset's name; source: where it came from (default: the name).
             random_order: whether the rows are known to be in random order (see :func:`holdout`).
+            feature_names: the name of each value of an example, in order (a CSV's header gives them): a model
+                file records them, and data whose columns are named otherwise is refused for it.
         """
         stored = inputs if isinstance(inputs, FileRows) else np.asarray(inputs)
         where = source if source is not None else check_name(name)
@@ -77,7 +93,8 @@ class Dataset:
         given = np.asarray(labels)
         indices, names = check_labels(given, len(stored), classes, _labels_source or where, _where)
         numeric = given.dtype.kind in "biuf"
-        self._set(stored, indices, names, check_name(name), where, random_order, value_range, numeric)
+        named = _feature_names(feature_names, math.prod(stored.shape[1:]), where)
+        self._set(stored, indices, names, check_name(name), where, random_order, value_range, numeric, named)
 
     def _set(self, *values: Any) -> None:
         for field, value in zip(dataclasses.fields(self), values, strict=True):
@@ -95,6 +112,7 @@ class Dataset:
             self.random_order,
             self.value_range,
             self.numeric_labels,
+            self.feature_names,
         )
         return made
 
@@ -172,7 +190,8 @@ class Dataset:
     @classmethod
     def from_csv(cls, path: str | Path, *, label_column: str | int | None = None, **options: Any) -> "Dataset":
         """Read a CSV table: one example per line, one column of labels (a name from the header, or an index);
-        the header is detected. ``options``: ``classes``, ``name``, ``delimiter``."""
+        the header is detected, and names the features (unless it is pandas' ``0,1,2,...``).
+        ``options``: ``classes``, ``name``, ``delimiter``, ``feature_names`` (in place of the header's)."""
         from ._csv import read_csv
 
         return read_csv(Path(path), label_column=label_column, **options)

@@ -43,7 +43,12 @@ from ._plots import (
     save_figure as save_figure,
 )
 from ._prepare import build_optimizer as build_optimizer, split_data as split_data
-from ._provenance import DataRecord as DataRecord, data_metadata as data_metadata, data_record as data_record
+from ._provenance import (
+    DataRecord as DataRecord,
+    check_same_columns as check_same_columns,
+    data_metadata as data_metadata,
+    data_record as data_record,
+)
 from ._runs import RunFiles as RunFiles, check_run_name as check_run_name, default_run_name as default_run_name
 from ._schedule import Schedule as Schedule
 from ._size import (

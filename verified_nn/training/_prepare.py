@@ -23,7 +23,7 @@ from ._history import EpochRecord
 from ._loop import LoopData
 from ._models import SavedModel
 from ._objectives import Objective, objective_for
-from ._provenance import data_metadata
+from ._provenance import check_same_columns, data_metadata
 from ._size import check_parameters
 
 
@@ -97,7 +97,9 @@ def _datasets(
     if not isinstance(data, Dataset) or not (test_data is None or isinstance(test_data, Dataset)):
         raise InvalidArgumentError("train: data and test_data must be verified_nn.data.Dataset values")
     if test_data is not None:
-        return data, _given_test(test_data, data, config.test_size)
+        test = _given_test(test_data, data, config.test_size)  # of the same shape and classes, or refused
+        check_same_columns(data.feature_names, test_data, what=f"those of {data.source}")
+        return data, test
     return split(data, config.test_size if config.test_size is not None else DEFAULT_TEST_FRACTION, seed=config.seed)
 
 
