@@ -202,3 +202,19 @@ def test_files_are_read_and_a_binary_file_is_refused(tmp_path: Path) -> None:
         read_vnnlib(path)
     with pytest.raises(SpecError, match="missing"):
         read_vnnlib(tmp_path / "missing.vnnlib")
+
+
+def test_the_cases_are_counted_before_they_are_built_and_refused_over_the_ceiling(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from verified_nn.spec import _vnnlib
+
+    head = "(declare-const X_0 Real)\n(declare-const Y_0 Real)\n(declare-const Y_1 Real)\n(assert (>= X_0 0))\n(assert (<= X_0 100))\n"
+    choice = "(assert (or (<= Y_0 1) (<= Y_1 1)))\n"
+    flat = "(assert (or " + " ".join(f"(and (<= X_0 {k + 1}) (<= Y_0 {k}))" for k in range(9)) + "))\n"
+    assert _vnnlib.MAX_DISJUNCTS == 200_000  # VNN-COMP 2022's nn4sys lindex_60000 has 120,000
+    monkeypatch.setattr(_vnnlib, "MAX_DISJUNCTS", 8)
+    assert sum(len(region.conjuncts) for region in parse_vnnlib(head + choice * 3).regions) == 8
+    for text in (head + choice * 4, head + flat, head + choice * 40):  # 40 asserts: 2**40 cases, none built
+        with pytest.raises(SpecError, match=r"^property: more than 8 cases once the ands and ors are expanded$"):
+            parse_vnnlib(text)

@@ -45,6 +45,9 @@ deployed network.
   ``timeout`` or ``unknown``: split unstable ReLUs (or, with few inputs, the input box), re-bound with
   ``split_bounds``, prune, lowest bound first, and solve small domains exactly. Every ``unsat`` is
   float-sound. ``certify``'s complete stage and ``search``'s properties are its two clients.
+- ``screen(network, queries, precision=..., deadline=...)`` -> ``(queries,)`` bool: the queries one float-sound
+  CROWN pass over all their boxes at once proves (a property of thousands of small regions is mostly
+  settled by it before any region is searched).
 - ``margin_spec(labels, classes)``: the rows ``e_label - e_j``; a margin is positive when the label wins.
 - ``encode(network, nodes, domain=0)`` -> (Program, variables): the exact mixed-integer program of the network
   over one domain (piecewise-linear layers only), big-M constants from the node boxes, the deployed
@@ -97,6 +100,7 @@ from ._rule import (
     register_rule as register_rule,
     rule_for as rule_for,
 )
+from ._screen import screen as screen
 from ._solve import (
     MissingSolverError as MissingSolverError,
     Solution as Solution,

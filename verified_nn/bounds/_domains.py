@@ -6,6 +6,7 @@ ranked by what each relaxation cost the bound (:attr:`verified_nn.bounds.SplitBo
 """
 
 import dataclasses
+import functools
 import heapq
 import itertools
 from typing import Any, TypeAlias
@@ -16,7 +17,7 @@ from verified_nn.network import Network
 
 from ._beta import SplitBounds, split_bounds
 from ._box import Box
-from ._query import Query
+from ._query import Query, violation_bounds
 from ._rounding import Rounding
 from ._rule import Context
 from ._walk import NodeBounds
@@ -49,17 +50,19 @@ class Tree:
         """``(domains, rows)`` lower bounds of ``C_r y - d_r``, rounded down, the coefficients' slack included."""
         p, rows = self.query, self.rows
         magnitude = nodes.output.magnitude().reshape(nodes.domains, -1).astype(np.float64)
-        slack = np.nextafter(2 * (magnitude @ p.slack[rows].T), np.inf)  # a few non-negative terms: doubled
-        lower = np.nextafter(found.lower.astype(np.float64) - slack, -np.inf)
-        result: Array = np.nextafter(lower - p.bound[rows], -np.inf)
-        return result
+        return violation_bounds(found.lower, magnitude @ self._slack.T, p.bound[rows])
+
+    @functools.cached_property
+    def _slack(self) -> Array:
+        """``(rows, outputs)``: the rows' slack and what casting them to the bounds' dtype loses."""
+        return self.query.row_slack(self.rows, self.rounding.dtype)
 
     def target(self, nodes: NodeBounds) -> Array:
         """``(domains, rows)``: a lower bound of ``C_r y`` above this refutes row ``r`` (:meth:`violations`
         adds the slack and rounds; the margin keeps it on the safe side of that)."""
         p, rows = self.query, self.rows
         magnitude = nodes.output.magnitude().reshape(nodes.domains, -1).astype(np.float64)
-        needed: Array = 2 * (magnitude @ p.slack[rows].T) + p.bound[rows]
+        needed: Array = 2 * (magnitude @ self._slack.T) + p.bound[rows]
         return needed + 1e-6 * (1 + np.abs(needed))
 
     def domains(self, nodes: NodeBounds, found: SplitBounds, splits: list[dict[int, Array]]) -> list[Domain | None]:

@@ -21,19 +21,11 @@ from verified_nn.network import Network
 from ._beta import split_bounds
 from ._box import Box
 from ._errors import OutOfTimeError
-from ._query import Check, Query
+from ._query import Check, Query, violation_bounds
 from ._rounding import Rounding
 from ._walk import linear_bounds
 
 Array: TypeAlias = np.ndarray[Any, Any]
-
-
-def _violations(query: Query, rows: Array, lower: Array, magnitude: Array) -> Array:
-    """``(domains, rows)`` lower bounds of ``C_r y - d_r``, rounded down (as :meth:`Tree.violations`)."""
-    slack = np.nextafter(2 * (magnitude.astype(np.float64) @ query.slack[rows].T), np.inf)
-    below = np.nextafter(lower.astype(np.float64) - slack, -np.inf)
-    result: Array = np.nextafter(below - query.bound[rows], -np.inf)
-    return result
 
 
 class _Boxes:
@@ -55,7 +47,8 @@ class _Boxes:
         found = split_bounds(network, nodes, query.matrix[self.rows], iterations=iterations, deadline=deadline)
         self.bounded += len(lower)
         magnitude = nodes.output.magnitude().reshape(len(lower), -1)
-        bounds = _violations(query, self.rows, found.lower, magnitude)
+        slack = magnitude.astype(np.float64) @ query.row_slack(self.rows, self.rounding.dtype).T
+        bounds = violation_bounds(found.lower, slack, query.bound[self.rows])  # as Tree.violations
         best, worst = bounds.max(axis=1), bounds.argmax(axis=1)
         picks = np.arange(len(lower))
         corners = np.clip(found.corner[picks, worst].astype(query.dtype), query.lower, query.upper)

@@ -21,6 +21,16 @@ Array: TypeAlias = np.ndarray[Any, Any]
 Check: TypeAlias = Callable[[Array], Array | None]
 
 
+def violation_bounds(lower: Array, slack: Array, bound: Array) -> Array:
+    """Lower bounds of the violations ``C_r y - d_r``, rounded down, from lower bounds ``lower`` of ``matrix_r .
+    y`` (``C`` rounded to nearest), ``slack`` ``>= |C_r - matrix_r| . |y|`` as summed in float64 (a few
+    non-negative terms: doubled to cover their rounding) and ``bound`` (``d``, rounded up); any matching shapes."""
+    margin = np.nextafter(2 * slack, np.inf)
+    below = np.nextafter(np.asarray(lower, dtype=np.float64) - margin, -np.inf)
+    result: Array = np.nextafter(below - bound, -np.inf)
+    return result
+
+
 @dataclasses.dataclass(frozen=True)
 class Query:
     """An input box and violation rows for a network computing in ``dtype`` (see the module docstring)."""
@@ -34,6 +44,15 @@ class Query:
     bound: Array  # (rows,) float64: d, rounded up
     slack: Array  # (rows, outputs) float64: |C - matrix|, rounded up
     conjunct: Array  # (rows,) int: the conjunction each row belongs to
+
+    def row_slack(self, rows: Array, dtype: Any) -> Array:
+        """``(rows, outputs)``: the slack of ``rows`` plus what rounding their coefficients to ``dtype`` (the dtype
+        bounds compute in) loses, all of a coefficient below float32's normal range; rounded up."""
+        matrix = self.matrix[rows]
+        rounded = matrix.astype(dtype).astype(np.float64)
+        lost = np.where(rounded == matrix, 0.0, np.nextafter(np.abs(matrix - rounded), np.inf))
+        result: Array = np.nextafter(self.slack[rows] + lost, np.inf)
+        return result
 
     @property
     def conjuncts(self) -> int:

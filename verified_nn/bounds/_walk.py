@@ -54,10 +54,16 @@ class NodeBounds:
 
         Only then can a bound that counts the deployed network's rounding be trusted (no operation overflows).
         """
+        return bool(self.in_float_range(dtype).all())
+
+    def in_float_range(self, dtype: Any) -> Array:
+        """``(domains,)``: :meth:`within_float_range` for each domain alone."""
         largest = float(np.finfo(dtype).max) * FLOAT_HEADROOM
-        return all(
-            bool(np.all(np.abs(box.lower) <= largest) and np.all(np.abs(box.upper) <= largest)) for box in self.boxes
-        )
+        inside = np.ones(self.domains, dtype=bool)
+        for box in self.boxes:
+            inside &= np.all(np.abs(box.lower.reshape(self.domains, -1)) <= largest, axis=1)
+            inside &= np.all(np.abs(box.upper.reshape(self.domains, -1)) <= largest, axis=1)
+        return inside
 
     def infeasible(self) -> Array:
         """``(domains,)``: where split constraints leave some node with no value (the domain is empty)."""

@@ -11,7 +11,7 @@ import itertools
 import math
 import time
 from collections.abc import Callable
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 
@@ -21,9 +21,11 @@ from verified_nn.bounds import (
     BoundsError,
     Box,
     MissingSolverError,
+    OutOfTimeError,
     Rounding,
     branch_and_bound,
     interval_bounds,
+    screen,
 )
 from verified_nn.network import Network
 from verified_nn.spec import Property, SpecError
@@ -34,6 +36,8 @@ from ._problem import Problem, problems
 from ._verdict import SAT, TIMEOUT, UNKNOWN, UNSAT, Verdict
 
 Array: TypeAlias = np.ndarray[Any, Any]
+SCREEN_FROM: Final = 2  # properties of this many regions or more are first bounded all at once (_screened)
+ATTACK_FIRST: Final = 0.1  # the share of the time limit their first attacks may take before that
 Confirm: TypeAlias = Callable[[Array], Array]  # an input row -> the outputs another runtime computes there
 
 
@@ -124,15 +128,29 @@ def verify(
         trivial = _trivial(search, problem)
         if trivial is not None:
             return trivial
-    for index, problem in enumerate(regions):
-        found = attack(network, problem, config=settings.attack, seed=(settings.seed, index), deadline=search.deadline)
-        verdict = search.checked(found, "attack")
+    # Quick attacks first (a property of many regions may be violated in an easy one), for a share of the time
+    # when the regions are to be screened; then the screen, and attacks on the regions it left unattacked.
+    attacked = 0
+    first = search.start + ATTACK_FIRST * timeout if len(regions) >= SCREEN_FROM else search.deadline
+    while attacked < len(regions) and (attacked == 0 or time.monotonic() < first):
+        verdict = _quick_attack(search, regions[attacked], settings, attacked)
+        attacked += 1
         if verdict is not None:
             return verdict
-        if search.left() <= 0:
-            return search.verdict(TIMEOUT)
-    domains, notes = 0, []
-    for index, problem in enumerate(regions):
+    try:
+        proven = _screened(search, regions, settings)
+    except OutOfTimeError:
+        return search.verdict(TIMEOUT)
+    left = [(index, problem) for index, problem in enumerate(regions) if proven is None or not proven[index]]
+    for index, problem in left:
+        verdict = _quick_attack(search, problem, settings, index) if index >= attacked else None
+        if verdict is not None:
+            return verdict
+    if search.left() <= 0:
+        return search.verdict(TIMEOUT)
+    screened = 0 if proven is None else len(regions)
+    domains, notes = screened, []
+    for index, problem in left:
         outcome = _branch_and_bound(search, problem, settings, seed=(settings.seed, index))
         domains += outcome.domains
         if outcome.result == SAT:
@@ -146,7 +164,7 @@ def verify(
         for round_ in itertools.count(1):
             if search.left() <= 0:
                 return search.verdict(TIMEOUT, domains=domains)
-            for index, problem in enumerate(regions):
+            for index, problem in left:
                 seed = (settings.seed, index, round_)
                 found = attack(network, problem, config=settings.strong, seed=seed, deadline=search.deadline)
                 verdict = search.checked(found, "attack")
@@ -154,7 +172,31 @@ def verify(
                     return verdict
             if round_ >= settings.last_rounds:
                 return search.verdict(UNKNOWN, domains=domains, note="; ".join(notes))
-    return search.verdict(UNSAT, stage="bounds" if domains == len(regions) else "bab", domains=domains)
+    searched = domains - screened  # one per region when each region's root proved it
+    return search.verdict(UNSAT, stage="bounds" if searched == len(left) else "bab", domains=domains)
+
+
+def _quick_attack(search: _Search, problem: Problem, settings: SearchConfig, index: int) -> Verdict | None:
+    """``sat`` from the first attack on region ``index``, else ``timeout`` once the time is up, else None."""
+    found = attack(
+        search.network, problem, config=settings.attack, seed=(settings.seed, index), deadline=search.deadline
+    )
+    verdict = search.checked(found, "attack")
+    if verdict is None and search.left() <= 0:
+        return search.verdict(TIMEOUT)
+    return verdict
+
+
+def _screened(search: _Search, regions: list[Problem], settings: SearchConfig) -> Array | None:
+    """``(regions,)`` bool: the regions one batched bound pass proves (:func:`verified_nn.bounds.screen`), for a
+    property of ``SCREEN_FROM`` regions or more (one region's root bound is branch-and-bound's first step, and
+    tighter); None when none were bounded (fewer regions, or a network the bound core cannot take)."""
+    if len(regions) < SCREEN_FROM:
+        return None
+    try:
+        return screen(search.network, regions, precision=settings.bab.precision, deadline=search.deadline)
+    except BoundsError:
+        return None
 
 
 def _branch_and_bound(

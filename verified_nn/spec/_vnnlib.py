@@ -24,7 +24,7 @@ from ._property import Box, Conjunct, Property, Region, Row
 from ._sexpr import Expression, parse_sexpr
 
 MAX_VNNLIB_BYTES: Final = 256 << 20  # read whole
-MAX_DISJUNCTS: Final = 100_000  # the disjunctive form of the asserts, before it is grouped by box
+MAX_DISJUNCTS: Final = 200_000  # the disjunctive form of the asserts, before it is grouped by box (nn4sys: 120,000)
 _VARIABLE: Final = re.compile(r"([XY])_(0|[1-9][0-9]*)")
 _NUMBER: Final = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
@@ -99,7 +99,7 @@ def _disjuncts(expression: Expression, where: str) -> list[list[Atom]]:
         for cases in choices:
             result = [left + right for left in result for right in cases]
             if len(result) > MAX_DISJUNCTS:
-                raise SpecError(f"{where}: more than {MAX_DISJUNCTS} cases once the ands and ors are expanded")
+                raise SpecError(f"{where}: more than {MAX_DISJUNCTS:,} cases once the ands and ors are expanded")
         return result
     if operator == "or":
         return [conjunct for part in expression[1:] for conjunct in _disjuncts(part, where)]
@@ -239,7 +239,7 @@ def parse_vnnlib(text: str, *, source: str = "property") -> Property:
                 "lies in the box"
             )
     if math.prod(len(cases) for cases in choices) > MAX_DISJUNCTS:  # before any is built
-        raise SpecError(f"{source}: more than {MAX_DISJUNCTS} cases once the ands and ors are expanded")
+        raise SpecError(f"{source}: more than {MAX_DISJUNCTS:,} cases once the ands and ors are expanded")
     combinations = [[]] if not choices else itertools.product(*choices)
     grouped: dict[tuple[tuple[int, Fraction, bool], ...], tuple[Box, list[Conjunct]]] = {}
     boxes: dict[tuple[tuple[int, Fraction, bool], ...], Box | None] = {}  # cases of the same bounds share a box
