@@ -6,9 +6,10 @@ at least the grid's less the network's Lipschitz constant times half the spacing
 that (with room) holds everywhere and must be proven.
 """
 
+import dataclasses
 import itertools
 import time
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pytest
@@ -88,6 +89,81 @@ def test_a_threshold_clearly_below_the_true_minimum_is_proven(seed: int) -> None
     assert outcome.result == UNSAT
 
 
+def _two_outputs(seed: int) -> tuple[Network[Any, Any], list[tuple[float, float]]]:
+    """A network of two outputs, and each output's grid minimum with its slack (as :func:`_grid_minimum`)."""
+    network = _network(seed, (2, 10, 10, 2))
+    minima = []
+    for j in range(2):
+        row = np.zeros((1, 2), dtype=np.float32)
+        row[0, j] = 1
+        one = Network((*network.layers, Dense(weights=row, bias=np.zeros(1, dtype=np.float32))))
+        minima.append(_grid_minimum(one))
+    return network, minima
+
+
+# ReLU splitting only (no input halving, no program): the one tree of both conjunctions is what decides.
+SPLITTING: Final = BabConfig(batch=16, input_split=0, exact_network=0, exact_below=-1)
+
+
+@pytest.mark.parametrize("exact", [False, True], ids=["splitting", "programs"])
+@pytest.mark.parametrize("seed", range(4))
+def test_conjunctions_refuted_on_different_domains_are_proven_by_one_tree(seed: int, exact: bool) -> None:
+    if exact:
+        pytest.importorskip("scipy")
+    network, [(low0, slack0), (low1, slack1)] = _two_outputs(seed)
+    condition = f"(or (and {_below(low0 - slack0 - 0.05)}) (and (<= Y_1 {low1 - slack1 - 0.05!r})))"
+    [problem] = problems(network, parse_vnnlib(vnnlib_text([-1, -1], [1, 1], 2, condition)))
+    # With programs, each domain of few unstable values is solved once for every conjunction open on it.
+    config = dataclasses.replace(SPLITTING, exact_below=6) if exact else SPLITTING
+    outcome = _decide(network, problem, 60, config)
+    assert outcome.result == UNSAT
+    assert outcome.domains > 1  # the root alone did not prove it: the tree did
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_one_met_conjunction_among_refuted_ones_is_never_unsat(seed: int) -> None:
+    network, [(low0, slack0), (low1, _)] = _two_outputs(seed)
+    condition = f"(or (and {_below(low0 - slack0 - 0.05)}) (and (<= Y_1 {low1 + 1e-3!r})))"
+    spec = parse_vnnlib(vnnlib_text([-1, -1], [1, 1], 2, condition))
+    [problem] = problems(network, spec)
+    outcome = _decide(network, problem, 20, SPLITTING)
+    assert outcome.result in (SAT, "timeout")
+    if outcome.result == SAT:
+        assert outcome.example is not None
+        assert spec.violated_by(outcome.example, network.logits(outcome.example[None])[0])
+
+
+def test_a_domain_stops_its_ascent_once_every_conjunction_has_a_row_past_its_target() -> None:
+    from verified_nn.bounds._beta import _met
+
+    lower = np.array([[1.0, -1.0, -1.0], [1.0, -1.0, 2.0], [-1.0, -1.0, -1.0]])
+    goal = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [-np.inf, 0.0, -np.inf]])
+    assert _met(lower, goal, None).tolist() == [True, True, True]  # one group: any row will do
+    assert _met(lower, goal, np.array([0, 0, 1])).tolist() == [False, True, True]
+
+
+def test_a_conjunction_refuted_on_a_parent_stays_refuted_and_the_worst_open_one_leads() -> None:
+    from verified_nn.bounds._domains import Tree
+
+    network, _ = _two_outputs(0)
+    condition = "(or (and (<= Y_0 0) (<= Y_1 0)) (and (<= Y_1 1)) (and (<= Y_0 2)))"
+    [problem] = problems(network, parse_vnnlib(vnnlib_text([-1, -1], [1, 1], 2, condition)))
+    tree = Tree(network, problem, np.arange(4), precision="float32")
+    assert list(tree.groups) == [0, 0, 1, 2]
+    bounds = np.array(
+        [
+            [-1.0, -0.5, -2.0, 0.5],  # conjunction 2 refuted now; 1 (-2) is worse than 0 (its best row: -0.5)
+            [-1.0, -3.0, -2.0, -4.0],  # 1 refuted by the parent: 2 (-4) is the worst open one
+            [0.5, -1.0, 1.0, -4.0],  # 0 and 1 refuted now, 2 by the parent: closed
+        ]
+    )
+    parents = np.array([[False, False, False], [False, True, False], [False, False, True]])
+    refuted, scores, leading = tree.standing(bounds, parents)
+    assert refuted.tolist() == [[False, False, True], [False, True, False], [True, True, True]]
+    assert scores.tolist() == [-2.0, -4.0, np.inf]
+    assert leading[:2].tolist() == [2, 3]
+
+
 def test_verify_proves_what_only_splitting_proves_and_says_how() -> None:
     # |x| >= 0 written as relu(x) + relu(-x): the relaxation of each ReLU alone loses 0.25 at x = 0.
     absolute: Network[Any, Any] = Network(
@@ -144,7 +220,7 @@ def test_a_domain_whose_bound_charges_no_relaxation_is_split_where_its_box_is_wi
     nodes = linear_bounds(network, Box(problem.outer_lower[None], problem.outer_upper[None]), rounding=tree.rounding)
     found = split_bounds(network, nodes, problem.matrix)
     assert not np.any(found.costs[1]) and not np.any(found.backup[1])
-    [domain] = tree.domains(nodes, found, [{}])
+    [domain] = tree.domains(nodes, found, [{}], np.zeros((1, 1), dtype=bool))
     assert domain is not None and domain.choice == (1, 1)  # the second value's box, [-2, 2], is the wider
 
 

@@ -8,10 +8,11 @@ constraints inside the bound (beta-CROWN, :func:`verified_nn.bounds.split_bounds
 multipliers optimised and warm-started from the parent. A conjunction is refuted on a domain when one of
 its rows has a positive lower bound there; the query is ``unsat`` when every conjunction is refuted on
 every domain. The root is bounded once for all rows (alpha-CROWN, hidden layers included); each
-conjunction it leaves open gets a tree of its own. Each round takes the ``batch`` open domains with the
-lowest bound and splits each where its candidates' children are best (:meth:`Tree.select`); the inputs
-where the children's linear bounds are lowest are tried as counterexamples. A domain with few unstable
-values left, or none worth splitting, is decided exactly as a mixed-integer program (``_fallback.py``).
+conjunctions it leaves open share one tree (:class:`Tree`: a split's re-bounded boxes serve them all).
+Each round takes the ``batch`` open domains with the lowest score and splits each where its candidates'
+children are best (:meth:`Tree.select`); the inputs where the children's linear bounds are lowest are
+tried as counterexamples. A domain with few unstable values left, or none worth splitting, is decided
+exactly as a mixed-integer program for each conjunction open on it (``_fallback.py``).
 """
 
 import dataclasses
@@ -70,7 +71,7 @@ class BabOutcome:
 
 
 def _grow(tree: Tree, config: BabConfig, deadline: float, check: Check, bounded: list[int]) -> BabOutcome | None:
-    """Run one conjunction's tree until it is empty (None: refuted everywhere), or another outcome."""
+    """Run the tree until it is empty (None: every conjunction refuted everywhere), or another outcome."""
     network, query = tree.network, tree.query
     exact_below = config.exact_below  # lowered for good once a program runs out of time on a splittable domain
     while tree.queue:
@@ -118,6 +119,7 @@ def _grow(tree: Tree, config: BabConfig, deadline: float, check: Check, bounded:
         if time.monotonic() > deadline:
             return BabOutcome("timeout", bounded[0])
         slopes, betas = tree.warm(parents, splits)
+        refuted = tree.refuted(parents)
         spec = query.matrix[tree.rows]
         found = split_bounds(
             network,
@@ -128,7 +130,8 @@ def _grow(tree: Tree, config: BabConfig, deadline: float, check: Check, bounded:
             slopes=slopes,
             betas=betas,
             deadline=deadline,
-            target=tree.target(nodes),
+            target=tree.target(nodes, refuted),
+            groups=tree.groups,
         )
         bounded[0] += nodes.domains
         candidates = np.clip(found.corner.reshape(-1, len(query.lower)).astype(query.dtype), query.lower, query.upper)
@@ -137,7 +140,7 @@ def _grow(tree: Tree, config: BabConfig, deadline: float, check: Check, bounded:
             outputs = check(candidates[row])
             if outputs is not None:
                 return BabOutcome("sat", bounded[0], example=candidates[row], outputs=outputs)
-        for child in tree.domains(nodes, found, kids):
+        for child in tree.domains(nodes, found, kids, refuted):
             if child is not None:
                 tree.push(child)
     return None
@@ -146,7 +149,19 @@ def _grow(tree: Tree, config: BabConfig, deadline: float, check: Check, bounded:
 def _exactly(
     tree: Tree, domain: Domain, seconds: float, deadline: float, check: Check
 ) -> tuple[str, Any, Any, str] | None:
-    """Solve one domain as a program: None when a row is refuted on it, else the outcome for the search."""
+    """Solve one domain as a program for each conjunction open on it: None when each has a row refuted
+    there, else the first other outcome for the search."""
+    for k in np.flatnonzero(~domain.refuted):
+        outcome = _program(tree, tree.rows[tree.groups == k], domain, seconds, deadline, check)
+        if outcome is not None:
+            return outcome
+    return None
+
+
+def _program(
+    tree: Tree, rows: Array, domain: Domain, seconds: float, deadline: float, check: Check
+) -> tuple[str, Any, Any, str] | None:
+    """Solve one domain as a program for the conjunction of ``rows``: None when a row is refuted on it."""
     query = tree.query
     boxes = tuple(
         Box(low[np.newaxis].astype(np.float64), high[np.newaxis].astype(np.float64)) for low, high in domain.boxes
@@ -154,13 +169,13 @@ def _exactly(
     rounding = Rounding.sound(deployed=tree.network.dtype)
     nodes = NodeBounds(boxes, rounding, tuple(Context(rounding) for _ in boxes))
     magnitude = nodes.output.magnitude().reshape(-1)
-    slack = np.nextafter(2 * (query.slack[tree.rows] @ magnitude), np.inf)
-    bounds = np.nextafter(query.bound[tree.rows] + slack, np.inf)  # what each row's minimum must clear
+    slack = np.nextafter(2 * (query.slack[rows] @ magnitude), np.inf)
+    bounds = np.nextafter(query.bound[rows] + slack, np.inf)  # what each row's minimum must clear
     left = deadline - time.monotonic()
     if left <= 0:
         return "timeout", None, None, ""
     try:
-        found = solve_domain(tree.network, nodes, query.matrix[tree.rows], bounds, time_limit=min(left, seconds))
+        found = solve_domain(tree.network, nodes, query.matrix[rows], bounds, time_limit=min(left, seconds))
     except MissingSolverError:
         raise
     except BoundsError as error:  # a layer without an exact encoding (tanh, sigmoid): splitting goes on
@@ -239,11 +254,22 @@ def _decide(
         return BabOutcome("sat", bounded[0], example=hit[0], outputs=hit[1], note="attack")
     unstable = sum(int(np.sum((box.lower < 0) & (box.upper > 0))) for box in nodes.boxes[1:-1])
     # Easiest conjunction first: each refuted one leaves the rest of the time to the harder ones.
+    few_inputs = len(query.lower) <= settings.input_split
+    searched = []  # the conjunctions left to the tree
     for k in sorted(open_conjuncts, key=lambda k: -float(bounds[query.conjunct == k].max())):
         rows = np.flatnonzero(query.conjunct == k)
-        few_inputs = len(query.lower) <= settings.input_split
         if unstable <= settings.exact_network and not few_inputs:  # a small program may settle it at once
-            whole = Domain(0.0, {}, tuple((b.lower[0], b.upper[0]) for b in nodes.boxes), None, [], unstable, {}, {})
+            whole = Domain(
+                0.0,
+                {},
+                tuple((b.lower[0], b.upper[0]) for b in nodes.boxes),
+                None,
+                [],
+                unstable,
+                {},
+                {},
+                np.zeros(1, bool),
+            )
             budget = (deadline - time.monotonic()) / 3
             solved = _exactly(Tree(network, query, rows, precision="float64"), whole, budget, deadline, check)
             if solved is None:
@@ -257,19 +283,23 @@ def _decide(
                 note = "input splitting: a box too small to halve" if result == "unknown" else "input splitting"
                 return BabOutcome(result, bounded[0], example=x, outputs=outputs, note=note)
             continue
-        tree = Tree(network, query, rows, precision=precision)
-        root = SplitBounds(
-            found.lower[:, rows],
-            {i: s[:, rows] for i, s in found.slopes.items()},
-            {},
-            {i: c[:, rows] for i, c in found.costs.items()},
-            found.corner[:, rows],
-            {i: c[:, rows] for i, c in found.backup.items()},
-        )
-        for domain in tree.domains(nodes, root, [{}]):
-            if domain is not None:
-                tree.push(domain)
-        outcome = _grow(tree, settings, deadline, check, bounded)
-        if outcome is not None:
-            return outcome
+        searched.append(rows)
+    if not searched:
+        return BabOutcome("unsat", bounded[0])
+    rows = np.concatenate(searched)
+    tree = Tree(network, query, rows, precision=precision)
+    root = SplitBounds(
+        found.lower[:, rows],
+        {i: s[:, rows] for i, s in found.slopes.items()},
+        {},
+        {i: c[:, rows] for i, c in found.costs.items()},
+        found.corner[:, rows],
+        {i: c[:, rows] for i, c in found.backup.items()},
+    )
+    for domain in tree.domains(nodes, root, [{}], np.zeros((1, tree.conjunctions), dtype=bool)):
+        if domain is not None:
+            tree.push(domain)
+    outcome = _grow(tree, settings, deadline, check, bounded)
+    if outcome is not None:
+        return outcome
     return BabOutcome("unsat", bounded[0])

@@ -112,6 +112,17 @@ def _take(values: Array, keep: Array, mask: Array) -> Array:
     return values[keep] if len(values) == len(mask) else values
 
 
+def _met(lower: Array, goal: Array, groups: Array | None) -> Array:
+    """``(domains,)``: whether some row of each group (every row one group when None) is above its goal."""
+    hit = (lower > goal) | np.isneginf(goal)
+    if groups is None:
+        return np.asarray(hit.any(axis=1))
+    met = np.ones(len(hit), dtype=bool)
+    for k in np.unique(groups):
+        met &= hit[:, groups == k].any(axis=1)
+    return met
+
+
 def split_bounds(
     network: Network[Any, Any],
     nodes: NodeBounds,
@@ -124,6 +135,7 @@ def split_bounds(
     betas: Mapping[int, Array] | None = None,
     deadline: float | None = None,
     target: Array | None = None,
+    groups: Array | None = None,
 ) -> SplitBounds:
     """Lower bounds of ``spec . output`` over the domains whose split constraints ``splits`` are (node ->
     ``(domains, *shape)`` int8, +1 ``>= 0``, -1 ``<= 0``), with ``iterations`` steps of joint gradient
@@ -132,7 +144,9 @@ def split_bounds(
     Each row keeps the best bound seen with its slopes and multipliers; infeasible domains get ``+inf``.
     Past ``deadline`` (``time.monotonic``) no further step is taken: the best bound so far is returned.
     A domain where some row's bound exceeds ``target`` (``(rows,)`` or ``(domains, rows)``: what a proof
-    needs) takes no further step either: once a tenth of the domains are there, the rest go on alone.
+    needs) takes no further step either: once a tenth of the domains are there, the rest go on alone. With
+    ``groups`` (``(rows,)`` int, the conjunction of each row), a domain needs such a row in every group; a
+    target of ``-inf`` counts as met.
     """
     if iterations < 0 or not rate > 0:
         raise BoundsError(f"split_bounds: iterations must be >= 0 and rate > 0, got {iterations}, {rate}")
@@ -196,7 +210,7 @@ def split_bounds(
             else:
                 variables[key] = np.maximum(moved, 0) * (signs[key[1]][:, np.newaxis] != 0)
         if goal is not None:
-            done = np.any(best_lower[active] > goal[active], axis=1)
+            done = _met(best_lower[active], goal[active], groups)
             if done.all():
                 break
             if done.mean() >= 0.1:  # drop them: the next steps cost what the open domains need

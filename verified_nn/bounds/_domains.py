@@ -1,8 +1,14 @@
-"""The domains of branch-and-bound and one conjunction's tree of them: splitting, warm starts, branching.
+"""The domains of branch-and-bound and the tree of them: splitting, warm starts, branching.
+
+One tree serves every conjunction the root left open: a domain is bounded for all their rows at once (the
+boxes after a split are shared by every row), a conjunction refuted on a domain stays refuted on its
+children, and a domain is closed once every conjunction is refuted on it. Its score, what orders the
+search, is the worst open conjunction's best row bound; that row leads its branching.
 
 A domain keeps what its children need: its split constraints, its node boxes, the slopes and multipliers
-that bounded it (float32: any value is sound, they only warm-start), and the splits worth trying next,
-ranked by what each relaxation cost the bound (:attr:`verified_nn.bounds.SplitBounds.costs`).
+that bounded it (float32: any value is sound, they only warm-start), which conjunctions are refuted on it,
+and the splits worth trying next, ranked by what each relaxation cost the bound
+(:attr:`verified_nn.bounds.SplitBounds.costs`).
 """
 
 import dataclasses
@@ -27,7 +33,7 @@ Array: TypeAlias = np.ndarray[Any, Any]
 
 @dataclasses.dataclass
 class Domain:
-    score: float  # the best lower bound among the conjunction's rows (<= 0: open)
+    score: float  # the worst open conjunction's best row bound (<= 0)
     splits: dict[int, Array]  # node -> (*shape) int8: +1 value >= 0, -1 value <= 0
     boxes: tuple[tuple[Array, Array], ...]  # its bounds per node, (lower, upper) each (*shape)
     choice: tuple[int, int] | None  # (node, flat index) to split next; None: nothing left to split
@@ -35,13 +41,16 @@ class Domain:
     unstable: int  # ReLU inputs whose sign the domain's boxes leave open
     slopes: dict[int, Array]  # per layer (rows, *in), to warm-start the children (float32)
     betas: dict[int, Array]  # per split node (rows, *shape)
+    refuted: Array  # (conjunctions,) bool: the tree's conjunctions refuted on this domain
 
 
 class Tree:
-    """The open domains of one conjunction (rows ``rows`` of the query), lowest bound first."""
+    """The open domains of the conjunctions of rows ``rows`` of the query, lowest score first."""
 
     def __init__(self, network: Network[Any, Any], query: Query, rows: Array, *, precision: str) -> None:
         self.network, self.query, self.rows = network, query, rows
+        self.groups = np.unique(query.conjunct[rows], return_inverse=True)[1].reshape(-1)  # (rows,) from 0
+        self.conjunctions = int(self.groups.max(initial=-1)) + 1
         self.rounding = Rounding.sound(deployed=network.dtype, dtype=precision)
         self.queue: list[tuple[float, int, Domain]] = []
         self.counter = itertools.count()
@@ -57,21 +66,37 @@ class Tree:
         """``(rows, outputs)``: the rows' slack and what casting them to the bounds' dtype loses."""
         return self.query.row_slack(self.rows, self.rounding.dtype)
 
-    def target(self, nodes: NodeBounds) -> Array:
+    def target(self, nodes: NodeBounds, refuted: Array) -> Array:
         """``(domains, rows)``: a lower bound of ``C_r y`` above this refutes row ``r`` (:meth:`violations`
-        adds the slack and rounds; the margin keeps it on the safe side of that)."""
+        adds the slack and rounds; the margin keeps it on the safe side of that); ``-inf`` for the rows of
+        conjunctions already refuted (``refuted``, ``(domains, conjunctions)``)."""
         p, rows = self.query, self.rows
         magnitude = nodes.output.magnitude().reshape(nodes.domains, -1).astype(np.float64)
         needed: Array = 2 * (magnitude @ self._slack.T) + p.bound[rows]
-        return needed + 1e-6 * (1 + np.abs(needed))
+        return np.where(refuted[:, self.groups], -np.inf, needed + 1e-6 * (1 + np.abs(needed)))
 
-    def domains(self, nodes: NodeBounds, found: SplitBounds, splits: list[dict[int, Array]]) -> list[Domain | None]:
-        """The bounded domains that stay open (None where refuted)."""
-        bounds = self.violations(found, nodes)
-        best = bounds.argmax(axis=1)  # the row nearest to a proof leads the branching
+    def standing(self, bounds: Array, refuted: Array) -> tuple[Array, Array, Array]:
+        """From ``(domains, rows)`` violation bounds and the parents' ``(domains, conjunctions)`` refutations:
+        each domain's refutations now, its score (``+inf`` once all are refuted) and the row leading its
+        branching (the best row of its worst open conjunction)."""
+        best = np.full((len(bounds), self.conjunctions), -np.inf)
+        for k in range(self.conjunctions):
+            best[:, k] = bounds[:, self.groups == k].max(axis=1)
+        refuted = refuted | (best > 0)
+        worst = np.where(refuted, np.inf, best)
+        conjunction = worst.argmin(axis=1)
+        leading = np.where(self.groups[np.newaxis, :] == conjunction[:, np.newaxis], bounds, -np.inf).argmax(axis=1)
+        return refuted, worst.min(axis=1), leading
+
+    def domains(
+        self, nodes: NodeBounds, found: SplitBounds, splits: list[dict[int, Array]], refuted: Array
+    ) -> list[Domain | None]:
+        """The bounded domains that stay open (None where every conjunction is refuted); ``refuted``
+        ``(domains, conjunctions)``: what their parents had refuted."""
+        refuted, scores, best = self.standing(self.violations(found, nodes), refuted)
         result: list[Domain | None] = []
         for d in range(nodes.domains):
-            if bounds[d, best[d]] > 0:
+            if refuted[d].all():
                 result.append(None)
                 continue
             boxes = tuple((box.lower[d], box.upper[d]) for box in nodes.boxes)
@@ -84,8 +109,9 @@ class Tree:
             unstable = sum(int(np.sum((boxes[i][0] < 0) & (boxes[i][1] > 0))) for i in found.costs)
             slopes = {i: s[d].astype(np.float32) for i, s in found.slopes.items()}
             betas = {n: b[d].astype(np.float32) for n, b in found.betas.items()}
-            score = float(bounds[d, best[d]])
-            result.append(Domain(score, splits[d], boxes, choice, candidates, unstable, slopes, betas))
+            result.append(
+                Domain(float(scores[d]), splits[d], boxes, choice, candidates, unstable, slopes, betas, refuted[d])
+            )
         return result
 
     def push(self, domain: Domain) -> None:
@@ -126,7 +152,7 @@ class Tree:
         found = split_bounds(
             self.network, nodes, self.query.matrix[self.rows], splits=splits, slopes=slopes, betas=betas
         )
-        child = self.violations(found, nodes).max(axis=1)  # (2 * options,) each child's best row
+        _, child, _ = self.standing(self.violations(found, nodes), self.refuted(trial))  # (2 * options,)
         worse = np.minimum(child[0::2], child[1::2])
         best: dict[int, tuple[float, tuple[int, int]]] = {}
         for (parent, candidate), value in zip(options, worse, strict=True):
@@ -134,6 +160,11 @@ class Tree:
                 best[id(parent)] = (float(value), candidate)
         for parent in parents:
             parent.choice = best[id(parent)][1]
+
+    @staticmethod
+    def refuted(parents: list[Domain]) -> Array:
+        """``(2 * parents, conjunctions)``: what each parent had refuted, for both its children."""
+        return np.repeat(np.stack([p.refuted for p in parents]), 2, axis=0)
 
     def warm(self, parents: list[Domain], splits: dict[int, Array]) -> tuple[dict[int, Array], dict[int, Array]]:
         """The parents' slopes and multipliers for their children (zero multipliers on new splits)."""
