@@ -163,8 +163,8 @@ def test_domains_past_their_target_stop_and_the_others_go_on_unchanged() -> None
 @pytest.mark.parametrize("deployed", [None, np.float32])
 def test_the_ascent_leaves_out_the_rounding_but_the_bound_it_returns_has_it(deployed: Any) -> None:
     """The steps optimise unrounded bounds (cheaper); the bound returned is the sound one at the slopes and
-    multipliers kept: bounding again with those, soundly and without a step, gives it exactly, and it lies
-    below the same bound without the rounding allowances."""
+    multipliers kept: bounding again with those, soundly and without a step, gives it exactly (and the same
+    corner and costs), and it lies below the same bound without the rounding allowances."""
     network = tiny_mlp(1, (3, 5, 4, 2))
     rounding = Rounding.sound(deployed=deployed)
     box = Box(np.full((1, 3), -1.0), np.full((1, 3), 1.0))
@@ -174,6 +174,14 @@ def test_the_ascent_leaves_out_the_rounding_but_the_bound_it_returns_has_it(depl
     found = split_bounds(network, nodes, spec, splits=splits, iterations=15)
     again = split_bounds(network, nodes, spec, splits=splits, slopes=found.slopes, betas=found.betas)
     np.testing.assert_array_equal(found.lower, again.lower)
+    # What branching and attacks read is that bound's too: its corner, input coefficients and costs.
+    assert found.inputs is not None and again.inputs is not None
+    np.testing.assert_array_equal(found.corner, again.corner)
+    np.testing.assert_array_equal(found.inputs, again.inputs)
+    assert found.costs.keys() == again.costs.keys()
+    for layer, cost in again.costs.items():
+        np.testing.assert_array_equal(found.costs[layer], cost)
+        np.testing.assert_array_equal(found.backup[layer], again.backup[layer])
     unrounded = split_bounds(network, nodes.unrounded(), spec, splits=splits, slopes=found.slopes, betas=found.betas)
     assert np.all(found.lower < unrounded.lower)
     crown = split_bounds(network, nodes, spec, splits=splits)

@@ -75,9 +75,16 @@ def _walk(
 
 
 def _gradients(
-    nodes: NodeBounds, form: LinearForm, steps: list[tuple[int, Step]], signs: Mapping[int, Array]
+    nodes: NodeBounds,
+    form: LinearForm,
+    steps: list[tuple[int, Step]],
+    signs: Mapping[int, Array],
+    *,
+    slopes: bool = True,
+    relaxations: bool = True,
 ) -> tuple[dict[int, Array], dict[int, Array], tuple[dict[int, Array], dict[int, Array]], Array]:
-    """Gradients of the bound in the slopes and the multipliers, the relaxation costs, and the corner."""
+    """Gradients of the bound in the slopes and the multipliers (with ``slopes``), the relaxation costs (with
+    ``relaxations``), and the corner."""
     box = nodes.boxes[0]
     witness = np.where(form.lam >= 0, box.lower[:, np.newaxis], box.upper[:, np.newaxis])
     corner = witness
@@ -85,21 +92,34 @@ def _gradients(
     beta_gradients: dict[int, Array] = {}
     costs: dict[int, Array] = {}
     backup: dict[int, Array] = {}
-    if 0 in signs:
+    if 0 in signs and slopes:
         beta_gradients[0] = -signs[0][:, np.newaxis] * witness
     for index, step in reversed(steps):
-        found = step.slope_gradient(witness)
+        if not slopes and not relaxations:
+            break
+        found = step.slope_gradient(witness) if slopes else None
         if found is not None:
             slope_gradients[index] = found
-        if isinstance(step, _ElementwiseStep):
+        if relaxations and isinstance(step, _ElementwiseStep):
             costs[index] = np.maximum(-(step.lam * step.intercept), 0.0)
             box = nodes.boxes[index]
             gap = np.where((box.lower < 0) & (box.upper > 0), np.minimum(box.upper, -box.lower), 0.0)
             backup[index] = np.abs(step.lam) * gap[:, np.newaxis]
+        if not slopes:
+            continue
         witness = step.witness(witness)
         if index + 1 in signs:
             beta_gradients[index + 1] = -signs[index + 1][:, np.newaxis] * witness
     return slope_gradients, beta_gradients, (costs, backup), corner
+
+
+def _keep(store: Array, value: Array, better: Array, active: Array) -> None:
+    """``store[active]`` takes ``value`` where ``better`` (``(active, rows)``), in place."""
+    mask = _expand(better, value)
+    if len(active) == len(store):
+        np.copyto(store, value, where=mask)
+    else:
+        store[active] = np.where(mask, value, store[active])
 
 
 def _expand(mask: Array, like: Array) -> Array:
@@ -171,10 +191,6 @@ def split_bounds(
     moments = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in variables.items()}
     best_lower = np.full((nodes.domains, count), -np.inf)
     kept = {k: v.copy() for k, v in variables.items()}
-    best_costs: dict[int, Array] = {}
-    best_backup: dict[int, Array] = {}
-    best_corner = np.zeros((nodes.domains, count, *nodes.boxes[0].shape))
-    best_inputs = np.zeros((nodes.domains, count, *nodes.boxes[0].shape))
     goal = None if target is None else np.broadcast_to(np.asarray(target, dtype=np.float64), best_lower.shape)
     active = np.arange(nodes.domains)  # the domains still stepped; the others keep their best bound
     for iteration in range(iterations + 1):
@@ -182,23 +198,15 @@ def split_bounds(
         beta_now = {n: variables[("b", n)] for n in multipliers}
         lower, form, steps = _walk(layers, nodes, rows, slope_now, beta_now, signs)
         lower = np.where(infeasible, np.inf, lower)
-        slope_grad, beta_grad, (costs, backup), corner = _gradients(nodes, form, steps, signs)
         better = lower > best_lower[active]
         if iteration == 0:
             better = np.ones_like(better)
-        best_lower[active] = np.where(better, lower, best_lower[active])
+        _keep(best_lower, lower, better, active)
         for key, value in variables.items():
-            kept[key][active] = np.where(_expand(better, value), value, kept[key][active])
-        for i, cost in costs.items():
-            if i not in best_costs:
-                best_costs[i] = np.zeros((len(best_lower), *cost.shape[1:]), dtype=cost.dtype)
-                best_backup[i] = np.zeros((len(best_lower), *cost.shape[1:]), dtype=backup[i].dtype)
-            best_costs[i][active] = np.where(_expand(better, cost), cost, best_costs[i][active])
-            best_backup[i][active] = np.where(_expand(better, cost), backup[i], best_backup[i][active])
-        best_corner[active] = np.where(_expand(better, corner), corner, best_corner[active])
-        best_inputs[active] = np.where(_expand(better, corner), form.lam, best_inputs[active])
+            _keep(kept[key], value, better, active)
         if iteration == iterations or (deadline is not None and time.monotonic() > deadline):
             break
+        slope_grad, beta_grad, _, _ = _gradients(nodes, form, steps, signs, relaxations=False)
         for key, value in variables.items():
             gradient = slope_grad.get(key[1]) if key[0] == "a" else beta_grad.get(key[1])
             if gradient is None:
@@ -221,17 +229,11 @@ def split_bounds(
                 variables = {k: v[keep] for k, v in variables.items()}
                 moments = {k: (m[0][keep], m[1][keep]) for k, m in moments.items()}
                 ranges = {i: (_take(r[0], keep, done), _take(r[1], keep, done)) for i, r in ranges.items()}
-    if sound[0].rounding is not nodes.rounding:
-        slopes_kept = {i: kept[("a", i)] for i in current}
-        betas_kept = {n: kept[("b", n)] for n in multipliers}
-        lower, _, _ = _walk(layers, sound[0], sound[1], slopes_kept, betas_kept, sound[2])
+    slopes_kept = {i: kept[("a", i)] for i in current}
+    betas_kept = {n: kept[("b", n)] for n in multipliers}
+    if iterations:  # the kept slopes and multipliers bounded once more (soundly, when the steps were not)
+        lower, form, steps = _walk(layers, sound[0], sound[1], slopes_kept, betas_kept, sound[2])
         best_lower = np.where(sound[3], np.inf, lower)
-    return SplitBounds(
-        best_lower,
-        {i: kept[("a", i)] for i in current},
-        {n: kept[("b", n)] for n in multipliers},
-        best_costs,
-        best_corner,
-        best_backup,
-        best_inputs,
-    )
+    # What branching and attacks need, from that one bound: relaxation costs, the corner, input coefficients.
+    _, _, (costs, backup), corner = _gradients(sound[0], form, steps, sound[2], slopes=False)
+    return SplitBounds(best_lower, slopes_kept, betas_kept, costs, corner, backup, form.lam)
