@@ -22,6 +22,9 @@ def test_a_header_names_the_label_column_and_the_rest_are_features(tmp_path: Pat
     assert Dataset.from_csv(path).labels.tolist() == [0, 2, 1]  # a column called label is found unasked
     assert data.feature_names == ("a", "b", "c") and data.subset(slice(1)).feature_names == ("a", "b", "c")
     assert Dataset.from_csv(_write(tmp_path, " x ;y;label\n1;2;0\n", "s.csv")).feature_names == ("x", "y")
+    twice = _write(tmp_path, "x,y,x,label\n1,2,3,0\n", "twice.csv")
+    with pytest.raises(DataError, match=r"twice.csv: the feature name 'x' is given 2 times"):
+        Dataset.from_csv(twice)  # which x is which could not be checked against a model's columns
 
 
 @pytest.mark.parametrize(("column", "expected"), [(0, [9, 8]), (-1, [1, 2]), ("0", [9, 8]), ("-1", [1, 2])])

@@ -150,3 +150,5 @@ def test_feature_names_are_one_string_per_value_of_an_example() -> None:
         Dataset(TABLE, LABELS, feature_names="abcde")
     with pytest.raises(DataError, match=r"^data: feature_names must be a sequence of strings"):
         Dataset(TABLE, LABELS, feature_names=[1, 2, 3, 4, 5])  # type: ignore[list-item]
+    with pytest.raises(DataError, match=r"^data: the feature name 'a' is given 2 times: name each column once"):
+        Dataset(TABLE, LABELS, feature_names=["a", "b", " a", "c", "d"])  # the same once stripped

@@ -7,6 +7,7 @@
 255 as everywhere in the library. The readers of each file format are the ``from_*`` constructors.
 """
 
+import collections
 import dataclasses
 import functools
 import hashlib
@@ -37,14 +38,22 @@ def check_name(name: object) -> str:
 
 
 def _feature_names(names: Sequence[str] | None, features: int, where: str) -> tuple[str, ...] | None:
-    """``names`` as a tuple of stripped strings, one per value of an example; DataError naming ``where`` else."""
+    """``names`` as a tuple of distinct stripped strings, one per value of an example; DataError naming ``where``
+    else."""
     if names is None:
         return None
     if not isinstance(names, Sequence) or isinstance(names, str) or not all(isinstance(n, str) for n in names):
         raise DataError(f"{where}: feature_names must be a sequence of strings, one per value of an example")
     if len(names) != features:
         raise DataError(f"{where}: {len(names)} feature names for {features} values per example")
-    return tuple(name.strip() for name in names)
+    stripped = tuple(name.strip() for name in names)
+    repeated = next((name for name, count in collections.Counter(stripped).items() if count > 1), None)
+    if repeated is not None:
+        raise DataError(
+            f"{where}: the feature name {repeated!r} is given {stripped.count(repeated)} times: name each column "
+            "once (a model checks the columns it is given by their names)"
+        )
+    return stripped
 
 
 @dataclasses.dataclass(frozen=True, init=False, eq=False)
