@@ -133,6 +133,9 @@ def test_a_table_whose_columns_differ_from_the_training_data_s_is_refused_not_mi
     assert main(["train", "--data", "train.csv", "--test-data", "test.csv", *options, *QUICK, "--name", "t"]) == 0
     model = "models/t-best.safetensors"
     assert json.loads(load_model(model).metadata["feature_names"]) == ["f0", "f1", "f2", "f3", "f4"]
+    capsys.readouterr()
+    assert main(["inspect", model]) == 0
+    assert '  feature_names       ["f0", "f1", "f2", "f3", "f4"]\n' in capsys.readouterr().out
     _reordered("test.csv", "swapped.csv", [1, 0, 2, 3, 4, 5])
     _reordered("test.csv", "moved.csv", [5, 0, 1, 2, 3, 4])  # the label first: the features in their order
     _reordered("test.csv", "renamed.csv", [0, 1, 2, 3, 4, 5], ["f0", "f1", "f2", "x3", "x4", "species"])
@@ -368,3 +371,12 @@ def test_a_class_without_test_examples_is_shown_as_such_not_as_nan(
     assert [line.split() for line in out.splitlines() if "no test examples" in line] == [
         ["2", "class2", "-", "(no", "test", "examples)"]
     ]
+
+
+def test_inspect_shows_many_column_names_as_the_first_eight_and_the_count() -> None:
+    from verified_nn.cli._models import _shown
+
+    names = [f"x{i}" for i in range(20)]
+    assert _shown("feature_names", json.dumps(names)) == ", ".join(f'"x{i}"' for i in range(8)) + ", ... (20 in all)"
+    assert _shown("feature_names", json.dumps(names[:8])) == json.dumps(names[:8])  # eight or fewer: as recorded
+    assert _shown("feature_names", "not json") == "not json" and _shown("dataset", "[1]") == "[1]"

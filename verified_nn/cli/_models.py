@@ -30,6 +30,7 @@ _SHOWN = (
     "dataset",
     "classes",
     "data_shape",
+    "feature_names",
     "train_size",
     "test_size",
     "train_sha256",
@@ -73,6 +74,19 @@ def printable(text: str) -> str:
     return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in text)
 
 
+def _shown(key: str, value: str) -> str:
+    """A metadata value as ``inspect`` prints it: a table's column names as the first eight and the count."""
+    if key != "feature_names":
+        return value
+    try:
+        names = json.loads(value)
+    except ValueError:
+        return value
+    if not isinstance(names, list) or len(names) <= 8:
+        return value
+    return ", ".join(json.dumps(name) for name in names[:8]) + f", ... ({len(names)} in all)"
+
+
 def run_inspect(args: argparse.Namespace) -> int:
     saved = load_model(args.model)
     network = saved.network
@@ -80,7 +94,7 @@ def run_inspect(args: argparse.Namespace) -> int:
     print(f"  {'architecture':<19} {network.describe()}")
     for key in _SHOWN:
         if saved.metadata.get(key):
-            print(f"  {key:<19} {printable(saved.metadata[key])}")
+            print(f"  {key:<19} {printable(_shown(key, saved.metadata[key]))}")
     if saved.optimizer is not None:
         print(f"  {'optimizer':<19} {json.dumps(saved.optimizer.config())}")
     print(f"  {'resumable':<19} {'yes (optimizer state saved)' if saved.resumable else 'no'}")
