@@ -95,8 +95,6 @@ def _gradients(
     if 0 in signs and slopes:
         beta_gradients[0] = -signs[0][:, np.newaxis] * witness
     for index, step in reversed(steps):
-        if not slopes and not relaxations:
-            break
         found = step.slope_gradient(witness) if slopes else None
         if found is not None:
             slope_gradients[index] = found
