@@ -114,6 +114,7 @@ def _grow(tree: Tree, config: BabConfig, deadline: float, check: Check, bounded:
                 known=nodes,
                 reuse=first,
                 limit=0,
+                slopes=tree.slopes,
                 deadline=deadline,
             )
         if time.monotonic() > deadline:
@@ -287,7 +288,7 @@ def _decide(
     if not searched:
         return BabOutcome("unsat", bounded[0])
     rows = np.concatenate(searched)
-    tree = Tree(network, query, rows, precision=precision)
+    tree = Tree(network, query, rows, precision=precision, slopes=nodes.tightened)
     root = SplitBounds(
         found.lower[:, rows],
         {i: s[:, rows] for i, s in found.slopes.items()},

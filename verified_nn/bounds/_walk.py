@@ -31,13 +31,31 @@ CHUNK_VALUES: Final = 2**23
 
 
 @dataclasses.dataclass(frozen=True)
+class NodeSlopes:
+    """The slopes one node's values were bounded with by back-substitution: ``values`` ``(k,)``, flat indices
+    into the node; ``slopes`` per relaxed layer index, ``(domains or 1, 2k, *in)``: the rows of the ``k`` lower
+    bounds (``+e_v``) and then of the ``k`` upper bounds (``-e_v``), in the order of ``values``."""
+
+    values: Array
+    slopes: dict[int, Array]
+
+    def rows(self, positions: Array, domains: int) -> dict[int, Array]:
+        """The slopes of the values at ``positions`` (lower rows, then upper), for ``domains`` domains."""
+        take = np.concatenate([positions, len(self.values) + positions])
+        return {i: np.broadcast_to(s[:, take], (domains, len(take), *s.shape[2:])) for i, s in self.slopes.items()}
+
+
+@dataclasses.dataclass(frozen=True)
 class NodeBounds:
     """Boxes around every node for a batch of domains: ``boxes[0]`` the input, ``boxes[i + 1]`` layer ``i``'s
-    output; sound under ``rounding``. ``contexts`` hold what the rules remembered about each node."""
+    output; sound under ``rounding``. ``contexts`` hold what the rules remembered about each node;
+    ``tightened`` the optimised slopes each node's values were bounded with (only from ``linear_bounds`` with
+    ``optimise``), to start the bounds of sub-domains from."""
 
     boxes: tuple[Box, ...]
     rounding: Rounding
     contexts: tuple[Context, ...] = dataclasses.field(compare=False, repr=False)
+    tightened: Mapping[int, NodeSlopes] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     @property
     def output(self) -> Box:
@@ -140,6 +158,7 @@ def linear_bounds(
     reuse: int = 0,
     limit: int = 4096,
     optimise: int = 0,
+    slopes: Mapping[int, NodeSlopes] | None = None,
     deadline: float | None = None,
 ) -> NodeBounds:
     """Boxes around every node, those feeding a relaxed layer tightened by back-substitution (CROWN).
@@ -148,7 +167,11 @@ def linear_bounds(
     is computed; its first ``reuse`` nodes are taken as they are (a branch-and-bound child shares the
     nodes before its first split with its parent). Nodes wider than ``limit`` values per domain are
     tightened only where their box straddles 0 (where a ReLU's relaxation depends on it). With ``optimise``,
-    each tightening also runs that many steps of alpha-CROWN on its own slopes. Past ``deadline``
+    each tightening also runs that many steps of alpha-CROWN on its own slopes, and the result's ``tightened``
+    keeps the slopes every node's bounds came from. ``slopes`` (such a result's ``tightened``, of these domains
+    or of one domain containing them all: a branch-and-bound root's) start the tightening of the values they
+    cover: with ``optimise`` 0 one back-substitution at them (clipped into the boxes' ranges), which inside
+    split sub-domains bounds much tighter than CROWN's own slopes; else the ascent from there. Past ``deadline``
     (``time.monotonic``), checked before each layer and each chunk of back-substituted rows: OutOfTimeError.
     """
     layers = _layers(network)
@@ -160,6 +183,7 @@ def linear_bounds(
     boxes = [_start(network, box, rounding, splits)] if reuse == 0 else list(known.boxes[:reuse])  # type: ignore[union-attr]
     contexts = [Context(rounding) for _ in boxes] if reuse == 0 else list(known.contexts[:reuse])  # type: ignore[union-attr]
     relaxed_before = any(rule_for(layer, index=i).relaxed for i, layer in enumerate(layers[: len(boxes) - 1]))
+    tightened: dict[int, NodeSlopes] = {}
     for index in range(len(boxes) - 1, len(layers)):
         _in_time(deadline)
         layer = layers[index]
@@ -173,10 +197,14 @@ def linear_bounds(
         feeds_relaxed = node < len(layers) and rule_for(layers[node], index=node).relaxed
         if relaxed_before and feeds_relaxed:
             partial = NodeBounds((*boxes, out), rounding, (*contexts, Context(rounding)))
-            out = _tighten(layers, partial, node, limit, optimise, deadline).constrained(signs.get(node))
+            start = (slopes or {}).get(node)
+            out, used = _tighten(layers, partial, node, limit, optimise, start, deadline)
+            out = out.constrained(signs.get(node))
+            if used is not None:
+                tightened[node] = used
         boxes.append(out)
         contexts.append(Context(rounding))
-    return NodeBounds(tuple(boxes), rounding, tuple(contexts))
+    return NodeBounds(tuple(boxes), rounding, tuple(contexts), tightened)
 
 
 def _in_time(deadline: float | None) -> None:
@@ -186,9 +214,16 @@ def _in_time(deadline: float | None) -> None:
 
 
 def _tighten(
-    layers: tuple[Layer[Any, Any], ...], nodes: NodeBounds, node: int, limit: int, optimise: int, deadline: float | None
-) -> Box:
-    """The box of ``node`` intersected with back-substituted bounds of each of its values."""
+    layers: tuple[Layer[Any, Any], ...],
+    nodes: NodeBounds,
+    node: int,
+    limit: int,
+    optimise: int,
+    start: NodeSlopes | None,
+    deadline: float | None,
+) -> tuple[Box, NodeSlopes | None]:
+    """The box of ``node`` intersected with back-substituted bounds of each of its values, and with
+    ``optimise`` the slopes they came from (values ``start`` covers start from its slopes)."""
     box = nodes.boxes[node]
     domains, size = box.domains, math.prod(box.shape)
     low, high = box.lower.reshape(domains, size), box.upper.reshape(domains, size)
@@ -202,23 +237,49 @@ def _tighten(
     widest = max(math.prod(b.shape) for b in nodes.boxes[: node + 1])
     per_chunk = max(1, CHUNK_VALUES // (2 * domains * widest))
     new_low, new_high = low.copy(), high.copy()
-    for start in range(0, len(chosen), per_chunk):
-        _in_time(deadline)
-        part = chosen[start : start + per_chunk]
-        k = len(part)
-        spec = np.zeros((2 * k, size), dtype=nodes.rounding.dtype)
-        spec[np.arange(k), part] = 1
-        spec[k + np.arange(k), part] = -1
-        lam = np.broadcast_to(spec.reshape(2 * k, *box.shape), (domains, 2 * k, *box.shape))
-        if optimise:
-            from ._optimise import optimise_slopes
+    groups: list[tuple[Array, Array | None]] = [(chosen, None)]
+    if start is not None:  # the values start covers, by their positions in it; the rest from CROWN's slopes
+        covered = np.isin(chosen, start.values)
+        where = np.flatnonzero(np.isin(start.values, chosen))
+        groups = [(start.values[where], where), (chosen[~covered], None)]
+    values: list[Array] = []
+    lower_rows: dict[int, list[Array]] = {}
+    upper_rows: dict[int, list[Array]] = {}
+    for group, positions in groups:
+        for first in range(0, len(group), per_chunk):
+            _in_time(deadline)
+            part = group[first : first + per_chunk]
+            k = len(part)
+            spec = np.zeros((2 * k, size), dtype=nodes.rounding.dtype)
+            spec[np.arange(k), part] = 1
+            spec[k + np.arange(k), part] = -1
+            lam = np.broadcast_to(spec.reshape(2 * k, *box.shape), (domains, 2 * k, *box.shape))
+            warm = None if start is None or positions is None else start.rows(positions[first : first + k], domains)
+            if optimise:
+                from ._optimise import optimise_slopes
 
-            lower = optimise_slopes(Network(layers), nodes, lam, iterations=optimise, node=node, measure=False).lower
-        else:
-            lower, _, _ = _back(layers, nodes, LinearForm.start(lam, nodes.rounding.dtype), node, 0, None)
-        new_low[:, part] = np.maximum(new_low[:, part], lower[:, :k])
-        new_high[:, part] = np.minimum(new_high[:, part], -lower[:, k:])
-    return Box(new_low.reshape(box.lower.shape), new_high.reshape(box.upper.shape))
+                found = optimise_slopes(
+                    Network(layers), nodes, lam, iterations=optimise, node=node, slopes=warm, measure=False
+                )
+                lower = found.lower
+                values.append(part)
+                for i, chosen_slopes in found.slopes.items():
+                    lower_rows.setdefault(i, []).append(chosen_slopes[:, :k])
+                    upper_rows.setdefault(i, []).append(chosen_slopes[:, k:])
+            elif warm is not None:
+                from ._optimise import start_slopes
+
+                at, _ = start_slopes(layers, nodes, warm, top=node, stop=0, rows=2 * k)
+                lower, _, _ = _back(layers, nodes, LinearForm.start(lam, nodes.rounding.dtype), node, 0, at)
+            else:
+                lower, _, _ = _back(layers, nodes, LinearForm.start(lam, nodes.rounding.dtype), node, 0, None)
+            new_low[:, part] = np.maximum(new_low[:, part], lower[:, :k])
+            new_high[:, part] = np.minimum(new_high[:, part], -lower[:, k:])
+    tightened = Box(new_low.reshape(box.lower.shape), new_high.reshape(box.upper.shape))
+    if not optimise or not values:
+        return tightened, None
+    kept = {i: np.concatenate(lower_rows[i] + upper_rows[i], axis=1) for i in lower_rows}
+    return tightened, NodeSlopes(np.concatenate(values), kept)
 
 
 def _back(
