@@ -27,8 +27,12 @@ deployed network.
   every node that feeds a relaxed layer (an activation, a max pool) tightened by back-substitution (CROWN).
   ``splits[node]`` ``(domains, *shape)`` int8 fixes values ``>= 0`` (+1) or ``<= 0`` (-1) per domain: the
   per-ReLU split constraints of branch-and-bound. ``known`` bounds (a parent's, via ``NodeBounds.take``) are
-  intersected, and its first ``reuse`` nodes taken as they are. With ``deadline`` (``time.monotonic``), a
-  pass still running then raises OutOfTimeError (read before each layer and each chunk of rows).
+  intersected, and its first ``reuse`` nodes taken as they are. With ``optimise=n``, each node's values are
+  bounded with ``n`` steps of alpha-CROWN on their own slopes, kept in ``NodeBounds.tightened`` (a
+  :class:`NodeSlopes` per node); ``slopes=`` such a result's, of these domains or of one containing them
+  all, bounds the values they cover at those slopes (branch-and-bound's children at the root's: inside a
+  split sub-domain far tighter than CROWN's own slopes). With ``deadline`` (``time.monotonic``), a pass
+  still running then raises OutOfTimeError (read before each layer and each chunk of rows).
 - ``spec_bounds(network, nodes, spec, slopes=None, node=None, stop=0)`` -> SpecBounds: lower bounds of
   ``spec . y`` for rows ``spec`` ``(rows, *shape)`` or ``(domains, rows, *shape)`` of any node (the output by
   default), by back-substitution to node ``stop``. ``SpecBounds.noise`` is the float allowance inside the
@@ -110,6 +114,7 @@ from ._solve import (
 from ._spec import margin_spec as margin_spec
 from ._walk import (
     NodeBounds as NodeBounds,
+    NodeSlopes as NodeSlopes,
     SpecBounds as SpecBounds,
     bound_gradient as bound_gradient,
     interval_bounds as interval_bounds,
