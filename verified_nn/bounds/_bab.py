@@ -54,7 +54,9 @@ class BabConfig:
     exact_below: int = 12  # a domain with at most this many unstable ReLUs left is solved as a MILP
     exact_seconds: float = 20.0  # time for each such program
     intermediate: bool = True  # re-bound the unstable values after each split (tighter boxes, slower rounds)
-    compare: bool = True  # choose each split among several by the children's bounds (else the costliest)
+    # Choose each split among several by the children's bounds (else the costliest); when the root's slopes
+    # re-bound the children's hidden layers, the split is the earliest layer's costliest value instead.
+    compare: bool = True
     input_split: int = 16  # networks with at most this many inputs halve the input box instead of splitting ReLUs
     exact_network: int = 40  # with at most this many unstable ReLUs at the root, a MILP is tried first
 

@@ -112,13 +112,13 @@ class Tree:
         """The bounded domains that stay open (None where every conjunction is refuted); ``refuted``
         ``(domains, conjunctions)``: what their parents had refuted."""
         refuted, scores, best = self.standing(self.violations(found, nodes), refuted)
+        early = bool(self.slopes)  # children re-bounded at the root's slopes: split early (module docstring)
         result: list[Domain | None] = []
         for d in range(nodes.domains):
             if refuted[d].all():
                 result.append(None)
                 continue
             boxes = tuple((box.lower[d], box.upper[d]) for box in nodes.boxes)
-            early = bool(self.slopes)
             candidates = (
                 _candidates(found.costs, d, best[d], early=early)
                 or _candidates(found.backup, d, best[d], early=early)
