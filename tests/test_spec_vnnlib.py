@@ -2,6 +2,7 @@
 
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -139,6 +140,57 @@ def test_rounding_to_nearest_breaks_ties_to_even() -> None:
     assert _nearest(one + half_ulp, np.float32) == 1  # a tie: 1 is even
     assert _nearest(one + 3 * half_ulp, np.float32) == np.float32(1 + 2**-22)  # a tie: 1 + 2**-22 is even
     assert _nearest(one + half_ulp + Fraction(1, 2**40), np.float32) == np.float32(1 + 2**-23)
+
+
+def _awkward_values(kind: Any) -> list[Fraction]:
+    """Rationals where a conversion can go wrong: floats of ``kind`` and float64, the midpoints between
+    neighbours of ``kind`` and a hair either side, subnormals, 0, the range's ends, random decimals."""
+    rng = np.random.default_rng(4)
+    finfo = np.finfo(kind)
+    floats = [kind(v) for v in rng.standard_normal(40) * 10.0 ** rng.integers(-40, 36, 40)]
+    floats += [kind(0), finfo.smallest_subnormal, finfo.tiny, finfo.max, kind(1), kind(0.1)]
+    values = []
+    for f in floats:
+        for sign in (1, -1):
+            if f == finfo.max:
+                values.append(Fraction(float(f)) * sign)
+                continue
+            here, up = Fraction(float(f)) * sign, Fraction(float(np.nextafter(f, kind(np.inf)))) * sign
+            middle = (here + up) / 2
+            values += [here, middle, middle + Fraction(1, 2**1100), middle - Fraction(1, 2**1100)]
+    values += [Fraction(int(n), int(d)) for n, d in rng.integers(1, 10**12, (40, 2))]
+    values += [Fraction(f"{x:.17g}") for x in rng.standard_normal(40)]
+    return values
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_exact_conversions_meet_their_definitions(dtype: Any) -> None:
+    """The conversions work on integers rather than Fractions (for speed); held here to their definitions."""
+    from verified_nn.spec._property import _error, _float_at_least, _float_at_most, _nearest
+
+    kind = np.dtype(dtype).type
+    largest = Fraction(float(np.finfo(kind).max))
+    for value in _awkward_values(kind):
+        low, high = _float_at_most(value, kind), _float_at_least(value, kind)
+        assert low.dtype == kind and high.dtype == kind
+        if -largest <= value < largest:
+            assert Fraction(float(low)) <= value < Fraction(float(np.nextafter(low, kind(np.inf))))
+        if -largest < value <= largest:
+            assert Fraction(float(np.nextafter(high, kind(-np.inf)))) < value <= Fraction(float(high))
+        if abs(value) < largest:
+            near = _nearest(value, kind)
+            other = high if near == low else low
+            assert near in (low, high)
+            distance, other_distance = abs(Fraction(float(near)) - value), abs(Fraction(float(other)) - value)
+            even = int(np.array([near]).view(f"int{8 * kind(0).itemsize}")[0]) % 2 == 0
+            assert low == high or distance < other_distance or (distance == other_distance and even)
+            if kind is np.float64 or Fraction(float(value)) == value:  # float(): one rounding to nearest, then exact
+                assert near == kind(float(value))
+        if kind is np.float64 and abs(value) < largest:
+            rounded = float(value)
+            slack = _error(rounded, value)
+            exact = abs(Fraction(rounded) - value)
+            assert Fraction(slack) >= exact and (slack == 0 or Fraction(float(np.nextafter(slack, 0.0))) < exact)
 
 
 def test_rows_as_matrices_round_coefficients_with_a_slack() -> None:

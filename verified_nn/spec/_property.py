@@ -12,6 +12,7 @@ violation are decided exactly on those float values, so a counterexample is chec
 
 import dataclasses
 import functools
+import math
 from fractions import Fraction
 from typing import Any, TypeAlias
 
@@ -24,40 +25,63 @@ Array: TypeAlias = np.ndarray[Any, Any]
 RowFloats: TypeAlias = tuple[tuple[float, ...], float, tuple[float, ...]]
 
 
-def _float_at_most(value: Fraction, dtype: Any) -> Any:
-    """The largest number of ``dtype`` at most ``value`` (the largest finite one above it, ``-inf`` below the
-    most negative)."""
-    kind = np.dtype(dtype).type
+def _above(x: Any, numerator: int, denominator: int) -> bool:
+    """Whether the finite float ``x`` exceeds ``numerator / denominator`` (``denominator > 0``), exactly: integer
+    arithmetic on ``x``'s own ratio, no Fraction built (a million conversions of a large property add up)."""
+    p, q = float(x).as_integer_ratio()
+    return p * denominator > numerator * q
+
+
+def _at_most(numerator: int, denominator: int, kind: Any) -> Any:
+    """The largest number of ``kind`` at most ``numerator / denominator`` (``denominator > 0``): the largest
+    finite one above its range, ``-inf`` below the most negative."""
     largest = kind(np.finfo(kind).max)
-    if value >= Fraction(float(largest)):
+    top, scale = float(largest).as_integer_ratio()
+    if top * denominator <= numerator * scale:
         return largest
-    if value < -Fraction(float(largest)):
+    if -top * denominator > numerator * scale:
         return kind(-np.inf)
-    nearest = kind(float(value))  # float() of a Fraction rounds to nearest; the dtype may round again
-    while Fraction(float(nearest)) > value:
+    if kind is np.float64:  # Python floats: math.nextafter is far cheaper than numpy's on scalars
+        value = numerator / denominator  # integer division rounds to nearest; the range was checked
+        while _above(value, numerator, denominator):
+            value = math.nextafter(value, -math.inf)
+        while not _above(up := math.nextafter(value, math.inf), numerator, denominator):
+            value = up
+        return kind(value)
+    nearest = kind(numerator / denominator)  # the dtype may round again
+    while _above(nearest, numerator, denominator):
         nearest = np.nextafter(nearest, kind(-np.inf))
-    while Fraction(float(np.nextafter(nearest, kind(np.inf)))) <= value:
-        nearest = np.nextafter(nearest, kind(np.inf))
+    while not _above(up := np.nextafter(nearest, kind(np.inf)), numerator, denominator):
+        nearest = up
     return nearest
 
 
+def _float_at_most(value: Fraction, dtype: Any) -> Any:
+    """The largest number of ``dtype`` at most ``value`` (the largest finite one above it, ``-inf`` below the
+    most negative)."""
+    return _at_most(value.numerator, value.denominator, np.dtype(dtype).type)
+
+
 def _float_at_least(value: Fraction, dtype: Any) -> Any:
-    kind = np.dtype(dtype).type
-    return -_float_at_most(-value, kind)
+    return -_at_most(-value.numerator, value.denominator, np.dtype(dtype).type)
 
 
 def _nearest(value: Fraction, dtype: Any) -> Any:
     """``value`` rounded to the nearest number of ``dtype``, ties to even (IEEE's rounding of a conversion)."""
     kind = np.dtype(dtype).type
-    low = _float_at_most(value, kind)
+    n, d = value.numerator, value.denominator
+    low = _at_most(n, d, kind)
     if low == -np.inf or low == np.finfo(kind).max:  # past the most negative number, or from the largest on
         return _overflowed(value, kind)
-    if Fraction(float(low)) == value:
+    p, q = float(low).as_integer_ratio()
+    if p * d == n * q:
         return low
     high = np.nextafter(low, kind(np.inf))
-    below, above = value - Fraction(float(low)), Fraction(float(high)) - value
-    if below != above:
-        return low if below < above else high
+    r, t = float(high).as_integer_ratio()
+    # value - low against high - value: 2 value against low + high, over the common denominator d q t.
+    twice, ends = 2 * n * q * t, (p * t + r * q) * d
+    if twice != ends:
+        return low if twice < ends else high
     bits = np.array([low]).view(np.int32 if kind == np.float32 else np.int64)[0]
     return low if int(bits) % 2 == 0 else high
 
@@ -175,10 +199,15 @@ def _row_floats(row: Row) -> RowFloats:
     rounded up. The cases of a property expanded from its ors share their rows (12 two-way ors make 4,096
     cases of 24 distinct rows), and these exact conversions cost far more than a lookup: callers cache."""
     coefficients = tuple(float(c) for c in row.coefficients)
-    slack = tuple(
-        _float_at_least(abs(Fraction(f) - c), np.float64) for f, c in zip(coefficients, row.coefficients, strict=True)
-    )
-    return coefficients, _float_at_least(row.bound, np.float64), slack
+    slack = tuple(_error(f, c) for f, c in zip(coefficients, row.coefficients, strict=True))
+    return coefficients, float(_float_at_least(row.bound, np.float64)), slack
+
+
+def _error(rounded: float, exact: Fraction) -> float:
+    """``|rounded - exact|`` rounded up to a float64 (0 when the coefficient is a float, as most are)."""
+    p, q = rounded.as_integer_ratio()
+    difference = abs(p * exact.denominator - exact.numerator * q)
+    return 0.0 if difference == 0 else float(-_at_most(-difference, q * exact.denominator, np.float64))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -29,7 +29,8 @@ _VARIABLE: Final = re.compile(r"([XY])_(0|[1-9][0-9]*)")
 _NUMBER: Final = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 # A linear term: variable -> coefficient, with the constant under the key "".
-FLOAT64_MAX: Final = Fraction(sys.float_info.max)
+_LARGEST: Final = int(sys.float_info.max)  # float64's largest number, an integer: comparing integers is cheap
+_ONE: Final = Fraction(1)
 Linear = dict[str, Fraction]
 # An atom: ``term <= 0`` (``< 0`` if strict), the term linear in the variables.
 Atom = tuple[tuple[tuple[str, Fraction], ...], bool]
@@ -40,11 +41,12 @@ Meaning = tuple[int, Fraction, bool] | Row | bool
 def _linear(term: Expression, where: str) -> Linear:
     if isinstance(term, str):
         if _VARIABLE.fullmatch(term):
-            return {term: Fraction(1)}
+            return {term: _ONE}
         if _NUMBER.fullmatch(term):
             value = Fraction(term)
-            if abs(value) > FLOAT64_MAX:  # no float holds it: the network's computation could not meet it
-                raise SpecError(f"{where}: the number {term} is beyond float64's range (±{float(FLOAT64_MAX):.4g})")
+            # No float holds it: the network's computation could not meet it.
+            if abs(value.numerator) > _LARGEST * value.denominator:
+                raise SpecError(f"{where}: the number {term} is beyond float64's range (±{sys.float_info.max:.4g})")
             return {"": value}
         raise SpecError(f"{where}: {term!r} is neither a declared variable nor a number")
     if not term or not isinstance(term[0], str):
@@ -69,14 +71,15 @@ def _sum(arguments: list[Linear], signs: list[int]) -> Linear:
     total: Linear = {}
     for argument, sign in zip(arguments, signs, strict=True):
         for name, value in argument.items():
-            total[name] = total.get(name, Fraction(0)) + sign * value
+            signed = value if sign == 1 else -value  # the signs are 1 and -1: no product to normalise
+            total[name] = total[name] + signed if name in total else signed
     return total
 
 
 def _atom(operator: str, left: Linear, right: Linear) -> Atom:
     """``left op right`` as ``term <= 0`` (or ``< 0``)."""
     term = _sum([left, right], [1, -1] if operator in ("<=", "<") else [-1, 1])
-    return tuple(sorted((k, v) for k, v in term.items() if v != 0)), operator in ("<", ">")
+    return tuple(sorted((k, v) for k, v in term.items() if v.numerator)), operator in ("<", ">")
 
 
 def _disjuncts(expression: Expression, where: str) -> list[list[Atom]]:
@@ -207,7 +210,8 @@ def _meaning(atom: Atom, inputs: int, outputs: int, where: str) -> Meaning:
         if len(names) != 1:
             raise SpecError(f"{where}: conditions on several inputs at once are not supported")
         index, factor = int(names[0][2:]), coefficients[names[0]]
-        value = -constant / factor  # factor x + constant <= 0: x <= value if factor > 0, else x >= value
+        # factor x + constant <= 0: x <= value if factor > 0, else x >= value (a factor of 1 or -1 needs no division)
+        value = -constant if factor == _ONE else constant if factor == -_ONE else -constant / factor
         return index, value, factor > 0
     if names and all(name[0] == "Y" for name in names):
         return Row(tuple(coefficients.get(f"Y_{j}", Fraction(0)) for j in range(outputs)), -constant, strict)
@@ -241,12 +245,13 @@ def parse_vnnlib(text: str, *, source: str = "property") -> Property:
     if math.prod(len(cases) for cases in choices) > MAX_DISJUNCTS:  # before any is built
         raise SpecError(f"{source}: more than {MAX_DISJUNCTS:,} cases once the ands and ors are expanded")
     combinations = [[]] if not choices else itertools.product(*choices)
-    grouped: dict[tuple[tuple[int, Fraction, bool], ...], tuple[Box, list[Conjunct]]] = {}
-    boxes: dict[tuple[tuple[int, Fraction, bool], ...], Box | None] = {}  # cases of the same bounds share a box
+    grouped: dict[tuple[tuple[int, int, int, bool], ...], tuple[Box, list[Conjunct]]] = {}
+    boxes: dict[tuple[tuple[int, int, int, bool], ...], Box | None] = {}  # cases of the same bounds share a box
     for combination in combinations:
         case = base.copy()
         bounds = [case.add(atom) for atoms in combination for atom in atoms]
-        key = tuple(sorted(b for b in bounds if b is not None))
+        # Keyed by integers: hashing and ordering Fractions costs more than the rest of the loop.
+        key = tuple(sorted((b[0], b[1].numerator, b[1].denominator, b[2]) for b in bounds if b is not None))
         box = boxes[key] if key in boxes else boxes.setdefault(key, case.box())
         if box is not None and case.feasible:
             grouped.setdefault(key, (box, []))[1].append(Conjunct(tuple(case.rows)))
