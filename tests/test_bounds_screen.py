@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from verified_nn.bounds import OutOfTimeError, branch_and_bound, screen
+from verified_nn.bounds import OutOfTimeError, _screen as screen_module, branch_and_bound, screen
 from verified_nn.layers import Dense
 from verified_nn.network import Network, mlp
 from verified_nn.search import UNSAT, problems, verify
@@ -121,3 +121,32 @@ def test_an_easy_counterexample_is_found_before_the_regions_are_screened(monkeyp
     monkeypatch.setattr(verify_module, "screen", lambda *args, **kwargs: pytest.fail("screened first"))
     found = verify(NETWORK, _margins(0.05, violated=0), timeout=30)
     assert found.result == "sat" and found.stage == "attack"
+
+
+def _around(width: float, margin: float) -> list[Any]:
+    """Each region ``width`` wide, both of its conditions ``margin`` outside the output's range there."""
+    cases = []
+    for start in STARTS:
+        low, high = _range(NETWORK, start, start + width)
+        cases.append((start, start + width, f"(<= Y_0 {low - margin!r})", f"(>= Y_0 {high + margin!r})"))
+    return list(problems(NETWORK, _property(cases)))
+
+
+def test_each_pass_proves_what_the_cheaper_ones_before_it_leave() -> None:
+    """Intervals first, then CROWN's node boxes, then CROWN in float64: on boxes 0.1 wide the intervals leave
+    regions CROWN proves; on boxes 1e-7 wide with margins of 1e-5 the float32 bound's own rounding leaves
+    regions that float64 proves. The screen proves them all, so each later pass is what proves those."""
+    wide = _around(0.1, 1e-3)
+    by_intervals = screen_module._passes(NETWORK, wide, "float32", None, intervals=True)
+    assert 0 < by_intervals.sum() < len(wide) and screen(NETWORK, wide).all()
+    tiny = _around(1e-7, 1e-5)
+    in_float32 = screen_module._passes(NETWORK, tiny, "float32", None, intervals=False)
+    assert 0 < in_float32.sum() < len(tiny) and screen(NETWORK, tiny).all()
+    assert screen_module._passes(NETWORK, tiny, "float64", None, intervals=False).all()
+
+
+def test_no_pass_proves_a_region_that_has_a_counterexample() -> None:
+    queries = problems(NETWORK, _margins(1e-3, violated=7))
+    for dtype in ("float32", "float64"):
+        for intervals in (True, False):
+            assert not screen_module._passes(NETWORK, queries, dtype, None, intervals=intervals)[7]

@@ -49,9 +49,10 @@ deployed network.
   ``timeout`` or ``unknown``: split unstable ReLUs (or, with few inputs, the input box), re-bound with
   ``split_bounds``, prune, lowest bound first, and solve small domains exactly. Every ``unsat`` is
   float-sound. ``certify``'s complete stage and ``search``'s properties are its two clients.
-- ``screen(network, queries, precision=..., deadline=...)`` -> ``(queries,)`` bool: the queries one float-sound
-  CROWN pass over all their boxes at once proves (a property of thousands of small regions is mostly
-  settled by it before any region is searched).
+- ``screen(network, queries, precision=..., deadline=...)`` -> ``(queries,)`` bool: the queries that float-sound
+  passes over all their boxes at once prove, cheapest first (intervals, CROWN, CROWN in float64), each over
+  what the ones before left (a property of thousands of small regions is mostly settled before any region
+  is searched).
 - ``margin_spec(labels, classes)``: the rows ``e_label - e_j``; a margin is positive when the label wins.
 - ``encode(network, nodes, domain=0)`` -> (Program, variables): the exact mixed-integer program of the network
   over one domain (piecewise-linear layers only), big-M constants from the node boxes, the deployed
