@@ -41,19 +41,15 @@ def _at_most(numerator: int, denominator: int, kind: Any) -> Any:
         return largest
     if -top * denominator > numerator * scale:
         return kind(-np.inf)
-    if kind is np.float64:  # Python floats: math.nextafter is far cheaper than numpy's on scalars
-        value = numerator / denominator  # integer division rounds to nearest; the range was checked
-        while _above(value, numerator, denominator):
-            value = math.nextafter(value, -math.inf)
-        while not _above(up := math.nextafter(value, math.inf), numerator, denominator):
-            value = up
-        return kind(value)
-    nearest = kind(numerator / denominator)  # the dtype may round again
-    while _above(nearest, numerator, denominator):
-        nearest = np.nextafter(nearest, kind(-np.inf))
-    while not _above(up := np.nextafter(nearest, kind(np.inf)), numerator, denominator):
-        nearest = up
-    return nearest
+    # Integer division rounds to nearest (the range was checked); a float32 may round again. float64 values
+    # step as Python floats: math.nextafter is far cheaper than numpy's on scalars.
+    value = numerator / denominator if kind is np.float64 else kind(numerator / denominator)
+    towards = math.nextafter if kind is np.float64 else np.nextafter
+    while _above(value, numerator, denominator):
+        value = towards(value, -math.inf)
+    while not _above(up := towards(value, math.inf), numerator, denominator):
+        value = up
+    return kind(value)
 
 
 def _float_at_most(value: Fraction, dtype: Any) -> Any:
