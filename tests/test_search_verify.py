@@ -107,6 +107,34 @@ def test_instances_run_in_order_with_their_own_limits_and_two_jobs_agree_with_on
     assert all(len(row) == 6 and float(row[3]) >= 0 and float(row[5]) >= 0 for row in rows)
 
 
+def test_an_instance_whose_reading_took_its_limit_is_a_timeout_with_nothing_decided(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A limit no reading fits in: the instance is a timeout at once, the search never started (it would raise).
+    folder = _folder(tmp_path).parent
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("verify was called after the limit ran out")
+
+    monkeypatch.setattr("verified_nn.search._instances.verify", refuse)
+    result = run_instances([Instance(folder, "net.safetensors", "sat.vnnlib", 1e-9)])[0]
+    assert (result.result, result.run_seconds, result.answer) == ("timeout", 0.0, "timeout\n")
+    assert result.prepare_seconds > 1e-9
+
+
+@pytest.mark.parametrize("bad", [float("nan"), "5", None, True])
+def test_verify_refuses_a_time_limit_that_is_not_a_number_of_seconds(bad: object) -> None:
+    network, _ = planted(3)
+    with pytest.raises(SearchError, match=r"^timeout must be a number of seconds, got "):
+        verify(network, planted_property(3), timeout=bad)  # type: ignore[arg-type]
+
+
+def test_verify_answers_timeout_for_no_time_and_decides_without_a_limit() -> None:
+    network, _ = planted(3)
+    assert [verify(network, planted_property(3), timeout=t).result for t in (0, -1.0)] == ["timeout"] * 2
+    assert verify(network, planted_property(3), timeout=float("inf")).result == SAT
+
+
 def test_counterexamples_of_same_named_files_in_other_folders_do_not_replace_each_other(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

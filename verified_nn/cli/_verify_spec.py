@@ -39,7 +39,9 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     )
     parser.add_argument("model", nargs="?", type=Path, help="an ONNX file or a verified-nn model file")
     parser.add_argument("property", nargs="?", type=Path, help="a VNNLIB file")
-    parser.add_argument("--timeout", type=float, default=None, help="seconds for the one property (default 60)")
+    parser.add_argument(
+        "--timeout", type=float, default=None, help="seconds to decide the property once it is read (default 60)"
+    )
     parser.add_argument("--seed", type=seed, default=0, help="seed of the attacks' random starts (default 0)")
     folder = parser.add_argument_group("a benchmark folder")
     folder.add_argument("--instances", type=Path, metavar="CSV", help="a VNN-COMP instances.csv")

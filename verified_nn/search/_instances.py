@@ -24,7 +24,7 @@ from verified_nn.spec import SpecError, read_vnnlib
 
 from ._errors import SearchError
 from ._models import load_network
-from ._verdict import SAT, UNKNOWN
+from ._verdict import SAT, TIMEOUT, UNKNOWN
 from ._verify import SearchConfig, verify
 
 MAX_INSTANCES_BYTES: Final = 16 << 20
@@ -110,8 +110,11 @@ def run_instance(instance: Instance, *, config: SearchConfig | None = None) -> I
         seconds = time.monotonic() - start
         return InstanceResult(instance, UNKNOWN, seconds, 0.0, UNKNOWN + "\n", note=str(error))
     prepared = time.monotonic()
+    left = instance.timeout - (prepared - start)
+    if left <= 0:  # reading took the whole limit: nothing is decided, as the competition counts it
+        return InstanceResult(instance, TIMEOUT, prepared - start, 0.0, TIMEOUT + "\n")
     try:
-        verdict = verify(network, spec, timeout=instance.timeout - (prepared - start), config=config, confirm=confirm)
+        verdict = verify(network, spec, timeout=left, config=config, confirm=confirm)
     except (SearchError, SpecError) as error:  # the property does not fit the network: this instance alone
         return InstanceResult(
             instance, UNKNOWN, prepared - start, time.monotonic() - prepared, UNKNOWN + "\n", note=str(error)

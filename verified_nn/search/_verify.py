@@ -115,8 +115,12 @@ def verify(
 
     ``network`` takes the property's inputs as flat rows and gives its outputs (flattened). ``confirm``
     (for example :class:`~verified_nn.interop.OnnxRunner` on the original file) must agree on a
-    counterexample before ``sat`` is answered.
+    counterexample before ``sat`` is answered. A ``timeout`` of 0 or less answers ``timeout`` (no time was
+    left); ``math.inf`` sets no limit; anything else that is not a number of seconds (NaN, a string) is a
+    SearchError, since no moment would ever pass it and the search could run for ever.
     """
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or math.isnan(timeout):
+        raise SearchError(f"timeout must be a number of seconds, got {timeout!r}")
     settings = config or SearchConfig()
     shape = network.input_shape()
     if shape is None or len(shape) != 1:
