@@ -132,7 +132,8 @@ def test_verify_refuses_a_time_limit_that_is_not_a_number_of_seconds(bad: object
 def test_verify_answers_timeout_for_no_time_and_decides_without_a_limit() -> None:
     network, _ = planted(3)
     assert [verify(network, planted_property(3), timeout=t).result for t in (0, -1.0)] == ["timeout"] * 2
-    assert verify(network, planted_property(3), timeout=float("inf")).result == SAT
+    limits: tuple[Any, ...] = (float("inf"), np.float32(30), np.int64(30))  # numpy's numbers are seconds too
+    assert [verify(network, planted_property(3), timeout=t).result for t in limits] == [SAT] * 3
 
 
 def test_counterexamples_of_same_named_files_in_other_folders_do_not_replace_each_other(

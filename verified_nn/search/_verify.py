@@ -9,6 +9,7 @@ Everything stops at ``timeout`` seconds after the call began.
 import dataclasses
 import itertools
 import math
+import numbers
 import time
 from collections.abc import Callable
 from typing import Any, Final, TypeAlias
@@ -103,6 +104,13 @@ def _trivial(search: _Search, problem: Problem) -> Verdict | None:
     return None if verdict is None else dataclasses.replace(verdict, note=NO_OUTPUT_CONDITION)
 
 
+def _seconds(timeout: object) -> float:
+    """``timeout`` as a float if it is a number of seconds (infinite or not); else SearchError."""
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or math.isnan(timeout):
+        raise SearchError(f"timeout must be a number of seconds, got {timeout!r}")
+    return float(timeout)
+
+
 def verify(
     network: Network[Any, Any],
     spec: Property,
@@ -115,12 +123,12 @@ def verify(
 
     ``network`` takes the property's inputs as flat rows and gives its outputs (flattened). ``confirm``
     (for example :class:`~verified_nn.interop.OnnxRunner` on the original file) must agree on a
-    counterexample before ``sat`` is answered. A ``timeout`` of 0 or less answers ``timeout`` (no time was
-    left); ``math.inf`` sets no limit; anything else that is not a number of seconds (NaN, a string) is a
-    SearchError, since no moment would ever pass it and the search could run for ever.
+    counterexample before ``sat`` is answered. A ``timeout`` of 0 or less leaves no time to search (the
+    answer is ``timeout`` unless a region is decided without one); ``math.inf`` sets no limit; what is not
+    a number of seconds (NaN, a string, a bool) is a SearchError, since no moment would ever pass it and
+    the search could run for ever.
     """
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or math.isnan(timeout):
-        raise SearchError(f"timeout must be a number of seconds, got {timeout!r}")
+    timeout = _seconds(timeout)
     settings = config or SearchConfig()
     shape = network.input_shape()
     if shape is None or len(shape) != 1:
